@@ -1,0 +1,396 @@
+//! The device side of jobs (INFRA output devices): device tokens, the printer's view of its jobs, claiming
+//! (Acknowledge-Job), fetching documents, status reports, events for long polls. Every job change goes through
+//! the same state machine and commit path as the Graph side, so a device and a user can never both win.
+
+use crate::jobs::Extras;
+use crate::{App, AppError, Outcome, Result};
+use platen_blob::ByteStream;
+use platen_domain::device::device_report;
+use platen_domain::job::{JobEvent, JobPhase, Refusal};
+use platen_domain::records::{DeviceEvent, Document, IppSubscription, Job, Printer};
+use platen_domain::time::now_micros;
+use platen_odata::parse_filter;
+use platen_store::{JobScope, ListQuery};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// An authenticated device: the printer it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub tenant_id: String,
+    pub printer_id: String,
+    /// Identifies the access token the device authenticated with (a prefix of its hash): two processes that
+    /// share one printer identity still hold different tokens, so their claims can be told apart.
+    pub session: String,
+}
+
+/// Device access tokens last an hour; devices refresh them with a new assertion.
+pub const DEVICE_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn device_actor(d: &Device) -> String {
+    format!("device:{}", d.printer_id)
+}
+
+impl App {
+    /// Exchanges a device's signed assertion for an access token (RFC 7523 `jwt-bearer`).
+    pub async fn issue_device_token(&self, assertion: &str, audience: &str) -> Result<(String, Duration)> {
+        let invalid = |m: String| AppError::Forbidden(m);
+        let printer_id =
+            platen_auth::device_assertion_subject(assertion).map_err(|e| invalid(e.message()))?;
+        let tenant = self
+            .store
+            .printer_tenant(&printer_id)
+            .await?
+            .ok_or_else(|| invalid("unknown printer".into()))?;
+        let printer = self
+            .store
+            .get_printer(&tenant, &printer_id)
+            .await?
+            .ok_or_else(|| invalid("unknown printer".into()))?;
+        let cert = printer
+            .certificate
+            .as_deref()
+            .ok_or_else(|| invalid("the printer has no device certificate".into()))?;
+        let der = platen_pki::decode_certificate(cert)
+            .map_err(|e| AppError::Internal(format!("stored certificate: {e}")))?;
+        let verified = self
+            .ca
+            .verify_issued(&der)
+            .map_err(|e| invalid(format!("device certificate: {e}")))?;
+        if verified.subject_cn != printer_id {
+            return Err(invalid(
+                "the device certificate was issued for another printer".into(),
+            ));
+        }
+        platen_auth::verify_device_assertion(
+            assertion,
+            &verified.public_key_spki_der,
+            audience,
+            Duration::from_secs(60),
+        )
+        .map_err(|e| invalid(e.message()))?;
+        let mut secret = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut secret);
+        let token = hex::encode(secret);
+        let expires = now_micros() + DEVICE_TOKEN_LIFETIME.as_micros() as i64;
+        self.store
+            .create_device_token(&hash(&token), &tenant, &printer_id, expires)
+            .await?;
+        // A device (or its connector) checking in: Graph shows when it was last seen.
+        let mut seen = printer;
+        seen.last_seen_at = Some(now_micros());
+        self.store.update_printer(&seen).await?;
+        if let Some(connector_id) = &seen.connector_id
+            && let Some(mut c) = self.store.get_connector(&tenant, connector_id).await?
+        {
+            c.last_connection_at = Some(now_micros());
+            self.store.update_connector(&c).await?;
+        }
+        Ok((token, DEVICE_TOKEN_LIFETIME))
+    }
+
+    /// The device behind an access token, which must be for the printer the request addresses.
+    pub async fn authenticate_device(&self, token: &str, printer_id: &str) -> Result<Device> {
+        let (tenant, printer, expires) = self
+            .store
+            .device_token(&hash(token))
+            .await?
+            .ok_or_else(|| AppError::Forbidden("unknown device token".into()))?;
+        if expires <= now_micros() {
+            return Err(AppError::Forbidden("the device token has expired".into()));
+        }
+        if !printer.eq_ignore_ascii_case(printer_id) {
+            return Err(AppError::Forbidden(
+                "the device token is for another printer".into(),
+            ));
+        }
+        // Deleting a printer revokes its devices at once.
+        self.store
+            .get_printer(&tenant, &printer)
+            .await?
+            .ok_or_else(|| AppError::Forbidden("the printer was deleted".into()))?;
+        Ok(Device {
+            tenant_id: tenant,
+            printer_id: printer,
+            session: hash(token)[..16].to_string(),
+        })
+    }
+
+    pub async fn device_printer(&self, d: &Device) -> Result<Printer> {
+        self.store
+            .get_printer(&d.tenant_id, &d.printer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("printer"))
+    }
+
+    /// Stores what the device reported (Update-Output-Device-Attributes), already mapped to Graph values.
+    pub async fn update_device_printer(
+        &self,
+        d: &Device,
+        change: impl FnOnce(&mut Printer),
+    ) -> Result<Printer> {
+        let mut p = self.device_printer(d).await?;
+        change(&mut p);
+        p.last_seen_at = Some(now_micros());
+        self.store.update_printer(&p).await?;
+        Ok(p)
+    }
+
+    /// Updates the printConnector a printer belongs to from what its connector reports.
+    pub async fn update_connector_of(
+        &self,
+        d: &Device,
+        app_version: Option<String>,
+        os: Option<String>,
+    ) -> Result<()> {
+        let p = self.device_printer(d).await?;
+        let Some(id) = p.connector_id else { return Ok(()) };
+        let Some(mut c) = self.store.get_connector(&d.tenant_id, &id).await? else {
+            return Ok(());
+        };
+        if let Some(v) = app_version {
+            c.app_version = v;
+        }
+        if let Some(v) = os {
+            c.operating_system = v;
+        }
+        c.last_connection_at = Some(now_micros());
+        self.store.update_connector(&c).await?;
+        Ok(())
+    }
+
+    /// Jobs a device may see: `fetchable` (waiting to be claimed), `not-completed`, `completed` or `all`.
+    pub async fn device_jobs(&self, d: &Device, which: &str, limit: u32) -> Result<Vec<Job>> {
+        let filter = match which {
+            "fetchable" => Some("isFetchable eq true"),
+            "not-completed" => Some("status/state in ('pending','processing','stopped','paused')"),
+            "completed" => Some("status/state in ('completed','canceled','aborted')"),
+            _ => None,
+        };
+        let query = ListQuery {
+            filter: filter
+                .map(parse_filter)
+                .transpose()
+                .map_err(|e| AppError::Internal(e.message()))?,
+            limit,
+            ..ListQuery::default()
+        };
+        let scope = JobScope {
+            printer_id: Some(d.printer_id.clone()),
+            share_id: None,
+            owner_id: None,
+        };
+        Ok(self.store.list_jobs(&d.tenant_id, &scope, &query).await?.items)
+    }
+
+    pub async fn device_job(&self, d: &Device, job_id: i64) -> Result<Job> {
+        self.store
+            .get_job(&d.tenant_id, job_id)
+            .await?
+            .filter(|j| j.printer_id == d.printer_id)
+            .ok_or_else(|| AppError::not_found("print job"))
+    }
+
+    /// Acknowledge-Job: the atomic claim. A job that is no longer fetchable (claimed by another output
+    /// device, canceled, held) is refused with `NotFetchable`; a repeat by the device that claimed it (same
+    /// `output-device-uuid`) is fine. Devices that name no uuid cannot repeat a claim.
+    pub async fn acknowledge_job(&self, d: &Device, job_id: i64, output_device: Option<&str>) -> Result<Job> {
+        let job = self.device_job(d, job_id).await?;
+        // The claimant is the output device (its uuid) on this device session: a repeat from the same device and
+        // session is the same claim; anyone else, even with a copied identity, is another claimant.
+        let claimant = Some(format!(
+            "{}#{}",
+            output_device.unwrap_or("").to_ascii_lowercase(),
+            d.session
+        ));
+        let mine = claimant.clone();
+        let outcome = self
+            .apply(
+                job,
+                JobEvent::DeviceAcknowledged,
+                &device_actor(d),
+                None,
+                move |j| {
+                    j.acknowledged_at = Some(now_micros());
+                    j.acquired_by = mine.clone();
+                },
+            )
+            .await?;
+        match outcome {
+            Outcome::Changed(j) => Ok(j),
+            Outcome::Unchanged(j) if j.acquired_by == claimant => Ok(j),
+            Outcome::Unchanged(_) => Err(AppError::Refused(Refusal::NotFetchable)),
+        }
+    }
+
+    /// Fetch-Document: the job's payload for the device that claimed it (or may claim it).
+    pub async fn device_document(&self, d: &Device, job_id: i64) -> Result<(Document, u64, ByteStream)> {
+        let job = self.device_job(d, job_id).await?;
+        if !matches!(
+            job.phase,
+            JobPhase::Queued | JobPhase::Processing | JobPhase::Stopped
+        ) {
+            return Err(AppError::Refused(Refusal::NotFetchable));
+        }
+        let doc = self
+            .store
+            .list_documents(&d.tenant_id, job.id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::not_found("print document"))?;
+        let key = doc
+            .blob_key
+            .clone()
+            .ok_or_else(|| AppError::not_found("print document content"))?;
+        let (len, stream) = self.blobs.get(&key).await?;
+        self.store
+            .mark_document_downloaded(&d.tenant_id, &doc.id, now_micros())
+            .await?;
+        Ok((doc, len, stream))
+    }
+
+    /// Update-Job-Status: the device's progress and final state. A report that changes nothing (the device
+    /// confirming a cancel Graph already shows) is recorded in the job's history.
+    pub async fn device_job_status(
+        &self,
+        d: &Device,
+        job_id: i64,
+        state: i32,
+        reasons: &[String],
+        message: Option<String>,
+    ) -> Result<Job> {
+        let job = self.device_job(d, job_id).await?;
+        let Some(event) = device_report(state, reasons) else {
+            return Ok(job);
+        };
+        let reason = message.clone().filter(|m| !m.is_empty());
+        let outcome = self
+            .apply_with(job, event, &device_actor(d), reason, |_| {}, Extras::default())
+            .await?;
+        Ok(match outcome {
+            Outcome::Changed(c) => c.job,
+            Outcome::Unchanged(j) => {
+                let note = platen_domain::records::JobEventRecord {
+                    at: now_micros(),
+                    phase: j.phase,
+                    actor: device_actor(d),
+                    reason: Some(format!("the device confirmed {}", j.phase.graph_state())),
+                };
+                let mut change = platen_domain::records::JobChange::new(j.clone(), j.version, Some(note));
+                change.previous_phase = Some(j.phase);
+                // The confirmation is history only; losing a race here just means another write recorded more.
+                Ok::<_, AppError>(
+                    self.store
+                        .commit_job_change(&change)
+                        .await?
+                        .map(|c| c.job)
+                        .unwrap_or(j),
+                )?
+            }
+        })
+    }
+
+    // ---- ippget events ---------------------------------------------------------------------------------
+    pub async fn create_device_subscription(
+        &self,
+        d: &Device,
+        events: Vec<String>,
+        lease: Option<Duration>,
+    ) -> Result<IppSubscription> {
+        let now = now_micros();
+        let mut x = IppSubscription {
+            tenant_id: d.tenant_id.clone(),
+            id: 0,
+            printer_id: d.printer_id.clone(),
+            events,
+            lease_expires_at: lease
+                .filter(|l| !l.is_zero())
+                .map(|l| now + l.as_micros() as i64)
+                .unwrap_or(0),
+            created_at: now,
+        };
+        x.id = self.store.create_ipp_subscription(&x).await?;
+        Ok(x)
+    }
+
+    pub async fn device_subscription(&self, d: &Device, id: i64) -> Result<IppSubscription> {
+        let x = self
+            .store
+            .get_ipp_subscription(&d.tenant_id, id)
+            .await?
+            .filter(|x| x.printer_id == d.printer_id)
+            .ok_or_else(|| AppError::not_found("subscription"))?;
+        if x.lease_expires_at != 0 && x.lease_expires_at < now_micros() {
+            return Err(AppError::not_found("subscription"));
+        }
+        Ok(x)
+    }
+
+    pub async fn renew_device_subscription(
+        &self,
+        d: &Device,
+        id: i64,
+        lease: Option<Duration>,
+    ) -> Result<()> {
+        self.device_subscription(d, id).await?;
+        let expires = lease
+            .filter(|l| !l.is_zero())
+            .map(|l| now_micros() + l.as_micros() as i64)
+            .unwrap_or(0);
+        Ok(self
+            .store
+            .renew_ipp_subscription(&d.tenant_id, id, expires)
+            .await?)
+    }
+
+    pub async fn cancel_device_subscription(&self, d: &Device, id: i64) -> Result<()> {
+        self.device_subscription(d, id).await?;
+        self.store.cancel_ipp_subscription(&d.tenant_id, id).await?;
+        Ok(())
+    }
+
+    /// Events after `after` for the printer; when `wait` is set and there are none, waits up to `wait` for a
+    /// job change to commit (on this node through `device_wakeup`; other nodes' changes are seen at the latest
+    /// at the next re-check).
+    pub async fn device_events(
+        &self,
+        d: &Device,
+        after: i64,
+        wait: Option<Duration>,
+    ) -> Result<Vec<DeviceEvent>> {
+        let deadline = wait.map(|w| tokio::time::Instant::now() + w);
+        loop {
+            let notified = self.device_wakeup.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let events = self
+                .store
+                .device_events(&d.tenant_id, &d.printer_id, after, 100)
+                .await?;
+            let Some(deadline) = deadline else {
+                return Ok(events);
+            };
+            if !events.is_empty() || tokio::time::Instant::now() >= deadline {
+                return Ok(events);
+            }
+            let recheck = (tokio::time::Instant::now() + Duration::from_secs(1)).min(deadline);
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep_until(recheck) => {}
+            }
+        }
+    }
+
+    pub async fn last_device_event(&self, d: &Device) -> Result<i64> {
+        Ok(self
+            .store
+            .last_device_event_id(&d.tenant_id, &d.printer_id)
+            .await?)
+    }
+}

@@ -1,0 +1,384 @@
+//! Print jobs: submission, lookup with object-level access checks, start and cancel. Every change of a job's
+//! phase goes through [`App::apply`], which consults the state machine table and writes with a version check,
+//! so racing writers (a cancel and an abort, two nodes) end with exactly one winner.
+
+use crate::{App, AppError, Result};
+use platen_domain::Caller;
+use platen_domain::job::{JobEvent, JobPhase, Refusal, Transition, transition};
+use platen_domain::permissions::Access;
+use platen_domain::records::{
+    Document, Job, JobChange, JobEventRecord, PrintTask, Printer, Share, UserIdentity,
+};
+use platen_domain::time::now_micros;
+use platen_store::Committed;
+use platen_store::{JobScope, ListQuery, Page, Viewer};
+use serde_json::Value;
+
+/// The collection a job request addresses: `/print/printers/{id}/jobs` or `/print/shares/{id}/jobs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobTarget {
+    Printer(String),
+    Share(String),
+}
+
+/// The result of an action that may already have happened (an SDK retry).
+#[derive(Debug, Clone)]
+pub enum Outcome<T, U = T> {
+    Changed(T),
+    Unchanged(U),
+}
+
+impl<T> Outcome<T> {
+    pub fn into_inner(self) -> T {
+        match self {
+            Outcome::Changed(t) | Outcome::Unchanged(t) => t,
+        }
+    }
+}
+
+/// How many times a version conflict is retried before giving up (each retry re-reads the job).
+const CAS_ATTEMPTS: usize = 16;
+
+pub(crate) fn viewer_of(caller: &Caller) -> Viewer {
+    Viewer {
+        user_id: caller.object_id.to_ascii_lowercase(),
+        groups: caller.groups.clone(),
+    }
+}
+
+impl App {
+    /// The printer (and share) a job request addresses. Share users must be allowed on the share.
+    pub async fn resolve_target(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+    ) -> Result<(Printer, Option<Share>)> {
+        let tenant = &caller.tenant_id;
+        match target {
+            JobTarget::Printer(id) => {
+                let printer = self
+                    .store
+                    .get_printer(tenant, id)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("printer"))?;
+                Ok((printer, None))
+            }
+            JobTarget::Share(id) => {
+                let share = self
+                    .store
+                    .get_share(tenant, id)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("printer share"))?;
+                self.ensure_share_usable(caller, access, &share).await?;
+                let printer = self
+                    .store
+                    .get_printer(tenant, &share.printer_id)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("printer"))?;
+                Ok((printer, Some(share)))
+            }
+        }
+    }
+
+    /// A share's users: everyone if it allows all users, else its allowed users and members of its allowed groups.
+    /// Administrators and apps manage every share.
+    pub async fn ensure_share_usable(&self, caller: &Caller, access: &Access, share: &Share) -> Result<()> {
+        if access.admin || share.allow_all_users {
+            return Ok(());
+        }
+        if self
+            .store
+            .share_visible_to(&caller.tenant_id, &share.id, &viewer_of(caller))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "The signed-in user is not allowed to use this printer share.".into(),
+            ))
+        }
+    }
+
+    pub async fn create_job(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        configuration: Value,
+        display_name: Option<String>,
+    ) -> Result<(Job, Document)> {
+        let (printer, share) = self.resolve_target(caller, access, target).await?;
+        if printer.is_accepting_jobs == Some(false) {
+            return Err(AppError::Conflict("The printer is not accepting jobs.".into()));
+        }
+        let now = now_micros();
+        let job = Job {
+            tenant_id: caller.tenant_id.clone(),
+            id: 0,
+            printer_id: printer.id.clone(),
+            share_id: share.as_ref().map(|s| s.id.clone()),
+            phase: JobPhase::UploadPending,
+            completion: None,
+            status_reason: None,
+            created_at: now,
+            created_by: UserIdentity {
+                id: caller.object_id.to_ascii_lowercase(),
+                display_name: caller.display_name.clone(),
+                user_principal_name: caller.user_principal_name.clone(),
+                ip_address: caller.ip_address.clone(),
+            },
+            configuration,
+            display_name,
+            redirected_from: None,
+            redirected_to: None,
+            error_code: None,
+            acknowledged_at: None,
+            acquired_by: None,
+            completed_at: None,
+            updated_at: now,
+            version: 0,
+        };
+        let document = Document {
+            tenant_id: caller.tenant_id.clone(),
+            id: uuid::Uuid::new_v4().to_string(),
+            job_id: 0,
+            display_name: String::new(),
+            content_type: String::new(),
+            size: 0,
+            sha256: None,
+            uploaded_at: None,
+            downloaded_at: None,
+            blob_key: None,
+        };
+        let event = JobEventRecord {
+            at: now,
+            phase: JobPhase::UploadPending,
+            actor: actor(caller),
+            reason: None,
+        };
+        let created = self.store.create_job(&job, &document, &event).await?;
+        if let Some(share) = share {
+            self.store
+                .record_share_use(&caller.tenant_id, &share.id, &caller.object_id, now)
+                .await?;
+        }
+        Ok(created)
+    }
+
+    /// Finds a job through its collection and checks the caller may act on it: unknown ids, other tenants'
+    /// jobs and jobs outside the addressed collection are 404; other users' jobs without `*.All` + admin are 403.
+    pub async fn find_job(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        job_id: &str,
+    ) -> Result<Job> {
+        let id: i64 = job_id
+            .parse()
+            .ok()
+            .filter(|i| *i > 0)
+            .ok_or_else(|| AppError::not_found("print job"))?;
+        let job = self
+            .store
+            .get_job(&caller.tenant_id, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("print job"))?;
+        let in_collection = match target {
+            JobTarget::Printer(p) => job.printer_id == *p,
+            JobTarget::Share(s) => job.share_id.as_deref() == Some(s.as_str()),
+        };
+        if !in_collection {
+            return Err(AppError::not_found("print job"));
+        }
+        if !access.reaches_job_of(caller, &job.created_by.id) {
+            return Err(AppError::Forbidden(
+                "The print job belongs to another user; acting on other users' jobs needs a *.All job permission \
+                 and the Printer Administrator role."
+                    .into(),
+            ));
+        }
+        Ok(job)
+    }
+
+    pub async fn list_jobs(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        query: &ListQuery,
+    ) -> Result<Page<Job>> {
+        self.resolve_target(caller, access, target).await?;
+        let owner = (!access.all_users).then(|| caller.object_id.to_ascii_lowercase());
+        let scope = match target {
+            JobTarget::Printer(p) => JobScope {
+                printer_id: Some(p.clone()),
+                share_id: None,
+                owner_id: owner,
+            },
+            JobTarget::Share(s) => JobScope {
+                printer_id: None,
+                share_id: Some(s.clone()),
+                owner_id: owner,
+            },
+        };
+        Ok(self.store.list_jobs(&caller.tenant_id, &scope, query).await?)
+    }
+
+    /// `start`: the job is queued for its printer (or held for a print task when the printer has a trigger).
+    pub async fn start_job(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        job_id: &str,
+    ) -> Result<Job> {
+        let job = self.find_job(caller, access, target, job_id).await?;
+        self.start_with_trigger(caller, job).await
+    }
+
+    /// `cancel` (users): idempotent for an already canceled job; refused for jobs that ended otherwise.
+    pub async fn cancel_job(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        job_id: &str,
+    ) -> Result<Outcome<Job>> {
+        let job = self.find_job(caller, access, target, job_id).await?;
+        self.apply(job, JobEvent::Cancel, &actor(caller), None, |_| {})
+            .await
+    }
+
+    /// Applies `event` to `job` through the state machine and stores the result with a version check,
+    /// re-reading and re-deciding on conflict. `change` adjusts other fields of the new version.
+    pub async fn apply(
+        &self,
+        job: Job,
+        event: JobEvent,
+        actor: &str,
+        reason: Option<String>,
+        change: impl Fn(&mut Job),
+    ) -> Result<Outcome<Job>> {
+        let outcome = self
+            .apply_with(job, event, actor, reason, change, Extras::default())
+            .await?;
+        Ok(match outcome {
+            Outcome::Changed(c) => Outcome::Changed(c.job),
+            Outcome::Unchanged(j) => Outcome::Unchanged(j),
+        })
+    }
+
+    /// [`App::apply`] with the other writes the change carries (a task created or closed, a redirected job);
+    /// the change notifications it causes are added here, so every job change notifies the same way.
+    pub(crate) async fn apply_with(
+        &self,
+        mut job: Job,
+        event: JobEvent,
+        actor: &str,
+        reason: Option<String>,
+        change: impl Fn(&mut Job),
+        extras: Extras,
+    ) -> Result<Outcome<Committed, Job>> {
+        for _ in 0..CAS_ATTEMPTS {
+            match transition(job.phase, event) {
+                Transition::AlreadyDone => return Ok(Outcome::Unchanged(job)),
+                Transition::Refused(r) => return Err(AppError::Refused(r)),
+                Transition::To(next) => {
+                    let now = now_micros();
+                    let mut updated = job.clone();
+                    updated.phase = next;
+                    updated.updated_at = now;
+                    if next.is_terminal() && !job.phase.is_terminal() {
+                        updated.completed_at = Some(now);
+                    }
+                    change(&mut updated);
+                    let record = JobEventRecord {
+                        at: now,
+                        phase: next,
+                        actor: actor.to_string(),
+                        reason: reason.clone(),
+                    };
+                    let mut c = JobChange::new(updated.clone(), job.version, Some(record));
+                    c.previous_phase = Some(job.phase);
+                    c.notifications = self
+                        .job_updated_notifications(Some(&job), &updated, Some(job.id))
+                        .await?;
+                    if let Some(task) = &extras.new_task {
+                        c.notifications
+                            .extend(self.task_created_notifications(task).await?);
+                    }
+                    if let Some((new_job, _, _)) = &extras.redirect {
+                        c.notifications
+                            .extend(self.job_updated_notifications(None, new_job, None).await?);
+                    }
+                    c.new_task = extras.new_task.clone();
+                    c.task_update = extras.task_update.clone();
+                    c.redirect = extras.redirect.clone();
+                    if let Some(committed) = self.store.commit_job_change(&c).await? {
+                        if !c.notifications.is_empty() {
+                            self.outbox_wakeup.notify_one();
+                        }
+                        self.device_wakeup.notify_waiters();
+                        return Ok(Outcome::Changed(committed));
+                    }
+                    // Lost a race: decide again from what the job became. If it still could take this event but
+                    // the print task this change closes has ended meanwhile (the app's own PATCH or a redirect
+                    // won), the action's precondition no longer holds.
+                    job = self
+                        .store
+                        .get_job(&job.tenant_id, job.id)
+                        .await?
+                        .ok_or_else(|| AppError::not_found("print job"))?;
+                    if let (Some(t), Transition::To(_)) = (&extras.task_update, transition(job.phase, event))
+                    {
+                        let now_task = self.store.get_task(&t.tenant_id, &t.id).await?;
+                        if now_task.is_none_or(|x| x.state.is_terminal()) {
+                            return Err(AppError::Forbidden(
+                                "The job has no print task in the processing state created by a task trigger of \
+                                 the calling app."
+                                    .into(),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Err(AppError::Internal("the job kept changing; try again".into()))
+    }
+}
+
+/// Writes that ride along with a job's transition in the same commit.
+#[derive(Default, Clone)]
+pub(crate) struct Extras {
+    pub new_task: Option<PrintTask>,
+    pub task_update: Option<PrintTask>,
+    pub redirect: Option<(Job, Document, JobEventRecord)>,
+}
+
+/// Who caused a job event, for the job's history.
+pub(crate) fn actor(caller: &Caller) -> String {
+    match (&caller.kind, &caller.user_principal_name) {
+        (platen_domain::CallerKind::Application { .. }, _) => {
+            format!("app:{}", caller.app_id.as_deref().unwrap_or(&caller.object_id))
+        }
+        (_, Some(upn)) => format!("user:{upn}"),
+        (_, None) => format!("user:{}", caller.object_id),
+    }
+}
+
+/// A human description of a refusal, for Graph error messages.
+pub fn describe_refusal(r: Refusal) -> String {
+    match r {
+        Refusal::UploadIncomplete => "The job's document has not been uploaded completely.".into(),
+        Refusal::AlreadyEnded(p) => format!("The job has already ended ({}).", p.graph_state()),
+        Refusal::NoLongerModifiable => {
+            "The job has become fetchable by a printer and can no longer be modified.".into()
+        }
+        Refusal::NotHeld => "The job is not held by a print task.".into(),
+        Refusal::NotFetchable => "The job is not fetchable.".into(),
+        Refusal::NotAcquired => "The job has not been acquired by a printer.".into(),
+        Refusal::NotStarted => "The job has not been started.".into(),
+    }
+}

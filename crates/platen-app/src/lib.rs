@@ -1,0 +1,89 @@
+//! Platen's use cases. The Graph HTTP layer and the IPP layer both call these; this is the one place where
+//! the domain rules (state machine, permissions' object-level checks), storage, document bytes and the
+//! certificate authority meet.
+
+mod devices;
+mod directory;
+mod error;
+mod jobs;
+mod printers;
+mod pull;
+mod shares;
+mod sweeper;
+mod uploads;
+pub mod webhooks;
+
+pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
+pub use error::AppError;
+pub use jobs::{JobTarget, Outcome, describe_refusal};
+pub use printers::{PrinterRegistration, PrinterUpdate};
+pub use shares::ShareUpdate;
+pub use sweeper::spawn_sweeper;
+pub use uploads::{ContentRange, RangeOutcome, UploadStatus};
+
+use platen_blob::BlobStore;
+use platen_pki::CertificateAuthority;
+use platen_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Largest document accepted by createUploadSession (Universal Print's floor is 1 GB).
+    pub max_document_size: u64,
+    /// How long an upload URL stays valid.
+    pub upload_session_lifetime: Duration,
+    /// Largest byte range accepted by one upload PUT (Graph: each PUT is under 10 MB).
+    pub max_fragment_size: u64,
+    /// Lifetime of device certificates issued at printer registration.
+    pub device_certificate_lifetime: chrono::Duration,
+    /// Accept plain `http://` webhook URLs on non-loopback hosts (loopback is always allowed).
+    pub allow_insecure_webhooks: bool,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            max_document_size: 1 << 30,
+            upload_session_lifetime: Duration::from_secs(3600),
+            max_fragment_size: 10 * 1024 * 1024 - 1,
+            device_certificate_lifetime: chrono::Duration::days(825),
+            allow_insecure_webhooks: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub ca: Arc<CertificateAuthority>,
+    pub config: AppConfig,
+    directory: Arc<directory::SeenCache>,
+    /// Poked after a commit that queued change notifications, so delivery starts at once instead of at the
+    /// next poll.
+    pub outbox_wakeup: Arc<tokio::sync::Notify>,
+    /// Woken (all waiters) after a job change commits, so device long polls answer at once.
+    pub device_wakeup: Arc<tokio::sync::Notify>,
+}
+
+impl App {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        ca: Arc<CertificateAuthority>,
+        config: AppConfig,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            ca,
+            config,
+            directory: Arc::new(directory::SeenCache::default()),
+            outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+            device_wakeup: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+}

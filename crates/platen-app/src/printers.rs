@@ -1,0 +1,174 @@
+//! Printers: registration with a CSR signed by Platen's CA, updates, removal.
+
+use crate::{App, AppError, Result};
+use platen_domain::records::{Printer, PrinterOperation};
+use platen_domain::time::now_micros;
+use platen_domain::{Caller, CallerKind};
+use serde_json::{Value, json};
+
+pub struct PrinterRegistration {
+    pub display_name: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub physical_device_id: Option<String>,
+    pub has_physical_device: bool,
+    /// Base64 DER or PEM PKCS#10.
+    pub csr: String,
+    pub transport_key: String,
+    pub connector_id: Option<String>,
+}
+
+/// Changes to a printer; `None` leaves a property alone. The HTTP layer decides which a caller may send.
+#[derive(Default)]
+pub struct PrinterUpdate {
+    pub display_name: Option<String>,
+    pub location: Option<Value>,
+    pub defaults: Option<Value>,
+    pub capabilities: Option<Value>,
+    pub manufacturer: Option<Option<String>>,
+    pub model: Option<Option<String>>,
+    pub status: Option<Value>,
+    pub is_accepting_jobs: Option<Option<bool>>,
+}
+
+impl App {
+    /// Validates the CSR, issues the device certificate and stores the printer with its finished operation.
+    pub async fn register_printer(
+        &self,
+        caller: &Caller,
+        reg: PrinterRegistration,
+    ) -> Result<PrinterOperation> {
+        if let Some(connector) = &reg.connector_id
+            && self
+                .store
+                .get_connector(&caller.tenant_id, connector)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::bad_request(format!(
+                "The connector '{connector}' does not exist."
+            )));
+        }
+        let printer_id = uuid::Uuid::new_v4().to_string();
+        let cert = self
+            .ca
+            .issue(&reg.csr, &printer_id, self.config.device_certificate_lifetime)
+            .map_err(|e| {
+                if e.is_client_error() {
+                    AppError::bad_request(format!("certificateSigningRequest: {e}"))
+                } else {
+                    AppError::Internal(format!("issuing the device certificate failed: {e}"))
+                }
+            })?;
+        let now = now_micros();
+        let printer = Printer {
+            tenant_id: caller.tenant_id.clone(),
+            id: printer_id.clone(),
+            display_name: reg.display_name,
+            manufacturer: Some(reg.manufacturer),
+            model: Some(reg.model),
+            is_accepting_jobs: None,
+            status_state: "unknown".into(),
+            status_details: vec![],
+            status_description: Some(String::new()),
+            location: json!({}),
+            defaults: json!({}),
+            factory_defaults: json!({}),
+            capabilities: json!({}),
+            registered_at: now,
+            is_shared: false,
+            has_physical_device: reg.has_physical_device,
+            physical_device_id: reg.physical_device_id,
+            last_seen_at: None,
+            connector_id: reg.connector_id,
+            registered_by_app: caller.app_id.clone(),
+            certificate: Some(cert.base64_der.clone()),
+            device_attributes: serde_json::Value::Null,
+        };
+        let operation = PrinterOperation {
+            tenant_id: caller.tenant_id.clone(),
+            id: uuid::Uuid::new_v4().to_string(),
+            created_at: now,
+            state: "succeeded".into(),
+            description: "The printer was registered and its device certificate issued.".into(),
+            certificate: Some(cert.base64_der),
+            printer_id: Some(printer_id),
+        };
+        let _ = reg.transport_key; // Carried for protocol compatibility; Platen's devices authenticate with their certificate key.
+        self.store.create_printer(&printer, &operation).await?;
+        Ok(operation)
+    }
+
+    pub async fn get_printer(&self, caller: &Caller, id: &str) -> Result<Printer> {
+        self.store
+            .get_printer(&caller.tenant_id, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("printer"))
+    }
+
+    pub async fn update_printer(&self, caller: &Caller, id: &str, update: PrinterUpdate) -> Result<Printer> {
+        let mut printer = self.get_printer(caller, id).await?;
+        if let CallerKind::Application { .. } = caller.kind
+            && (printer.has_physical_device
+                || printer.registered_by_app.is_none()
+                || printer.registered_by_app != caller.app_id)
+        {
+            return Err(AppError::Forbidden(
+                    "Apps may update only virtual printers (hasPhysicalDevice false) registered through the same app."
+                        .into(),
+                ));
+        }
+        if let Some(v) = update.display_name {
+            printer.display_name = v;
+        }
+        if let Some(v) = update.location {
+            printer.location = v;
+        }
+        if let Some(v) = update.defaults {
+            printer.defaults = v;
+        }
+        if let Some(v) = update.capabilities {
+            printer.capabilities = v;
+        }
+        if let Some(v) = update.manufacturer {
+            printer.manufacturer = v;
+        }
+        if let Some(v) = update.model {
+            printer.model = v;
+        }
+        if let Some(v) = update.is_accepting_jobs {
+            printer.is_accepting_jobs = v;
+        }
+        if let Some(status) = update.status {
+            if let Some(state) = status.get("state").and_then(Value::as_str) {
+                printer.status_state = state.to_string();
+            }
+            if let Some(details) = status.get("details").and_then(Value::as_array) {
+                printer.status_details = details
+                    .iter()
+                    .filter_map(|d| d.as_str().map(str::to_string))
+                    .collect();
+            }
+            if let Some(description) = status.get("description") {
+                printer.status_description = description.as_str().map(str::to_string);
+            }
+        }
+        self.store.update_printer(&printer).await?;
+        Ok(printer)
+    }
+
+    pub async fn delete_printer(&self, caller: &Caller, id: &str) -> Result<()> {
+        if self.store.delete_printer(&caller.tenant_id, id).await? {
+            Ok(())
+        } else {
+            Err(AppError::not_found("printer"))
+        }
+    }
+
+    pub async fn restore_factory_defaults(&self, caller: &Caller, id: &str) -> Result<()> {
+        let mut printer = self.get_printer(caller, id).await?;
+        printer.defaults = printer.factory_defaults.clone();
+        self.store.update_printer(&printer).await?;
+        Ok(())
+    }
+}

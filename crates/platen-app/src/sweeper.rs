@@ -1,0 +1,39 @@
+//! Background clean-up: expired upload sessions lose their partial data, and blobs no longer referenced by
+//! any row are deleted. Runs on every node; each step is idempotent, so nodes may overlap safely.
+
+use crate::App;
+use platen_domain::time::now_micros;
+use std::time::Duration;
+
+impl App {
+    /// One pass; returns how many sessions and blobs it removed.
+    pub async fn sweep(&self) -> crate::Result<(usize, usize)> {
+        let expired = self.store.expired_upload_sessions(now_micros(), 500).await?;
+        for id in &expired {
+            self.store.delete_upload_session(id).await?;
+        }
+        let orphans = self.store.orphan_blobs(500).await?;
+        for key in &orphans {
+            self.blobs.delete(key).await?;
+        }
+        self.store.forget_orphan_blobs(&orphans).await?;
+        Ok((expired.len(), orphans.len()))
+    }
+}
+
+/// Sweeps every `every` until the returned handle is aborted.
+pub fn spawn_sweeper(app: App, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match app.sweep().await {
+                Ok((0, 0)) => {}
+                Ok((sessions, blobs)) => {
+                    tracing::info!(sessions, blobs, "swept expired uploads and orphan blobs")
+                }
+                Err(e) => tracing::warn!(error = %e, "sweep failed"),
+            }
+        }
+    })
+}

@@ -1,0 +1,524 @@
+//! Documents: resumable upload sessions and downloads.
+//!
+//! An upload URL carries its own credential: a random secret whose SHA-256 is stored with the session, valid
+//! until the session expires. Each PUT streams one byte range into its own blob; the ranges are recorded in the
+//! database (overlaps refused atomically), and when the last gap closes the pieces are concatenated, hashed and
+//! committed together with the job's `UploadCompleted` transition. Nothing is held in memory, ranges may come in
+//! any order, to any node.
+
+use crate::{App, AppError, JobTarget, Result};
+use base64::Engine;
+use platen_blob::ByteStream;
+use platen_domain::Caller;
+use platen_domain::job::{JobEvent, Transition, transition};
+use platen_domain::permissions::Access;
+use platen_domain::records::{Document, JobEventRecord, UploadRange, UploadSession};
+use platen_domain::time::{Micros, now_micros};
+use platen_store::AddRange;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A parsed `Content-Range: bytes first-last/total` (inclusive bounds). `bytes=first-last/total` is accepted too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentRange {
+    pub first: u64,
+    pub last: u64,
+    pub total: u64,
+}
+
+impl ContentRange {
+    pub fn parse(header: &str) -> Result<Self> {
+        let bad = || {
+            upload_error(
+                400,
+                "invalidRange",
+                "invalidParameterFormat",
+                format!("Malformed Content-Range header '{header}'; expected 'bytes first-last/total'."),
+            )
+        };
+        let rest = header.trim().strip_prefix("bytes").ok_or_else(bad)?;
+        let rest = rest.trim_start_matches([' ', '=']);
+        let (range, total) = rest.split_once('/').ok_or_else(bad)?;
+        let (first, last) = range.split_once('-').ok_or_else(bad)?;
+        let num = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
+        let r = ContentRange {
+            first: num(first)?,
+            last: num(last)?,
+            total: num(total)?,
+        };
+        if r.last < r.first || r.last >= r.total {
+            return Err(bad());
+        }
+        Ok(r)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.last - self.first + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UploadStatus {
+    pub expires_at: Micros,
+    /// Missing ranges, inclusive, e.g. `["0-99", "200-4533321"]`.
+    pub next_expected_ranges: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RangeOutcome {
+    Partial(UploadStatus),
+    Completed(Document),
+}
+
+fn upload_error(status: u16, code: &'static str, inner: &'static str, message: String) -> AppError {
+    AppError::Upload {
+        status,
+        code,
+        inner,
+        message,
+    }
+}
+
+fn session_gone() -> AppError {
+    upload_error(
+        404,
+        "itemNotFound",
+        "uploadSessionNotFound",
+        "The upload session does not exist or has expired.".into(),
+    )
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The gaps between received ranges.
+fn missing_ranges(ranges: &[UploadRange], size: i64) -> Vec<String> {
+    let mut out = vec![];
+    let mut next = 0i64;
+    for r in ranges {
+        if r.first > next {
+            out.push(format!("{}-{}", next, r.first - 1));
+        }
+        next = next.max(r.last + 1);
+    }
+    if next < size {
+        out.push(format!("{}-{}", next, size - 1));
+    }
+    out
+}
+
+/// Media type without parameters, lower-cased: `Application/PDF; x=y` → `application/pdf`.
+fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+impl App {
+    /// `createUploadSession` for a job's document. Returns the session, the secret for its URL, and its status.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_upload_session(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        job_id: &str,
+        document_id: &str,
+        document_name: String,
+        content_type: String,
+        size: i64,
+    ) -> Result<(UploadSession, String, UploadStatus)> {
+        let job = self.find_job(caller, access, target, job_id).await?;
+        let doc = self.document_of(&job.tenant_id, job.id, document_id).await?;
+        if !caller.is_delegated() {
+            // Apps replace a held job's payload only under their own processing print task.
+            self.ensure_app_may_modify(caller, &job).await?;
+        }
+        if let Transition::Refused(r) = transition(job.phase, JobEvent::UploadCompleted) {
+            return Err(AppError::Refused(r));
+        }
+        if size < 1 || size as u64 > self.config.max_document_size {
+            return Err(upload_error(
+                413,
+                "invalidRequest",
+                "maxFileSizeExceeded",
+                format!(
+                    "The document size must be between 1 and {} bytes.",
+                    self.config.max_document_size
+                ),
+            ));
+        }
+        let printer = self
+            .store
+            .get_printer(&job.tenant_id, &job.printer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("printer"))?;
+        let supported: Vec<String> = printer
+            .capabilities
+            .get("contentTypes")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|t| t.as_str()).map(essence).collect())
+            .unwrap_or_default();
+        // A printer that has not reported its formats yet accepts any; otherwise the type must be one it takes.
+        if !supported.is_empty() && !supported.contains(&essence(&content_type)) {
+            return Err(AppError::bad_request(format!(
+                "The printer does not support the content type '{content_type}'; supported: {}.",
+                supported.join(", ")
+            )));
+        }
+        let mut secret = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut secret);
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        let now = now_micros();
+        let session = UploadSession {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: job.tenant_id.clone(),
+            job_id: job.id,
+            document_id: doc.id.clone(),
+            token_sha256: hash_token(&token),
+            document_name,
+            content_type,
+            size,
+            created_at: now,
+            expires_at: now + self.config.upload_session_lifetime.as_micros() as i64,
+        };
+        self.store.create_upload_session(&session).await?;
+        let status = UploadStatus {
+            expires_at: session.expires_at,
+            next_expected_ranges: vec![format!("0-{}", size - 1)],
+        };
+        Ok((session, token, status))
+    }
+
+    pub(crate) async fn document_of(&self, tenant: &str, job_id: i64, document_id: &str) -> Result<Document> {
+        self.store
+            .get_document(tenant, document_id)
+            .await?
+            .filter(|d| d.job_id == job_id)
+            .ok_or_else(|| AppError::not_found("print document"))
+    }
+
+    /// The session named by an upload URL, if its secret matches and it has not expired.
+    async fn authenticated_session(&self, session_id: &str, token: &str) -> Result<UploadSession> {
+        let session = self
+            .store
+            .get_upload_session(session_id)
+            .await?
+            .ok_or_else(session_gone)?;
+        if hash_token(token) != session.token_sha256 {
+            return Err(upload_error(
+                401,
+                "unauthenticated",
+                "invalidToken",
+                "The upload URL's credential is not valid.".into(),
+            ));
+        }
+        if session.expires_at <= now_micros() {
+            self.discard_session(session_id).await?;
+            return Err(session_gone());
+        }
+        Ok(session)
+    }
+
+    async fn discard_session(&self, session_id: &str) -> Result<()> {
+        self.store.delete_upload_session(session_id).await?;
+        Ok(())
+    }
+
+    pub async fn upload_status(&self, session_id: &str, token: &str) -> Result<UploadStatus> {
+        let session = self.authenticated_session(session_id, token).await?;
+        let ranges = self.store.upload_ranges(session_id).await?;
+        Ok(UploadStatus {
+            expires_at: session.expires_at,
+            next_expected_ranges: missing_ranges(&ranges, session.size),
+        })
+    }
+
+    pub async fn cancel_upload(&self, session_id: &str, token: &str) -> Result<()> {
+        self.authenticated_session(session_id, token).await?;
+        self.discard_session(session_id).await
+    }
+
+    /// One PUT to an upload URL.
+    pub async fn put_range(
+        &self,
+        session_id: &str,
+        token: &str,
+        range: ContentRange,
+        content_length: Option<u64>,
+        body: ByteStream,
+    ) -> Result<RangeOutcome> {
+        let session = self.authenticated_session(session_id, token).await?;
+        if range.total != session.size as u64 {
+            return Err(upload_error(
+                400,
+                "invalidRange",
+                "fragmentLengthMismatch",
+                format!(
+                    "The Content-Range total {} differs from the session's document size {}.",
+                    range.total, session.size
+                ),
+            ));
+        }
+        if range.len() > self.config.max_fragment_size {
+            return Err(upload_error(
+                413,
+                "invalidRange",
+                "maxFragmentLengthExceeded",
+                format!(
+                    "Each fragment must be smaller than {} bytes.",
+                    self.config.max_fragment_size + 1
+                ),
+            ));
+        }
+        if let Some(len) = content_length
+            && len != range.len()
+        {
+            return Err(upload_error(
+                400,
+                "invalidRange",
+                "fragmentLengthMismatch",
+                format!(
+                    "Content-Length {len} does not match the Content-Range length {}.",
+                    range.len()
+                ),
+            ));
+        }
+        let existing = self.store.upload_ranges(session_id).await?;
+        if missing_ranges(&existing, session.size).is_empty() {
+            // Every byte already arrived (an earlier completion was interrupted): finish now.
+            return self
+                .complete_upload(&session, &existing)
+                .await
+                .map(RangeOutcome::Completed);
+        }
+        if existing
+            .iter()
+            .any(|r| r.first as u64 <= range.last && r.last as u64 >= range.first)
+        {
+            return Err(overlap());
+        }
+        let key = format!(
+            "uploads/{}/{}-{}-{}",
+            session.id,
+            range.first,
+            range.last,
+            uuid::Uuid::new_v4().simple()
+        );
+        let stored = self
+            .blobs
+            .put(&key, body, range.len())
+            .await
+            .map_err(|e| match e {
+                platen_blob::BlobError::Source(m) => upload_error(
+                    400,
+                    "invalidRange",
+                    "fragmentLengthMismatch",
+                    format!("The fragment body could not be read completely: {m}."),
+                ),
+                other => other.into(),
+            })?;
+        if stored.size != range.len() {
+            self.blobs.delete(&key).await?;
+            return Err(upload_error(
+                400,
+                "invalidRange",
+                "fragmentLengthMismatch",
+                format!(
+                    "Received {} bytes for a range of {} bytes.",
+                    stored.size,
+                    range.len()
+                ),
+            ));
+        }
+        let record = UploadRange {
+            first: range.first as i64,
+            last: range.last as i64,
+            blob_key: key.clone(),
+        };
+        match self.store.add_upload_range(session_id, &record).await? {
+            AddRange::Overlap => {
+                self.blobs.delete(&key).await?;
+                Err(overlap())
+            }
+            AddRange::SessionGone => {
+                self.blobs.delete(&key).await?;
+                Err(session_gone())
+            }
+            AddRange::Added(all) => {
+                let missing = missing_ranges(&all, session.size);
+                if missing.is_empty() {
+                    self.complete_upload(&session, &all)
+                        .await
+                        .map(RangeOutcome::Completed)
+                } else {
+                    Ok(RangeOutcome::Partial(UploadStatus {
+                        expires_at: session.expires_at,
+                        next_expected_ranges: missing,
+                    }))
+                }
+            }
+        }
+    }
+
+    /// Concatenates the ranges into the document's blob and commits the document, the end of the session and
+    /// the job's transition in one transaction.
+    async fn complete_upload(&self, session: &UploadSession, ranges: &[UploadRange]) -> Result<Document> {
+        let key = format!(
+            "documents/{}/{}",
+            session.document_id,
+            uuid::Uuid::new_v4().simple()
+        );
+        let parts: Vec<String> = ranges.iter().map(|r| r.blob_key.clone()).collect();
+        let stored = self.blobs.compose(&key, &parts).await?;
+        if stored.size != session.size as u64 {
+            self.blobs.delete(&key).await?;
+            return Err(AppError::Internal(format!(
+                "assembled {} bytes, expected {}",
+                stored.size, session.size
+            )));
+        }
+        let tenant = &session.tenant_id;
+        let doc = self
+            .document_of(tenant, session.job_id, &session.document_id)
+            .await?;
+        let finished = Document {
+            display_name: session.document_name.clone(),
+            content_type: session.content_type.clone(),
+            size: session.size,
+            sha256: Some(stored.sha256_hex),
+            uploaded_at: Some(now_micros()),
+            blob_key: Some(key.clone()),
+            ..doc
+        };
+        for _ in 0..16 {
+            let job = self
+                .store
+                .get_job(tenant, session.job_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("print job"))?;
+            let mut next = job.clone();
+            // A job that ended meanwhile keeps its phase; the bytes are still recorded for its history.
+            if let Transition::To(phase) = transition(job.phase, JobEvent::UploadCompleted) {
+                next.phase = phase;
+            }
+            next.updated_at = now_micros();
+            let event = JobEventRecord {
+                at: next.updated_at,
+                phase: next.phase,
+                actor: "upload".into(),
+                reason: Some("document uploaded".into()),
+            };
+            if self
+                .store
+                .finish_upload(&session.id, &finished, &next, job.version, &event)
+                .await?
+            {
+                return Ok(finished);
+            }
+        }
+        Err(AppError::Internal(
+            "the job kept changing during upload completion".into(),
+        ))
+    }
+
+    /// Opens a document's bytes for download (`$value`).
+    pub async fn open_document(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        job_id: &str,
+        document_id: &str,
+    ) -> Result<(Document, u64, ByteStream)> {
+        let job = self.find_job(caller, access, target, job_id).await?;
+        let doc = self.document_of(&job.tenant_id, job.id, document_id).await?;
+        let key = doc
+            .blob_key
+            .clone()
+            .ok_or_else(|| AppError::NotFound("The document has no content yet.".into()))?;
+        let (len, stream) = self.blobs.get(&key).await?;
+        Ok((doc, len, stream))
+    }
+
+    pub async fn get_document(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        job_id: &str,
+        document_id: &str,
+    ) -> Result<Document> {
+        let job = self.find_job(caller, access, target, job_id).await?;
+        self.document_of(&job.tenant_id, job.id, document_id).await
+    }
+
+    pub async fn list_documents(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        target: &JobTarget,
+        job_id: &str,
+    ) -> Result<Vec<Document>> {
+        let job = self.find_job(caller, access, target, job_id).await?;
+        Ok(self.store.list_documents(&job.tenant_id, job.id).await?)
+    }
+}
+
+fn overlap() -> AppError {
+    upload_error(
+        416,
+        "invalidRange",
+        "fragmentOverlap",
+        "The fragment overlaps bytes that were already received.".into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range_forms() {
+        assert_eq!(
+            ContentRange::parse("bytes 0-9/20").unwrap(),
+            ContentRange {
+                first: 0,
+                last: 9,
+                total: 20
+            }
+        );
+        assert_eq!(ContentRange::parse("bytes=0-72796/4533322").unwrap().last, 72796);
+        for bad in [
+            "",
+            "bytes 9-0/20",
+            "bytes 0-20/20",
+            "bytes a-b/c",
+            "bytes 0-1",
+            "items 0-1/2",
+            "bytes -1-2/3",
+        ] {
+            assert!(ContentRange::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn gaps() {
+        let r = |a, b| UploadRange {
+            first: a,
+            last: b,
+            blob_key: String::new(),
+        };
+        assert_eq!(missing_ranges(&[], 10), vec!["0-9"]);
+        assert_eq!(missing_ranges(&[r(2, 3), r(6, 9)], 10), vec!["0-1", "4-5"]);
+        assert!(missing_ranges(&[r(0, 4), r(5, 9)], 10).is_empty());
+    }
+}

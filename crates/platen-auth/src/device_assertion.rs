@@ -1,0 +1,91 @@
+//! Device authentication (RFC 7523): a printer or connector proves it holds the key of the certificate Platen
+//! issued at registration by signing a short-lived JWT bearer assertion (`iss` = `sub` = printer id,
+//! `aud` = the token endpoint URL), which Platen exchanges for a device access token.
+
+use crate::error::AuthError;
+use crate::keys::parse_pem_public_key;
+use crate::token::inspect;
+use base64::Engine;
+use jsonwebtoken::Validation;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// Assertions must be short-lived: at most this long between `iat` and `exp`.
+pub const MAX_ASSERTION_LIFETIME: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceAssertion {
+    /// The printer id the device claims (`sub`), already checked against `iss`.
+    pub printer_id: String,
+    pub jti: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    iss: String,
+    sub: String,
+    exp: i64,
+    iat: Option<i64>,
+    jti: Option<String>,
+}
+
+/// The printer an assertion claims to come from, read without verification (to find its key).
+pub fn device_assertion_subject(assertion: &str) -> Result<String, AuthError> {
+    Ok(inspect(assertion)?.issuer)
+}
+
+/// Verifies `assertion` against the device key (SubjectPublicKeyInfo DER from its certificate).
+pub fn verify_device_assertion(
+    assertion: &str,
+    device_key_spki_der: &[u8],
+    audience: &str,
+    leeway: Duration,
+) -> Result<DeviceAssertion, AuthError> {
+    let header = inspect(assertion)?;
+    // RFC 7468 PEM: base64 wrapped at 64 characters (the strict parser refuses longer lines).
+    let b64 = base64::engine::general_purpose::STANDARD.encode(device_key_spki_der);
+    let body: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        body.join("\n")
+    );
+    let key = parse_pem_public_key(&pem).map_err(|e| AuthError::Malformed(format!("device key: {e}")))?;
+    if !key.algorithms.contains(&header.algorithm) {
+        return Err(AuthError::AlgorithmNotAllowed(format!("{:?}", header.algorithm)));
+    }
+    let mut validation = Validation::new(header.algorithm);
+    validation.set_audience(&[audience]);
+    validation.leeway = leeway.as_secs();
+    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    let data = jsonwebtoken::decode::<Claims>(assertion, &key.key, &validation).map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind as K;
+        match e.kind() {
+            K::ExpiredSignature => AuthError::Expired,
+            K::ImmatureSignature => AuthError::NotYetValid,
+            K::InvalidAudience => AuthError::WrongAudience,
+            K::InvalidSignature => AuthError::BadSignature,
+            _ => AuthError::Malformed(e.to_string()),
+        }
+    })?;
+    let c = data.claims;
+    if c.iss != c.sub {
+        return Err(AuthError::Malformed(
+            "the assertion's iss and sub must both be the printer id".into(),
+        ));
+    }
+    let issued = c.iat.unwrap_or(c.exp - MAX_ASSERTION_LIFETIME.as_secs() as i64);
+    if c.exp - issued > MAX_ASSERTION_LIFETIME.as_secs() as i64 {
+        return Err(AuthError::Malformed(format!(
+            "the assertion may live at most {} seconds",
+            MAX_ASSERTION_LIFETIME.as_secs()
+        )));
+    }
+    Ok(DeviceAssertion {
+        printer_id: c.sub,
+        jti: c.jti,
+    })
+}

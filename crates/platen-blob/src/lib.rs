@@ -1,0 +1,74 @@
+//! Where document bytes live. Everything streams: bytes go from the request body to storage and from storage
+//! to the response without a whole document ever being held in memory. A `put` returns only after the bytes
+//! are durable, so the database row that points at them may be committed next.
+//!
+//! [`LocalDisk`] is the embedded default; [`PostgresBlobs`] keeps the bytes in PostgreSQL and [`S3Blobs`] in
+//! an S3-compatible object store, so that several nodes share them.
+
+mod local;
+mod postgres;
+mod s3;
+
+pub use local::LocalDisk;
+pub use postgres::{DEFAULT_CHUNK_SIZE, PostgresBlobs};
+pub use s3::{S3Blobs, S3Config};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+
+pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob not found: {0}")]
+    NotFound(String),
+    #[error("invalid blob key: {0}")]
+    InvalidKey(String),
+    /// The incoming stream failed (client disconnected, body read error) or exceeded its declared size.
+    #[error("source stream failed: {0}")]
+    Source(String),
+    #[error("storage I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The storage service (a database, an object store) failed.
+    #[error("storage backend error: {0}")]
+    Backend(String),
+}
+
+/// What was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub size: u64,
+    pub sha256_hex: String,
+}
+
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Streams `body` into `key`, failing if it yields more than `max_len` bytes. Durable on return.
+    async fn put(&self, key: &str, body: ByteStream, max_len: u64) -> Result<Stored, BlobError>;
+    /// Streams the blob's bytes.
+    async fn get(&self, key: &str) -> Result<(u64, ByteStream), BlobError>;
+    /// Concatenates `parts` in order into `key` (the pieces of a resumable upload), hashing as it goes.
+    async fn compose(&self, key: &str, parts: &[String]) -> Result<Stored, BlobError>;
+    /// Deleting a missing blob is not an error.
+    async fn delete(&self, key: &str) -> Result<(), BlobError>;
+}
+
+/// Keys are `/`-separated segments of `[A-Za-z0-9._-]`, never `.` or `..`.
+pub fn validate_key(key: &str) -> Result<(), BlobError> {
+    let ok = !key.is_empty()
+        && key.len() <= 512
+        && key.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(BlobError::InvalidKey(key.to_string()))
+    }
+}

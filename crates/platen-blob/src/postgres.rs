@@ -1,0 +1,283 @@
+//! Blobs in PostgreSQL, for several Platen nodes on one database: every node sees every document without a
+//! shared file system or an object store.
+//!
+//! A blob is one row in `platen_blobs.objects` (size, SHA-256, number of chunks) and its bytes are rows of
+//! `platen_blobs.chunks` (`key`, `seq`, `data BYTEA`) of [`DEFAULT_CHUNK_SIZE`] bytes each (the last one shorter).
+//! The store creates its own schema at open, outside the numbered migrations: documents may live elsewhere
+//! (local disk, another database) and the main schema does not depend on where.
+//!
+//! - `put` streams the body into chunk rows inside one transaction, so the blob is wholly there (and durable,
+//!   with PostgreSQL's default `synchronous_commit`) once `put` returns, or absent; at most one chunk of the
+//!   body is in memory at a time.
+//! - `get` streams the chunks one query at a time.
+//! - `compose` copies the parts' chunks server-side (`INSERT … SELECT`), then streams the result once through
+//!   the process to hash it, all in one transaction.
+//! - Writers of the same key serialise on a transaction-scoped advisory lock.
+
+use crate::{BlobError, BlobStore, ByteStream, Stored, validate_key};
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+/// Bytes per chunk row: large enough that a 1 GiB document is ~2000 rows, small enough to hold in memory.
+pub const DEFAULT_CHUNK_SIZE: usize = 512 * 1024;
+
+const SCHEMA: &str = "\
+    CREATE SCHEMA IF NOT EXISTS platen_blobs; \
+    CREATE TABLE IF NOT EXISTS platen_blobs.objects ( \
+        key TEXT PRIMARY KEY, size BIGINT NOT NULL, sha256 TEXT NOT NULL, chunks INTEGER NOT NULL, \
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now()); \
+    CREATE TABLE IF NOT EXISTS platen_blobs.chunks ( \
+        key TEXT NOT NULL, seq INTEGER NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (key, seq)); \
+    ALTER TABLE platen_blobs.chunks ALTER COLUMN data SET STORAGE EXTERNAL;";
+
+#[derive(Debug, Clone)]
+pub struct PostgresBlobs {
+    pool: PgPool,
+    chunk_size: usize,
+}
+
+fn db(e: sqlx::Error) -> BlobError {
+    BlobError::Backend(e.to_string())
+}
+
+impl PostgresBlobs {
+    /// Connects to `postgres://…` and creates the blob schema if it is missing.
+    pub async fn open(url: &str) -> Result<Self, BlobError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(std::time::Duration::from_secs(30))
+            .connect(url)
+            .await
+            .map_err(db)?;
+        Self::with_pool(pool).await
+    }
+
+    /// Uses an existing pool; creates the blob schema if it is missing.
+    pub async fn with_pool(pool: PgPool) -> Result<Self, BlobError> {
+        let mut tx = pool.begin().await.map_err(db)?;
+        // Nodes starting together would race on CREATE … IF NOT EXISTS; one at a time.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('platen_blobs schema', 0))")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::raw_sql(SCHEMA).execute(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Self {
+            pool,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        })
+    }
+
+    /// Chunk rows of `bytes` bytes (at least 1); tests use small ones to cross chunk boundaries.
+    pub fn with_chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes.max(1);
+        self
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a transaction holding `key`'s writer lock, with any previous blob of that key removed.
+    async fn begin_write(&self, key: &str) -> Result<Transaction<'static, Postgres>, BlobError> {
+        validate_key(key)?;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        remove(&mut tx, key).await?;
+        Ok(tx)
+    }
+}
+
+async fn remove(tx: &mut Transaction<'static, Postgres>, key: &str) -> Result<(), BlobError> {
+    sqlx::query("DELETE FROM platen_blobs.chunks WHERE key = $1")
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query("DELETE FROM platen_blobs.objects WHERE key = $1")
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+async fn insert_chunk(
+    tx: &mut Transaction<'static, Postgres>,
+    key: &str,
+    seq: i32,
+    data: &[u8],
+) -> Result<(), BlobError> {
+    sqlx::query("INSERT INTO platen_blobs.chunks (key, seq, data) VALUES ($1, $2, $3)")
+        .bind(key)
+        .bind(seq)
+        .bind(data)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+async fn insert_object(
+    tx: &mut Transaction<'static, Postgres>,
+    key: &str,
+    stored: &Stored,
+    chunks: i32,
+) -> Result<(), BlobError> {
+    sqlx::query("INSERT INTO platen_blobs.objects (key, size, sha256, chunks) VALUES ($1, $2, $3, $4)")
+        .bind(key)
+        .bind(stored.size as i64)
+        .bind(&stored.sha256_hex)
+        .bind(chunks)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Chunk `seq` of `key`; a missing row means the blob was deleted or replaced while being read.
+async fn read_chunk<'e, E>(exec: E, key: &str, seq: i32) -> Result<Vec<u8>, BlobError>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    sqlx::query_scalar("SELECT data FROM platen_blobs.chunks WHERE key = $1 AND seq = $2")
+        .bind(key)
+        .bind(seq)
+        .fetch_optional(exec)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| BlobError::NotFound(format!("{key} (chunk {seq})")))
+}
+
+fn too_many_chunks() -> BlobError {
+    BlobError::Source("blob too large for its chunk size".into())
+}
+
+#[async_trait]
+impl BlobStore for PostgresBlobs {
+    async fn put(&self, key: &str, mut body: ByteStream, max_len: u64) -> Result<Stored, BlobError> {
+        let mut tx = self.begin_write(key).await?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut seq = 0i32;
+        let mut buf = BytesMut::with_capacity(self.chunk_size);
+        while let Some(piece) = body.next().await {
+            let piece = piece.map_err(|e| BlobError::Source(e.to_string()))?;
+            if size + piece.len() as u64 > max_len {
+                return Err(BlobError::Source(format!(
+                    "more than the declared {max_len} bytes"
+                )));
+            }
+            size += piece.len() as u64;
+            hasher.update(&piece);
+            let mut rest: &[u8] = &piece;
+            while !rest.is_empty() {
+                let take = (self.chunk_size - buf.len()).min(rest.len());
+                buf.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if buf.len() == self.chunk_size {
+                    insert_chunk(&mut tx, key, seq, &buf).await?;
+                    buf.clear();
+                    seq = seq.checked_add(1).ok_or_else(too_many_chunks)?;
+                }
+            }
+        }
+        if !buf.is_empty() {
+            insert_chunk(&mut tx, key, seq, &buf).await?;
+            seq = seq.checked_add(1).ok_or_else(too_many_chunks)?;
+        }
+        let stored = Stored {
+            size,
+            sha256_hex: hex::encode(hasher.finalize()),
+        };
+        insert_object(&mut tx, key, &stored, seq).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
+    }
+
+    async fn get(&self, key: &str) -> Result<(u64, ByteStream), BlobError> {
+        validate_key(key)?;
+        let row: Option<(i64, i32)> =
+            sqlx::query_as("SELECT size, chunks FROM platen_blobs.objects WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        let (size, chunks) = row.ok_or_else(|| BlobError::NotFound(key.into()))?;
+        let pool = self.pool.clone();
+        let key = key.to_string();
+        let stream = futures::stream::unfold(0i32, move |seq| {
+            let (pool, key) = (pool.clone(), key.clone());
+            async move {
+                if seq >= chunks {
+                    return None;
+                }
+                let item = read_chunk(&pool, &key, seq)
+                    .await
+                    .map(Bytes::from)
+                    .map_err(std::io::Error::other);
+                // After an error the stream ends.
+                let next = if item.is_ok() { seq + 1 } else { chunks };
+                Some((item, next))
+            }
+        });
+        Ok((size as u64, stream.boxed()))
+    }
+
+    async fn compose(&self, key: &str, parts: &[String]) -> Result<Stored, BlobError> {
+        let mut tx = self.begin_write(key).await?;
+        let mut next_seq = 0i32;
+        for part in parts {
+            validate_key(part)?;
+            let chunks: i32 = sqlx::query_scalar("SELECT chunks FROM platen_blobs.objects WHERE key = $1")
+                .bind(part)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .ok_or_else(|| BlobError::NotFound(part.clone()))?;
+            // Server-side copy: the bytes never leave the database here.
+            sqlx::query(
+                "INSERT INTO platen_blobs.chunks (key, seq, data) \
+                 SELECT $1, seq + $2, data FROM platen_blobs.chunks WHERE key = $3",
+            )
+            .bind(key)
+            .bind(next_seq)
+            .bind(part)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            next_seq = next_seq.checked_add(chunks).ok_or_else(too_many_chunks)?;
+        }
+        // One streaming pass over the result, inside the transaction, for its size and hash.
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        for seq in 0..next_seq {
+            let data = read_chunk(&mut *tx, key, seq).await?;
+            hasher.update(&data);
+            size += data.len() as u64;
+        }
+        let stored = Stored {
+            size,
+            sha256_hex: hex::encode(hasher.finalize()),
+        };
+        insert_object(&mut tx, key, &stored, next_seq).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        validate_key(key)?;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        remove(&mut tx, key).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+}

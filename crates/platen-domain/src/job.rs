@@ -1,0 +1,290 @@
+//! The print job state machine: one table of (phase × event) → transition, shared by every path that
+//! changes a job (Graph actions, print tasks, the device side). Nothing else may move a job between phases.
+//!
+//! A *phase* is Platen's precise lifecycle position; Graph's `printJobStatus` (`state`, `details`,
+//! `description`) is derived from it, so the two can never disagree.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a job is in its life. Stored as the string from [`JobPhase::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JobPhase {
+    /// Created; its one document has not been uploaded yet. Graph: `paused` + `uploadPending`.
+    UploadPending,
+    /// Payload uploaded, `start` not called yet. Graph: `paused`.
+    Ready,
+    /// Started on a printer with a task trigger: held until the task's app releases, redirects or aborts it.
+    /// Graph: `paused` + `releaseWait`.
+    Held,
+    /// Started and fetchable: waiting for a device to claim it. Graph: `pending`, `isFetchable: true`.
+    Queued,
+    /// A device claimed it (Acknowledge-Job) and is working on it. Graph: `processing`.
+    Processing,
+    /// The device reports a problem that blocks the job. Graph: `stopped`.
+    Stopped,
+    /// Terminal: the device reports it printed the job. Graph: `completed` + completion detail.
+    Completed,
+    /// Terminal: a pull-print app redirected it; the new job on the destination printer carries on.
+    /// Graph: `completed` (the job left this queue successfully) with a description saying where it went.
+    Redirected,
+    /// Terminal: canceled by a user (Graph `cancel`) or at the device.
+    Canceled,
+    /// Terminal: aborted by a pull-print app (Graph `abort`) or by the device/system.
+    Aborted,
+}
+
+/// How a completed job ended, as reported by the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CompletionDetail {
+    Successfully,
+    WithWarnings,
+    WithErrors,
+}
+
+/// Everything that can happen to a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobEvent {
+    /// The upload session received the last byte range.
+    UploadCompleted,
+    /// The owner called `start`; `held` says a task trigger on the printer holds the job for an app.
+    Start { held: bool },
+    /// A pull-print app changed the job (configuration PATCH, new upload session) while it is held.
+    Modify,
+    /// The app completed the job's print task without redirecting it: the job proceeds on its printer.
+    Release,
+    /// The app redirected the job to another printer.
+    Redirect,
+    /// A user canceled the job (Graph `cancel`).
+    Cancel,
+    /// A pull-print app aborted the job (Graph `abort`).
+    Abort,
+    /// A device claimed the job (IPP Acknowledge-Job).
+    DeviceAcknowledged,
+    /// The device reports the job processing (again, after a stop).
+    DeviceProcessing,
+    /// The device reports the job stopped by a device problem.
+    DeviceStopped,
+    /// The device reports the job printed.
+    DeviceCompleted(CompletionDetail),
+    /// The device reports the job canceled at the device.
+    DeviceCanceled,
+    /// The device reports the job aborted by the device or system.
+    DeviceAborted,
+}
+
+/// Why an event is not allowed in a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `start` before the document upload finished.
+    UploadIncomplete,
+    /// The job already ended in the given phase.
+    AlreadyEnded(JobPhase),
+    /// The job is (or was) fetchable by a device and can no longer be modified.
+    NoLongerModifiable,
+    /// The job is not held by a print task.
+    NotHeld,
+    /// The job is not waiting to be claimed by a device.
+    NotFetchable,
+    /// The job has not been claimed by a device, so the device cannot report on it.
+    NotAcquired,
+    /// The job has not been started.
+    NotStarted,
+}
+
+/// The result of applying an event to a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The event moves the job to this phase (which may equal the current one, e.g. Modify while held).
+    To(JobPhase),
+    /// The event already happened (an SDK retry): answer success, change nothing.
+    AlreadyDone,
+    Refused(Refusal),
+}
+
+use CompletionDetail as Cd;
+use JobEvent as E;
+use JobPhase as P;
+use Refusal as R;
+use Transition::{AlreadyDone, Refused, To};
+
+/// THE table. Rows are grouped by event; `_` rows cover the remaining phases of that event.
+pub fn transition(phase: JobPhase, event: JobEvent) -> Transition {
+    match (phase, event) {
+        // ---- upload ------------------------------------------------------------------------------
+        (P::UploadPending | P::Ready, E::UploadCompleted) => To(P::Ready),
+        (P::Held, E::UploadCompleted) => To(P::Held), // the task's app replaced the payload
+        (p, E::UploadCompleted) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::UploadCompleted) => Refused(R::NoLongerModifiable),
+
+        // ---- start -------------------------------------------------------------------------------
+        (P::UploadPending, E::Start { .. }) => Refused(R::UploadIncomplete),
+        (P::Ready, E::Start { held: true }) => To(P::Held),
+        (P::Ready, E::Start { held: false }) => To(P::Queued),
+        (P::Held | P::Queued | P::Processing | P::Stopped, E::Start { .. }) => AlreadyDone,
+        (p, E::Start { .. }) => Refused(R::AlreadyEnded(p)),
+
+        // ---- pull printing -----------------------------------------------------------------------
+        (P::Held, E::Modify) => To(P::Held),
+        (p, E::Modify) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::Modify) => Refused(R::NoLongerModifiable),
+
+        (P::Held, E::Release) => To(P::Queued),
+        (p, E::Release) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::Release) => Refused(R::NotHeld),
+
+        (P::Held, E::Redirect) => To(P::Redirected),
+        (p, E::Redirect) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::Redirect) => Refused(R::NotHeld),
+
+        // ---- cancel (user) and abort (app): a repeat of what already happened is not an error ----
+        (P::Canceled, E::Cancel) => AlreadyDone,
+        (p, E::Cancel) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::Cancel) => To(P::Canceled),
+
+        (P::Aborted, E::Abort) => AlreadyDone,
+        (p, E::Abort) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::Abort) => To(P::Aborted),
+
+        // ---- device side -------------------------------------------------------------------------
+        (P::Queued, E::DeviceAcknowledged) => To(P::Processing),
+        (P::Processing | P::Stopped, E::DeviceAcknowledged) => AlreadyDone,
+        (_, E::DeviceAcknowledged) => Refused(R::NotFetchable),
+
+        (P::Processing | P::Stopped, E::DeviceProcessing) => To(P::Processing),
+        (P::Processing | P::Stopped, E::DeviceStopped) => To(P::Stopped),
+        (P::Processing | P::Stopped, E::DeviceCompleted(_)) => To(P::Completed),
+        (P::Processing | P::Stopped | P::Queued, E::DeviceCanceled) => To(P::Canceled),
+        (P::Processing | P::Stopped | P::Queued, E::DeviceAborted) => To(P::Aborted),
+        // The device confirming the terminal state Graph already shows (after a cancel/abort).
+        (P::Canceled, E::DeviceCanceled) | (P::Aborted, E::DeviceAborted) => AlreadyDone,
+        (P::Completed, E::DeviceCompleted(_)) => AlreadyDone,
+        (
+            p,
+            E::DeviceProcessing
+            | E::DeviceStopped
+            | E::DeviceCompleted(_)
+            | E::DeviceCanceled
+            | E::DeviceAborted,
+        ) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (P::UploadPending | P::Ready, _) => Refused(R::NotStarted),
+        (_, _) => Refused(R::NotAcquired),
+    }
+}
+
+/// The Graph view of a phase.
+pub struct GraphStatus {
+    pub state: &'static str,
+    pub details: Vec<&'static str>,
+    pub description: &'static str,
+}
+
+impl JobPhase {
+    pub const ALL: [JobPhase; 10] = [
+        P::UploadPending,
+        P::Ready,
+        P::Held,
+        P::Queued,
+        P::Processing,
+        P::Stopped,
+        P::Completed,
+        P::Redirected,
+        P::Canceled,
+        P::Aborted,
+    ];
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, P::Completed | P::Redirected | P::Canceled | P::Aborted)
+    }
+
+    /// A device may fetch the job's payload (Graph `isFetchable`).
+    pub fn is_fetchable(self) -> bool {
+        self == P::Queued
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            P::UploadPending => "uploadPending",
+            P::Ready => "ready",
+            P::Held => "held",
+            P::Queued => "queued",
+            P::Processing => "processing",
+            P::Stopped => "stopped",
+            P::Completed => "completed",
+            P::Redirected => "redirected",
+            P::Canceled => "canceled",
+            P::Aborted => "aborted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Graph `printJobProcessingState` name for this phase (also stored in its own indexed column so that
+    /// `$filter=status/state eq '…'` runs in SQL).
+    pub fn graph_state(self) -> &'static str {
+        match self {
+            P::UploadPending | P::Ready | P::Held => "paused",
+            P::Queued => "pending",
+            P::Processing => "processing",
+            P::Stopped => "stopped",
+            P::Completed | P::Redirected => "completed",
+            P::Canceled => "canceled",
+            P::Aborted => "aborted",
+        }
+    }
+
+    pub fn graph_status(self, completion: Option<CompletionDetail>) -> GraphStatus {
+        let (details, description): (Vec<&'static str>, &'static str) = match self {
+            P::UploadPending => (
+                vec!["uploadPending"],
+                "The job is not yet eligible for processing: its document has not been uploaded.",
+            ),
+            P::Ready => (
+                vec![],
+                "The document is uploaded; the job is waiting to be started.",
+            ),
+            P::Held => (
+                vec!["releaseWait"],
+                "The job is held until a print task releases it.",
+            ),
+            P::Queued => (
+                vec![],
+                "The job is queued and waiting for the printer to fetch it.",
+            ),
+            P::Processing => (vec!["interpreting"], "The printer is processing the job."),
+            P::Stopped => (vec![], "The printer stopped; see the printer's status."),
+            P::Completed => match completion.unwrap_or(Cd::Successfully) {
+                Cd::Successfully => (vec!["completedSuccessfully"], "The job printed successfully."),
+                Cd::WithWarnings => (vec!["completedWithWarnings"], "The job printed with warnings."),
+                Cd::WithErrors => (vec!["completedWithErrors"], "The job completed with errors."),
+            },
+            P::Redirected => (vec![], "The job was redirected to another printer."),
+            P::Canceled => (vec![], "The job was canceled."),
+            P::Aborted => (vec![], "The job was aborted."),
+        };
+        GraphStatus {
+            state: self.graph_state(),
+            details,
+            description,
+        }
+    }
+}
+
+impl CompletionDetail {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cd::Successfully => "completedSuccessfully",
+            Cd::WithWarnings => "completedWithWarnings",
+            Cd::WithErrors => "completedWithErrors",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Cd::Successfully, Cd::WithWarnings, Cd::WithErrors]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests;

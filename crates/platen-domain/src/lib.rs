@@ -1,0 +1,14 @@
+//! Platen's domain: plain records, the job state machine, the permission rules and the principal model.
+//! Nothing here does I/O; the storage, HTTP and IPP layers all build on these definitions.
+
+pub mod device;
+pub mod job;
+pub mod permissions;
+pub mod principal;
+pub mod records;
+pub mod task;
+pub mod time;
+
+pub use job::{CompletionDetail, JobEvent, JobPhase, Refusal, Transition};
+pub use permissions::{Access, Operation, PermissionDenied};
+pub use principal::{Caller, CallerKind};

@@ -1,0 +1,112 @@
+use super::*;
+use crate::principal::{CallerKind, PRINTER_ADMINISTRATOR_ROLE};
+
+fn user(scopes: &[&str], admin: bool) -> Caller {
+    Caller {
+        tenant_id: "t".into(),
+        object_id: "u1".into(),
+        user_principal_name: None,
+        display_name: None,
+        app_id: Some("app".into()),
+        kind: CallerKind::Delegated {
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        },
+        directory_roles: if admin {
+            vec![PRINTER_ADMINISTRATOR_ROLE.into()]
+        } else {
+            vec![]
+        },
+        groups: vec![],
+        ip_address: None,
+    }
+}
+
+fn app(roles: &[&str]) -> Caller {
+    Caller {
+        kind: CallerKind::Application {
+            roles: roles.iter().map(|s| s.to_string()).collect(),
+        },
+        directory_roles: vec![],
+        ..user(&[], false)
+    }
+}
+
+/// Exhaustive: for every operation and every permission named anywhere in the table, a token holding only
+/// that permission is granted exactly when the table lists it (and the admin role is present if required).
+#[test]
+fn matrix_matches_the_table() {
+    let mut every: Vec<&str> = Operation::ALL
+        .iter()
+        .flat_map(|op| {
+            op.rule()
+                .delegated
+                .iter()
+                .chain(op.rule().application.iter())
+                .copied()
+        })
+        .collect();
+    every.push("User.Read");
+    every.sort();
+    every.dedup();
+    for &op in Operation::ALL {
+        let rule = op.rule();
+        for &perm in &every {
+            for admin in [false, true] {
+                let granted = authorize(&user(&[perm], admin), op).is_ok();
+                let expected = rule.delegated.contains(&perm) && (admin || !rule.admin_role);
+                assert_eq!(granted, expected, "{op:?} delegated {perm} admin={admin}");
+            }
+            let granted = authorize(&app(&[perm]), op).is_ok();
+            assert_eq!(
+                granted,
+                rule.application.contains(&perm),
+                "{op:?} application {perm}"
+            );
+        }
+    }
+}
+
+#[test]
+fn cancel_is_delegated_only_and_abort_application_only() {
+    assert!(authorize(&app(&["PrintJob.ReadWrite.All"]), Operation::CancelJob).is_err());
+    assert!(authorize(&user(&["PrintJob.ReadWrite.All"], true), Operation::AbortJob).is_err());
+    assert!(authorize(&app(&["PrintJob.ReadWriteBasic.All"]), Operation::AbortJob).is_ok());
+}
+
+#[test]
+fn all_scopes_reach_other_users_only_with_the_admin_role() {
+    let plain = authorize(&user(&["PrintJob.ReadWrite.All"], false), Operation::CancelJob).unwrap();
+    assert!(!plain.all_users);
+    let admin = authorize(&user(&["PrintJob.ReadWrite.All"], true), Operation::CancelJob).unwrap();
+    assert!(admin.all_users);
+    let own = authorize(&user(&["PrintJob.ReadWriteBasic"], true), Operation::CancelJob).unwrap();
+    assert!(!own.all_users);
+    assert!(
+        authorize(&app(&["PrintJob.ReadBasic.All"]), Operation::GetJob)
+            .unwrap()
+            .all_users
+    );
+}
+
+#[test]
+fn basic_permissions_never_reach_document_content() {
+    for op in [
+        Operation::DownloadDocument,
+        Operation::CreateUploadSession,
+        Operation::GetDocument,
+    ] {
+        let rule = op.rule();
+        assert!(
+            rule.delegated
+                .iter()
+                .chain(rule.application)
+                .all(|p| !p.contains("Basic")),
+            "{op:?}"
+        );
+    }
+}
+
+#[test]
+fn scope_names_are_case_insensitive() {
+    assert!(authorize(&user(&["printjob.readwritebasic"], false), Operation::CancelJob).is_ok());
+}

@@ -1,0 +1,332 @@
+//! Stored records. Complex Graph values that Platen passes through without interpreting (job configuration,
+//! printer location/defaults/capabilities) are kept as JSON values, validated by the HTTP layer on input.
+
+use crate::job::{CompletionDetail, JobPhase};
+use crate::time::Micros;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserIdentity {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Printer {
+    pub tenant_id: String,
+    pub id: String,
+    pub display_name: String,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub is_accepting_jobs: Option<bool>,
+    pub status_state: String,
+    pub status_details: Vec<String>,
+    pub status_description: Option<String>,
+    pub location: Value,
+    pub defaults: Value,
+    /// What `restoreFactoryDefaults` goes back to: the defaults the device (or registration) reported.
+    pub factory_defaults: Value,
+    pub capabilities: Value,
+    pub registered_at: Micros,
+    /// Computed on read: the printer has a share. Ignored on write.
+    pub is_shared: bool,
+    pub has_physical_device: bool,
+    pub physical_device_id: Option<String>,
+    pub last_seen_at: Option<Micros>,
+    pub connector_id: Option<String>,
+    /// The client app id of the token that registered the printer (apps may update only their own virtual printers).
+    pub registered_by_app: Option<String>,
+    /// The device certificate issued at registration (base64 DER).
+    pub certificate: Option<String>,
+    /// What the device last reported with Update-Output-Device-Attributes (IPP attributes as JSON).
+    pub device_attributes: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    pub tenant_id: String,
+    pub id: String,
+    pub printer_id: String,
+    pub display_name: String,
+    pub allow_all_users: bool,
+    pub created_at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub tenant_id: String,
+    /// Short numeric id, as Universal Print's are.
+    pub id: i64,
+    pub printer_id: String,
+    /// The share the job was submitted through, if any.
+    pub share_id: Option<String>,
+    pub phase: JobPhase,
+    pub completion: Option<CompletionDetail>,
+    /// Why the job was aborted or canceled, when a reason was given (abort's `reason`).
+    pub status_reason: Option<String>,
+    pub created_at: Micros,
+    pub created_by: UserIdentity,
+    pub configuration: Value,
+    pub display_name: Option<String>,
+    pub redirected_from: Option<String>,
+    pub redirected_to: Option<String>,
+    pub error_code: Option<i32>,
+    pub acknowledged_at: Option<Micros>,
+    /// The output device (its `output-device-uuid`) that claimed the job with Acknowledge-Job.
+    pub acquired_by: Option<String>,
+    pub completed_at: Option<Micros>,
+    pub updated_at: Micros,
+    /// Optimistic-concurrency version: every write checks and bumps it.
+    pub version: i64,
+}
+
+impl Job {
+    pub fn is_acquired_by_printer(&self) -> bool {
+        self.acknowledged_at.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub tenant_id: String,
+    pub id: String,
+    pub job_id: i64,
+    pub display_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: Option<String>,
+    pub uploaded_at: Option<Micros>,
+    pub downloaded_at: Option<Micros>,
+    /// Where the bytes live in the blob store, once uploaded.
+    pub blob_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadSession {
+    pub id: String,
+    pub tenant_id: String,
+    pub job_id: i64,
+    pub document_id: String,
+    /// SHA-256 (hex) of the secret carried by the upload URL; the secret itself is never stored.
+    pub token_sha256: String,
+    pub document_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: Micros,
+    pub expires_at: Micros,
+}
+
+/// One byte range received by an upload session (inclusive bounds), stored as its own blob.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRange {
+    pub first: i64,
+    pub last: i64,
+    pub blob_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrinterOperation {
+    pub tenant_id: String,
+    pub id: String,
+    pub created_at: Micros,
+    pub state: String,
+    pub description: String,
+    pub certificate: Option<String>,
+    pub printer_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connector {
+    pub tenant_id: String,
+    pub id: String,
+    pub display_name: String,
+    pub fully_qualified_domain_name: String,
+    pub operating_system: String,
+    pub app_version: String,
+    pub location: Value,
+    pub registered_at: Micros,
+    pub last_connection_at: Option<Micros>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryUser {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryGroup {
+    pub id: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintSettings {
+    pub document_conversion_enabled: bool,
+    pub printer_discovery_settings: Value,
+}
+
+/// One entry of a job's history: every phase change, with who caused it and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobEventRecord {
+    pub at: Micros,
+    pub phase: JobPhase,
+    pub actor: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskDefinition {
+    pub tenant_id: String,
+    pub id: String,
+    pub display_name: String,
+    /// `createdBy.appId`: the app that created the definition (from its token).
+    pub app_id: String,
+    /// `createdBy.displayName`.
+    pub app_display_name: Option<String>,
+    pub created_at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskTrigger {
+    pub tenant_id: String,
+    pub id: String,
+    pub printer_id: String,
+    pub definition_id: String,
+    /// `printEvent`: always `jobStarted` today.
+    pub event: String,
+    pub created_at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintTask {
+    pub tenant_id: String,
+    pub id: String,
+    pub definition_id: String,
+    pub trigger_id: String,
+    /// The app owning the task: its definition's creator.
+    pub app_id: String,
+    pub job_id: i64,
+    pub printer_id: String,
+    pub state: crate::task::TaskState,
+    pub description: String,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub id: String,
+    pub tenant_id: String,
+    pub app_id: String,
+    pub creator_id: String,
+    pub change_type: String,
+    pub resource: String,
+    pub resource_kind: String,
+    pub resource_key: String,
+    pub notification_url: String,
+    pub lifecycle_notification_url: Option<String>,
+    pub client_state: Option<String>,
+    pub notification_query_options: Option<String>,
+    pub latest_supported_tls_version: Option<String>,
+    pub expires_at: Micros,
+    pub created_at: Micros,
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotificationResource {
+    /// `print/taskDefinitions/{definition}/tasks/{task}`.
+    Task { definition_id: String, task_id: String },
+    /// `print/printers/{printer}/jobs/{job}`; `job_id: None` means the job created by the same change (redirect).
+    Job { printer_id: String, job_id: Option<i64> },
+}
+
+/// A change notification to store in the outbox together with the change that causes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNotification {
+    pub tenant_id: String,
+    pub subscription_id: String,
+    pub change_type: String,
+    pub resource: NotificationResource,
+}
+
+/// A stored notification waiting for delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub tenant_id: String,
+    pub subscription_id: String,
+    /// `change` or `lifecycle`.
+    pub kind: String,
+    /// The notification's own part (changeType, resource, resourceData, or lifecycleEvent) as JSON.
+    pub payload: String,
+    pub created_at: Micros,
+    pub attempts: i64,
+}
+
+/// Everything one change of a job writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct JobChange {
+    pub job: Job,
+    pub expected_version: i64,
+    pub event: Option<JobEventRecord>,
+    pub new_task: Option<PrintTask>,
+    pub task_update: Option<PrintTask>,
+    /// Redirect: the new job on the destination printer (with its document sharing the source's bytes and its
+    /// first history entry). The store links `redirectedTo`/`redirectedFrom` both ways.
+    pub redirect: Option<(Job, Document, JobEventRecord)>,
+    pub notifications: Vec<NewNotification>,
+    /// The phase before the change: when it differs, devices get a `job-state-changed` event (and
+    /// `job-fetchable` when the job became fetchable), written in the same transaction.
+    pub previous_phase: Option<crate::job::JobPhase>,
+}
+
+impl JobChange {
+    pub fn new(job: Job, expected_version: i64, event: Option<JobEventRecord>) -> Self {
+        Self {
+            job,
+            expected_version,
+            event,
+            new_task: None,
+            task_update: None,
+            redirect: None,
+            notifications: vec![],
+            previous_phase: None,
+        }
+    }
+}
+
+/// The relative Graph path of a job, as stored in `redirectedFrom`/`redirectedTo` and notifications.
+pub fn job_path(printer_id: &str, job_id: i64) -> String {
+    format!("print/printers/{printer_id}/jobs/{job_id}")
+}
+
+/// An event for devices of one printer (IPP `ippget` notifications).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceEvent {
+    /// Monotonic: the IPP `notify-sequence-number`.
+    pub id: i64,
+    pub printer_id: String,
+    /// `job-fetchable` or `job-state-changed`.
+    pub event: String,
+    pub job_id: i64,
+    /// RFC 8011 job state at the time of the event.
+    pub job_state: i32,
+    pub created_at: Micros,
+}
+
+/// An IPP printer subscription (Create-Printer-Subscriptions with `ippget`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IppSubscription {
+    pub tenant_id: String,
+    pub id: i64,
+    pub printer_id: String,
+    pub events: Vec<String>,
+    /// 0: no expiry.
+    pub lease_expires_at: Micros,
+    pub created_at: Micros,
+}

@@ -1,0 +1,125 @@
+//! The per-request context handlers receive: who is calling (from a verified bearer token), which API
+//! version, the parsed OData options, and how to build absolute URLs.
+
+use crate::error::{GraphError, GraphResult};
+use crate::route::Version;
+use axum::http::HeaderMap;
+use platen_app::App;
+use platen_auth::{Principal, TokenKind, Verifier};
+use platen_domain::permissions::{Access, authorize};
+use platen_domain::{Caller, CallerKind, Operation};
+use platen_odata::{QueryOption, QueryOptions};
+use std::sync::Arc;
+
+pub struct GraphState {
+    pub app: App,
+    pub verifier: Verifier,
+    /// Absolute base URL clients reach Platen at, without a trailing slash.
+    pub public_url: String,
+    /// Largest JSON request body accepted.
+    pub max_json_body: usize,
+}
+
+pub struct Ctx {
+    pub state: Arc<GraphState>,
+    pub version: Version,
+    pub caller: Caller,
+    pub query: QueryOptions,
+    /// The raw query string, kept to rebuild `@odata.nextLink`.
+    pub raw_query: String,
+    /// The normalised request path under the version root (e.g. `print/printers`).
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn app(&self) -> &App {
+        &self.state.app
+    }
+
+    /// `{public_url}/{version}`: the service root.
+    pub fn root(&self) -> String {
+        format!("{}/{}", self.state.public_url, self.version.as_str())
+    }
+
+    pub fn context(&self, fragment: &str) -> String {
+        format!("{}/$metadata#{fragment}", self.root())
+    }
+
+    pub fn authorize(&self, op: Operation) -> GraphResult<Access> {
+        Ok(authorize(&self.caller, op)?)
+    }
+
+    pub fn tenant(&self) -> &str {
+        &self.caller.tenant_id
+    }
+
+    /// Rejects the OData options the spec lists as unsupported for this operation.
+    pub fn reject(&self, unsupported: &[QueryOption]) -> GraphResult<()> {
+        Ok(self.query.ensure_supported(unsupported)?)
+    }
+
+    /// Single-entity reads take only `$select`, `$expand` (and `$format`).
+    pub fn entity_options_only(&self) -> GraphResult<()> {
+        use QueryOption::*;
+        self.reject(&[Filter, OrderBy, Top, Skip, SkipToken, Count, Search])
+    }
+
+    /// Actions and writes take no query options at all.
+    pub fn no_options(&self) -> GraphResult<()> {
+        self.reject(&QueryOption::ALL)
+    }
+}
+
+/// Validates the bearer token and turns it into the domain's [`Caller`].
+pub async fn authenticate(
+    verifier: &Verifier,
+    headers: &HeaderMap,
+    ip: Option<String>,
+) -> GraphResult<Caller> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let token = match header {
+        Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => h[7..].trim(),
+        Some(_) => {
+            return Err(GraphError::unauthenticated(
+                "The Authorization header must carry a bearer token.",
+                r#"Bearer realm="platen", error="invalid_request""#.into(),
+            ));
+        }
+        None => {
+            let e = platen_auth::AuthError::Missing;
+            return Err(GraphError::unauthenticated(e.message(), e.www_authenticate()));
+        }
+    };
+    let principal = verifier.verify(token).await.map_err(|e| {
+        if e.is_client_error() {
+            GraphError::unauthenticated(e.message(), e.www_authenticate())
+        } else {
+            tracing::error!(error = %e, "token validation failed on the server side");
+            GraphError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "Signing keys of the token's issuer are unavailable; retry later.",
+            )
+        }
+    })?;
+    Ok(caller_of(principal, ip))
+}
+
+fn caller_of(p: Principal, ip: Option<String>) -> Caller {
+    Caller {
+        tenant_id: p.tenant_id,
+        object_id: p.object_id.to_ascii_lowercase(),
+        user_principal_name: p.user_principal_name,
+        display_name: p.display_name,
+        app_id: p.app_id,
+        kind: match p.kind {
+            TokenKind::Delegated { scopes } => CallerKind::Delegated { scopes },
+            TokenKind::Application { roles } => CallerKind::Application { roles },
+        },
+        directory_roles: p.directory_roles,
+        groups: p.groups.into_iter().map(|g| g.to_ascii_lowercase()).collect(),
+        ip_address: ip,
+    }
+}

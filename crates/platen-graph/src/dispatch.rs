@@ -1,0 +1,251 @@
+//! The one entry point: normalise the path, authenticate, route, and call the handler.
+
+use crate::ctx::{Ctx, GraphState, authenticate};
+use crate::error::{GraphError, GraphResult};
+use crate::handlers::{connectors, documents, jobs, print, printers, pull, shares, subscriptions, uploads};
+use crate::route::{self, Route, Version};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub async fn handle(State(state): State<Arc<GraphState>>, req: Request) -> Response {
+    match serve(state, req).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
+    let (parts, body) = req.into_parts();
+    let segs = route::segments(parts.uri.path())?;
+    let raw_query = parts.uri.query().unwrap_or_default().to_string();
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+
+    match segs.first().map(String::as_str) {
+        Some("uploadsessions") if segs.len() == 2 => {
+            let answer = uploads::handle(
+                &state.app,
+                &parts.method,
+                &segs[1],
+                &raw_query,
+                &parts.headers,
+                body,
+            )
+            .await;
+            // A refused PUT may leave part of its body unread: close the connection rather than let the client
+            // reuse it mid-body.
+            return Ok(match answer {
+                Ok(r) => r,
+                Err(e) if parts.method == Method::PUT => {
+                    let mut r = e.into_response();
+                    r.headers_mut().insert(
+                        axum::http::header::CONNECTION,
+                        axum::http::HeaderValue::from_static("close"),
+                    );
+                    r
+                }
+                Err(e) => e.into_response(),
+            });
+        }
+        Some("healthz") if segs.len() == 1 => return Ok((StatusCode::OK, "ok").into_response()),
+        _ => {}
+    }
+    let version = match segs.first().map(String::as_str) {
+        Some("v1.0") => Version::V1,
+        Some("beta") => Version::Beta,
+        _ => {
+            return Err(GraphError::not_found(
+                "Unknown API version or path; use /v1.0 or /beta.",
+            ));
+        }
+    };
+    let route = route::parse(&segs[1..]).ok_or_else(|| {
+        GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!(
+                "Resource not found for the segment path '{}'.",
+                segs[1..].join("/")
+            ),
+        )
+    })?;
+    let caller = authenticate(&state.verifier, &parts.headers, ip).await?;
+    state.app.remember_user(&caller).await?;
+    if raw_query.to_ascii_lowercase().contains("%00") {
+        return Err(GraphError::bad_request(
+            "Query options must not contain NUL characters.",
+        ));
+    }
+    let query = platen_odata::parse_query(&raw_query)?;
+    let body = read_body(body, state.max_json_body).await?;
+    let path = segs[1..].join("/");
+    let ctx = Ctx {
+        state,
+        version,
+        caller,
+        query,
+        raw_query,
+        path,
+    };
+    call(&ctx, &parts.method, route, &body).await
+}
+
+async fn read_body(body: Body, limit: usize) -> GraphResult<Bytes> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        GraphError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "requestEntityTooLarge",
+            format!("The request body exceeds {limit} bytes."),
+        )
+    })
+}
+
+async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphResult<Response> {
+    use Method as M;
+    use Route as R;
+    // HEAD is GET without a body (hyper drops the body of HEAD responses).
+    let m = if method == M::HEAD { M::GET } else { method.clone() };
+    match (route, m) {
+        (R::Print, M::GET) => print::get_print(ctx).await,
+        (R::Print, _) => Err(GraphError::method_not_allowed("GET")),
+        (R::Settings, M::GET) => print::get_settings(ctx).await,
+        (R::Settings, M::PATCH) => print::patch_settings(ctx, body).await,
+        (R::Settings, _) => Err(GraphError::method_not_allowed("GET, PATCH")),
+        (R::Services, M::GET) => print::services(ctx).await,
+        (R::Service(id), M::GET) => print::service(ctx, &id).await,
+        (R::Endpoints(id), M::GET) => print::endpoints(ctx, &id).await,
+        (R::Endpoint(id, e), M::GET) => print::endpoint(ctx, &id, &e).await,
+        (R::Services | R::Service(_) | R::Endpoints(_) | R::Endpoint(..), _) => {
+            Err(GraphError::method_not_allowed("GET"))
+        }
+
+        (R::Printers, M::GET) => printers::list(ctx).await,
+        (R::Printers, M::POST) => printers::create_via_collection(),
+        (R::Printers, _) => Err(GraphError::method_not_allowed("GET")),
+        (R::PrintersCount, M::GET) => printers::count(ctx).await,
+        (R::PrinterCreate, M::POST) => printers::create(ctx, body).await,
+        (R::PrinterCreate, _) => Err(GraphError::method_not_allowed("POST")),
+        (R::Printer(id), M::GET) => printers::get(ctx, &id).await,
+        (R::Printer(id), M::PATCH) => printers::update(ctx, &id, body).await,
+        (R::Printer(id), M::DELETE) => printers::delete(ctx, &id).await,
+        (R::Printer(_), _) => Err(GraphError::method_not_allowed("GET, PATCH, DELETE")),
+        (R::PrinterRestoreDefaults(id), M::POST) => printers::restore_defaults(ctx, &id).await,
+        (R::PrinterCapabilities(id), M::GET) => printers::capabilities(ctx, &id).await,
+        (R::PrinterConnectors(id), M::GET) => printers::connectors(ctx, &id, None).await,
+        (R::PrinterConnector(id, c), M::GET) => printers::connectors(ctx, &id, Some(&c)).await,
+        (R::PrinterShares(id), M::GET) => printers::shares(ctx, &id, None, false).await,
+        (R::PrinterShare(id, s), M::GET) => printers::shares(ctx, &id, Some(&s), false).await,
+        (R::PrinterSingleShare(id), M::GET) if ctx.version == Version::Beta => {
+            printers::shares(ctx, &id, None, true).await
+        }
+        (R::Operation(id), M::GET) => printers::operation(ctx, &id).await,
+        (R::Operations, _) => Err(GraphError::method_not_allowed("GET on /print/operations/{id}")),
+
+        (R::Jobs(t), M::GET) => jobs::list(ctx, &t).await,
+        (R::Jobs(t), M::POST) => jobs::create(ctx, &t, body).await,
+        (R::Jobs(_), _) => Err(GraphError::method_not_allowed("GET, POST")),
+        (R::JobsCount(t), M::GET) => jobs::count(ctx, &t).await,
+        (R::Job(t, j), M::GET) => jobs::get(ctx, &t, &j).await,
+        (R::Job(t, j), M::PATCH) => jobs::update(ctx, &t, &j, body).await,
+        (R::Job(..), _) => Err(GraphError::method_not_allowed("GET, PATCH")),
+        (R::JobAction(t, j, a), M::POST) => jobs::action(ctx, &t, &j, a, body).await,
+        (R::JobTasks(t, j), M::GET) => jobs::tasks(ctx, &t, &j).await,
+        (R::Documents(t, j), M::GET) => documents::list(ctx, &t, &j).await,
+        (R::DocumentsCount(t, j), M::GET) => documents::count(ctx, &t, &j).await,
+        (R::Document(t, j, d), M::GET) => documents::get(ctx, &t, &j, &d).await,
+        (R::DocumentValue(t, j, d), M::GET) => documents::download(ctx, &t, &j, &d).await,
+        (R::CreateUploadSession(t, j, d), M::POST) => {
+            documents::create_upload_session(ctx, &t, &j, &d, body).await
+        }
+
+        (R::Shares, M::GET) => shares::list(ctx).await,
+        (R::Shares, M::POST) => shares::create(ctx, body).await,
+        (R::Shares, _) => Err(GraphError::method_not_allowed("GET, POST")),
+        (R::SharesCount, M::GET) => shares::count(ctx).await,
+        (R::Share(id), M::GET) => shares::get(ctx, &id).await,
+        (R::Share(id), M::PATCH) => shares::update(ctx, &id, body).await,
+        (R::Share(id), M::DELETE) => shares::delete(ctx, &id).await,
+        (R::Share(_), _) => Err(GraphError::method_not_allowed("GET, PATCH, DELETE")),
+        (R::SharePrinter(id), M::GET) => shares::printer(ctx, &id).await,
+        (R::AllowedUsers(s), M::GET) => shares::allowed_users(ctx, &s).await,
+        (R::AllowedUsersCount(s), M::GET) => shares::member_count(ctx, &s, false).await,
+        (R::AllowedUsersRef(s), M::POST) => shares::add_user(ctx, &s, body).await,
+        (R::AllowedUser(s, u), M::DELETE) => shares::remove_user(ctx, &s, &u).await,
+        (R::AllowedGroups(s), M::GET) => shares::allowed_groups(ctx, &s).await,
+        (R::AllowedGroupsCount(s), M::GET) => shares::member_count(ctx, &s, true).await,
+        (R::AllowedGroupsRef(s), M::POST) => shares::add_group(ctx, &s, body).await,
+        (R::AllowedGroup(s, g), M::DELETE) => shares::remove_group(ctx, &s, &g).await,
+        (R::RecentShares(u), M::GET) => shares::recent(ctx, u.as_deref()).await,
+
+        (R::TaskDefinitions, M::GET) => pull::list_definitions(ctx).await,
+        (R::TaskDefinitions, M::POST) => pull::create_definition(ctx, body).await,
+        (R::TaskDefinitionsCount, M::GET) => pull::definitions_count(ctx).await,
+        (R::TaskDefinition(d), M::GET) => pull::get_definition(ctx, &d).await,
+        (R::TaskDefinition(d), M::PATCH) => pull::update_definition(ctx, &d, body).await,
+        (R::TaskDefinition(d), M::DELETE) => pull::delete_definition(ctx, &d).await,
+        (R::Tasks(d), M::GET) => pull::list_tasks(ctx, &d).await,
+        (R::TasksCount(d), M::GET) => pull::tasks_count(ctx, &d).await,
+        (R::Task(d, t), M::GET) => pull::get_task(ctx, &d, &t).await,
+        (R::Task(d, t), M::PATCH) => pull::update_task(ctx, &d, &t, body).await,
+        (R::TaskNav(d, t, nav), M::GET) => pull::task_nav(ctx, &d, &t, nav).await,
+        (R::TaskTriggers(p), M::GET) => pull::list_triggers(ctx, &p).await,
+        (R::TaskTriggers(p), M::POST) => pull::create_trigger(ctx, &p, body).await,
+        (R::TaskTriggersCount(p), M::GET) => pull::triggers_count(ctx, &p).await,
+        (R::TaskTrigger(p, t), M::GET) => pull::get_trigger(ctx, &p, &t).await,
+        (R::TaskTrigger(p, t), M::DELETE) => pull::delete_trigger(ctx, &p, &t).await,
+        (R::TaskTriggerDefinition(p, t), M::GET) => pull::trigger_definition(ctx, &p, &t).await,
+        (R::JobTask(t, j, k, nav), M::GET) => jobs::task(ctx, &t, &j, &k, nav).await,
+
+        (R::Subscriptions, M::GET) => subscriptions::list(ctx).await,
+        (R::Subscriptions, M::POST) => subscriptions::create(ctx, body).await,
+        (R::Subscription(id), M::GET) => subscriptions::get(ctx, &id).await,
+        (R::Subscription(id), M::PATCH) => subscriptions::update(ctx, &id, body).await,
+        (R::Subscription(id), M::DELETE) => subscriptions::delete(ctx, &id).await,
+
+        (R::Connectors, M::GET) => connectors::list(ctx).await,
+        (R::Connectors, M::POST) => connectors::create(ctx, body).await,
+        (R::ConnectorsCount, M::GET) => connectors::count(ctx).await,
+        (R::Connector(id), M::GET) => connectors::get(ctx, &id).await,
+        (R::Connector(id), M::PATCH) => connectors::update(ctx, &id, body).await,
+        (R::Connector(id), M::DELETE) => connectors::delete(ctx, &id).await,
+
+        (R::PrinterSingleShare(_), _) => Err(GraphError::not_found(
+            "printer.share is a beta navigation; use /beta.",
+        )),
+        (route, _) => Err(GraphError::method_not_allowed(allowed(&route))),
+    }
+}
+
+/// The methods a resource answers to, for `405` and its `Allow` header.
+fn allowed(route: &Route) -> &'static str {
+    use Route as R;
+    match route {
+        R::Printers
+        | R::Shares
+        | R::Jobs(_)
+        | R::Connectors
+        | R::TaskDefinitions
+        | R::TaskTriggers(_)
+        | R::Subscriptions => "GET, POST",
+        R::Printer(_) | R::Share(_) | R::Connector(_) | R::TaskDefinition(_) | R::Subscription(_) => {
+            "GET, PATCH, DELETE"
+        }
+        R::Job(..) | R::Task(..) | R::Settings => "GET, PATCH",
+        R::TaskTrigger(..) => "GET, DELETE",
+        R::PrinterCreate
+        | R::PrinterRestoreDefaults(_)
+        | R::JobAction(..)
+        | R::CreateUploadSession(..)
+        | R::AllowedUsersRef(_)
+        | R::AllowedGroupsRef(_) => "POST",
+        R::AllowedUser(..) | R::AllowedGroup(..) => "DELETE",
+        _ => "GET",
+    }
+}

@@ -1,0 +1,170 @@
+//! The one Graph error type. Every failure, from a malformed path to a store error, is rendered here as
+//! `{"error":{"code","message","innerError":{"code"?,"request-id","date","client-request-id"}}}` with the right
+//! status and headers. Internal details are logged, never sent.
+
+use crate::request_ids::RequestIds;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use platen_app::{AppError, describe_refusal};
+use platen_domain::job::Refusal;
+use serde_json::json;
+
+#[derive(Debug, Clone)]
+pub struct GraphError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub inner_code: Option<&'static str>,
+    pub www_authenticate: Option<String>,
+    pub allow: Option<&'static str>,
+}
+
+impl GraphError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            inner_code: None,
+            www_authenticate: None,
+            allow: None,
+        }
+    }
+    pub fn inner(mut self, inner: &'static str) -> Self {
+        self.inner_code = Some(inner);
+        self
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalidRequest", message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "itemNotFound", message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "accessDenied", message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "notAllowed", message)
+    }
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        let mut e = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "notSupported",
+            format!("The HTTP method is not supported for this resource; allowed: {allow}."),
+        );
+        e.allow = Some(allow);
+        e
+    }
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "generalException",
+            "An internal error occurred; the request id identifies it in the server log.",
+        )
+    }
+    pub fn unauthenticated(message: impl Into<String>, www_authenticate: String) -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message);
+        e.www_authenticate = Some(www_authenticate);
+        e
+    }
+}
+
+impl From<AppError> for GraphError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(m) => GraphError::not_found(m),
+            AppError::Forbidden(m) => GraphError::forbidden(m),
+            AppError::Conflict(m) => GraphError::conflict(m),
+            AppError::BadRequest { message, inner } => {
+                let mut g = GraphError::bad_request(message);
+                g.inner_code = inner;
+                g
+            }
+            AppError::Refused(r) => refusal(r),
+            AppError::Upload {
+                status,
+                code,
+                inner,
+                message,
+            } => {
+                let mut g = GraphError::new(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                    code,
+                    message,
+                )
+                .inner(inner);
+                if status == 401 {
+                    g.www_authenticate =
+                        Some(r#"Bearer realm="platen-upload", error="invalid_token""#.into());
+                }
+                g
+            }
+            AppError::Store(platen_store::StoreError::Query(q)) => q.into(),
+            AppError::Store(platen_store::StoreError::Conflict(m)) => GraphError::conflict(m),
+            AppError::Store(platen_store::StoreError::NotFound) => {
+                GraphError::not_found("The resource was not found.")
+            }
+            other => {
+                tracing::error!(error = %other, "internal error");
+                GraphError::internal()
+            }
+        }
+    }
+}
+
+impl From<platen_odata::ODataError> for GraphError {
+    fn from(e: platen_odata::ODataError) -> Self {
+        GraphError::new(StatusCode::BAD_REQUEST, e.code(), e.message()).inner(e.inner_code())
+    }
+}
+
+impl From<platen_domain::PermissionDenied> for GraphError {
+    fn from(e: platen_domain::PermissionDenied) -> Self {
+        GraphError::forbidden(e.0)
+    }
+}
+
+/// State-machine refusals: starting an incomplete upload is a bad request; everything else conflicts with the
+/// job's current state.
+fn refusal(r: Refusal) -> GraphError {
+    match r {
+        Refusal::UploadIncomplete => {
+            GraphError::bad_request(describe_refusal(r)).inner("uploadSessionIncomplete")
+        }
+        _ => GraphError::conflict(describe_refusal(r)),
+    }
+}
+
+impl IntoResponse for GraphError {
+    fn into_response(self) -> Response {
+        let ids = RequestIds::current();
+        let mut inner = serde_json::Map::new();
+        if let Some(code) = self.inner_code {
+            inner.insert("code".into(), json!(code));
+        }
+        inner.insert("request-id".into(), json!(ids.request_id));
+        inner.insert(
+            "date".into(),
+            json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string()),
+        );
+        if let Some(client) = &ids.client_request_id {
+            inner.insert("client-request-id".into(), json!(client));
+        }
+        let body = json!({"error": {"code": self.code, "message": self.message, "innerError": inner}});
+        let mut resp = (self.status, crate::response::json_body(&body)).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(crate::response::JSON_CONTENT_TYPE),
+        );
+        if let Some(w) = self.www_authenticate.and_then(|w| HeaderValue::from_str(&w).ok()) {
+            headers.insert(header::WWW_AUTHENTICATE, w);
+        }
+        if let Some(allow) = self.allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        resp
+    }
+}
+
+pub type GraphResult<T> = Result<T, GraphError>;

@@ -1,0 +1,160 @@
+//! `/print/connectors` (connectors register through the device side; here: list, get, update, delete).
+
+use crate::ctx::Ctx;
+use crate::error::{GraphError, GraphResult};
+use crate::handlers::{object_body, schema_error};
+use crate::paging::{list_query, page_json, select};
+use crate::response::{entity, no_content, ok};
+use crate::schema::{self, ObjectReader};
+use crate::wire;
+use axum::response::Response;
+use bytes::Bytes;
+use platen_app::AppError;
+use platen_domain::Operation;
+use platen_domain::records::Connector;
+use platen_odata::QueryOption::{Count, Filter, Search};
+
+async fn find(ctx: &Ctx, id: &str) -> GraphResult<Connector> {
+    ctx.app()
+        .store
+        .get_connector(ctx.tenant(), id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| GraphError::not_found("The connector was not found."))
+}
+
+pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListConnectors)?;
+    ctx.reject(&[Count, Search, Filter])?;
+    let page = ctx
+        .app()
+        .store
+        .list_connectors(ctx.tenant(), &list_query(ctx)?)
+        .await
+        .map_err(AppError::from)?;
+    let rendered = page
+        .items
+        .iter()
+        .map(|c| wire::connector(c, ctx.version))
+        .collect();
+    Ok(ok(&page_json(ctx, "print/connectors", page, rendered)?))
+}
+
+/// POST /print/connectors: a connector registers itself (Platen's connector does this with an admin token).
+pub async fn create(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::CreateConnector)?;
+    ctx.no_options()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let display_name = r.string("displayName", 256).map_err(schema_error)?;
+    let fqdn = r
+        .opt_string("fullyQualifiedDomainName", 256)
+        .map_err(schema_error)?
+        .unwrap_or_default();
+    let os = r
+        .opt_string("operatingSystem", 256)
+        .map_err(schema_error)?
+        .unwrap_or_default();
+    let version = r
+        .opt_string("appVersion", 64)
+        .map_err(schema_error)?
+        .unwrap_or_default();
+    let location = match r.take("location") {
+        Some(loc) => schema::location(loc, &ctx.version.schema()).map_err(schema_error)?,
+        None => serde_json::json!({}),
+    };
+    r.finish(&["id", "registeredDateTime", "deviceHealth"])
+        .map_err(schema_error)?;
+    let c = Connector {
+        tenant_id: ctx.tenant().to_string(),
+        id: uuid::Uuid::new_v4().to_string(),
+        display_name,
+        fully_qualified_domain_name: fqdn,
+        operating_system: os,
+        app_version: version,
+        location,
+        registered_at: platen_domain::time::now_micros(),
+        last_connection_at: None,
+    };
+    ctx.app()
+        .store
+        .create_connector(&c)
+        .await
+        .map_err(AppError::from)?;
+    let body = entity(
+        ctx.context("print/connectors/$entity"),
+        wire::connector(&c, ctx.version),
+    );
+    Ok(crate::response::json(axum::http::StatusCode::CREATED, &body))
+}
+
+pub async fn count(ctx: &Ctx) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListConnectors)?;
+    Err(
+        GraphError::bad_request("$count is not supported on the connectors collection.")
+            .inner("invalidQueryOption"),
+    )
+}
+
+pub async fn get(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::GetConnector)?;
+    ctx.entity_options_only()?;
+    let c = find(ctx, id).await?;
+    Ok(ok(&entity(
+        ctx.context("print/connectors/$entity"),
+        select(wire::connector(&c, ctx.version), &ctx.query)?,
+    )))
+}
+
+pub async fn update(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::UpdateConnector)?;
+    ctx.no_options()?;
+    let mut c = find(ctx, id).await?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    if let Some(n) = r.opt_string("displayName", 256).map_err(schema_error)? {
+        c.display_name = n;
+    }
+    if let Some(n) = r
+        .opt_string("fullyQualifiedDomainName", 256)
+        .map_err(schema_error)?
+    {
+        c.fully_qualified_domain_name = n;
+    }
+    if let Some(n) = r.opt_string("operatingSystem", 256).map_err(schema_error)? {
+        c.operating_system = n;
+    }
+    if let Some(n) = r.opt_string("appVersion", 64).map_err(schema_error)? {
+        c.app_version = n;
+    }
+    if let Some(loc) = r.take("location") {
+        c.location = schema::location(loc, &ctx.version.schema()).map_err(schema_error)?;
+    }
+    r.finish(&["id", "registeredDateTime", "deviceHealth"])
+        .map_err(schema_error)?;
+    ctx.app()
+        .store
+        .update_connector(&c)
+        .await
+        .map_err(AppError::from)?;
+    Ok(ok(&entity(
+        ctx.context("print/connectors/$entity"),
+        wire::connector(&c, ctx.version),
+    )))
+}
+
+pub async fn delete(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::DeleteConnector)?;
+    ctx.no_options()?;
+    if ctx
+        .app()
+        .store
+        .delete_connector(ctx.tenant(), id)
+        .await
+        .map_err(AppError::from)?
+    {
+        Ok(no_content())
+    } else {
+        Err(GraphError::not_found("The connector was not found."))
+    }
+}

@@ -1,0 +1,316 @@
+//! Print jobs on both paths (`/print/printers/{id}/jobs`, `/print/shares/{id}/jobs`) and their actions.
+
+use crate::ctx::Ctx;
+use crate::error::{GraphError, GraphResult};
+use crate::handlers::{json_body, object_body, schema_error};
+use crate::paging::{list_query, page_json, select};
+use crate::response::{collection, entity, json, no_content, ok};
+use crate::route::{JobAction, Version};
+use crate::schema::{self, ObjectReader};
+use crate::wire::{self, Obj};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bytes::Bytes;
+use platen_app::{AppError, JobTarget};
+use platen_domain::Operation;
+use platen_domain::records::Job;
+use platen_odata::QueryOption::{Count, Search};
+use serde_json::Value;
+
+const JOB_READ_ONLY: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "createdBy",
+    "status",
+    "isFetchable",
+    "redirectedFrom",
+    "redirectedTo",
+    "errorCode",
+    "acknowledgedDateTime",
+    "completedDateTime",
+    "documents",
+    "tasks",
+];
+
+/// `print/printers('{id}')/jobs` — the OData context path of a job collection.
+pub fn collection_path(t: &JobTarget) -> String {
+    match t {
+        JobTarget::Printer(p) => format!("print/printers('{p}')/jobs"),
+        JobTarget::Share(s) => format!("print/shares('{s}')/jobs"),
+    }
+}
+
+async fn render(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
+    let mut m = wire::job(j, ctx.version, &ctx.root());
+    for e in &ctx.query.expand {
+        match e.path.to_ascii_lowercase().as_str() {
+            "documents" => {
+                let docs = ctx
+                    .app()
+                    .store
+                    .list_documents(ctx.tenant(), j.id)
+                    .await
+                    .map_err(AppError::from)?;
+                let items = docs
+                    .iter()
+                    .map(|d| select(wire::document(d), &e.options).map(Value::Object))
+                    .collect::<GraphResult<Vec<_>>>()?;
+                m.insert("documents".into(), Value::Array(items));
+            }
+            "tasks" => {
+                let tasks = visible_tasks(ctx, j).await?;
+                let items = tasks
+                    .iter()
+                    .map(|t| select(wire::task(t, &ctx.root()), &e.options).map(Value::Object))
+                    .collect::<GraphResult<Vec<_>>>()?;
+                m.insert("tasks".into(), Value::Array(items));
+            }
+            other => {
+                return Err(GraphError::bad_request(format!(
+                    "$expand: '{other}' cannot be expanded on a print job."
+                )));
+            }
+        }
+    }
+    select(m, &ctx.query)
+}
+
+pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
+    let access = ctx.authorize(Operation::ListJobs)?;
+    ctx.reject(&[Count, Search])?;
+    let page = ctx
+        .app()
+        .list_jobs(&ctx.caller, &access, t, &list_query(ctx)?)
+        .await?;
+    let mut rendered = Vec::with_capacity(page.items.len());
+    for j in &page.items {
+        let mut m = render(ctx, j).await?;
+        // `$select` is applied again by page_json; harmless and keeps one code path.
+        m.remove("@odata.context");
+        rendered.push(m);
+    }
+    Ok(ok(&page_json(ctx, &collection_path(t), page, rendered)?))
+}
+
+pub async fn count(ctx: &Ctx, _t: &JobTarget) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListJobs)?;
+    Err(
+        GraphError::bad_request("$count is not supported on print job collections.")
+            .inner("invalidQueryOption"),
+    )
+}
+
+pub async fn create(ctx: &Ctx, t: &JobTarget, body: &Bytes) -> GraphResult<Response> {
+    let op = match t {
+        JobTarget::Printer(_) => Operation::CreatePrinterJob,
+        JobTarget::Share(_) => Operation::CreateShareJob,
+    };
+    let access = ctx.authorize(op)?;
+    ctx.no_options()?;
+    let v = json_body(body)?.unwrap_or_else(|| Value::Object(Default::default()));
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let configuration = match r.take("configuration") {
+        None | Some(Value::Null) => Value::Object(Default::default()),
+        Some(c) => schema::job_configuration(c, &ctx.version.schema()).map_err(schema_error)?,
+    };
+    let display_name = if ctx.version == Version::Beta {
+        r.opt_string("displayName", 256).map_err(schema_error)?
+    } else {
+        None
+    };
+    r.finish(JOB_READ_ONLY).map_err(schema_error)?;
+    let (job, doc) = ctx
+        .app()
+        .create_job(&ctx.caller, &access, t, configuration, display_name)
+        .await?;
+    let mut m = wire::job(&job, ctx.version, &ctx.root());
+    m.insert(
+        "documents".into(),
+        Value::Array(vec![Value::Object(wire::document(&doc))]),
+    );
+    Ok(json(
+        StatusCode::CREATED,
+        &entity(ctx.context(&format!("{}/$entity", collection_path(t))), m),
+    ))
+}
+
+pub async fn get(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
+    let access = ctx.authorize(Operation::GetJob)?;
+    ctx.entity_options_only()?;
+    let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
+    Ok(ok(&entity(
+        ctx.context(&format!("{}/$entity", collection_path(t))),
+        render(ctx, &job).await?,
+    )))
+}
+
+pub async fn action(
+    ctx: &Ctx,
+    t: &JobTarget,
+    id: &str,
+    action: JobAction,
+    body: &Bytes,
+) -> GraphResult<Response> {
+    ctx.no_options()?;
+    match action {
+        JobAction::Start => {
+            let access = ctx.authorize(Operation::StartJob)?;
+            expect_no_parameters(body)?;
+            let job = ctx.app().start_job(&ctx.caller, &access, t, id).await?;
+            Ok(ok(&entity(
+                ctx.context("microsoft.graph.printJobStatus"),
+                wire::job_status(&job, ctx.version),
+            )))
+        }
+        JobAction::Cancel => {
+            let access = ctx.authorize(Operation::CancelJob)?;
+            expect_no_parameters(body)?;
+            ctx.app().cancel_job(&ctx.caller, &access, t, id).await?;
+            Ok(no_content())
+        }
+        JobAction::Abort => {
+            let access = ctx.authorize(Operation::AbortJob)?;
+            let reason = abort_reason(body)?;
+            ctx.app().abort_job(&ctx.caller, &access, t, id, reason).await?;
+            Ok(no_content())
+        }
+        JobAction::Redirect => {
+            let access = ctx.authorize(Operation::RedirectJob)?;
+            let v = object_body(body)?;
+            let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+            let destination = r
+                .string("destinationPrinterId", 64)
+                .map_err(schema_error)?
+                .to_ascii_lowercase();
+            let configuration = match r.take("configuration") {
+                None | Some(Value::Null) => None,
+                Some(c) => Some(schema::job_configuration(c, &ctx.version.schema()).map_err(schema_error)?),
+            };
+            r.finish(&[]).map_err(schema_error)?;
+            let job = ctx
+                .app()
+                .redirect_job(&ctx.caller, &access, t, id, &destination, configuration)
+                .await?;
+            let context = ctx.context(&format!(
+                "{}/$entity",
+                collection_path(&JobTarget::Printer(job.printer_id.clone()))
+            ));
+            Ok(ok(&entity(context, wire::job(&job, ctx.version, &ctx.root()))))
+        }
+    }
+}
+
+/// PATCH of a job: only the app owning a processing print task on it may change `configuration`.
+pub async fn update(ctx: &Ctx, t: &JobTarget, id: &str, body: &Bytes) -> GraphResult<Response> {
+    let access = ctx.authorize(Operation::UpdateJob)?;
+    ctx.no_options()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let configuration = match r.take("configuration") {
+        Some(c) => schema::job_configuration(c, &ctx.version.schema()).map_err(schema_error)?,
+        None => {
+            return Err(GraphError::bad_request(
+                "Only configuration can be updated on a print job.",
+            ));
+        }
+    };
+    r.finish(JOB_READ_ONLY).map_err(schema_error)?;
+    let job = ctx
+        .app()
+        .update_job_configuration(&ctx.caller, &access, t, id, configuration)
+        .await?;
+    Ok(ok(&entity(
+        ctx.context(&format!("{}/$entity", collection_path(t))),
+        render(ctx, &job).await?,
+    )))
+}
+
+/// Actions without parameters accept an empty body (with or without a JSON content type) or `{}`.
+fn expect_no_parameters(body: &Bytes) -> GraphResult<()> {
+    match json_body(body)? {
+        None => Ok(()),
+        Some(Value::Object(m)) if m.is_empty() => Ok(()),
+        Some(_) => Err(GraphError::bad_request("This action takes no parameters.")),
+    }
+}
+
+/// abort's optional body: nothing, `{}`, or `{"reason": "…"}`.
+pub fn abort_reason(body: &Bytes) -> GraphResult<Option<String>> {
+    let Some(v) = json_body(body)? else {
+        return Ok(None);
+    };
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let reason = match r.take("reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.chars().count() <= 1024 => Some(s.clone()),
+        Some(Value::String(_)) => {
+            return Err(GraphError::bad_request("reason must be at most 1024 characters."));
+        }
+        Some(_) => return Err(GraphError::bad_request("reason must be a string.")),
+    };
+    r.finish(&[]).map_err(schema_error)?;
+    Ok(reason)
+}
+
+/// The job's print tasks the caller may see: an app sees those of its own triggers, users and admins all.
+async fn visible_tasks(ctx: &Ctx, j: &Job) -> GraphResult<Vec<platen_domain::records::PrintTask>> {
+    let tasks = ctx
+        .app()
+        .store
+        .tasks_of_job(ctx.tenant(), j.id)
+        .await
+        .map_err(AppError::from)?;
+    Ok(match (&ctx.caller.kind, &ctx.caller.app_id) {
+        (platen_domain::CallerKind::Application { .. }, Some(app)) => tasks
+            .into_iter()
+            .filter(|t| t.app_id.eq_ignore_ascii_case(app))
+            .collect(),
+        _ => tasks,
+    })
+}
+
+/// GET …/jobs/{id}/tasks: the print tasks triggered by the job.
+pub async fn tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
+    let access = ctx.authorize(Operation::GetJob)?;
+    let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
+    let items = visible_tasks(ctx, &job)
+        .await?
+        .iter()
+        .map(|task| select(wire::task(task, &ctx.root()), &ctx.query).map(Value::Object))
+        .collect::<GraphResult<Vec<_>>>()?;
+    let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
+    Ok(ok(&collection(
+        ctx.context(&format!("{}('{id}')/tasks", collection_path(t))),
+        items,
+        count,
+        None,
+    )))
+}
+
+/// GET …/jobs/{id}/tasks/{taskId}[/definition|/trigger].
+pub async fn task(
+    ctx: &Ctx,
+    t: &JobTarget,
+    id: &str,
+    task_id: &str,
+    nav: Option<crate::route::TaskNav>,
+) -> GraphResult<Response> {
+    let access = ctx.authorize(Operation::GetJob)?;
+    ctx.entity_options_only()?;
+    let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
+    let task = visible_tasks(ctx, &job)
+        .await?
+        .into_iter()
+        .find(|x| x.id == task_id)
+        .ok_or_else(|| GraphError::not_found("The print task was not found."))?;
+    match nav {
+        Some(nav) => crate::handlers::pull::task_navigation(ctx, &task, nav).await,
+        None => {
+            let m = crate::handlers::pull::expand_task(ctx, &task).await?;
+            Ok(ok(&entity(
+                ctx.context(&format!("{}('{id}')/tasks/$entity", collection_path(t))),
+                select(m, &ctx.query)?,
+            )))
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! Pull printing: `/print/taskDefinitions` (+ tasks) and `/print/printers/{id}/taskTriggers`.
+
+use crate::ctx::Ctx;
+use crate::error::{GraphError, GraphResult};
+use crate::handlers::{id_from_url, object_body, schema_error};
+use crate::paging::select;
+use crate::response::{collection, entity, json, no_content, ok};
+use crate::route::TaskNav;
+use crate::schema::{self, ObjectReader};
+use crate::wire;
+use axum::http::StatusCode;
+use axum::response::Response;
+use bytes::Bytes;
+use platen_domain::Operation;
+use platen_domain::task::TaskState;
+use platen_odata::QueryOption::{Count, Format, Search, Select, Skip, Top};
+use serde_json::Value;
+
+/// The spec lists these as unsupported on task definition, task and trigger collections.
+const UNSUPPORTED_ON_LISTS: &[platen_odata::QueryOption] = &[Count, Format, Search, Select, Skip, Top];
+
+fn definition_context(ctx: &Ctx) -> String {
+    ctx.context("print/taskDefinitions/$entity")
+}
+
+pub async fn list_definitions(ctx: &Ctx) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTaskDefinitions)?;
+    ctx.reject(UNSUPPORTED_ON_LISTS)?;
+    reject_list_filters(ctx)?;
+    let items = ctx.app().list_task_definitions(&ctx.caller).await?;
+    let values = items
+        .iter()
+        .map(|d| Value::Object(wire::task_definition(d)))
+        .collect();
+    Ok(ok(&collection(
+        ctx.context("print/taskDefinitions"),
+        values,
+        None,
+        None,
+    )))
+}
+
+/// These small collections are not filtered or ordered server-side; refuse rather than ignore.
+fn reject_list_filters(ctx: &Ctx) -> GraphResult<()> {
+    use platen_odata::QueryOption::{Filter, OrderBy, SkipToken};
+    ctx.reject(&[Filter, OrderBy, SkipToken])
+}
+
+pub async fn definitions_count(ctx: &Ctx) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTaskDefinitions)?;
+    Err(GraphError::bad_request("$count is not supported on task definitions.").inner("invalidQueryOption"))
+}
+
+pub async fn create_definition(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTaskDefinitions)?;
+    ctx.no_options()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let name = r.string("displayName", 256).map_err(schema_error)?;
+    let created_by = match r.opt_object("createdBy").map_err(schema_error)? {
+        Some(mut c) => {
+            let n = c
+                .nullable_string("displayName", 256)
+                .map_err(schema_error)?
+                .flatten();
+            c.finish(&["appId", "servicePrincipalId", "servicePrincipalName"])
+                .map_err(schema_error)?;
+            n
+        }
+        None => None,
+    };
+    r.finish(&["id", "tasks"]).map_err(schema_error)?;
+    let d = ctx
+        .app()
+        .create_task_definition(&ctx.caller, name, created_by)
+        .await?;
+    Ok(json(
+        StatusCode::CREATED,
+        &crate::response::entity(definition_context(ctx), wire::task_definition(&d)),
+    ))
+}
+
+pub async fn get_definition(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTaskDefinitions)?;
+    ctx.entity_options_only()?;
+    let d = ctx.app().own_task_definition(&ctx.caller, id).await?;
+    Ok(ok(&entity(
+        definition_context(ctx),
+        select(wire::task_definition(&d), &ctx.query)?,
+    )))
+}
+
+/// Only `displayName` and `createdBy.displayName` change.
+pub async fn update_definition(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTaskDefinitions)?;
+    ctx.no_options()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let name = r.opt_string("displayName", 256).map_err(schema_error)?;
+    let created_by = match r.opt_object("createdBy").map_err(schema_error)? {
+        Some(mut c) => {
+            let n = c.nullable_string("displayName", 256).map_err(schema_error)?;
+            c.finish(&["appId", "servicePrincipalId", "servicePrincipalName"])
+                .map_err(schema_error)?;
+            n
+        }
+        None => None,
+    };
+    r.finish(&["id", "tasks"]).map_err(schema_error)?;
+    let d = ctx
+        .app()
+        .update_task_definition(&ctx.caller, id, name, created_by)
+        .await?;
+    Ok(ok(&entity(definition_context(ctx), wire::task_definition(&d))))
+}
+
+pub async fn delete_definition(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTaskDefinitions)?;
+    ctx.no_options()?;
+    ctx.app().delete_task_definition(&ctx.caller, id).await?;
+    Ok(no_content())
+}
+
+pub async fn list_tasks(ctx: &Ctx, definition: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTasks)?;
+    ctx.reject(UNSUPPORTED_ON_LISTS)?;
+    reject_list_filters(ctx)?;
+    let tasks = ctx.app().list_tasks(&ctx.caller, definition).await?;
+    let mut values = Vec::with_capacity(tasks.len());
+    for t in &tasks {
+        values.push(Value::Object(expand_task(ctx, t).await?));
+    }
+    Ok(ok(&collection(
+        ctx.context("Collection(microsoft.graph.printTask)"),
+        values,
+        None,
+        None,
+    )))
+}
+
+pub async fn tasks_count(ctx: &Ctx, _definition: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTasks)?;
+    Err(GraphError::bad_request("$count is not supported on print tasks.").inner("invalidQueryOption"))
+}
+
+/// A task with its `$expand`ed `definition`/`trigger`.
+pub async fn expand_task(ctx: &Ctx, t: &platen_domain::records::PrintTask) -> GraphResult<wire::Obj> {
+    let mut m = wire::task(t, &ctx.root());
+    for e in &ctx.query.expand {
+        match e.path.to_ascii_lowercase().as_str() {
+            "definition" => {
+                let d = ctx
+                    .app()
+                    .store
+                    .get_task_definition(ctx.tenant(), &t.definition_id)
+                    .await
+                    .map_err(platen_app::AppError::from)?;
+                m.insert(
+                    "definition".into(),
+                    d.map(|d| Value::Object(wire::task_definition(&d)))
+                        .unwrap_or(Value::Null),
+                );
+            }
+            "trigger" => {
+                let tr = ctx
+                    .app()
+                    .store
+                    .get_task_trigger(ctx.tenant(), &t.trigger_id)
+                    .await
+                    .map_err(platen_app::AppError::from)?;
+                m.insert(
+                    "trigger".into(),
+                    tr.map(|t| Value::Object(wire::task_trigger(&t)))
+                        .unwrap_or(Value::Null),
+                );
+            }
+            other => {
+                return Err(GraphError::bad_request(format!(
+                    "$expand: '{other}' cannot be expanded on a print task."
+                )));
+            }
+        }
+    }
+    Ok(m)
+}
+
+pub async fn get_task(ctx: &Ctx, definition: &str, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTasks)?;
+    ctx.entity_options_only()?;
+    let t = ctx.app().get_task(&ctx.caller, definition, id).await?;
+    let m = expand_task(ctx, &t).await?;
+    Ok(ok(&entity(
+        ctx.context(&format!("print/taskDefinitions('{definition}')/tasks/$entity")),
+        select(m, &ctx.query)?,
+    )))
+}
+
+/// The owning app reports the task's outcome: `completed` releases the job, `aborted` aborts it.
+pub async fn update_task(ctx: &Ctx, definition: &str, id: &str, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTasks)?;
+    ctx.no_options()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let status = r
+        .take("status")
+        .ok_or_else(|| GraphError::bad_request("status is required."))?;
+    let status = schema::task_status(status).map_err(schema_error)?;
+    r.finish(&["id", "parentUrl", "definition", "trigger"])
+        .map_err(schema_error)?;
+    let state = status
+        .get("state")
+        .and_then(Value::as_str)
+        .and_then(TaskState::parse)
+        .ok_or_else(|| GraphError::bad_request("status.state must be a printTaskProcessingState."))?;
+    let description = status
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let t = ctx
+        .app()
+        .update_task_status(&ctx.caller, definition, id, state, description)
+        .await?;
+    Ok(ok(&entity(
+        ctx.context(&format!("print/taskDefinitions('{definition}')/tasks/$entity")),
+        wire::task(&t, &ctx.root()),
+    )))
+}
+
+pub async fn task_nav(ctx: &Ctx, definition: &str, id: &str, nav: TaskNav) -> GraphResult<Response> {
+    ctx.authorize(Operation::ManageTasks)?;
+    ctx.entity_options_only()?;
+    let t = ctx.app().get_task(&ctx.caller, definition, id).await?;
+    task_navigation(ctx, &t, nav).await
+}
+
+pub async fn task_navigation(
+    ctx: &Ctx,
+    t: &platen_domain::records::PrintTask,
+    nav: TaskNav,
+) -> GraphResult<Response> {
+    let store = &ctx.app().store;
+    match nav {
+        TaskNav::Definition => {
+            let d = store
+                .get_task_definition(ctx.tenant(), &t.definition_id)
+                .await
+                .map_err(platen_app::AppError::from)?
+                .ok_or_else(|| GraphError::not_found("The task definition was not found."))?;
+            Ok(ok(&entity(
+                definition_context(ctx),
+                select(wire::task_definition(&d), &ctx.query)?,
+            )))
+        }
+        TaskNav::Trigger => {
+            let tr = store
+                .get_task_trigger(ctx.tenant(), &t.trigger_id)
+                .await
+                .map_err(platen_app::AppError::from)?
+                .ok_or_else(|| GraphError::not_found("The task trigger no longer exists."))?;
+            Ok(ok(&entity(
+                ctx.context("print/printers/taskTriggers/$entity"),
+                select(wire::task_trigger(&tr), &ctx.query)?,
+            )))
+        }
+    }
+}
+
+fn triggers_context(ctx: &Ctx, printer: &str) -> String {
+    ctx.context(&format!("print/printers('{printer}')/taskTriggers"))
+}
+
+pub async fn list_triggers(ctx: &Ctx, printer: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListTaskTriggers)?;
+    ctx.reject(UNSUPPORTED_ON_LISTS)?;
+    reject_list_filters(ctx)?;
+    let items = ctx.app().task_triggers(&ctx.caller, printer).await?;
+    let values = items
+        .iter()
+        .map(|t| Value::Object(wire::task_trigger(t)))
+        .collect();
+    Ok(ok(&collection(
+        triggers_context(ctx, printer),
+        values,
+        None,
+        None,
+    )))
+}
+
+pub async fn triggers_count(ctx: &Ctx, _printer: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListTaskTriggers)?;
+    Err(GraphError::bad_request("$count is not supported on task triggers.").inner("invalidQueryOption"))
+}
+
+pub async fn create_trigger(ctx: &Ctx, printer: &str, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::CreateTaskTrigger)?;
+    ctx.no_options()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let event = r
+        .enum_member("event", "printEvent", &["jobStarted"])
+        .map_err(schema_error)?;
+    let bind = r.bind("definition@odata.bind").map_err(schema_error)?;
+    r.finish(&["id", "definition"]).map_err(schema_error)?;
+    let definition = id_from_url(&bind, &["taskDefinitions"])?;
+    let t = ctx
+        .app()
+        .create_task_trigger(&ctx.caller, printer, event, &definition)
+        .await?;
+    Ok(json(
+        StatusCode::CREATED,
+        &entity(
+            ctx.context(&format!("print/printers('{printer}')/taskTriggers/$entity")),
+            wire::task_trigger(&t),
+        ),
+    ))
+}
+
+pub async fn get_trigger(ctx: &Ctx, printer: &str, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::GetTaskTrigger)?;
+    ctx.entity_options_only()?;
+    let t = ctx.app().task_trigger(&ctx.caller, printer, id).await?;
+    let mut m = wire::task_trigger(&t);
+    if ctx
+        .query
+        .expand
+        .iter()
+        .any(|e| e.path.eq_ignore_ascii_case("definition"))
+    {
+        let d = ctx.app().trigger_definition(&ctx.caller, printer, id).await?;
+        m.insert("definition".into(), Value::Object(wire::task_definition(&d)));
+    }
+    Ok(ok(&entity(
+        ctx.context(&format!("print/printers('{printer}')/taskTriggers/$entity")),
+        select(m, &ctx.query)?,
+    )))
+}
+
+pub async fn delete_trigger(ctx: &Ctx, printer: &str, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::DeleteTaskTrigger)?;
+    ctx.no_options()?;
+    ctx.app().delete_task_trigger(&ctx.caller, printer, id).await?;
+    Ok(no_content())
+}
+
+pub async fn trigger_definition(ctx: &Ctx, printer: &str, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::GetTaskTrigger)?;
+    ctx.entity_options_only()?;
+    let d = ctx.app().trigger_definition(&ctx.caller, printer, id).await?;
+    Ok(ok(&entity(
+        definition_context(ctx),
+        select(wire::task_definition(&d), &ctx.query)?,
+    )))
+}

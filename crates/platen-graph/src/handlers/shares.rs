@@ -1,0 +1,318 @@
+//! `/print/shares` (β alias `printerShares`), access lists, and `/me/print/recentPrinterShares`.
+
+use crate::ctx::Ctx;
+use crate::error::{GraphError, GraphResult};
+use crate::handlers::{id_from_url, object_body, schema_error};
+use crate::paging::{list_query, page_json, select, selects};
+use crate::response::{collection, entity, json, no_content, ok};
+use crate::schema::ObjectReader;
+use crate::wire::{self, Obj};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bytes::Bytes;
+use platen_app::{AppError, ShareUpdate};
+use platen_domain::Operation;
+use platen_domain::records::{Printer, Share};
+use platen_odata::QueryOption::{Count, OrderBy, Search};
+use serde_json::Value;
+
+const SHARE_READ_ONLY: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "manufacturer",
+    "model",
+    "status",
+    "viewPoint",
+    "isAcceptingJobs",
+    "location",
+    "capabilities",
+    "defaults",
+];
+const MAX_SHARE_NAME: usize = 50;
+
+async fn printer_of(ctx: &Ctx, s: &Share) -> GraphResult<Printer> {
+    ctx.app()
+        .store
+        .get_printer(ctx.tenant(), &s.printer_id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(GraphError::internal)
+}
+
+async fn render(ctx: &Ctx, s: &Share, p: &Printer) -> GraphResult<Obj> {
+    let last = ctx
+        .app()
+        .store
+        .share_last_used(ctx.tenant(), &s.id, &ctx.caller.object_id)
+        .await
+        .map_err(AppError::from)?;
+    let mut m = wire::share(s, p, ctx.version, last);
+    m.insert("defaults".into(), p.defaults.clone());
+    if selects(&ctx.query, "capabilities") {
+        m.insert("capabilities".into(), p.capabilities.clone());
+    }
+    for e in &ctx.query.expand {
+        match e.path.to_ascii_lowercase().as_str() {
+            "printer" => {
+                let mut pm = wire::printer(p, ctx.version);
+                pm.insert("defaults".into(), p.defaults.clone());
+                m.insert("printer".into(), Value::Object(pm));
+            }
+            other => {
+                return Err(GraphError::bad_request(format!(
+                    "$expand: '{other}' cannot be expanded on a printer share."
+                )));
+            }
+        }
+    }
+    select(m, &ctx.query)
+}
+
+pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
+    let access = ctx.authorize(Operation::ListShares)?;
+    ctx.reject(&[Count, Search])?;
+    if !ctx.query.expand.is_empty() {
+        return Err(GraphError::bad_request(
+            "$expand is not supported on the shares collection.",
+        ));
+    }
+    let page = ctx
+        .app()
+        .list_shares(&ctx.caller, &access, &list_query(ctx)?)
+        .await?;
+    let mut rendered = Vec::with_capacity(page.items.len());
+    for s in &page.items {
+        let p = printer_of(ctx, s).await?;
+        // Lists never carry defaults or capabilities; non-administrators get the reduced view.
+        rendered.push(if access.admin {
+            wire::share(s, &p, ctx.version, None)
+        } else {
+            wire::share_basic(s, &p, ctx.version)
+        });
+    }
+    Ok(ok(&page_json(ctx, "print/shares", page, rendered)?))
+}
+
+pub async fn count(ctx: &Ctx) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListShares)?;
+    Err(
+        GraphError::bad_request("$count is not supported on the shares collection.")
+            .inner("invalidQueryOption"),
+    )
+}
+
+pub async fn get(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    let access = ctx.authorize(Operation::GetShare)?;
+    ctx.entity_options_only()?;
+    let s = ctx.app().get_share(&ctx.caller, &access, id).await?;
+    let p = printer_of(ctx, &s).await?;
+    Ok(ok(&entity(
+        ctx.context("print/shares/$entity"),
+        render(ctx, &s, &p).await?,
+    )))
+}
+
+fn printer_bind(r: &mut ObjectReader<'_>) -> GraphResult<Option<String>> {
+    match r.take("printer@odata.bind") {
+        None => Ok(None),
+        Some(Value::String(url)) => Ok(Some(id_from_url(url, &["printers"])?)),
+        Some(_) => Err(GraphError::bad_request(
+            "printer@odata.bind must be a URL string.",
+        )),
+    }
+}
+
+pub async fn create(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::CreateShare)?;
+    ctx.no_options()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let name = r.string("displayName", MAX_SHARE_NAME).map_err(schema_error)?;
+    let allow_all = r
+        .opt_bool("allowAllUsers")
+        .map_err(schema_error)?
+        .unwrap_or(false);
+    let printer =
+        printer_bind(&mut r)?.ok_or_else(|| GraphError::bad_request("printer@odata.bind is required."))?;
+    r.finish(SHARE_READ_ONLY).map_err(schema_error)?;
+    let s = ctx
+        .app()
+        .create_share(&ctx.caller, name, &printer, allow_all)
+        .await?;
+    let p = printer_of(ctx, &s).await?;
+    let m = wire::share(&s, &p, ctx.version, None);
+    Ok(json(
+        StatusCode::CREATED,
+        &entity(ctx.context("print/shares/$entity"), m),
+    ))
+}
+
+pub async fn update(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::UpdateShare)?;
+    ctx.no_options()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let u = ShareUpdate {
+        display_name: r
+            .opt_string("displayName", MAX_SHARE_NAME)
+            .map_err(schema_error)?,
+        allow_all_users: r.opt_bool("allowAllUsers").map_err(schema_error)?,
+        printer_id: printer_bind(&mut r)?,
+    };
+    r.finish(SHARE_READ_ONLY).map_err(schema_error)?;
+    let s = ctx.app().update_share(&ctx.caller, id, u).await?;
+    let p = printer_of(ctx, &s).await?;
+    Ok(ok(&entity(
+        ctx.context("print/shares/$entity"),
+        wire::share(&s, &p, ctx.version, None),
+    )))
+}
+
+pub async fn delete(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::DeleteShare)?;
+    ctx.no_options()?;
+    ctx.app().delete_share(&ctx.caller, id).await?;
+    Ok(no_content())
+}
+
+/// GET /print/shares/{id}/printer: users reach it through a share they may use; admins with printer permissions too.
+pub async fn printer(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    let access = ctx
+        .authorize(Operation::GetSharePrinter)
+        .or_else(|_| ctx.authorize(Operation::GetPrinter))?;
+    ctx.entity_options_only()?;
+    let s = ctx.app().get_share(&ctx.caller, &access, id).await?;
+    let p = printer_of(ctx, &s).await?;
+    Ok(ok(&entity(
+        ctx.context("print/printers/$entity"),
+        crate::handlers::printers::render(ctx, &p).await?,
+    )))
+}
+
+/// The id named by a `$ref` body: `{"@odata.id": "https://…/users/{id}"}`.
+fn ref_id(body: &Bytes, collection: &[&str]) -> GraphResult<String> {
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let id = match r.take("@odata.id") {
+        Some(Value::String(url)) => id_from_url(url, collection)?,
+        _ => {
+            return Err(GraphError::bad_request(
+                "The body must carry \"@odata.id\" with the URL of the entity to add.",
+            ));
+        }
+    };
+    r.finish(&[]).map_err(schema_error)?;
+    Ok(id)
+}
+
+pub async fn allowed_users(ctx: &Ctx, share: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListAllowedUsers)?;
+    let page = ctx
+        .app()
+        .allowed_users(&ctx.caller, share, &list_query(ctx)?)
+        .await?;
+    let rendered = page.items.iter().map(wire::user).collect();
+    Ok(ok(&page_json(
+        ctx,
+        &format!("print/shares('{share}')/allowedUsers"),
+        page,
+        rendered,
+    )?))
+}
+
+pub async fn allowed_groups(ctx: &Ctx, share: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListAllowedGroups)?;
+    let page = ctx
+        .app()
+        .allowed_groups(&ctx.caller, share, &list_query(ctx)?)
+        .await?;
+    let rendered = page.items.iter().map(wire::group).collect();
+    Ok(ok(&page_json(
+        ctx,
+        &format!("print/shares('{share}')/allowedGroups"),
+        page,
+        rendered,
+    )?))
+}
+
+pub async fn member_count(ctx: &Ctx, share: &str, groups: bool) -> GraphResult<Response> {
+    let mut q = list_query(ctx)?;
+    q.count = true;
+    q.limit = 1;
+    let count = if groups {
+        ctx.authorize(Operation::ListAllowedGroups)?;
+        ctx.app().allowed_groups(&ctx.caller, share, &q).await?.count
+    } else {
+        ctx.authorize(Operation::ListAllowedUsers)?;
+        ctx.app().allowed_users(&ctx.caller, share, &q).await?.count
+    };
+    Ok(crate::handlers::count_response(count.unwrap_or(0)))
+}
+
+pub async fn add_user(ctx: &Ctx, share: &str, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::AddAllowedUser)?;
+    ctx.no_options()?;
+    let id = ref_id(body, &["users", "directoryObjects"])?;
+    ctx.app().allow_user(&ctx.caller, share, &id).await?;
+    Ok(no_content())
+}
+
+pub async fn remove_user(ctx: &Ctx, share: &str, user: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::RemoveAllowedUser)?;
+    ctx.no_options()?;
+    ctx.app().disallow_user(&ctx.caller, share, user).await?;
+    Ok(no_content())
+}
+
+pub async fn add_group(ctx: &Ctx, share: &str, body: &Bytes) -> GraphResult<Response> {
+    ctx.authorize(Operation::AddAllowedGroup)?;
+    ctx.no_options()?;
+    let id = ref_id(body, &["groups", "directoryObjects"])?;
+    ctx.app().allow_group(&ctx.caller, share, &id).await?;
+    Ok(no_content())
+}
+
+pub async fn remove_group(ctx: &Ctx, share: &str, group: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::RemoveAllowedGroup)?;
+    ctx.no_options()?;
+    ctx.app().disallow_group(&ctx.caller, share, group).await?;
+    Ok(no_content())
+}
+
+/// `/me/print/recentPrinterShares` or `/users/{id}/print/recentPrinterShares` (own id only).
+pub async fn recent(ctx: &Ctx, user: Option<&str>) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListRecentShares)?;
+    ctx.reject(&[Count, OrderBy, Search])?;
+    if let Some(u) = user {
+        let own = u.eq_ignore_ascii_case(&ctx.caller.object_id)
+            || ctx
+                .caller
+                .user_principal_name
+                .as_deref()
+                .is_some_and(|upn| upn.eq_ignore_ascii_case(u));
+        if !own {
+            return Err(GraphError::forbidden(
+                "Only the signed-in user's own recent printer shares can be read.",
+            ));
+        }
+    }
+    let limit = ctx.query.top.map(|t| t.min(100) as u32).unwrap_or(25);
+    let recent = ctx.app().recent_shares(&ctx.caller, limit).await?;
+    let mut items = Vec::with_capacity(recent.len());
+    for (s, used) in &recent {
+        let p = printer_of(ctx, s).await?;
+        items.push(Value::Object(select(
+            wire::share(s, &p, ctx.version, Some(*used)),
+            &ctx.query,
+        )?));
+    }
+    let who = user
+        .map(|u| format!("users('{u}')"))
+        .unwrap_or_else(|| "me".into());
+    Ok(ok(&collection(
+        ctx.context(&format!("{who}/print/recentPrinterShares")),
+        items,
+        None,
+        None,
+    )))
+}

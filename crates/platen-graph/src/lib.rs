@@ -1,0 +1,35 @@
+//! Platen's Microsoft Graph HTTP layer: `/{v1.0|beta}/print/…`, `/me|users/{id}/print/…`, and upload URLs.
+//!
+//! One fallback handler routes every request: the path is normalised and matched in [`route`], the bearer
+//! token verified in [`ctx`], and a thin handler per resource calls the use case in `platen-app`. Every
+//! failure is a [`GraphError`].
+
+mod ctx;
+mod dispatch;
+mod error;
+mod handlers;
+mod paging;
+mod request_ids;
+mod response;
+mod route;
+pub mod schema;
+mod wire;
+
+pub use ctx::GraphState;
+pub use error::GraphError;
+
+use axum::Router;
+use std::sync::Arc;
+
+/// The Graph API router. Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so jobs record
+/// the submitter's IP address.
+pub fn router(state: GraphState) -> Router {
+    let state = Arc::new(state);
+    Router::new()
+        .fallback(dispatch::handle)
+        .with_state(state)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(GraphError::internal())
+        }))
+        .layer(axum::middleware::from_fn(request_ids::middleware))
+}

@@ -1,0 +1,99 @@
+//! Turning OData options into a store [`ListQuery`] and a page back into a Graph collection with an absolute
+//! `@odata.nextLink`. Skip tokens are bound to the collection and the query that produced them.
+
+use crate::ctx::Ctx;
+use crate::error::{GraphError, GraphResult};
+use crate::response::collection;
+use platen_odata::{QueryOptions, decode_skiptoken, encode_skiptoken, next_link_query, query_fingerprint};
+use platen_store::{ListQuery, Page};
+use serde_json::{Map, Value};
+
+/// Graph's Universal Print pages are at most 100 items (the printers list is documented as capped at 100).
+pub const MAX_PAGE: u32 = 100;
+
+fn fingerprint(ctx: &Ctx) -> String {
+    format!("{}|{}", ctx.path, query_fingerprint(&ctx.query))
+}
+
+pub fn list_query(ctx: &Ctx) -> GraphResult<ListQuery> {
+    list_query_for(ctx, &ctx.query)
+}
+
+pub fn list_query_for(ctx: &Ctx, q: &QueryOptions) -> GraphResult<ListQuery> {
+    let limit = q
+        .top
+        .map(|t| t.min(u64::from(MAX_PAGE)) as u32)
+        .unwrap_or(MAX_PAGE);
+    if q.top == Some(0) {
+        return Err(GraphError::bad_request("$top must be at least 1."));
+    }
+    let after = q
+        .skiptoken
+        .as_deref()
+        .map(|t| decode_skiptoken(t, &fingerprint(ctx)))
+        .transpose()?;
+    Ok(ListQuery {
+        filter: q.filter.clone(),
+        orderby: q.orderby.clone(),
+        limit,
+        skip: q.skip.unwrap_or(0),
+        after,
+        count: q.count.unwrap_or(false),
+    })
+}
+
+/// Renders a page whose items are already rendered: `$select` applied, `@odata.count` if asked,
+/// `@odata.nextLink` if more follow.
+pub fn page_json<T>(
+    ctx: &Ctx,
+    context: &str,
+    page: Page<T>,
+    rendered: Vec<Map<String, Value>>,
+) -> GraphResult<Value> {
+    let items = rendered
+        .into_iter()
+        .map(|m| select(m, &ctx.query).map(Value::Object))
+        .collect::<GraphResult<Vec<_>>>()?;
+    let next = page.next.map(|values| {
+        let token = encode_skiptoken(&values, &fingerprint(ctx));
+        format!(
+            "{}/{}?{}",
+            ctx.root(),
+            ctx.path,
+            next_link_query(&ctx.raw_query, &token)
+        )
+    });
+    Ok(collection(ctx.context(context), items, page.count, next))
+}
+
+/// Applies `$select` to a rendered entity: only the named properties (annotations stay). Unknown names are a 400.
+pub fn select(mut obj: Map<String, Value>, q: &QueryOptions) -> GraphResult<Map<String, Value>> {
+    let Some(names) = &q.select else { return Ok(obj) };
+    if names.iter().any(|n| n == "*") {
+        return Ok(obj);
+    }
+    for n in names {
+        if !obj.keys().any(|k| k.eq_ignore_ascii_case(n)) && !SELECTABLE_WHEN_ABSENT.contains(&n.as_str()) {
+            return Err(GraphError::bad_request(format!(
+                "$select: '{n}' is not a property of this resource."
+            )));
+        }
+    }
+    // Expanded navigations are returned alongside the selected properties.
+    obj.retain(|k, _| {
+        k.starts_with('@')
+            || names.iter().any(|n| n.eq_ignore_ascii_case(k))
+            || q.expand.iter().any(|e| e.path.eq_ignore_ascii_case(k))
+    });
+    Ok(obj)
+}
+
+/// Properties that exist but are omitted unless asked for (or are navigations rendered on demand).
+const SELECTABLE_WHEN_ABSENT: &[&str] = &["capabilities", "defaults", "documents", "tasks", "viewPoint"];
+
+/// Whether `$select` names a property (case-insensitively).
+pub fn selects(q: &QueryOptions, name: &str) -> bool {
+    q.select
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|n| n.eq_ignore_ascii_case(name)))
+}

@@ -1,0 +1,214 @@
+//! `POST /ipp/print/{printerId}`: authenticate the device, parse the IPP request, run the operation, answer.
+//! Malformed IPP gets the right IPP status (or HTTP 400 when not even the header parses), never a crash.
+
+use crate::codes::{op, status};
+use crate::message::{IppFailure, IppResult, response};
+use crate::{IppState, events, jobs, printer};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use ipp::prelude::*;
+use platen_app::Device;
+use std::sync::Arc;
+
+/// IPP requests from devices carry attributes only (no documents), so they are read whole, bounded.
+const MAX_REQUEST: usize = 1 << 20;
+
+/// What an operation answers: an IPP message, optionally followed by document bytes.
+pub struct Answer {
+    pub message: IppRequestResponse,
+    pub data: Option<platen_blob::ByteStream>,
+}
+
+impl From<IppRequestResponse> for Answer {
+    fn from(message: IppRequestResponse) -> Self {
+        Answer { message, data: None }
+    }
+}
+
+pub struct Request {
+    pub ipp: crate::message::Msg,
+    pub device: Device,
+    pub state: Arc<IppState>,
+}
+
+/// The device access token: `Authorization: Bearer TOKEN`, or HTTP Basic with the token as password (the user
+/// name is ignored; the token names its printer) for IPP clients that only speak Basic, such as CUPS' ipptool.
+fn device_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, rest) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(rest.trim().to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        return text.split_once(':').map(|(_, password)| password.to_string());
+    }
+    None
+}
+
+fn unauthorized(message: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(
+            header::WWW_AUTHENTICATE,
+            "Bearer realm=\"platen-ipp\", Basic realm=\"platen-ipp\"",
+        )],
+        message.to_string(),
+    )
+        .into_response()
+}
+
+pub async fn handle(
+    State(state): State<Arc<IppState>>,
+    Path(printer_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(token) = device_token(&headers) else {
+        return unauthorized("a device token is required");
+    };
+    let device = match state
+        .app
+        .authenticate_device(&token, &printer_id.to_ascii_lowercase())
+        .await
+    {
+        Ok(d) => d,
+        Err(platen_app::AppError::Forbidden(m)) => return unauthorized(&m),
+        Err(e) => {
+            tracing::error!(error = %e, "device authentication failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let bytes = match axum::body::to_bytes(body, MAX_REQUEST).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "IPP request too large").into_response(),
+    };
+    let parsed =
+        ipp::parser::IppParser::new(ipp::reader::IppReader::new(std::io::Cursor::new(bytes.clone()))).parse();
+    let ipp = match parsed {
+        Ok(r) => r,
+        Err(e) => return malformed(&bytes, &e.to_string()),
+    };
+    let header = *ipp.header();
+    let answer = if !(0x0100..0x0300).contains(&header.version.0) {
+        Err(IppFailure::new(
+            status::VERSION_NOT_SUPPORTED,
+            "only IPP/1.1 and IPP/2.x are supported",
+        ))
+    } else {
+        let op_code = header.operation_or_status;
+        dispatch(
+            op_code,
+            Request {
+                ipp: crate::message::Msg::new(ipp),
+                device,
+                state,
+            },
+        )
+        .await
+    };
+    let answer = match answer {
+        Ok(a) => a,
+        Err(f) => match response(&header, f.status, Some(&f.message)) {
+            Ok(m) => m.into(),
+            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+    };
+    render(answer)
+}
+
+/// A request whose attributes do not parse: client-error-bad-request with the request id, if the 8-byte header
+/// at least is there; otherwise an HTTP 400.
+fn malformed(bytes: &Bytes, why: &str) -> Response {
+    if bytes.len() < 8 {
+        return (StatusCode::BAD_REQUEST, format!("not an IPP message: {why}")).into_response();
+    }
+    let version = IppVersion(u16::from_be_bytes([bytes[0], bytes[1]]));
+    let request_id = i32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    let header = IppHeader::new(version, 0, request_id);
+    match response(
+        &header,
+        status::BAD_REQUEST,
+        Some(&format!("malformed IPP request: {why}")),
+    ) {
+        Ok(m) => render(m.into()),
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
+fn render(answer: Answer) -> Response {
+    let head = answer.message.to_bytes();
+    let body = match answer.data {
+        None => Body::from(head),
+        Some(data) => {
+            Body::from_stream(futures::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(data))
+        }
+    };
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/ipp")], body).into_response()
+}
+
+async fn dispatch(code: i16, r: Request) -> IppResult<Answer> {
+    match code {
+        op::GET_PRINTER_ATTRIBUTES => printer::get_printer_attributes(&r).await,
+        op::UPDATE_OUTPUT_DEVICE_ATTRIBUTES => printer::update_output_device_attributes(&r).await,
+        op::GET_OUTPUT_DEVICE_ATTRIBUTES => printer::get_output_device_attributes(&r).await,
+        op::DEREGISTER_OUTPUT_DEVICE => printer::deregister_output_device(&r).await,
+        op::ACKNOWLEDGE_IDENTIFY_PRINTER => printer::acknowledge_identify_printer(&r).await,
+        op::GET_JOBS => jobs::get_jobs(&r).await,
+        op::FETCH_JOB => jobs::fetch_job(&r).await,
+        op::ACKNOWLEDGE_JOB => jobs::acknowledge_job(&r).await,
+        op::FETCH_DOCUMENT => jobs::fetch_document(&r).await,
+        op::ACKNOWLEDGE_DOCUMENT => jobs::acknowledge_document(&r).await,
+        op::UPDATE_JOB_STATUS => jobs::update_job_status(&r).await,
+        op::UPDATE_DOCUMENT_STATUS => jobs::update_document_status(&r).await,
+        op::UPDATE_ACTIVE_JOBS => jobs::update_active_jobs(&r).await,
+        op::CREATE_PRINTER_SUBSCRIPTIONS => events::create_printer_subscriptions(&r).await,
+        op::GET_NOTIFICATIONS => events::get_notifications(&r).await,
+        op::RENEW_SUBSCRIPTION => events::renew_subscription(&r).await,
+        op::CANCEL_SUBSCRIPTION => events::cancel_subscription(&r).await,
+        _ => Err(IppFailure::new(
+            status::OPERATION_NOT_SUPPORTED,
+            format!("operation 0x{code:04x} is not supported"),
+        )),
+    }
+}
+
+/// Every request must carry attributes-charset and attributes-natural-language first (RFC 8011 §4.1.4).
+pub fn check_operation_group(r: &Request) -> IppResult<()> {
+    let g = crate::message::group(&r.ipp, DelimiterTag::OperationAttributes)
+        .ok_or_else(|| IppFailure::bad_request("the operation attributes group is missing"))?;
+    let names: Vec<&str> = g.attributes().iter().map(|a| a.name().as_str()).collect();
+    if names.first() != Some(&"attributes-charset") || names.get(1) != Some(&"attributes-natural-language") {
+        return Err(IppFailure::bad_request(
+            "attributes-charset and attributes-natural-language must come first",
+        ));
+    }
+    Ok(())
+}
+
+/// App errors as IPP statuses.
+pub fn app_failure(e: platen_app::AppError) -> IppFailure {
+    use platen_app::AppError as E;
+    use platen_domain::job::Refusal;
+    match e {
+        E::NotFound(m) => IppFailure::new(status::NOT_FOUND, m),
+        E::Refused(Refusal::NotFetchable) => {
+            IppFailure::new(status::NOT_FETCHABLE, "the job is not fetchable")
+        }
+        E::Refused(r) => IppFailure::new(status::NOT_POSSIBLE, platen_app::describe_refusal(r)),
+        E::Forbidden(m) => IppFailure::new(status::NOT_AUTHORIZED, m),
+        E::Conflict(m) => IppFailure::new(status::NOT_POSSIBLE, m),
+        E::BadRequest { message, .. } => IppFailure::bad_request(message),
+        other => {
+            tracing::error!(error = %other, "IPP operation failed");
+            IppFailure::new(status::INTERNAL_ERROR, "internal error")
+        }
+    }
+}

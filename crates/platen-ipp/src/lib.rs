@@ -1,0 +1,35 @@
+//! Platen's device side: the PWG 5100.18 (INFRA) Infrastructure Printer endpoint, one per printer at
+//! `{public_url}/ipp/print/{printerId}`, and the device token endpoint `{public_url}/device/token` where a device
+//! trades an assertion signed with its registration key (RFC 7523) for a short-lived access token.
+//! Served by the same process as the Graph API.
+
+mod codes;
+mod endpoint;
+mod events;
+mod jobs;
+mod mapping;
+mod message;
+mod printer;
+mod token;
+
+use axum::Router;
+use axum::routing::post;
+use platen_app::App;
+use std::sync::Arc;
+
+pub use codes::{op, status};
+
+#[derive(Clone)]
+pub struct IppState {
+    pub app: App,
+    /// Absolute base URL (no trailing slash); the token endpoint's audience is `{public_url}/device/token`.
+    pub public_url: String,
+}
+
+pub fn router(state: IppState) -> Router {
+    let state = Arc::new(state);
+    Router::new()
+        .route("/device/token", post(token::handle))
+        .route("/ipp/print/{printer_id}", post(endpoint::handle))
+        .with_state(state)
+}

@@ -1,0 +1,23 @@
+//! `platen`: one binary for the Graph print service and its tools.
+
+mod cli;
+mod config;
+mod connector;
+mod documents;
+mod migrate_store;
+mod serve;
+mod token;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Serve(args) => serve::run(config::load(&args.settings)?).await,
+        cli::Command::Migrate(args) => serve::migrate(config::load(&args)?).await,
+        cli::Command::MigrateStore(args) => migrate_store::run(args).await,
+        cli::Command::Token(t) => token::run(t),
+        cli::Command::Connector(c) => connector::run(c).await,
+    }
+}

@@ -1,0 +1,171 @@
+//! `platen serve` and `platen migrate`.
+
+use crate::config::{Config, WebhookDelivery};
+use anyhow::Context;
+use platen_app::webhooks::{DeliveryConfig, spawn_delivery};
+use platen_app::{App, AppConfig, spawn_sweeper};
+use platen_auth::{AuthConfig, DevIssuer, KeySource, TrustedIssuer, Verifier};
+use platen_graph::GraphState;
+use platen_pki::CertificateAuthority;
+use platen_store::sql::SqlStore;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLATEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+pub async fn migrate(cfg: Config) -> anyhow::Result<()> {
+    init_tracing();
+    std::fs::create_dir_all(&cfg.data_dir).context("creating the data directory")?;
+    let store = SqlStore::connect(&cfg.database_url()).await?;
+    store.migrate().await?;
+    println!("migrations applied to {}", redact(&cfg.database_url()));
+    Ok(())
+}
+
+pub(crate) fn redact(url: &str) -> String {
+    match url.split_once('@') {
+        Some((head, tail)) if head.contains("://") => {
+            let scheme = head.split("://").next().unwrap_or_default();
+            format!("{scheme}://…@{tail}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn auth_config(cfg: &Config) -> AuthConfig {
+    let issuers = cfg
+        .auth
+        .issuers
+        .iter()
+        .filter_map(|i| {
+            let keys = match (&i.jwks_url, &i.key_file) {
+                (Some(u), _) => KeySource::JwksUrl(u.clone()),
+                (None, Some(f)) => KeySource::KeyFile(f.clone()),
+                (None, None) => {
+                    tracing::warn!(issuer = %i.issuer, "trusted issuer has neither jwks_url nor key_file; ignored");
+                    return None;
+                }
+            };
+            Some(TrustedIssuer { issuer: i.issuer.clone(), audiences: i.audiences.clone(), keys })
+        })
+        .collect();
+    AuthConfig {
+        trust_dev_issuer: cfg.auth.trust_dev_issuer,
+        issuers,
+        ..AuthConfig::default()
+    }
+}
+
+pub async fn run(cfg: Config) -> anyhow::Result<()> {
+    init_tracing();
+    std::fs::create_dir_all(&cfg.data_dir).context("creating the data directory")?;
+    let store = SqlStore::open(&cfg.database_url())
+        .await
+        .context("opening the database")?;
+    let blobs = crate::documents::open(&cfg)
+        .await
+        .context("opening the document store")?;
+    let ca = CertificateAuthority::load_or_create(&cfg.data_dir.join("ca"))
+        .context("loading the certificate authority")?;
+    let dev = if cfg.auth.trust_dev_issuer {
+        Some(DevIssuer::load_or_create(&cfg.data_dir)?)
+    } else {
+        None
+    };
+    let verifier = Verifier::new(auth_config(&cfg), dev)?;
+    let app_config = AppConfig {
+        max_document_size: cfg.max_document_size,
+        upload_session_lifetime: Duration::from_secs(cfg.upload_session_lifetime_secs),
+        allow_insecure_webhooks: cfg.allow_insecure_webhooks,
+        ..AppConfig::default()
+    };
+    let app = App::new(Arc::new(store.clone()), blobs, Arc::new(ca), app_config);
+    let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
+    let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
+    let wakeups = wake_devices_on_changes(&store, &app).await?;
+    let public_url = cfg.public_url();
+    let ipp = platen_ipp::router(platen_ipp::IppState {
+        app: app.clone(),
+        public_url: public_url.clone(),
+    });
+    let router = ipp.merge(platen_graph::router(GraphState {
+        app,
+        verifier,
+        public_url: public_url.clone(),
+        max_json_body: 1 << 20,
+    }));
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
+    let local = listener.local_addr()?;
+    // Responses that stream a document after a small header (IPP Fetch-Document, $value) must not wait for
+    // delayed ACKs: Nagle would stall each one by ~40 ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
+    tracing::info!(%local, %public_url, database = %redact(&cfg.database_url()), "Platen is serving Microsoft Graph at {public_url}/v1.0 and {public_url}/beta");
+    println!("platen listening on {local}");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
+    sweeper.abort();
+    delivery.abort();
+    wakeups.abort();
+    store.close().await;
+    Ok(())
+}
+
+/// Device long polls (Get-Notifications) wake when a job change commits on any node: the store's change feed
+/// (PostgreSQL LISTEN/NOTIFY across nodes, in-process on SQLite) pokes the app's device wake-up.
+async fn wake_devices_on_changes(store: &SqlStore, app: &App) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut feed = store.change_feed().subscribe().await?;
+    let wakeup = app.device_wakeup.clone();
+    Ok(tokio::spawn(async move {
+        // Lagging behind only means some wake-ups merged into one; the pollers re-read the events anyway.
+        while let Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) = feed.recv().await {
+            wakeup.notify_waiters();
+        }
+    }))
+}
+
+fn delivery_config(d: &WebhookDelivery) -> anyhow::Result<DeliveryConfig> {
+    let ms = Duration::from_millis;
+    Ok(DeliveryConfig {
+        batch_size: d.batch_size.max(1),
+        max_per_post: d.max_per_post.max(1),
+        lease: Duration::from_secs(d.lease_secs.max(1)),
+        request_timeout: ms(d.request_timeout_ms.max(1)),
+        backoff_base: ms(d.backoff_base_ms),
+        backoff_cap: ms(d.backoff_cap_ms),
+        max_attempts: d.max_attempts.max(1),
+        max_age: Duration::from_secs(d.max_age_secs),
+        poll_interval: ms(d.poll_interval_ms.max(10)),
+        concurrency: d.concurrency.max(1),
+        ..DeliveryConfig::new()?
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

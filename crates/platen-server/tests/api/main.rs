@@ -1,0 +1,13 @@
+//! Platen's HTTP integration suite: real `platen serve` processes spoken to over HTTP (see `common`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod common;
+mod conventions;
+mod flows;
+mod isolation;
+mod odata;
+mod permissions;
+mod pull;
+mod races;
+mod uploads;

@@ -1,0 +1,170 @@
+//! A minimal INFRA device for the multi-node tests: a device token from any node (RFC 7523 assertion signed
+//! with the printer's key), and IPP requests to `/ipp/print/{printer}` on whichever node a test picks.
+
+use crate::harness::Resp;
+use ipp::attribute::{IppAttribute, IppAttributes};
+use ipp::model::{DelimiterTag, IppVersion, StatusCode};
+use ipp::parser::IppParser;
+use ipp::reader::IppReader;
+use ipp::request::IppRequestResponse;
+use ipp::value::{BoundedString, IppValue};
+use serde_json::json;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub const ACKNOWLEDGE_JOB: i16 = 0x0041;
+pub const CREATE_PRINTER_SUBSCRIPTIONS: i16 = 0x0016;
+pub const GET_NOTIFICATIONS: i16 = 0x001C;
+pub const OK: u16 = 0x0000;
+pub const NOT_FETCHABLE: u16 = 0x0420;
+/// IPP `job-state` canceled.
+pub const CANCELED: i32 = 7;
+
+pub fn keyword(s: &str) -> IppValue {
+    IppValue::Keyword(BoundedString::new_truncated(s))
+}
+
+/// One device (a printer's key) talking to the cluster.
+pub struct Device {
+    pub printer: String,
+    pub token: String,
+}
+
+impl Device {
+    /// Exchanges a signed assertion for a device token at `base` (tokens live in the database: any node
+    /// accepts them).
+    pub async fn connect(http: &reqwest::Client, base: &str, printer: &str, key_pem: &str) -> Device {
+        Self::connect_as(http, base, base, printer, key_pem).await
+    }
+
+    /// [`Device::connect`] to a node whose public URL (the assertion's audience) is `public`.
+    pub async fn connect_as(
+        http: &reqwest::Client,
+        base: &str,
+        public: &str,
+        printer: &str,
+        key_pem: &str,
+    ) -> Device {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        let aud = format!("{public}/device/token");
+        let claims = json!({"iss": printer, "sub": printer, "aud": aud, "iat": now, "exp": now + 300,
+            "jti": uuid::Uuid::new_v4().to_string()});
+        let key = jsonwebtoken::EncodingKey::from_ec_pem(key_pem.as_bytes()).expect("printer key");
+        let assertion = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
+            &claims,
+            &key,
+        )
+        .expect("sign the assertion");
+        let r = http
+            .post(format!("{base}/device/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}"
+            ))
+            .send()
+            .await
+            .expect("device token request");
+        assert_eq!(r.status(), 200, "device token");
+        let v: serde_json::Value = r.json().await.expect("token JSON");
+        Device {
+            printer: printer.to_string(),
+            token: v["access_token"].as_str().expect("access_token").to_string(),
+        }
+    }
+
+    /// Sends operation `op` with extra operation attributes (and optional subscription attributes) to `base`.
+    pub async fn send(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        op: i16,
+        attrs: Vec<(&str, IppValue)>,
+        subscription: Option<Vec<(&str, IppValue)>>,
+    ) -> IppAnswer {
+        let mut msg = IppRequestResponse::new_response(IppVersion::v2_0(), StatusCode::SuccessfulOk, 1)
+            .expect("IPP message");
+        msg.header_mut().operation_or_status = op;
+        let uri = format!("ipps://platen.test/ipp/print/{}", self.printer);
+        let mut add = |tag: DelimiterTag, name: &str, v: IppValue| {
+            msg.attributes_mut()
+                .add(tag, IppAttribute::new(BoundedString::new_truncated(name), v));
+        };
+        add(
+            DelimiterTag::OperationAttributes,
+            "printer-uri",
+            IppValue::Uri(BoundedString::new_truncated(uri)),
+        );
+        add(
+            DelimiterTag::OperationAttributes,
+            "requesting-user-name",
+            IppValue::NameWithoutLanguage(BoundedString::new_truncated("multinode-test")),
+        );
+        for (n, v) in attrs {
+            add(DelimiterTag::OperationAttributes, n, v);
+        }
+        for (n, v) in subscription.into_iter().flatten() {
+            add(DelimiterTag::SubscriptionAttributes, n, v);
+        }
+        let url = format!("{base}/ipp/print/{}", self.printer);
+        let rb = http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header("content-type", "application/ipp")
+            .body(msg.to_bytes().to_vec());
+        let r: Resp = crate::harness::send(rb, format!("IPP {op:#06x} {url}")).await;
+        r.expect(200);
+        let (header, attrs, _) = IppParser::new(IppReader::new(std::io::Cursor::new(r.body)))
+            .parse_parts()
+            .expect("IPP response");
+        IppAnswer {
+            status: header.operation_or_status as u16,
+            attrs,
+        }
+    }
+}
+
+pub struct IppAnswer {
+    pub status: u16,
+    pub attrs: IppAttributes,
+}
+
+impl IppAnswer {
+    fn int_in(&self, tag: DelimiterTag, name: &str) -> Vec<i32> {
+        self.attrs
+            .groups_of(tag)
+            .flat_map(|g| g.attributes().iter())
+            .filter(|a| a.name().as_str() == name)
+            .filter_map(|a| match a.value() {
+                IppValue::Integer(i) | IppValue::Enum(i) => Some(*i),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn subscription_id(&self) -> i32 {
+        self.int_in(DelimiterTag::SubscriptionAttributes, "notify-subscription-id")[0]
+    }
+
+    /// `(sequence number, job id, job state)` of every event notification.
+    pub fn events(&self) -> Vec<(i32, i32, i32)> {
+        self.attrs
+            .groups_of(DelimiterTag::EventNotificationAttributes)
+            .map(|g| {
+                let get = |n: &str| {
+                    g.attributes()
+                        .iter()
+                        .find(|a| a.name().as_str() == n)
+                        .and_then(|a| match a.value() {
+                            IppValue::Integer(i) | IppValue::Enum(i) => Some(*i),
+                            _ => None,
+                        })
+                        .unwrap_or(0)
+                };
+                (get("notify-sequence-number"), get("job-id"), get("job-state"))
+            })
+            .collect()
+    }
+}

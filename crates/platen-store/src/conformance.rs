@@ -1,0 +1,753 @@
+//! The store conformance suite: backend-agnostic checks of the [`Store`] contract, run against SQLite and
+//! PostgreSQL (see `tests/conformance.rs`). Add a check here, and every backend must pass it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::{AddRange, JobScope, ListQuery, Store, StoreError, Viewer};
+use platen_domain::job::{JobEvent, JobPhase, Transition, transition};
+use platen_domain::records::*;
+use platen_domain::task::TaskState;
+use platen_domain::time::now_micros;
+use platen_odata::parse_query;
+use serde_json::json;
+
+pub async fn run_all(store: &dyn Store) {
+    printers_and_operations(store).await;
+    shares_and_visibility(store).await;
+    jobs_cas_and_paging(store).await;
+    uploads(store).await;
+    tenant_isolation(store).await;
+    pull_printing(store).await;
+    notifications(store).await;
+}
+
+pub fn printer(tenant: &str, id: &str, name: &str) -> Printer {
+    Printer {
+        tenant_id: tenant.into(),
+        id: id.into(),
+        display_name: name.into(),
+        manufacturer: Some("Acme".into()),
+        model: Some("P1".into()),
+        is_accepting_jobs: None,
+        status_state: "unknown".into(),
+        status_details: vec![],
+        status_description: None,
+        location: json!({"building": "B1"}),
+        defaults: json!({}),
+        factory_defaults: json!({}),
+        capabilities: json!({"contentTypes": ["application/pdf"]}),
+        registered_at: now_micros(),
+        is_shared: false,
+        has_physical_device: true,
+        physical_device_id: None,
+        last_seen_at: None,
+        connector_id: None,
+        registered_by_app: None,
+        certificate: None,
+        device_attributes: serde_json::Value::Null,
+    }
+}
+
+fn operation(tenant: &str, id: &str, printer: &str) -> PrinterOperation {
+    PrinterOperation {
+        tenant_id: tenant.into(),
+        id: id.into(),
+        created_at: now_micros(),
+        state: "succeeded".into(),
+        description: "done".into(),
+        certificate: Some("cert".into()),
+        printer_id: Some(printer.into()),
+    }
+}
+
+pub fn job(tenant: &str, printer: &str, owner: &str) -> Job {
+    let now = now_micros();
+    Job {
+        tenant_id: tenant.into(),
+        id: 0,
+        printer_id: printer.into(),
+        share_id: None,
+        phase: JobPhase::UploadPending,
+        completion: None,
+        status_reason: None,
+        created_at: now,
+        created_by: UserIdentity {
+            id: owner.into(),
+            user_principal_name: Some(format!("{owner}@x")),
+            ..Default::default()
+        },
+        configuration: json!({"copies": 1}),
+        display_name: None,
+        redirected_from: None,
+        redirected_to: None,
+        error_code: None,
+        acknowledged_at: None,
+        acquired_by: None,
+        completed_at: None,
+        updated_at: now,
+        version: 0,
+    }
+}
+
+pub fn document(tenant: &str, id: &str) -> Document {
+    Document {
+        tenant_id: tenant.into(),
+        id: id.into(),
+        job_id: 0,
+        display_name: String::new(),
+        content_type: String::new(),
+        size: 0,
+        sha256: None,
+        uploaded_at: None,
+        downloaded_at: None,
+        blob_key: None,
+    }
+}
+
+fn event(phase: JobPhase) -> JobEventRecord {
+    JobEventRecord {
+        at: now_micros(),
+        phase,
+        actor: "test".into(),
+        reason: None,
+    }
+}
+
+fn page(limit: u32) -> ListQuery {
+    ListQuery {
+        limit,
+        ..Default::default()
+    }
+}
+
+fn query(raw: &str, limit: u32) -> ListQuery {
+    let q = parse_query(raw).unwrap();
+    ListQuery {
+        filter: q.filter,
+        orderby: q.orderby,
+        limit,
+        count: q.count.unwrap_or(false),
+        ..Default::default()
+    }
+}
+
+async fn printers_and_operations(s: &dyn Store) {
+    let t = "tenant-printers";
+    for i in 0..5 {
+        let p = printer(t, &format!("p{i}"), &format!("Printer {i}"));
+        s.create_printer(&p, &operation(t, &format!("op{i}"), &p.id))
+            .await
+            .unwrap();
+    }
+    let op = s.get_operation(t, "op3").await.unwrap().unwrap();
+    assert_eq!(op.printer_id.as_deref(), Some("p3"));
+    let dup = s
+        .create_printer(&printer(t, "p1", "again"), &operation(t, "op-dup", "p1"))
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+
+    // Keyset paging visits every printer exactly once.
+    let mut seen = vec![];
+    let mut q = page(2);
+    loop {
+        let pg = s.list_printers(t, &q).await.unwrap();
+        seen.extend(pg.items.iter().map(|p| p.id.clone()));
+        match pg.next {
+            Some(after) => q.after = Some(after),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec!["p0", "p1", "p2", "p3", "p4"]);
+
+    let filtered = s
+        .list_printers(t, &query("$filter=displayName eq 'printer 2'&$count=true", 10))
+        .await
+        .unwrap();
+    assert_eq!(filtered.items.len(), 1);
+    assert_eq!(filtered.count, Some(1));
+    let by_loc = s
+        .list_printers(t, &query("$filter=location/building eq 'B1'", 10))
+        .await
+        .unwrap();
+    assert_eq!(by_loc.items.len(), 5);
+    let desc = s
+        .list_printers(t, &query("$orderby=displayName desc", 2))
+        .await
+        .unwrap();
+    assert_eq!(desc.items[0].id, "p4");
+
+    let mut p = s.get_printer(t, "p2").await.unwrap().unwrap();
+    p.display_name = "Renamed".into();
+    p.location = json!({"building": "B2", "subunit": ["East"]});
+    s.update_printer(&p).await.unwrap();
+    assert_eq!(s.get_printer(t, "p2").await.unwrap().unwrap(), p);
+    assert!(s.delete_printer(t, "p4").await.unwrap());
+    assert!(!s.delete_printer(t, "p4").await.unwrap());
+    assert!(matches!(
+        s.update_printer(&printer(t, "p4", "x")).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn shares_and_visibility(s: &dyn Store) {
+    let t = "tenant-shares";
+    for i in 0..3 {
+        let p = printer(t, &format!("sp{i}"), "P");
+        s.create_printer(&p, &operation(t, &format!("sop{i}"), &p.id))
+            .await
+            .unwrap();
+    }
+    let share = |id: &str, printer: &str, all: bool| Share {
+        tenant_id: t.into(),
+        id: id.into(),
+        printer_id: printer.into(),
+        display_name: format!("Share {id}"),
+        allow_all_users: all,
+        created_at: now_micros(),
+    };
+    s.create_share(&share("open", "sp0", true)).await.unwrap();
+    s.create_share(&share("closed", "sp1", false)).await.unwrap();
+    let second = s.create_share(&share("again", "sp0", false)).await;
+    assert!(
+        matches!(second, Err(StoreError::Conflict(_))),
+        "one share per printer: {second:?}"
+    );
+
+    let alice = Viewer {
+        user_id: "alice".into(),
+        groups: vec!["g-admins".into()],
+    };
+    let bob = Viewer {
+        user_id: "bob".into(),
+        groups: vec![],
+    };
+    let ids = |pg: crate::Page<Share>| pg.items.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.list_shares(t, Some(&bob), &page(10)).await.unwrap()),
+        vec!["open"]
+    );
+    s.add_allowed_group(
+        t,
+        "closed",
+        &DirectoryGroup {
+            id: "G-Admins".into(),
+            display_name: Some("Admins".into()),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(s.share_visible_to(t, "closed", &alice).await.unwrap());
+    assert!(!s.share_visible_to(t, "closed", &bob).await.unwrap());
+    let bob_user = DirectoryUser {
+        id: "bob".into(),
+        display_name: Some("Bob".into()),
+        user_principal_name: None,
+    };
+    s.add_allowed_user(t, "closed", &bob_user).await.unwrap();
+    s.add_allowed_user(t, "closed", &bob_user).await.unwrap(); // idempotent
+    assert!(s.share_visible_to(t, "closed", &bob).await.unwrap());
+    let users = s.list_allowed_users(t, "closed", &page(10)).await.unwrap();
+    assert_eq!(users.items, vec![bob_user]);
+    assert!(s.remove_allowed_user(t, "closed", "BOB").await.unwrap());
+    assert!(!s.share_visible_to(t, "closed", &bob).await.unwrap());
+    assert_eq!(
+        s.list_allowed_groups(t, "closed", &page(10))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+
+    // Re-pointing a share to a printer that has one conflicts; to a free printer works.
+    let mut moved = s.get_share(t, "closed").await.unwrap().unwrap();
+    moved.printer_id = "sp0".into();
+    assert!(matches!(
+        s.update_share(&moved).await,
+        Err(StoreError::Conflict(_))
+    ));
+    moved.printer_id = "sp2".into();
+    s.update_share(&moved).await.unwrap();
+    assert_eq!(s.share_of_printer(t, "sp2").await.unwrap().unwrap().id, "closed");
+
+    s.record_share_use(t, "open", "bob", 10).await.unwrap();
+    s.record_share_use(t, "open", "bob", 20).await.unwrap();
+    assert_eq!(s.share_last_used(t, "open", "bob").await.unwrap(), Some(20));
+    let recent = s.recent_shares(t, &bob, 10).await.unwrap();
+    assert_eq!(recent.len(), 1);
+    assert!(s.delete_share(t, "open").await.unwrap());
+    assert!(s.recent_shares(t, &bob, 10).await.unwrap().is_empty());
+}
+
+async fn jobs_cas_and_paging(s: &dyn Store) {
+    let t = "tenant-jobs";
+    s.create_printer(&printer(t, "jp", "P"), &operation(t, "jop", "jp"))
+        .await
+        .unwrap();
+    let mut ids = vec![];
+    for i in 0..7 {
+        let owner = if i % 2 == 0 { "alice" } else { "bob" };
+        let (j, d) = s
+            .create_job(
+                &job(t, "jp", owner),
+                &document(t, &format!("doc{i}")),
+                &event(JobPhase::UploadPending),
+            )
+            .await
+            .unwrap();
+        assert!(j.id > 0);
+        assert_eq!(d.job_id, j.id);
+        ids.push(j.id);
+    }
+    let mine = JobScope {
+        printer_id: Some("jp".into()),
+        share_id: None,
+        owner_id: Some("alice".into()),
+    };
+    let pg = s.list_jobs(t, &mine, &page(10)).await.unwrap();
+    assert_eq!(pg.items.len(), 4);
+    let all = JobScope {
+        printer_id: Some("jp".into()),
+        share_id: None,
+        owner_id: None,
+    };
+    let mut q = query("$orderby=createdDateTime desc", 3);
+    let mut seen = vec![];
+    loop {
+        let pg = s.list_jobs(t, &all, &q).await.unwrap();
+        seen.extend(pg.items.iter().map(|j| j.id));
+        match pg.next {
+            Some(after) => q.after = Some(after),
+            None => break,
+        }
+    }
+    let mut expected = ids.clone();
+    expected.reverse();
+    assert_eq!(
+        seen, expected,
+        "descending by creation with id tie-break, no duplicates"
+    );
+    let by_upn = s
+        .list_jobs(
+            t,
+            &all,
+            &query("$filter=createdBy/userPrincipalName eq 'BOB@x'", 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_upn.items.len(), 3);
+
+    // Compare-and-swap: a stale version loses.
+    let job = s.get_job(t, ids[0]).await.unwrap().unwrap();
+    let Transition::To(next) = transition(job.phase, JobEvent::Cancel) else {
+        panic!("cancel refused")
+    };
+    let canceled = Job {
+        phase: next,
+        ..job.clone()
+    };
+    assert!(
+        s.save_job(&canceled, job.version, Some(&event(next)))
+            .await
+            .unwrap()
+    );
+    let aborted = Job {
+        phase: JobPhase::Aborted,
+        ..job.clone()
+    };
+    assert!(!s.save_job(&aborted, job.version, None).await.unwrap());
+    let stored = s.get_job(t, ids[0]).await.unwrap().unwrap();
+    assert_eq!(stored.phase, JobPhase::Canceled);
+    assert_eq!(stored.version, job.version + 1);
+    let states = s
+        .list_jobs(t, &all, &query("$filter=status/state eq 'canceled'", 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        states.items.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![ids[0]]
+    );
+    let history = s.job_events(t, ids[0]).await.unwrap();
+    assert_eq!(
+        history.iter().map(|e| e.phase).collect::<Vec<_>>(),
+        vec![JobPhase::UploadPending, JobPhase::Canceled]
+    );
+}
+
+async fn uploads(s: &dyn Store) {
+    let t = "tenant-uploads";
+    s.create_printer(&printer(t, "up", "P"), &operation(t, "uop", "up"))
+        .await
+        .unwrap();
+    let (job, doc) = s
+        .create_job(
+            &job(t, "up", "alice"),
+            &document(t, "udoc"),
+            &event(JobPhase::UploadPending),
+        )
+        .await
+        .unwrap();
+    let session = UploadSession {
+        id: "sess1".into(),
+        tenant_id: t.into(),
+        job_id: job.id,
+        document_id: doc.id.clone(),
+        token_sha256: "abc".into(),
+        document_name: "a.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: 10,
+        created_at: now_micros(),
+        expires_at: now_micros() + 1_000_000,
+    };
+    s.create_upload_session(&session).await.unwrap();
+    let r = |a, b, k: &str| UploadRange {
+        first: a,
+        last: b,
+        blob_key: k.into(),
+    };
+    assert!(
+        matches!(s.add_upload_range("sess1", &r(5, 9, "k2")).await.unwrap(), AddRange::Added(v) if v.len() == 1)
+    );
+    assert_eq!(
+        s.add_upload_range("sess1", &r(4, 5, "k3")).await.unwrap(),
+        AddRange::Overlap
+    );
+    let AddRange::Added(all) = s.add_upload_range("sess1", &r(0, 4, "k1")).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(all.iter().map(|r| r.first).collect::<Vec<_>>(), vec![0, 5]);
+    assert_eq!(
+        s.add_upload_range("nope", &r(0, 1, "k")).await.unwrap(),
+        AddRange::SessionGone
+    );
+
+    let finished_doc = Document {
+        display_name: "a.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: 10,
+        sha256: Some("ff".into()),
+        uploaded_at: Some(now_micros()),
+        blob_key: Some("final".into()),
+        ..doc.clone()
+    };
+    let ready = Job {
+        phase: JobPhase::Ready,
+        ..job.clone()
+    };
+    assert!(
+        s.finish_upload(
+            "sess1",
+            &finished_doc,
+            &ready,
+            job.version,
+            &event(JobPhase::Ready)
+        )
+        .await
+        .unwrap()
+    );
+    assert!(s.get_upload_session("sess1").await.unwrap().is_none());
+    assert_eq!(s.get_document(t, "udoc").await.unwrap().unwrap(), finished_doc);
+    let mut orphans = s.orphan_blobs(10).await.unwrap();
+    orphans.sort();
+    assert_eq!(orphans, vec!["k1", "k2"]);
+    s.forget_orphan_blobs(&orphans).await.unwrap();
+    assert!(s.orphan_blobs(10).await.unwrap().is_empty());
+
+    // Expiry listing and cancel.
+    let stale = UploadSession {
+        id: "sess2".into(),
+        expires_at: 5,
+        ..session
+    };
+    s.create_upload_session(&stale).await.unwrap();
+    assert_eq!(
+        s.expired_upload_sessions(now_micros(), 10).await.unwrap(),
+        vec!["sess2".to_string()]
+    );
+    assert!(s.delete_upload_session("sess2").await.unwrap());
+    assert!(!s.delete_upload_session("sess2").await.unwrap());
+}
+
+async fn tenant_isolation(s: &dyn Store) {
+    s.create_printer(&printer("ta", "iso", "P"), &operation("ta", "iso-op", "iso"))
+        .await
+        .unwrap();
+    let (j, _) = s
+        .create_job(
+            &job("ta", "iso", "u"),
+            &document("ta", "iso-doc"),
+            &event(JobPhase::UploadPending),
+        )
+        .await
+        .unwrap();
+    assert!(s.get_printer("tb", "iso").await.unwrap().is_none());
+    assert!(s.get_operation("tb", "iso-op").await.unwrap().is_none());
+    assert!(s.get_job("tb", j.id).await.unwrap().is_none());
+    assert!(s.get_document("tb", "iso-doc").await.unwrap().is_none());
+    assert!(s.list_printers("tb", &page(10)).await.unwrap().items.is_empty());
+    assert!(!s.delete_printer("tb", "iso").await.unwrap());
+}
+
+fn definition(tenant: &str, id: &str, app: &str) -> TaskDefinition {
+    TaskDefinition {
+        tenant_id: tenant.into(),
+        id: id.into(),
+        display_name: format!("Definition {id}"),
+        app_id: app.into(),
+        app_display_name: Some("Release app".into()),
+        created_at: now_micros(),
+    }
+}
+
+fn subscription(tenant: &str, id: &str, kind: &str, key: &str, expires_at: i64) -> Subscription {
+    Subscription {
+        id: id.into(),
+        tenant_id: tenant.into(),
+        app_id: "app".into(),
+        creator_id: "sp".into(),
+        change_type: "created".into(),
+        resource: format!("print/taskDefinitions/{key}/tasks"),
+        resource_kind: kind.into(),
+        resource_key: key.into(),
+        notification_url: "http://127.0.0.1:1/hook".into(),
+        lifecycle_notification_url: None,
+        client_state: Some("secret".into()),
+        notification_query_options: None,
+        latest_supported_tls_version: Some("v1_2".into()),
+        expires_at,
+        created_at: now_micros(),
+    }
+}
+
+async fn pull_printing(s: &dyn Store) {
+    let t = "tenant-pull";
+    s.create_printer(&printer(t, "vp", "Virtual"), &operation(t, "vop", "vp"))
+        .await
+        .unwrap();
+    s.create_printer(&printer(t, "dest", "Destination"), &operation(t, "dop", "dest"))
+        .await
+        .unwrap();
+    s.create_task_definition(&definition(t, "d1", "app-a"))
+        .await
+        .unwrap();
+    s.create_task_definition(&definition(t, "d2", "app-b"))
+        .await
+        .unwrap();
+    assert_eq!(s.list_task_definitions(t, "app-a").await.unwrap().len(), 1);
+    let mut d = s.get_task_definition(t, "d1").await.unwrap().unwrap();
+    d.display_name = "Renamed".into();
+    s.update_task_definition(&d).await.unwrap();
+    assert_eq!(
+        s.get_task_definition(t, "d1")
+            .await
+            .unwrap()
+            .unwrap()
+            .display_name,
+        "Renamed"
+    );
+
+    let trigger = TaskTrigger {
+        tenant_id: t.into(),
+        id: "tr1".into(),
+        printer_id: "vp".into(),
+        definition_id: "d1".into(),
+        event: "jobStarted".into(),
+        created_at: now_micros(),
+    };
+    s.create_task_trigger(&trigger).await.unwrap();
+    let second = s
+        .create_task_trigger(&TaskTrigger {
+            id: "tr2".into(),
+            ..trigger.clone()
+        })
+        .await;
+    assert!(
+        matches!(second, Err(StoreError::Conflict(_))),
+        "one trigger per printer: {second:?}"
+    );
+    assert_eq!(s.trigger_of_printer(t, "vp").await.unwrap().unwrap().id, "tr1");
+
+    // Start on the triggered printer: job held and task created in one commit, with a notification.
+    let (j, d0) = s
+        .create_job(
+            &job(t, "vp", "alice"),
+            &document(t, "pdoc"),
+            &event(JobPhase::UploadPending),
+        )
+        .await
+        .unwrap();
+    s.create_subscription(&subscription(
+        t,
+        "sub1",
+        "taskDefinitionTasks",
+        "d1",
+        now_micros() + 60_000_000,
+    ))
+    .await
+    .unwrap();
+    let task = PrintTask {
+        tenant_id: t.into(),
+        id: "task1".into(),
+        definition_id: "d1".into(),
+        trigger_id: "tr1".into(),
+        app_id: "app-a".into(),
+        job_id: j.id,
+        printer_id: "vp".into(),
+        state: TaskState::Processing,
+        description: String::new(),
+        created_at: now_micros(),
+        updated_at: now_micros(),
+    };
+    let mut change = JobChange::new(
+        Job {
+            phase: JobPhase::Held,
+            ..j.clone()
+        },
+        j.version,
+        Some(event(JobPhase::Held)),
+    );
+    change.new_task = Some(task.clone());
+    change.notifications.push(NewNotification {
+        tenant_id: t.into(),
+        subscription_id: "sub1".into(),
+        change_type: "created".into(),
+        resource: NotificationResource::Task {
+            definition_id: "d1".into(),
+            task_id: "task1".into(),
+        },
+    });
+    let held = s.commit_job_change(&change).await.unwrap().unwrap().job;
+    assert_eq!(held.version, j.version + 1);
+    assert!(
+        s.commit_job_change(&change).await.unwrap().is_none(),
+        "stale version writes nothing"
+    );
+    assert_eq!(s.tasks_of_job(t, j.id).await.unwrap(), vec![task.clone()]);
+    assert_eq!(s.list_tasks(t, "d1", 10).await.unwrap().len(), 1);
+
+    // Redirect: a new job on the destination, cross-linked, sharing the document; the task completes.
+    let new_job = Job {
+        printer_id: "dest".into(),
+        phase: JobPhase::Queued,
+        ..job(t, "dest", "alice")
+    };
+    let new_doc = Document {
+        id: "pdoc-copy".into(),
+        blob_key: d0.blob_key.clone(),
+        ..d0.clone()
+    };
+    let mut change = JobChange::new(
+        Job {
+            phase: JobPhase::Redirected,
+            ..held.clone()
+        },
+        held.version,
+        Some(event(JobPhase::Redirected)),
+    );
+    change.task_update = Some(PrintTask {
+        state: TaskState::Completed,
+        ..task.clone()
+    });
+    change.redirect = Some((new_job, new_doc, event(JobPhase::Queued)));
+    change.notifications.push(NewNotification {
+        tenant_id: t.into(),
+        subscription_id: "sub1".into(),
+        change_type: "updated".into(),
+        resource: NotificationResource::Job {
+            printer_id: "dest".into(),
+            job_id: None,
+        },
+    });
+    let done = s.commit_job_change(&change).await.unwrap().unwrap();
+    let dest = done.redirected.unwrap();
+    assert_eq!(
+        done.job.redirected_to.as_deref(),
+        Some(format!("print/printers/dest/jobs/{}", dest.id).as_str())
+    );
+    let stored_dest = s.get_job(t, dest.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored_dest.redirected_from.as_deref(),
+        Some(format!("print/printers/vp/jobs/{}", j.id).as_str())
+    );
+    assert_eq!(
+        s.get_task(t, "task1").await.unwrap().unwrap().state,
+        TaskState::Completed
+    );
+    let items = s
+        .claim_notifications(now_micros() + 1, now_micros() + 30_000_000, 10)
+        .await
+        .unwrap();
+    let payloads: Vec<&str> = items.iter().map(|i| i.payload.as_str()).collect();
+    assert_eq!(items.len(), 2, "{payloads:?}");
+    assert!(
+        payloads[1].contains(&format!("print/printers/dest/jobs/{}", dest.id)),
+        "{payloads:?}"
+    );
+    s.delete_notifications(&items.iter().map(|i| i.id).collect::<Vec<_>>())
+        .await
+        .unwrap();
+
+    assert!(s.delete_task_trigger(t, "tr1").await.unwrap());
+    assert!(s.trigger_of_printer(t, "vp").await.unwrap().is_none());
+    assert!(s.delete_task_definition(t, "d1").await.unwrap());
+    assert!(s.get_task(t, "task1").await.unwrap().is_none());
+}
+
+async fn notifications(s: &dyn Store) {
+    let t = "tenant-notify";
+    let now = now_micros();
+    s.create_subscription(&subscription(t, "live", "printerJobs", "p", now + 60_000_000))
+        .await
+        .unwrap();
+    s.create_subscription(&subscription(t, "old", "printerJobs", "p", now - 1))
+        .await
+        .unwrap();
+    let live = s.subscriptions_for(t, "printerJobs", "p", now).await.unwrap();
+    assert_eq!(
+        live.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        vec!["live"]
+    );
+    let expired = s.remove_expired_subscriptions(now, 10).await.unwrap();
+    assert!(expired.iter().any(|x| x.id == "old"));
+    assert!(s.get_subscription(t, "old").await.unwrap().is_none());
+
+    s.enqueue_lifecycle(t, "live", r#"{"lifecycleEvent":"missed"}"#, now)
+        .await
+        .unwrap();
+    // Leased items are invisible to a second claimant until the lease ends or the item is retried.
+    let first = s.claim_notifications(now, now + 30_000_000, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].attempts, 1);
+    assert!(
+        s.claim_notifications(now, now + 30_000_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.retry_notification(first[0].id, now + 5, "connection refused")
+        .await
+        .unwrap();
+    assert!(
+        s.claim_notifications(now, now + 30_000_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due yet"
+    );
+    let again = s
+        .claim_notifications(now + 5, now + 30_000_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(again[0].attempts, 2);
+    let mut x = s.get_subscription(t, "live").await.unwrap().unwrap();
+    x.expires_at += 1_000_000;
+    s.update_subscription(&x).await.unwrap();
+    assert!(s.delete_subscription(t, "live").await.unwrap());
+    assert!(
+        s.claim_notifications(now + 60_000_000, now + 90_000_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "deleted with its subscription"
+    );
+}

@@ -1,0 +1,255 @@
+//! Jobs and their history. Every change goes through [`save`], a compare-and-swap on `version`, so concurrent
+//! writers (a user's cancel racing an app's abort, two nodes) serialise on the row and exactly one wins.
+
+use super::SqlStore;
+use super::bind::audited;
+use super::bind::b;
+use super::list::Collection;
+use super::rows::{self, JOB_COLUMNS, to_json};
+use crate::Committed;
+use crate::{JobScope, ListQuery, Page, Result, fields};
+use platen_domain::records::{Document, Job, JobChange, JobEventRecord, job_path};
+use platen_odata::SqlValue;
+use sqlx::Any;
+
+pub(crate) async fn create(
+    s: &SqlStore,
+    job: &Job,
+    doc: &Document,
+    event: &JobEventRecord,
+) -> Result<(Job, Document)> {
+    let mut tx = s.write.begin().await?;
+    let id = insert_job(&mut tx, job).await?;
+    let doc = Document {
+        job_id: id,
+        ..doc.clone()
+    };
+    super::documents::insert(&mut tx, &doc).await?;
+    insert_event(&mut tx, &job.tenant_id, id, event).await?;
+    tx.commit().await?;
+    Ok((Job { id, ..job.clone() }, doc))
+}
+
+async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO jobs (tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, \
+         created_at, created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, display_name, \
+         redirected_from, redirected_to, error_code, acknowledged_at, completed_at, updated_at, version) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id",
+    )
+    .bind(&job.tenant_id)
+    .bind(&job.printer_id)
+    .bind(&job.share_id)
+    .bind(job.phase.as_str())
+    .bind(job.phase.graph_state())
+    .bind(job.completion.map(|c| c.as_str()))
+    .bind(&job.status_reason)
+    .bind(b(job.phase.is_fetchable()))
+    .bind(job.created_at)
+    .bind(&job.created_by.id)
+    .bind(&job.created_by.display_name)
+    .bind(&job.created_by.user_principal_name)
+    .bind(&job.created_by.ip_address)
+    .bind(to_json(&job.configuration))
+    .bind(&job.display_name)
+    .bind(&job.redirected_from)
+    .bind(&job.redirected_to)
+    .bind(job.error_code.map(i64::from))
+    .bind(job.acknowledged_at)
+    .bind(job.completed_at)
+    .bind(job.updated_at)
+    .bind(job.version)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+pub(crate) async fn get(s: &SqlStore, tenant: &str, id: i64) -> Result<Option<Job>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.tenant_id = $1 AND j.id = $2");
+    let row = sqlx::query(audited(&sql))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&s.read)
+        .await?;
+    row.as_ref().map(rows::job).transpose()
+}
+
+pub(crate) async fn list(s: &SqlStore, tenant: &str, scope: &JobScope, q: &ListQuery) -> Result<Page<Job>> {
+    let mut conds = vec!["j.tenant_id = $1".to_string()];
+    let mut params = vec![SqlValue::Text(tenant.into())];
+    let mut add = |col: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            params.push(SqlValue::Text(v.clone()));
+            conds.push(format!("{col} = ${}", params.len()));
+        }
+    };
+    add("j.printer_id", &scope.printer_id);
+    add("j.share_id", &scope.share_id);
+    add("j.created_by_id", &scope.owner_id);
+    let coll = Collection {
+        columns: JOB_COLUMNS,
+        from: "jobs j",
+        scope: conds,
+        params,
+        fields: &fields::JOBS,
+    };
+    s.list_page(coll, q, rows::job).await
+}
+
+pub(crate) async fn commit(s: &SqlStore, c: &JobChange) -> Result<Option<Committed>> {
+    let mut tx = s.write.begin().await?;
+    let mut job = c.job.clone();
+    let mut redirected = None;
+    if let Some((new_job, doc, event)) = &c.redirect {
+        let mut new_job = new_job.clone();
+        new_job.redirected_from = Some(job_path(&job.printer_id, job.id));
+        let id = insert_job(&mut tx, &new_job).await?;
+        new_job.id = id;
+        super::documents::insert(
+            &mut tx,
+            &Document {
+                job_id: id,
+                ..doc.clone()
+            },
+        )
+        .await?;
+        insert_event(&mut tx, &new_job.tenant_id, id, event).await?;
+        job.redirected_to = Some(job_path(&new_job.printer_id, id));
+        redirected = Some(new_job);
+    }
+    if !save_in(&mut tx, &job, c.expected_version, c.event.as_ref()).await? {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`).
+    let mut printers = vec![];
+    if c.previous_phase != Some(job.phase) {
+        printers.push((job.tenant_id.as_str(), job.printer_id.as_str()));
+    }
+    if let Some(j) = &redirected {
+        printers.push((j.tenant_id.as_str(), j.printer_id.as_str()));
+    }
+    super::event_order::lock_printers(&mut tx, s.dialect, &printers).await?;
+    super::devices::job_changed(&mut tx, &job, c.previous_phase).await?;
+    if let Some(new_job) = &redirected {
+        super::devices::job_changed(&mut tx, new_job, None).await?;
+    }
+    if let Some(t) = &c.new_task {
+        super::tasks::insert(&mut tx, t).await?;
+    }
+    if let Some(t) = &c.task_update
+        && !super::tasks::update(&mut tx, t).await?
+    {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let redirected_id = redirected.as_ref().map(|j: &Job| j.id);
+    for n in &c.notifications {
+        super::outbox::insert_change(&mut tx, n, redirected_id).await?;
+    }
+    let changed = crate::feed::changes_of(&job, redirected.as_ref());
+    s.feed.before_commit(&mut tx, &changed).await?;
+    tx.commit().await?;
+    s.feed.after_commit(changed);
+    job.version = c.expected_version + 1;
+    Ok(Some(Committed { job, redirected }))
+}
+
+pub(crate) async fn save(
+    s: &SqlStore,
+    job: &Job,
+    expected: i64,
+    event: Option<&JobEventRecord>,
+) -> Result<bool> {
+    let mut tx = s.write.begin().await?;
+    let saved = save_in(&mut tx, job, expected, event).await?;
+    if saved {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(saved)
+}
+
+pub(crate) async fn save_in(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    job: &Job,
+    expected: i64,
+    event: Option<&JobEventRecord>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET printer_id=$4, share_id=$5, phase=$6, state=$7, completion=$8, status_reason=$9, \
+         is_fetchable=$10, configuration=$11, display_name=$12, redirected_from=$13, redirected_to=$14, \
+         error_code=$15, acknowledged_at=$16, completed_at=$17, updated_at=$18, acquired_by=$19, version = version + 1 \
+         WHERE tenant_id=$1 AND id=$2 AND version=$3",
+    )
+    .bind(&job.tenant_id)
+    .bind(job.id)
+    .bind(expected)
+    .bind(&job.printer_id)
+    .bind(&job.share_id)
+    .bind(job.phase.as_str())
+    .bind(job.phase.graph_state())
+    .bind(job.completion.map(|c| c.as_str()))
+    .bind(&job.status_reason)
+    .bind(b(job.phase.is_fetchable()))
+    .bind(to_json(&job.configuration))
+    .bind(&job.display_name)
+    .bind(&job.redirected_from)
+    .bind(&job.redirected_to)
+    .bind(job.error_code.map(i64::from))
+    .bind(job.acknowledged_at)
+    .bind(job.completed_at)
+    .bind(job.updated_at)
+    .bind(&job.acquired_by)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if let Some(e) = event {
+        insert_event(tx, &job.tenant_id, job.id, e).await?;
+    }
+    Ok(true)
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    tenant: &str,
+    job_id: i64,
+    e: &JobEventRecord,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO job_events (tenant_id, job_id, at, phase, actor, reason) VALUES ($1,$2,$3,$4,$5,$6)",
+    )
+    .bind(tenant)
+    .bind(job_id)
+    .bind(e.at)
+    .bind(e.phase.as_str())
+    .bind(&e.actor)
+    .bind(&e.reason)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn events(s: &SqlStore, tenant: &str, job_id: i64) -> Result<Vec<JobEventRecord>> {
+    let rows = sqlx::query(
+        "SELECT at, phase, actor, reason FROM job_events WHERE tenant_id = $1 AND job_id = $2 ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(job_id)
+    .fetch_all(&s.read)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let phase = rows::text(r, "phase")?;
+            Ok(JobEventRecord {
+                at: rows::int(r, "at")?,
+                phase: platen_domain::JobPhase::parse(&phase)
+                    .ok_or_else(|| crate::StoreError::Corrupt(format!("event phase {phase}")))?,
+                actor: rows::text(r, "actor")?,
+                reason: rows::opt_text(r, "reason")?,
+            })
+        })
+        .collect()
+}

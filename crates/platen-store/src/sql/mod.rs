@@ -1,0 +1,144 @@
+//! The SQL implementation of [`crate::Store`], one code path for SQLite and PostgreSQL through sqlx's `Any`
+//! driver. Statements use `$N` placeholders, BIGINT timestamps and 0/1 booleans so the same SQL runs on both;
+//! the few places where the dialects differ are marked with [`Dialect`].
+//!
+//! SQLite gets one writer connection (SQLite serialises writers anyway; one connection avoids lock-upgrade
+//! deadlocks and busy-wait sleeps) and a pool of readers (WAL lets them run beside the writer), with
+//! `synchronous = FULL` so that a committed write, and therefore every 2xx answer, survives power loss.
+
+mod bind;
+pub(crate) mod devices;
+pub(crate) mod directory;
+pub(crate) mod documents;
+mod event_order;
+pub(crate) mod infra;
+pub(crate) mod jobs;
+mod list;
+pub(crate) mod outbox;
+pub(crate) mod printers;
+mod rows;
+pub(crate) mod shares;
+pub(crate) mod subscriptions;
+pub(crate) mod tasks;
+
+use crate::{Result, StoreError};
+use platen_odata::Dialect;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::sync::Once;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct SqlStore {
+    dialect: Dialect,
+    read: AnyPool,
+    write: AnyPool,
+    /// Committed job changes, for waiters on this node (and, on PostgreSQL, from every node).
+    pub(crate) feed: crate::feed::ChangeFeed,
+}
+
+static DRIVERS: Once = Once::new();
+
+impl SqlStore {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`, and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating.
+    pub async fn connect(url: &str) -> Result<Self> {
+        DRIVERS.call_once(install_default_drivers);
+        if url.starts_with("sqlite:") {
+            let url = sqlite_url(url);
+            let write = AnyPoolOptions::new()
+                .max_connections(1)
+                .after_connect(|conn, _| Box::pin(async move { sqlite_pragmas(conn).await }))
+                .connect(&url)
+                .await?;
+            let read = AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| Box::pin(async move { sqlite_pragmas(conn).await }))
+                .connect(&url)
+                .await?;
+            Ok(Self {
+                dialect: Dialect::Sqlite,
+                read,
+                write,
+                feed: crate::feed::ChangeFeed::new(Dialect::Sqlite, &url),
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            Ok(Self {
+                dialect: Dialect::Postgres,
+                read: pool.clone(),
+                write: pool,
+                feed: crate::feed::ChangeFeed::new(Dialect::Postgres, url),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(
+                url.split(':').next().unwrap_or_default().to_string(),
+            ))
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("../../migrations/sqlite").run(&self.write).await?,
+            Dialect::Postgres => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(&self.write)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Committed job changes (see [`crate::feed`]).
+    pub fn change_feed(&self) -> &crate::feed::ChangeFeed {
+        &self.feed
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// `sqlite://path` → a URL that creates the file if needed.
+fn sqlite_url(url: &str) -> String {
+    if url.contains('?') {
+        url.to_string()
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> std::result::Result<(), sqlx::Error> {
+    conn.execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
+         PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; \
+         PRAGMA temp_store = MEMORY;",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Maps unique-constraint violations to [`StoreError::Conflict`].
+fn conflict_on_unique(err: sqlx::Error, what: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &err
+        && db.is_unique_violation()
+    {
+        return StoreError::Conflict(what.to_string());
+    }
+    StoreError::Database(err)
+}

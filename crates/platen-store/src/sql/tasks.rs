@@ -1,0 +1,256 @@
+//! Task definitions, triggers and print tasks.
+
+use super::bind::audited;
+use super::rows;
+use super::{SqlStore, conflict_on_unique};
+use crate::{Result, StoreError};
+use platen_domain::records::{PrintTask, TaskDefinition, TaskTrigger};
+use platen_domain::task::TaskState;
+use sqlx::Any;
+use sqlx::any::AnyRow;
+
+const DEFINITION_COLUMNS: &str = "tenant_id, id, display_name, app_id, app_display_name, created_at";
+
+fn definition(r: &AnyRow) -> Result<TaskDefinition> {
+    Ok(TaskDefinition {
+        tenant_id: rows::text(r, "tenant_id")?,
+        id: rows::text(r, "id")?,
+        display_name: rows::text(r, "display_name")?,
+        app_id: rows::text(r, "app_id")?,
+        app_display_name: rows::opt_text(r, "app_display_name")?,
+        created_at: rows::int(r, "created_at")?,
+    })
+}
+
+pub(crate) async fn create_definition(s: &SqlStore, d: &TaskDefinition) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO task_definitions (tenant_id, id, display_name, app_id, app_display_name, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6)",
+    )
+    .bind(&d.tenant_id)
+    .bind(&d.id)
+    .bind(&d.display_name)
+    .bind(&d.app_id)
+    .bind(&d.app_display_name)
+    .bind(d.created_at)
+    .execute(&s.write)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn get_definition(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<TaskDefinition>> {
+    let sql = format!("SELECT {DEFINITION_COLUMNS} FROM task_definitions WHERE tenant_id = $1 AND id = $2");
+    let row = sqlx::query(audited(&sql))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&s.read)
+        .await?;
+    row.as_ref().map(definition).transpose()
+}
+
+pub(crate) async fn list_definitions(
+    s: &SqlStore,
+    tenant: &str,
+    app_id: &str,
+) -> Result<Vec<TaskDefinition>> {
+    let sql = format!(
+        "SELECT {DEFINITION_COLUMNS} FROM task_definitions WHERE tenant_id = $1 AND app_id = $2 ORDER BY created_at, id"
+    );
+    let rows = sqlx::query(audited(&sql))
+        .bind(tenant)
+        .bind(app_id)
+        .fetch_all(&s.read)
+        .await?;
+    rows.iter().map(definition).collect()
+}
+
+pub(crate) async fn update_definition(s: &SqlStore, d: &TaskDefinition) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE task_definitions SET display_name = $3, app_display_name = $4 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(&d.tenant_id)
+    .bind(&d.id)
+    .bind(&d.display_name)
+    .bind(&d.app_display_name)
+    .execute(&s.write)
+    .await?;
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) async fn delete_definition(s: &SqlStore, tenant: &str, id: &str) -> Result<bool> {
+    let mut tx = s.write.begin().await?;
+    for table in ["task_triggers", "tasks"] {
+        sqlx::query(audited(&format!(
+            "DELETE FROM {table} WHERE tenant_id = $1 AND definition_id = $2"
+        )))
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let done = sqlx::query("DELETE FROM task_definitions WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+const TRIGGER_COLUMNS: &str = "tenant_id, id, printer_id, definition_id, event, created_at";
+
+fn trigger(r: &AnyRow) -> Result<TaskTrigger> {
+    Ok(TaskTrigger {
+        tenant_id: rows::text(r, "tenant_id")?,
+        id: rows::text(r, "id")?,
+        printer_id: rows::text(r, "printer_id")?,
+        definition_id: rows::text(r, "definition_id")?,
+        event: rows::text(r, "event")?,
+        created_at: rows::int(r, "created_at")?,
+    })
+}
+
+pub(crate) async fn create_trigger(s: &SqlStore, t: &TaskTrigger) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO task_triggers (tenant_id, id, printer_id, definition_id, event, created_at) VALUES ($1,$2,$3,$4,$5,$6)",
+    )
+    .bind(&t.tenant_id)
+    .bind(&t.id)
+    .bind(&t.printer_id)
+    .bind(&t.definition_id)
+    .bind(&t.event)
+    .bind(t.created_at)
+    .execute(&s.write)
+    .await
+    .map_err(|e| conflict_on_unique(e, "the printer already has a task trigger; only one trigger per printer is supported"))?;
+    Ok(())
+}
+
+pub(crate) async fn get_trigger(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<TaskTrigger>> {
+    let sql = format!("SELECT {TRIGGER_COLUMNS} FROM task_triggers WHERE tenant_id = $1 AND id = $2");
+    let row = sqlx::query(audited(&sql))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&s.read)
+        .await?;
+    row.as_ref().map(trigger).transpose()
+}
+
+pub(crate) async fn trigger_of_printer(
+    s: &SqlStore,
+    tenant: &str,
+    printer: &str,
+) -> Result<Option<TaskTrigger>> {
+    let sql = format!("SELECT {TRIGGER_COLUMNS} FROM task_triggers WHERE tenant_id = $1 AND printer_id = $2");
+    let row = sqlx::query(audited(&sql))
+        .bind(tenant)
+        .bind(printer)
+        .fetch_optional(&s.read)
+        .await?;
+    row.as_ref().map(trigger).transpose()
+}
+
+pub(crate) async fn delete_trigger(s: &SqlStore, tenant: &str, id: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM task_triggers WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&s.write)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+const TASK_COLUMNS: &str = "tenant_id, id, definition_id, trigger_id, app_id, job_id, printer_id, state, description, created_at, updated_at";
+
+fn task(r: &AnyRow) -> Result<PrintTask> {
+    let state = rows::text(r, "state")?;
+    Ok(PrintTask {
+        tenant_id: rows::text(r, "tenant_id")?,
+        id: rows::text(r, "id")?,
+        definition_id: rows::text(r, "definition_id")?,
+        trigger_id: rows::text(r, "trigger_id")?,
+        app_id: rows::text(r, "app_id")?,
+        job_id: rows::int(r, "job_id")?,
+        printer_id: rows::text(r, "printer_id")?,
+        state: TaskState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("task state {state}")))?,
+        description: rows::text(r, "description")?,
+        created_at: rows::int(r, "created_at")?,
+        updated_at: rows::int(r, "updated_at")?,
+    })
+}
+
+pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, t: &PrintTask) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tasks (tenant_id, id, definition_id, trigger_id, app_id, job_id, printer_id, state, description, \
+         created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+    )
+    .bind(&t.tenant_id)
+    .bind(&t.id)
+    .bind(&t.definition_id)
+    .bind(&t.trigger_id)
+    .bind(&t.app_id)
+    .bind(t.job_id)
+    .bind(&t.printer_id)
+    .bind(t.state.as_str())
+    .bind(&t.description)
+    .bind(t.created_at)
+    .bind(t.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Updates a task unless it already ended: ended tasks never change (the task state machine), so a writer that
+/// decided from a stale read finds nothing to update (false) and must decide again.
+pub(crate) async fn update(tx: &mut sqlx::Transaction<'_, Any>, t: &PrintTask) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tasks SET state = $3, description = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
+         AND state NOT IN ('completed', 'aborted')",
+    )
+    .bind(&t.tenant_id)
+    .bind(&t.id)
+    .bind(t.state.as_str())
+    .bind(&t.description)
+    .bind(t.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn get(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<PrintTask>> {
+    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2");
+    let row = sqlx::query(audited(&sql))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&s.read)
+        .await?;
+    row.as_ref().map(task).transpose()
+}
+
+pub(crate) async fn list(s: &SqlStore, tenant: &str, definition: &str, limit: u32) -> Result<Vec<PrintTask>> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND definition_id = $2 ORDER BY created_at DESC, id LIMIT {}",
+        limit.max(1)
+    );
+    let rows = sqlx::query(audited(&sql))
+        .bind(tenant)
+        .bind(definition)
+        .fetch_all(&s.read)
+        .await?;
+    rows.iter().map(task).collect()
+}
+
+pub(crate) async fn of_job(s: &SqlStore, tenant: &str, job: i64) -> Result<Vec<PrintTask>> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at, id"
+    );
+    let rows = sqlx::query(audited(&sql))
+        .bind(tenant)
+        .bind(job)
+        .fetch_all(&s.read)
+        .await?;
+    rows.iter().map(task).collect()
+}

@@ -1,0 +1,9 @@
+-- wrk script: authenticated GET of BENCH_PATH.
+local path = os.getenv("BENCH_PATH")
+local token = os.getenv("BENCH_TOKEN")
+function request()
+  return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token}, nil)
+end
+function response(status, headers, body)
+  if status ~= 200 then io.stderr:write("unexpected status " .. status .. "\n") end
+end
