@@ -203,8 +203,10 @@ if ((COMPAT_ONLY == 0)); then
   check "cargo fmt --check" cargo fmt --all -- --check
   check "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
   check "cargo test" cargo test --workspace --no-fail-fast
-  # The same Graph suite again with every server on its own PostgreSQL database (the harness's backend switch).
-  check "Graph suite on PostgreSQL" env PLATEN_TEST_BACKEND=postgres cargo test -p platen-server --test api --no-fail-fast
+  # The same Graph and device suites again with every server on its own PostgreSQL database (the harnesses'
+  # backend switch, platen-testkit's backend module). The multinode suite always runs on PostgreSQL.
+  check "Graph and device suites on PostgreSQL" env PLATEN_TEST_BACKEND=postgres cargo test -p platen-server \
+    --test api --test pull_printing --test webhooks --test infra_ipptool --test device_e2e --no-fail-fast
 fi
 
 TARGET_DIR=${CARGO_TARGET_DIR:-target}

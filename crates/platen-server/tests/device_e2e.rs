@@ -21,7 +21,8 @@ mod procs;
 
 use device::{DeviceJob, device_jobs};
 use graph::{ADMIN_SCOPES, APP_ROLES, Graph, Job, USER_SCOPES};
-use procs::{Ippeve, Server, ippeveprinter_available};
+use platen_testkit::ippeve;
+use procs::{Ippeve, Server};
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -45,7 +46,7 @@ pub struct World {
 impl World {
     /// `None` when ippeveprinter is not available. `ippeve_extra`: e.g. `["-c", "/bin/true"]`.
     pub async fn new(ippeve_extra: &[&str]) -> Option<World> {
-        if !ippeveprinter_available() {
+        if !ippeve::available() {
             return None;
         }
         let root = tempfile::Builder::new()

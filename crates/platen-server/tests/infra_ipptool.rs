@@ -13,6 +13,8 @@ struct Server {
     child: Child,
     base: String,
     data: tempfile::TempDir,
+    // Dropped after the server is killed (fields drop after `Drop::drop`).
+    _database: Option<platen_testkit::TestDatabase>,
 }
 
 impl Drop for Server {
@@ -34,7 +36,14 @@ async fn start() -> Server {
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_platen"))
+    // The backend switch: PLATEN_TEST_BACKEND=postgres runs the server on a fresh PostgreSQL database.
+    let database = platen_testkit::TestDatabase::if_selected();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_platen"));
+    cmd.env_remove("PLATEN_DATABASE_URL");
+    if let Some(db) = &database {
+        cmd.env("PLATEN_DATABASE_URL", &db.url);
+    }
+    let child = cmd
         .args([
             "serve",
             "--listen",
@@ -48,7 +57,12 @@ async fn start() -> Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Server { child, base, data };
+    let server = Server {
+        child,
+        base,
+        data,
+        _database: database,
+    };
     for _ in 0..300 {
         if reqwest::get(format!("{}/healthz", server.base))
             .await

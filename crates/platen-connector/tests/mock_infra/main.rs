@@ -9,7 +9,7 @@ mod mock;
 mod printer;
 
 use mock::Mock;
-use printer::Ippeve;
+use printer::{Ippeve, jobs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -85,7 +85,7 @@ fn spooled_with(p: &Ippeve, doc: &[u8]) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivers_byte_identical_and_reports_completed() {
     init_logs();
-    let Some(printer) = Ippeve::start(&["-c", "/bin/true"]) else {
+    let Some(printer) = printer::start(&["-c", "/bin/true"]) else {
         return;
     };
     let mock = Mock::start().await;
@@ -119,7 +119,9 @@ async fn delivers_byte_identical_and_reports_completed() {
 
 async fn cloud_stop_while_printing(state: i32) {
     init_logs();
-    let Some(printer) = Ippeve::start(&[]) else { return };
+    let Some(printer) = printer::start(&[]) else {
+        return;
+    };
     let mock = Mock::start().await;
     let dir = tempfile::tempdir().unwrap();
     register(&mock, &printer, dir.path()).await;
@@ -134,7 +136,7 @@ async fn cloud_stop_while_printing(state: i32) {
     mock.stop_job(id, state);
     let mut device_state = 0;
     while Instant::now() - t0 < Duration::from_secs(20) {
-        device_state = printer.jobs().await.first().map(|j| j.1).unwrap_or(0);
+        device_state = jobs(&printer).await.first().map(|j| j.1).unwrap_or(0);
         if device_state >= 7 {
             break;
         }
@@ -159,7 +161,9 @@ async fn cloud_abort_while_printing_cancels_the_device_job() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_in_the_middle_of_a_job_neither_loses_nor_duplicates_it() {
     init_logs();
-    let Some(printer) = Ippeve::start(&[]) else { return };
+    let Some(printer) = printer::start(&[]) else {
+        return;
+    };
     let mock = Mock::start().await;
     let dir = tempfile::tempdir().unwrap();
     register(&mock, &printer, dir.path()).await;
@@ -176,17 +180,17 @@ async fn a_restart_in_the_middle_of_a_job_neither_loses_nor_duplicates_it() {
     wait_for("completed after the restart", 60, || mock.job(id).state == 9).await;
     assert_eq!(mock.job(id).acks, 1);
     assert_eq!(spooled_with(&printer, &doc), 1, "printed once");
-    assert_eq!(printer.jobs().await.len(), 1);
+    assert_eq!(jobs(&printer).await.len(), 1);
     conn.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_connectors_claim_each_job_exactly_once() {
     init_logs();
-    let Some(p1) = Ippeve::start(&["-c", "/bin/true"]) else {
+    let Some(p1) = printer::start(&["-c", "/bin/true"]) else {
         return;
     };
-    let Some(p2) = Ippeve::start(&["-c", "/bin/true"]) else {
+    let Some(p2) = printer::start(&["-c", "/bin/true"]) else {
         return;
     };
     let mock = Mock::start().await;
@@ -229,7 +233,9 @@ async fn two_connectors_claim_each_job_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_are_buffered_while_the_server_is_down() {
     init_logs();
-    let Some(printer) = Ippeve::start(&[]) else { return };
+    let Some(printer) = printer::start(&[]) else {
+        return;
+    };
     let mock = Mock::start().await;
     let dir = tempfile::tempdir().unwrap();
     register(&mock, &printer, dir.path()).await;
@@ -245,7 +251,7 @@ async fn reports_are_buffered_while_the_server_is_down() {
     let port = mock.port;
     drop(mock);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while printer.jobs().await.first().map(|j| j.1) != Some(9) {
+    while jobs(&printer).await.first().map(|j| j.1) != Some(9) {
         assert!(Instant::now() < deadline, "device never finished");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -268,7 +274,7 @@ async fn reports_are_buffered_while_the_server_is_down() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_kills_never_lose_or_duplicate_a_job() {
     init_logs();
-    let Some(printer) = Ippeve::start(&["-c", "/bin/true"]) else {
+    let Some(printer) = printer::start(&["-c", "/bin/true"]) else {
         return;
     };
     let mock = Mock::start().await;

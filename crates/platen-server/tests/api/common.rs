@@ -34,36 +34,10 @@ wait "$pid"
 st=$?
 rm -rf "$data"
 if [ -n "$PLATEN_TEST_DROP_DATABASE" ]; then
-  psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $PLATEN_TEST_DROP_DATABASE WITH (FORCE)" >/dev/null 2>&1
+  psql -q -X -w -d "$PLATEN_TEST_ADMIN_URL" -c "$PLATEN_TEST_DROP_DATABASE" >/dev/null 2>&1
 fi
 exit "$st"
 "#;
-
-/// The backend switch: with `PLATEN_TEST_BACKEND=postgres` every server of the suite runs on its own fresh
-/// PostgreSQL database (created here, dropped by the watchdog when the server goes), documents included;
-/// otherwise on the embedded SQLite default. Same tests, either backend.
-fn backend_database() -> Option<(String, String)> {
-    if std::env::var("PLATEN_TEST_BACKEND").ok().as_deref() != Some("postgres") {
-        return None;
-    }
-    let name = format!("platen_it_{}", uuid::Uuid::new_v4().simple());
-    let created = Command::new("psql")
-        .args([
-            "-q",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-c",
-            &format!("CREATE DATABASE {name}"),
-        ])
-        .status()
-        .expect("psql (PostgreSQL client) is needed for PLATEN_TEST_BACKEND=postgres");
-    assert!(created.success(), "could not create the test database {name}");
-    Some((format!("postgres://postgres@127.0.0.1:5432/{name}"), name))
-}
 
 pub struct Server {
     /// `http://127.0.0.1:PORT`, also the server's public URL.
@@ -144,9 +118,12 @@ impl Server {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log);
-        if let Some((url, name)) = backend_database() {
-            cmd.env("PLATEN_DATABASE_URL", url)
-                .env("PLATEN_TEST_DROP_DATABASE", name);
+        // The backend switch (PLATEN_TEST_BACKEND=postgres): a fresh database per server, dropped by the
+        // watchdog when the server goes (the shared server lives in a `static`, which is never dropped).
+        if let Some(db) = platen_testkit::TestDatabase::if_selected() {
+            cmd.env("PLATEN_DATABASE_URL", &db.url)
+                .env("PLATEN_TEST_ADMIN_URL", platen_testkit::backend::admin_url())
+                .env("PLATEN_TEST_DROP_DATABASE", db.disown());
         }
         for (k, v) in env {
             cmd.env(k, v);

@@ -36,6 +36,9 @@ echo "$pid"
 wait "$pid"
 st=$?
 rm -rf "$data"
+if [ -n "$PLATEN_TEST_DROP_DATABASE" ]; then
+  psql -q -X -w -d "$PLATEN_TEST_ADMIN_URL" -c "$PLATEN_TEST_DROP_DATABASE" >/dev/null 2>&1
+fi
 exit "$st"
 "#;
 
@@ -112,6 +115,13 @@ impl Server {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log);
+        // The backend switch (PLATEN_TEST_BACKEND=postgres): a fresh database, dropped by the watchdog when
+        // the server goes (the shared server lives in a `static`, which is never dropped).
+        if let Some(db) = platen_testkit::TestDatabase::if_selected() {
+            cmd.env("PLATEN_DATABASE_URL", &db.url)
+                .env("PLATEN_TEST_ADMIN_URL", platen_testkit::backend::admin_url())
+                .env("PLATEN_TEST_DROP_DATABASE", db.disown());
+        }
         let mut child = cmd.spawn().map_err(|e| format!("spawning sh: {e}"))?;
         let stdin = child.stdin.take().expect("piped stdin");
         let mut stdout = child.stdout.take().expect("piped stdout");

@@ -39,20 +39,25 @@ fn healthy(port: u16) -> bool {
     out.starts_with("HTTP/1.1 200")
 }
 
-/// A data directory that outlives the servers started on it.
-pub struct DataDir(tempfile::TempDir);
+/// A data directory (and, with PLATEN_TEST_BACKEND=postgres, a database) that outlives the servers
+/// started on it.
+pub struct DataDir {
+    dir: tempfile::TempDir,
+    database: Option<platen_testkit::TestDatabase>,
+}
 
 impl DataDir {
     pub fn new() -> DataDir {
-        DataDir(
-            tempfile::Builder::new()
+        DataDir {
+            dir: tempfile::Builder::new()
                 .prefix("platen-webhooks-")
                 .tempdir()
                 .unwrap(),
-        )
+            database: platen_testkit::TestDatabase::if_selected(),
+        }
     }
     pub fn path(&self) -> &Path {
-        self.0.path()
+        self.dir.path()
     }
 }
 
@@ -67,7 +72,12 @@ impl Server {
     pub fn start(dir: &DataDir, env: &[(&str, &str)]) -> Server {
         let mut last = String::new();
         for _ in 0..5 {
-            match Self::try_start(dir.path(), env) {
+            let database = dir
+                .database
+                .as_ref()
+                .map(|d| ("PLATEN_DATABASE_URL", d.url.as_str()));
+            let env: Vec<(&str, &str)> = database.into_iter().chain(env.iter().copied()).collect();
+            match Self::try_start(dir.path(), &env) {
                 Ok(s) => return s,
                 Err(e) => last = e,
             }

@@ -1,0 +1,26 @@
+//! Test support shared by Platen's integration suites. Only ever a dev-dependency: nothing here is part
+//! of the `platen` binary.
+//!
+//! - [`process`]: child processes under a watchdog, so nothing a test starts outlives the test process,
+//!   even when it is killed.
+//! - [`backend`]: the switch that runs a suite's servers on PostgreSQL instead of SQLite.
+//! - [`ippeve`]: CUPS' `ippeveprinter` on loopback as the real printer, on a private D-Bus so that it
+//!   never depends on the machine's system bus being up (or on a stale socket left by an earlier one).
+
+pub mod backend;
+pub mod ippeve;
+pub mod process;
+
+pub use backend::TestDatabase;
+pub use ippeve::Ippeve;
+pub use process::{Proc, free_port, wait_port};
+
+/// Whether `cmd` is on the PATH.
+pub fn have(cmd: &str) -> bool {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {cmd}"))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
