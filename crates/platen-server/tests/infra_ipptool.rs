@@ -6,73 +6,31 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 struct Server {
-    child: Child,
     base: String,
     data: tempfile::TempDir,
-    // Dropped after the server is killed (fields drop after `Drop::drop`).
+    // Dropped in this order: the server stops before its database goes.
+    _proc: platen_testkit::Proc,
     _database: Option<platen_testkit::TestDatabase>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn start() -> Server {
     let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     // The backend switch: PLATEN_TEST_BACKEND=postgres runs the server on a fresh PostgreSQL database.
     let database = platen_testkit::TestDatabase::if_selected();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_platen"));
-    cmd.env_remove("PLATEN_DATABASE_URL");
+    let mut serve = platen_testkit::Serve::new(env!("CARGO_BIN_EXE_platen"), data.path());
     if let Some(db) = &database {
-        cmd.env("PLATEN_DATABASE_URL", &db.url);
+        serve = serve.env("PLATEN_DATABASE_URL", &db.url);
     }
-    let child = cmd
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--public-url",
-            &base,
-            "--data-dir",
-        ])
-        .arg(data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        base,
+    let served = tokio::task::spawn_blocking(move || serve.start()).await.unwrap();
+    Server {
+        base: served.base,
         data,
+        _proc: served.proc,
         _database: database,
-    };
-    for _ in 0..300 {
-        if reqwest::get(format!("{}/healthz", server.base))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("platen serve did not become ready");
 }
 
 fn token(data: &Path, args: &[&str]) -> String {

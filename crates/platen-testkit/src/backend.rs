@@ -66,11 +66,16 @@ impl TestDatabase {
         }
     }
 
-    /// Hands the drop over to someone else (e.g. a watchdog that outlives a `static` server): the
-    /// guard no longer drops the database. Returns the SQL statement that does.
-    pub fn disown(mut self) -> String {
+    /// Hands the drop over to someone else (e.g. the watchdog of a server that lives in a `static`,
+    /// which is never dropped): returns the shell command that drops the database, and this guard no
+    /// longer does.
+    pub fn into_drop_command(mut self) -> String {
         self.owned = false;
-        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)
+        format!(
+            "psql -q -X -w -d {} -c {}",
+            crate::serve::sh_quote(&admin_url()),
+            crate::serve::sh_quote(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+        )
     }
 }
 

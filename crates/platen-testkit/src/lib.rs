@@ -3,6 +3,7 @@
 //!
 //! - [`process`]: child processes under a watchdog, so nothing a test starts outlives the test process,
 //!   even when it is killed.
+//! - [`serve`]: `platen serve` on a free loopback port, ready once healthy.
 //! - [`backend`]: the switch that runs a suite's servers on PostgreSQL instead of SQLite.
 //! - [`ippeve`]: CUPS' `ippeveprinter` on loopback as the real printer, on a private D-Bus so that it
 //!   never depends on the machine's system bus being up (or on a stale socket left by an earlier one).
@@ -10,10 +11,12 @@
 pub mod backend;
 pub mod ippeve;
 pub mod process;
+pub mod serve;
 
 pub use backend::TestDatabase;
 pub use ippeve::Ippeve;
 pub use process::{Proc, free_port, wait_port};
+pub use serve::{Serve, Served};
 
 /// Whether `cmd` is on the PATH.
 pub fn have(cmd: &str) -> bool {

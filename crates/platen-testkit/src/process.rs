@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// `sh -c WATCHDOG sh CMD ARGS…`: starts CMD, prints its pid, kills it when stdin reaches EOF.
+/// `sh -c WATCHDOG sh CMD ARGS…`: starts CMD, prints its pid, kills it when stdin reaches EOF, and once
+/// it has exited runs the shell commands in `$PLATEN_TEST_AFTER_EXIT` (if any).
 const WATCHDOG: &str = r#"
 exec 3<&0
 "$@" </dev/null &
@@ -16,7 +17,20 @@ pid=$!
 echo "$pid"
 ( read -r _ignored <&3; kill "$pid" 2>/dev/null ) &
 wait "$pid"
+st=$?
+if [ -n "$PLATEN_TEST_AFTER_EXIT" ]; then sh -c "$PLATEN_TEST_AFTER_EXIT" >/dev/null 2>&1; fi
+exit "$st"
 "#;
+
+/// Platen's configuration variables: a test's children never inherit the developer's.
+const PLATEN_CONFIG_VARS: [&str; 6] = [
+    "PLATEN_CONFIG",
+    "PLATEN_LISTEN",
+    "PLATEN_DATA_DIR",
+    "PLATEN_PUBLIC_URL",
+    "PLATEN_DATABASE_URL",
+    "PLATEN_DOCUMENTS",
+];
 
 /// A supervised child process; its stdout and stderr go to `log`.
 pub struct Proc {
@@ -26,7 +40,21 @@ pub struct Proc {
 }
 
 impl Proc {
+    /// Starts `cmd` with `args` and `envs` (on top of this process's environment minus Platen's
+    /// configuration variables).
     pub fn spawn(cmd: &str, args: &[String], envs: &[(&str, &str)], log: &Path) -> Proc {
+        Self::spawn_then(cmd, args, envs, log, None)
+    }
+
+    /// [`Proc::spawn`], and once the child has exited (however it ended) the watchdog runs the shell
+    /// commands `after_exit`, e.g. to remove the child's data directory.
+    pub fn spawn_then(
+        cmd: &str,
+        args: &[String],
+        envs: &[(&str, &str)],
+        log: &Path,
+        after_exit: Option<&str>,
+    ) -> Proc {
         let logf = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -34,10 +62,16 @@ impl Proc {
             .expect("log file");
         let mut c = Command::new("sh");
         c.arg("-c").arg(WATCHDOG).arg("sh").arg(cmd).args(args);
+        for k in PLATEN_CONFIG_VARS {
+            c.env_remove(k);
+        }
+        c.env("RUST_BACKTRACE", "0");
         for (k, v) in envs {
             c.env(k, v);
         }
-        c.env_remove("PLATEN_DATA_DIR").env("RUST_BACKTRACE", "0");
+        if let Some(commands) = after_exit {
+            c.env("PLATEN_TEST_AFTER_EXIT", commands);
+        }
         let mut child = c
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub use platen_testkit::{Ippeve, Proc, free_port, wait_port};
+use platen_testkit::Serve;
+pub use platen_testkit::{Ippeve, Proc, free_port};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_platen");
 
@@ -36,30 +37,11 @@ impl Server {
     }
 
     fn launch(&mut self) {
-        let args: Vec<String> = [
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{}", self.port),
-            "--data-dir",
-            &self.data.display().to_string(),
-            "--public-url",
-            &self.base,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let log = self.data.join("server.log");
-        let mut env = vec![("PLATEN_LOG", "warn")];
+        let mut serve = Serve::new(BIN, &self.data).port(self.port);
         if let Some(db) = &self.database {
-            env.push(("PLATEN_DATABASE_URL", db.url.as_str()));
+            serve = serve.env("PLATEN_DATABASE_URL", &db.url);
         }
-        let p = Proc::spawn(BIN, &args, &env, &log);
-        assert!(
-            wait_port(self.port, 60),
-            "platen serve did not come up: {}",
-            p.log_text()
-        );
-        self.proc = Some(p);
+        self.proc = Some(serve.start().proc);
     }
 
     /// Stops the server (SIGTERM), leaving its data in place.

@@ -3,50 +3,30 @@
 //! documents in PostgreSQL (the default for a postgres:// database URL), clients spraying requests across
 //! them.
 //!
-//! Each server runs under a tiny `sh` watchdog that kills it as soon as the watchdog's stdin closes, which
-//! happens when its [`Node`] is dropped or when the test process ends for any reason. The database is dropped
+//! Each server runs under platen-testkit's watchdog, which kills it when its [`Node`] is dropped or the test
+//! process ends for any reason. The database is dropped
 //! when the [`Cluster`] is, even after a failed assertion.
 
 pub use crate::fixtures::*;
 use platen_store::testing::TempPostgres;
+use platen_testkit::{Proc, Serve};
 use reqwest::Method;
 use serde_json::Value;
-use std::io::Read;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_platen");
 
-const WATCHDOG: &str = r#"
-exec 3<&0
-"$@" </dev/null &
-pid=$!
-echo "$pid"
-( read -r _ignored <&3; kill "$pid" 2>/dev/null ) &
-wait "$pid"
-"#;
-
-pub fn admin_url() -> String {
-    std::env::var("PLATEN_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
+pub use platen_testkit::backend::admin_url;
 
 pub fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local addr").port()
-}
-
 /// One `platen serve` process.
 pub struct Node {
     pub base: String,
-    pid: u32,
-    watchdog: Option<(Child, ChildStdin)>,
+    proc: Option<Proc>,
 }
 
 impl Node {
@@ -63,158 +43,29 @@ impl Node {
         public_url: Option<&str>,
         env: &[(String, String)],
     ) -> Node {
-        let mut last = String::new();
-        for _ in 0..5 {
-            match Self::try_start(data_dir, name, database_url, public_url, env) {
-                Ok(n) => return n,
-                Err(e) => last = e,
-            }
+        let mut serve = Serve::new(BIN, data_dir).log(&data_dir.join(format!("{name}.log")));
+        if let Some(url) = public_url {
+            serve = serve.public_url(url);
         }
-        panic!("node {name} did not come up: {last}");
-    }
-
-    fn try_start(
-        data_dir: &Path,
-        name: &str,
-        database_url: Option<&str>,
-        public_url: Option<&str>,
-        env: &[(String, String)],
-    ) -> Result<Node, String> {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let log = data_dir.join(format!("{name}.log"));
-        let logf = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(WATCHDOG)
-            .arg("sh")
-            .arg(BIN)
-            .arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--public-url")
-            .arg(public_url.unwrap_or(&base));
         if let Some(url) = database_url {
-            cmd.arg("--database-url").arg(url);
+            serve = serve.env("PLATEN_DATABASE_URL", url);
         }
-        for var in [
-            "PLATEN_CONFIG",
-            "PLATEN_LISTEN",
-            "PLATEN_DATA_DIR",
-            "PLATEN_PUBLIC_URL",
-            "PLATEN_DATABASE_URL",
-            "PLATEN_DOCUMENTS",
-        ] {
-            cmd.env_remove(var);
+        for (k, v) in env {
+            serve = serve.env(k, v);
         }
-        cmd.envs(env.iter().map(|(k, v)| (k, v)));
-        cmd.env("PLATEN_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(logf);
-        let mut child = cmd.spawn().map_err(|e| format!("spawning sh: {e}"))?;
-        let stdin = child.stdin.take().ok_or("no stdin")?;
-        let mut stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut line = Vec::new();
-        let mut byte = [0u8; 1];
-        while stdout.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
-            line.push(byte[0]);
-        }
-        let pid: u32 = String::from_utf8_lossy(&line)
-            .trim()
-            .parse()
-            .map_err(|_| "no server pid".to_string())?;
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stdout.read_to_end(&mut sink);
-        });
-        let mut node = Node {
-            base,
-            pid,
-            watchdog: Some((child, stdin)),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if healthy(port) {
-                return Ok(node);
-            }
-            let exited = node
-                .watchdog
-                .as_mut()
-                .is_some_and(|(c, _)| c.try_wait().ok().flatten().is_some());
-            if exited || Instant::now() > deadline {
-                let text = std::fs::read_to_string(&log).unwrap_or_default();
-                node.stop();
-                return Err(format!(
-                    "server on port {port} exited or never became healthy; log:\n{text}"
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let served = serve.start();
+        Node {
+            base: served.base,
+            proc: Some(served.proc),
         }
     }
 
     /// `kill -9`: the process dies at once, mid-whatever, as on a power cut.
     pub fn kill9(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(self.pid.to_string())
-            .status();
-        self.wait();
-    }
-
-    /// A graceful stop (SIGTERM), then waits for the process to end.
-    pub fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid.to_string())
-            .status();
-        self.wait();
-    }
-
-    fn wait(&mut self) {
-        let Some((mut child, stdin)) = self.watchdog.take() else {
-            return;
-        };
-        drop(stdin);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if child.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if let Some(p) = self.proc.take() {
+            p.kill9();
         }
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(self.pid.to_string())
-            .status();
-        let _ = child.wait();
     }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.wait();
-    }
-}
-
-fn healthy(port: u16) -> bool {
-    use std::io::Write;
-    let Ok(mut s) =
-        std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2))
-    else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out.starts_with("HTTP/1.1 200") && out.ends_with("ok")
 }
 
 /// Several nodes on one database, one data directory, one HTTP client.

@@ -3,9 +3,9 @@
 //! fixture (an app's task definition, a virtual printer with a trigger, a share, a second printer), a webhook
 //! receiver, and the sequential model the concurrency tests check answers against ([`model`]).
 //!
-//! The server runs under a tiny `sh` watchdog that kills it (and removes its data directory) as soon as the
-//! watchdog's stdin closes, which happens when the test process exits for any reason, so no server outlives
-//! the run even though the shared one lives in a `static`.
+//! The server runs under platen-testkit's watchdog, which kills it (and then removes its data directory) when
+//! the test process exits for any reason, so no server outlives the run even though the shared one lives in a
+//! `static`.
 
 #![allow(dead_code)]
 
@@ -16,147 +16,47 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_platen");
 
-/// Kills the server when stdin closes; removes the data directory once the server has exited.
-const WATCHDOG: &str = r#"
-data="$1"; shift
-exec 3<&0
-"$@" </dev/null &
-pid=$!
-echo "$pid"
-( read -r _ignored <&3; kill "$pid" 2>/dev/null ) &
-wait "$pid"
-st=$?
-rm -rf "$data"
-if [ -n "$PLATEN_TEST_DROP_DATABASE" ]; then
-  psql -q -X -w -d "$PLATEN_TEST_ADMIN_URL" -c "$PLATEN_TEST_DROP_DATABASE" >/dev/null 2>&1
-fi
-exit "$st"
-"#;
+use platen_testkit::serve::sh_quote;
+use platen_testkit::{Proc, Serve, TestDatabase};
 
 pub struct Server {
     /// `http://127.0.0.1:PORT`, also the server's public URL.
     pub base: String,
     pub data_dir: PathBuf,
-    watchdog: Mutex<Option<(Child, ChildStdin)>>,
+    /// Under platen-testkit's watchdog: the server stops when this is dropped or the test process exits,
+    /// and the watchdog then removes the data directory (and the database, with the backend switch).
+    _proc: Proc,
     tokens: Mutex<HashMap<Vec<String>, String>>,
 }
 
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local addr").port()
-}
-
-/// A blocking `GET /healthz`; true when the answer is `200` with body `ok`.
-fn healthy(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out.starts_with("HTTP/1.1 200") && out.ends_with("ok")
-}
-
 impl Server {
-    /// Starts `platen serve`, retrying with a new port if the one picked was taken in the meantime.
     pub fn start() -> Server {
-        let mut last_err = String::new();
-        for _attempt in 0..5 {
-            match Self::try_start() {
-                Ok(s) => return s,
-                Err(e) => last_err = e,
-            }
-        }
-        panic!("platen serve did not come up: {last_err}");
-    }
-
-    fn try_start() -> Result<Server, String> {
         let data_dir = tempfile::Builder::new()
             .prefix("platen-pull-")
             .tempdir()
             .expect("temp dir")
             .keep();
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let log = std::fs::File::create(data_dir.join("server.log")).expect("log file");
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(WATCHDOG)
-            .arg("sh")
-            .arg(&data_dir)
-            .arg(BIN)
-            .arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .arg("--public-url")
-            .arg(&base)
-            .env_remove("PLATEN_CONFIG")
-            .env_remove("PLATEN_LISTEN")
-            .env_remove("PLATEN_DATA_DIR")
-            .env_remove("PLATEN_PUBLIC_URL")
-            .env_remove("PLATEN_DATABASE_URL")
-            .env("PLATEN_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log);
+        let mut after_exit = format!("rm -rf {}", sh_quote(&data_dir.display().to_string()));
+        let mut serve = Serve::new(BIN, &data_dir);
         // The backend switch (PLATEN_TEST_BACKEND=postgres): a fresh database, dropped by the watchdog when
         // the server goes (the shared server lives in a `static`, which is never dropped).
-        if let Some(db) = platen_testkit::TestDatabase::if_selected() {
-            cmd.env("PLATEN_DATABASE_URL", &db.url)
-                .env("PLATEN_TEST_ADMIN_URL", platen_testkit::backend::admin_url())
-                .env("PLATEN_TEST_DROP_DATABASE", db.disown());
+        if let Some(db) = TestDatabase::if_selected() {
+            serve = serve.env("PLATEN_DATABASE_URL", &db.url);
+            after_exit = format!("{after_exit}; {}", db.into_drop_command());
         }
-        let mut child = cmd.spawn().map_err(|e| format!("spawning sh: {e}"))?;
-        let stdin = child.stdin.take().expect("piped stdin");
-        let mut stdout = child.stdout.take().expect("piped stdout");
-        // The first line is the server's pid; drain the rest so the server never blocks on a full pipe.
-        let mut byte = [0u8; 1];
-        while stdout.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {}
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stdout.read_to_end(&mut sink);
-        });
-        let server = Server {
-            base,
-            data_dir: data_dir.clone(),
-            watchdog: Mutex::new(Some((child, stdin))),
+        let served = serve.after_exit(&after_exit).start();
+        Server {
+            base: served.base,
+            data_dir,
+            _proc: served.proc,
             tokens: Mutex::new(HashMap::new()),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if healthy(port) {
-                return Ok(server);
-            }
-            let exited = server
-                .watchdog
-                .lock()
-                .expect("lock")
-                .as_mut()
-                .is_some_and(|(c, _)| c.try_wait().ok().flatten().is_some());
-            if exited || Instant::now() > deadline {
-                let log = std::fs::read_to_string(data_dir.join("server.log")).unwrap_or_default();
-                drop(server);
-                return Err(format!(
-                    "server on port {port} exited or never became healthy; log:\n{log}"
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -192,16 +92,6 @@ impl Server {
         let log = std::fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let Some((mut child, stdin)) = self.watchdog.lock().ok().and_then(|mut g| g.take()) else {
-            return;
-        };
-        drop(stdin);
-        let _ = child.wait();
     }
 }
 

@@ -3,40 +3,16 @@
 //! started again on their data directory, tokens from `platen token`, a reqwest client, and fixtures built
 //! from public HTTP calls only.
 
+use platen_testkit::{Proc, Serve};
 use serde_json::{Value, json};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_platen");
 
 pub fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn healthy(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out.starts_with("HTTP/1.1 200")
 }
 
 /// A data directory (and, with PLATEN_TEST_BACKEND=postgres, a database) that outlives the servers
@@ -65,87 +41,31 @@ impl DataDir {
 pub struct Server {
     pub base: String,
     pub data: PathBuf,
-    child: Child,
+    proc: Option<Proc>,
 }
 
 impl Server {
     pub fn start(dir: &DataDir, env: &[(&str, &str)]) -> Server {
-        let mut last = String::new();
-        for _ in 0..5 {
-            let database = dir
-                .database
-                .as_ref()
-                .map(|d| ("PLATEN_DATABASE_URL", d.url.as_str()));
-            let env: Vec<(&str, &str)> = database.into_iter().chain(env.iter().copied()).collect();
-            match Self::try_start(dir.path(), &env) {
-                Ok(s) => return s,
-                Err(e) => last = e,
-            }
+        let mut serve = Serve::new(BIN, dir.path()).env("PLATEN_LOG", "info,sqlx=warn");
+        if let Some(db) = &dir.database {
+            serve = serve.env("PLATEN_DATABASE_URL", &db.url);
         }
-        panic!("platen serve did not come up: {last}");
-    }
-
-    fn try_start(data: &Path, env: &[(&str, &str)]) -> Result<Server, String> {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(data.join("server.log"))
-            .map_err(|e| e.to_string())?;
-        let mut cmd = Command::new(BIN);
-        cmd.args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--public-url",
-            &base,
-            "--data-dir",
-        ])
-        .arg(data);
-        for k in [
-            "PLATEN_CONFIG",
-            "PLATEN_LISTEN",
-            "PLATEN_DATA_DIR",
-            "PLATEN_PUBLIC_URL",
-            "PLATEN_DATABASE_URL",
-        ] {
-            cmd.env_remove(k);
-        }
-        cmd.env("PLATEN_LOG", "info,sqlx=warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
         for (k, v) in env {
-            cmd.env(k, v);
+            serve = serve.env(k, v);
         }
-        let child = cmd.spawn().map_err(|e| e.to_string())?;
-        let mut server = Server {
-            base,
-            data: data.to_path_buf(),
-            child,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if healthy(port) {
-                return Ok(server);
-            }
-            if server.child.try_wait().ok().flatten().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let served = serve.start();
+        Server {
+            base: served.base,
+            data: dir.path().to_path_buf(),
+            proc: Some(served.proc),
         }
-        server.kill();
-        Err(format!(
-            "server on port {port} did not become healthy; log:\n{}",
-            server.log()
-        ))
     }
 
     /// SIGKILL: no graceful shutdown, nothing flushed beyond what was committed.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(p) = self.proc.take() {
+            p.kill9();
+        }
     }
 
     pub fn log(&self) -> String {
