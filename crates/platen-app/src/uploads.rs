@@ -14,7 +14,7 @@ use platen_domain::job::{JobEvent, Transition, transition};
 use platen_domain::permissions::Access;
 use platen_domain::records::{Document, JobEventRecord, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
-use platen_store::AddRange;
+use platen_store::{AddRange, FinishUpload};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -417,12 +417,25 @@ impl App {
                 actor: "upload".into(),
                 reason: Some("document uploaded".into()),
             };
-            if self
+            match self
                 .store
                 .finish_upload(&session.id, &finished, &next, job.version, &event)
                 .await?
             {
-                return Ok(finished);
+                FinishUpload::Finished => return Ok(finished),
+                FinishUpload::JobChanged => continue,
+                FinishUpload::SessionGone => {
+                    // Another request (a retried last range, maybe on another node) finished the session
+                    // first: its copy of the bytes is the document's, this one is not needed.
+                    self.blobs.delete(&key).await?;
+                    let current = self
+                        .document_of(tenant, session.job_id, &session.document_id)
+                        .await?;
+                    return match current.uploaded_at {
+                        Some(_) if current.blob_key.is_some() => Ok(current),
+                        _ => Err(session_gone()),
+                    };
+                }
             }
         }
         Err(AppError::Internal(

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::{AddRange, JobScope, ListQuery, Store, StoreError, Viewer};
+use crate::{AddRange, FinishUpload, JobScope, ListQuery, Store, StoreError, Viewer};
 use platen_domain::job::{JobEvent, JobPhase, Transition, transition};
 use platen_domain::records::*;
 use platen_domain::task::TaskState;
@@ -434,7 +434,21 @@ async fn uploads(s: &dyn Store) {
         phase: JobPhase::Ready,
         ..job.clone()
     };
-    assert!(
+    // A stale job version writes nothing.
+    assert_eq!(
+        s.finish_upload(
+            "sess1",
+            &finished_doc,
+            &ready,
+            job.version + 7,
+            &event(JobPhase::Ready)
+        )
+        .await
+        .unwrap(),
+        FinishUpload::JobChanged
+    );
+    assert!(s.get_upload_session("sess1").await.unwrap().is_some());
+    assert_eq!(
         s.finish_upload(
             "sess1",
             &finished_doc,
@@ -443,9 +457,36 @@ async fn uploads(s: &dyn Store) {
             &event(JobPhase::Ready)
         )
         .await
-        .unwrap()
+        .unwrap(),
+        FinishUpload::Finished
     );
     assert!(s.get_upload_session("sess1").await.unwrap().is_none());
+    assert_eq!(s.get_document(t, "udoc").await.unwrap().unwrap(), finished_doc);
+    // A second finisher (a retried last range, another node) finds the session gone and writes nothing: no
+    // second history entry, no other payload.
+    let saved = s.get_job(t, job.id).await.unwrap().unwrap();
+    let history = s.job_events(t, job.id).await.unwrap().len();
+    let other_doc = Document {
+        blob_key: Some("final-again".into()),
+        ..finished_doc.clone()
+    };
+    assert_eq!(
+        s.finish_upload(
+            "sess1",
+            &other_doc,
+            &saved,
+            saved.version,
+            &event(JobPhase::Ready)
+        )
+        .await
+        .unwrap(),
+        FinishUpload::SessionGone
+    );
+    assert_eq!(
+        s.get_job(t, job.id).await.unwrap().unwrap().version,
+        saved.version
+    );
+    assert_eq!(s.job_events(t, job.id).await.unwrap().len(), history);
     assert_eq!(s.get_document(t, "udoc").await.unwrap().unwrap(), finished_doc);
     let mut orphans = s.orphan_blobs(10).await.unwrap();
     orphans.sort();

@@ -197,7 +197,8 @@ pub trait Store: Send + Sync + 'static {
     /// Records a received range unless it overlaps one already received.
     async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange>;
     /// Completes an upload atomically: stores the document's final properties, removes the session (its range
-    /// blobs become orphans) and saves the job with the version check of [`Store::save_job`].
+    /// blobs become orphans) and saves the job with the version check of [`Store::save_job`]. Only one request
+    /// finishes a session: a racing second one gets [`FinishUpload::SessionGone`] and writes nothing.
     async fn finish_upload(
         &self,
         session_id: &str,
@@ -205,7 +206,7 @@ pub trait Store: Send + Sync + 'static {
         job: &Job,
         expected_version: i64,
         event: &JobEventRecord,
-    ) -> Result<bool>;
+    ) -> Result<FinishUpload>;
     /// Cancels a session (its range blobs become orphans); false if unknown.
     async fn delete_upload_session(&self, id: &str) -> Result<bool>;
     async fn expired_upload_sessions(&self, now: Micros, limit: u32) -> Result<Vec<String>>;

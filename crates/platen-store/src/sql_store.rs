@@ -1,7 +1,7 @@
 //! `impl Store for SqlStore`: forwards each method to the module that owns that part of the schema.
 
 use crate::sql::SqlStore;
-use crate::{AddRange, JobScope, ListQuery, Page, Result, Store, Viewer};
+use crate::{AddRange, FinishUpload, JobScope, ListQuery, Page, Result, Store, Viewer};
 use async_trait::async_trait;
 use platen_domain::records::*;
 use platen_domain::time::Micros;
@@ -135,7 +135,7 @@ impl Store for SqlStore {
         j: &Job,
         v: i64,
         e: &JobEventRecord,
-    ) -> Result<bool> {
+    ) -> Result<FinishUpload> {
         docs::finish(self, id, d, j, v, e).await
     }
     async fn delete_upload_session(&self, id: &str) -> Result<bool> {

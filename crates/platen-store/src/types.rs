@@ -69,6 +69,18 @@ pub enum AddRange {
     SessionGone,
 }
 
+/// How [`crate::Store::finish_upload`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishUpload {
+    /// The document, the job and the end of the session were committed.
+    Finished,
+    /// The job's version moved on: nothing was written, read the job again and retry.
+    JobChanged,
+    /// The session no longer exists (another request completed it, or it was canceled or expired):
+    /// nothing was written.
+    SessionGone,
+}
+
 /// What [`crate::Store::commit_job_change`] wrote.
 #[derive(Debug, Clone)]
 pub struct Committed {

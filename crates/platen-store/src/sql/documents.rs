@@ -4,7 +4,7 @@
 use super::SqlStore;
 use super::bind::audited;
 use super::rows::{self, DOCUMENT_COLUMNS};
-use crate::{AddRange, Result};
+use crate::{AddRange, FinishUpload, Result};
 use platen_domain::records::{Document, Job, JobEventRecord, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
@@ -209,11 +209,18 @@ pub(crate) async fn finish(
     job: &Job,
     expected: i64,
     event: &JobEventRecord,
-) -> Result<bool> {
+) -> Result<FinishUpload> {
     let mut tx = s.write.begin().await?;
     if !super::jobs::save_in(&mut tx, job, expected, Some(event)).await? {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(FinishUpload::JobChanged);
+    }
+    // The session's row decides who finishes it: a request that raced another one to the last range (on
+    // PostgreSQL, possibly on another node) finds it gone and writes nothing, so the document and the job's
+    // history record the upload once.
+    if !drop_session(&mut tx, session_id).await? {
+        tx.rollback().await?;
+        return Ok(FinishUpload::SessionGone);
     }
     // The document's previous payload (an app replacing a held job's payload) becomes an orphan.
     sqlx::query(
@@ -245,9 +252,8 @@ pub(crate) async fn finish(
             .execute(&mut *tx)
             .await?;
     }
-    drop_session(&mut tx, session_id).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(FinishUpload::Finished)
 }
 
 pub(crate) async fn delete_session(s: &SqlStore, id: &str) -> Result<bool> {
