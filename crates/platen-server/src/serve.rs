@@ -88,6 +88,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
     let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
     let wakeups = wake_devices_on_changes(&store, &app).await?;
+    let outbox_wakeups = wake_delivery_on_other_nodes_changes(&store, &app).await?;
     let public_url = cfg.public_url();
     let ipp = platen_ipp::router(platen_ipp::IppState {
         app: app.clone(),
@@ -121,6 +122,9 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     sweeper.abort();
     delivery.abort();
     wakeups.abort();
+    if let Some(task) = outbox_wakeups {
+        task.abort();
+    }
     store.close().await;
     Ok(())
 }
@@ -137,6 +141,32 @@ async fn wake_devices_on_changes(store: &SqlStore, app: &App) -> anyhow::Result<
         }
     }))
 }
+
+/// With several nodes (PostgreSQL), a change committed on another node may have queued notifications: the
+/// change feed wakes this node's delivery worker too, instead of leaving them to its fallback poll (1 s).
+/// At most one extra pass per [`OUTBOX_WAKE_SPACING`], so a busy cluster does not turn every job change
+/// into an outbox query. (The committing node's own worker is woken directly, and SQLite has one node.)
+async fn wake_delivery_on_other_nodes_changes(
+    store: &SqlStore,
+    app: &App,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+    if !store.change_feed().spans_nodes() {
+        return Ok(None);
+    }
+    let mut feed = store.change_feed().subscribe().await?;
+    let wakeup = app.outbox_wakeup.clone();
+    Ok(Some(tokio::spawn(async move {
+        while let Ok(_) | Err(RecvError::Lagged(_)) = feed.recv().await {
+            wakeup.notify_one();
+            tokio::time::sleep(OUTBOX_WAKE_SPACING).await;
+            // The changes of the pause are covered by one pass.
+            while let Ok(_) | Err(TryRecvError::Lagged(_)) = feed.try_recv() {}
+        }
+    })))
+}
+
+const OUTBOX_WAKE_SPACING: Duration = Duration::from_millis(50);
 
 fn delivery_config(d: &WebhookDelivery) -> anyhow::Result<DeliveryConfig> {
     let ms = Duration::from_millis;

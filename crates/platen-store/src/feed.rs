@@ -79,6 +79,11 @@ impl ChangeFeed {
         }
     }
 
+    /// Whether the feed carries other processes' changes too (PostgreSQL), not only this one's (SQLite).
+    pub fn spans_nodes(&self) -> bool {
+        self.inner.postgres_url.is_some()
+    }
+
     /// A receiver of every change committed from now on (by this process, and on PostgreSQL by any node).
     /// On PostgreSQL the first call opens the listening connection and returns once it listens.
     pub async fn subscribe(&self) -> Result<broadcast::Receiver<ChangeEvent>> {
