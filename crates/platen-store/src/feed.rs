@@ -2,9 +2,11 @@
 //! the change has committed. It wakes waiters (a device's long poll, a delivery worker) instead of making them
 //! poll the database in a tight loop.
 //!
-//! - PostgreSQL: the committing transaction runs `pg_notify('platen_changes', …)`, so the notification leaves
-//!   only if the change commits, and reaches every node that `LISTEN`s (each node's feed listens on one
-//!   dedicated connection, opened by the first [`ChangeFeed::subscribe`]).
+//! - PostgreSQL: once the change has committed, `pg_notify('platen_changes', …)` in a transaction of its own
+//!   with `synchronous_commit` off reaches every node that `LISTEN`s (each node's feed listens on one dedicated
+//!   connection, opened by the first [`ChangeFeed::subscribe`]). Not inside the change's own transaction:
+//!   PostgreSQL holds a cluster-wide lock from a notifying transaction's pre-commit until its commit is
+//!   flushed, which would serialise every job change of every node behind one fsync at a time.
 //! - SQLite (one process): an in-process broadcast after the commit.
 //!
 //! An event is a hint, not a log: a subscriber that lags behind the broadcast buffer, or a listener whose
@@ -96,33 +98,31 @@ impl ChangeFeed {
         Ok(self.inner.sender.subscribe())
     }
 
-    /// Inside the committing transaction (PostgreSQL): queue the notifications, sent by the commit.
-    pub(crate) async fn before_commit(
-        &self,
-        tx: &mut sqlx::Transaction<'_, Any>,
-        events: &[ChangeEvent],
-    ) -> Result<()> {
-        if self.inner.postgres_url.is_none() {
-            return Ok(());
-        }
-        for e in events {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(e.payload())
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// After the commit (SQLite): tell this process's subscribers.
-    pub(crate) fn after_commit(&self, events: Vec<ChangeEvent>) {
-        if self.inner.postgres_url.is_some() {
+    /// After the change committed: PostgreSQL tells every node (a hint: when this fails, or the process dies
+    /// first, waiters fall back to their timers); SQLite tells this process's subscribers.
+    pub(crate) async fn after_commit(&self, pool: &sqlx::Pool<Any>, events: Vec<ChangeEvent>) {
+        if events.is_empty() {
             return;
         }
-        for e in events {
-            // No subscribers is not an error.
-            let _ = self.inner.sender.send(e);
+        if self.inner.postgres_url.is_none() {
+            for e in events {
+                // No subscribers is not an error.
+                let _ = self.inner.sender.send(e);
+            }
+            return;
+        }
+        // One statement, so one implicit transaction: set_config(…, true) makes its commit skip the WAL
+        // flush wait (a lost hint costs nothing), then the notifications go out when it commits.
+        let mut sql = String::from("SELECT set_config('synchronous_commit', 'off', true)");
+        for i in 0..events.len() {
+            sql.push_str(&format!(", pg_notify($1, ${})", i + 2));
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(CHANNEL);
+        for e in &events {
+            query = query.bind(e.payload());
+        }
+        if let Err(e) = query.execute(pool).await {
+            tracing::warn!(error = %e, "change notification not sent; other nodes' waiters fall back to their timers");
         }
     }
 }

@@ -147,9 +147,8 @@ pub(crate) async fn commit(s: &SqlStore, c: &JobChange) -> Result<Option<Committ
         super::outbox::insert_change(&mut tx, n, redirected_id).await?;
     }
     let changed = crate::feed::changes_of(&job, redirected.as_ref());
-    s.feed.before_commit(&mut tx, &changed).await?;
     tx.commit().await?;
-    s.feed.after_commit(changed);
+    s.feed.after_commit(&s.write, changed).await;
     job.version = c.expected_version + 1;
     Ok(Some(Committed { job, redirected }))
 }
