@@ -106,7 +106,14 @@ impl App {
             .ok_or_else(|| AppError::not_found("printer"))
     }
 
-    pub async fn update_printer(&self, caller: &Caller, id: &str, update: PrinterUpdate) -> Result<Printer> {
+    /// Applies `change` to a printer the caller may update: with an application token, only a virtual printer
+    /// (hasPhysicalDevice false) registered through the same app.
+    pub async fn update_printer_with(
+        &self,
+        caller: &Caller,
+        id: &str,
+        change: impl FnOnce(&mut Printer),
+    ) -> Result<Printer> {
         let mut printer = self.get_printer(caller, id).await?;
         if let CallerKind::Application { .. } = caller.kind
             && (printer.has_physical_device
@@ -118,45 +125,15 @@ impl App {
                         .into(),
                 ));
         }
-        if let Some(v) = update.display_name {
-            printer.display_name = v;
-        }
-        if let Some(v) = update.location {
-            printer.location = v;
-        }
-        if let Some(v) = update.defaults {
-            printer.defaults = v;
-        }
-        if let Some(v) = update.capabilities {
-            printer.capabilities = v;
-        }
-        if let Some(v) = update.manufacturer {
-            printer.manufacturer = v;
-        }
-        if let Some(v) = update.model {
-            printer.model = v;
-        }
-        if let Some(v) = update.is_accepting_jobs {
-            printer.is_accepting_jobs = v;
-        }
-        if let Some(status) = update.status {
-            if let Some(state) = status.get("state").and_then(Value::as_str) {
-                printer.status_state = state.to_string();
-            }
-            if let Some(details) = status.get("details").and_then(Value::as_array) {
-                printer.status_details = details
-                    .iter()
-                    .filter_map(|d| d.as_str().map(str::to_string))
-                    .collect();
-            }
-            if let Some(description) = status.get("description") {
-                printer.status_description = description.as_str().map(str::to_string);
-            }
-        }
+        change(&mut printer);
         self.store.update_printer(&printer).await?;
         Ok(printer)
     }
 
+    pub async fn update_printer(&self, caller: &Caller, id: &str, update: PrinterUpdate) -> Result<Printer> {
+        self.update_printer_with(caller, id, |printer| apply_update(printer, update))
+            .await
+    }
     pub async fn delete_printer(&self, caller: &Caller, id: &str) -> Result<()> {
         if self.store.delete_printer(&caller.tenant_id, id).await? {
             Ok(())
@@ -170,5 +147,44 @@ impl App {
         printer.defaults = printer.factory_defaults.clone();
         self.store.update_printer(&printer).await?;
         Ok(())
+    }
+}
+
+/// The JSON PATCH of a printer: the properties the request named replace the stored ones.
+fn apply_update(printer: &mut Printer, update: PrinterUpdate) {
+    if let Some(v) = update.display_name {
+        printer.display_name = v;
+    }
+    if let Some(v) = update.location {
+        printer.location = v;
+    }
+    if let Some(v) = update.defaults {
+        printer.defaults = v;
+    }
+    if let Some(v) = update.capabilities {
+        printer.capabilities = v;
+    }
+    if let Some(v) = update.manufacturer {
+        printer.manufacturer = v;
+    }
+    if let Some(v) = update.model {
+        printer.model = v;
+    }
+    if let Some(v) = update.is_accepting_jobs {
+        printer.is_accepting_jobs = v;
+    }
+    if let Some(status) = update.status {
+        if let Some(state) = status.get("state").and_then(Value::as_str) {
+            printer.status_state = state.to_string();
+        }
+        if let Some(details) = status.get("details").and_then(Value::as_array) {
+            printer.status_details = details
+                .iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect();
+        }
+        if let Some(description) = status.get("description") {
+            printer.status_description = description.as_str().map(str::to_string);
+        }
     }
 }

@@ -29,6 +29,8 @@ pub struct Ctx {
     pub raw_query: String,
     /// The normalised request path under the version root (e.g. `print/printers`).
     pub path: String,
+    /// The request's media type (`Content-Type` without parameters, lower case), if it named one.
+    pub content_type: Option<String>,
 }
 
 impl Ctx {

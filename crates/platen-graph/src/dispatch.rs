@@ -86,6 +86,12 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
     let query = platen_odata::parse_query(&raw_query)?;
     let body = read_body(body, state.max_json_body).await?;
     let path = segs[1..].join("/");
+    let content_type = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
     let ctx = Ctx {
         state,
         version,
@@ -93,6 +99,7 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
         query,
         raw_query,
         path,
+        content_type,
     };
     call(&ctx, &parts.method, route, &body).await
 }

@@ -11,6 +11,7 @@ mod mapping;
 mod message;
 mod printer;
 mod token;
+pub mod virtual_printer;
 
 use axum::Router;
 use axum::routing::post;

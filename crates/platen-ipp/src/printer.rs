@@ -3,10 +3,11 @@
 
 use crate::codes::{op, status};
 use crate::endpoint::{Answer, Request, app_failure, check_operation_group};
-use crate::mapping::{attribute_map, device_report};
+use crate::mapping::{DeviceReport, attribute_map, device_report};
 use crate::message::{IppFailure, IppResult, Value, add, group, kw, mime, name, response, set, text, uri};
 use base64::Engine;
 use ipp::prelude::*;
+use platen_domain::records::Printer;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
@@ -136,7 +137,7 @@ fn up_time() -> i32 {
 
 /// The device's printer attributes are kept as an IPP message (exact round trip for
 /// Get-Output-Device-Attributes) plus JSON (for people and tests).
-fn stored_attributes(device_attributes: &Json) -> BTreeMap<String, Value> {
+pub(crate) fn stored_attributes(device_attributes: &Json) -> BTreeMap<String, Value> {
     device_attributes
         .get("ipp")
         .and_then(Json::as_str)
@@ -155,7 +156,36 @@ fn stored_attributes(device_attributes: &Json) -> BTreeMap<String, Value> {
         .unwrap_or_default()
 }
 
-fn serialise(attrs: &BTreeMap<String, Value>) -> IppResult<String> {
+/// Stores what a printer's IPP attributes say (already merged with what was reported before) on its Graph
+/// printer. `replace_defaults`: whether the reported `*-default` values become the Graph defaults.
+pub(crate) fn apply_report(p: &mut Printer, report: DeviceReport, ipp_b64: String, replace_defaults: bool) {
+    if !report.capabilities.is_empty() {
+        p.capabilities = Json::Object(report.capabilities);
+    }
+    if !report.defaults.is_empty() {
+        if p.factory_defaults.as_object().is_none_or(|m| m.is_empty()) {
+            p.factory_defaults = Json::Object(report.defaults.clone());
+        }
+        if replace_defaults {
+            p.defaults = Json::Object(report.defaults);
+        }
+    }
+    if let Some(s) = report.state {
+        p.status_state = s.to_string();
+        p.status_details = report.details;
+        p.status_description = report.description.or(Some(String::new()));
+    }
+    if report.manufacturer.is_some() {
+        p.manufacturer = report.manufacturer;
+        p.model = report.model;
+    }
+    if report.accepting_jobs.is_some() {
+        p.is_accepting_jobs = report.accepting_jobs;
+    }
+    p.device_attributes = json!({"ipp": ipp_b64, "attributes": report.raw});
+}
+
+pub(crate) fn serialise(attrs: &BTreeMap<String, Value>) -> IppResult<String> {
     let header = IppHeader::new(IppVersion::v2_0(), 0, 0);
     let mut m = response(&header, status::OK, None)?;
     for (n, v) in attrs {
@@ -184,30 +214,9 @@ pub async fn update_output_device_attributes(r: &Request) -> IppResult<Answer> {
     r.state
         .app
         .update_device_printer(&r.device, move |p| {
-            if !report.capabilities.is_empty() {
-                p.capabilities = Json::Object(report.capabilities);
-            }
-            if !report.defaults.is_empty() {
-                if p.factory_defaults.as_object().is_none_or(|m| m.is_empty()) {
-                    p.factory_defaults = Json::Object(report.defaults.clone());
-                }
-                if p.defaults.as_object().is_none_or(|m| m.is_empty()) {
-                    p.defaults = Json::Object(report.defaults);
-                }
-            }
-            if let Some(s) = report.state {
-                p.status_state = s.to_string();
-                p.status_details = report.details;
-                p.status_description = report.description.or(Some(String::new()));
-            }
-            if report.manufacturer.is_some() {
-                p.manufacturer = report.manufacturer;
-                p.model = report.model;
-            }
-            if report.accepting_jobs.is_some() {
-                p.is_accepting_jobs = report.accepting_jobs;
-            }
-            p.device_attributes = json!({"ipp": ipp_b64, "attributes": report.raw});
+            // The device's own defaults seed the Graph defaults once; later an administrator's choice wins.
+            let seed_defaults = p.defaults.as_object().is_none_or(|m| m.is_empty());
+            apply_report(p, report, ipp_b64, seed_defaults);
         })
         .await
         .map_err(app_failure)?;
@@ -224,7 +233,7 @@ pub async fn update_output_device_attributes(r: &Request) -> IppResult<Answer> {
 }
 
 /// The Graph printerProcessingStateDetail names Platen recognises in printer-state-reasons.
-fn platen_graph_details() -> &'static [&'static str] {
+pub(crate) fn platen_graph_details() -> &'static [&'static str] {
     &[
         "paused",
         "mediaJam",

@@ -1513,3 +1513,192 @@ async fn concurrent_cancel_abort_complete_redirect() {
         failures.join("\n")
     );
 }
+
+// ---- Configuring a virtual printer with an IPP body (flow 3.2 step 3) ----------------------------------------
+
+/// RFC 8010 encoding of one attribute (first value) and its additional values, written here independently
+/// of the server's IPP code.
+fn ipp_attr(out: &mut Vec<u8>, tag: u8, name: &str, values: &[&[u8]]) {
+    for (i, v) in values.iter().enumerate() {
+        out.push(tag);
+        let n: &[u8] = if i == 0 { name.as_bytes() } else { b"" };
+        out.extend_from_slice(&(n.len() as u16).to_be_bytes());
+        out.extend_from_slice(n);
+        out.extend_from_slice(&(v.len() as u16).to_be_bytes());
+        out.extend_from_slice(v);
+    }
+}
+
+/// A printer-attributes group as a pull-print app would send it for its queue.
+fn queue_attributes() -> Vec<u8> {
+    const KEYWORD: u8 = 0x44;
+    const MIME: u8 = 0x49;
+    const TEXT: u8 = 0x41;
+    const INTEGER: u8 = 0x21;
+    const ENUM: u8 = 0x23;
+    const BOOLEAN: u8 = 0x22;
+    let mut g = vec![0x04];
+    ipp_attr(
+        &mut g,
+        MIME,
+        "document-format-supported",
+        &[b"application/pdf", b"image/pwg-raster"],
+    );
+    ipp_attr(&mut g, MIME, "document-format-default", &[b"application/pdf"]);
+    ipp_attr(
+        &mut g,
+        KEYWORD,
+        "print-color-mode-supported",
+        &[b"color", b"monochrome"],
+    );
+    ipp_attr(&mut g, KEYWORD, "print-color-mode-default", &[b"monochrome"]);
+    ipp_attr(&mut g, INTEGER, "copies-default", &[&2i32.to_be_bytes()]);
+    ipp_attr(
+        &mut g,
+        TEXT,
+        "printer-make-and-model",
+        &[b"Contoso SecureRelease 9000"],
+    );
+    ipp_attr(&mut g, ENUM, "printer-state", &[&5i32.to_be_bytes()]);
+    ipp_attr(&mut g, BOOLEAN, "printer-is-accepting-jobs", &[&[0]]);
+    g.push(0x03);
+    g
+}
+
+async fn patch_ipp(p: &Pull, printer: &str, token: &str, body: Vec<u8>) -> Resp {
+    let rb = p
+        .api
+        .authed(Method::PATCH, &format!("/v1.0/print/printers/{printer}"), token)
+        .header("content-type", "application/ipp")
+        .body(body);
+    p.api.exec(rb).await
+}
+
+#[tokio::test]
+async fn an_app_configures_its_virtual_printer_with_an_ipp_body() {
+    let p = Pull::new(Api::shared()).await;
+    let app = p.app_token(&p.app_id, "Printer.ReadWrite.All");
+    // A JSON default set before stays unless the IPP body supplies that default.
+    p.api
+        .patch(
+            &format!("/v1.0/print/printers/{}", p.printer),
+            &app,
+            &json!({"defaults": {"mediaSize": "A4", "copiesPerJob": 1}}),
+        )
+        .await
+        .expect(200);
+
+    let r = patch_ipp(&p, &p.printer, &app, queue_attributes()).await;
+    r.expect(204);
+    assert!(r.body.is_empty(), "{r:?}");
+    let v = p
+        .api
+        .get(
+            &format!(
+                "/v1.0/print/printers/{}?$select=capabilities,defaults,status,isAcceptingJobs,manufacturer,model",
+                p.printer
+            ),
+            &app,
+        )
+        .await
+        .expect_json(200);
+    assert_eq!(
+        v["capabilities"]["contentTypes"],
+        json!(["application/pdf", "image/pwg-raster"]),
+        "{v}"
+    );
+    assert_eq!(
+        v["capabilities"]["colorModes"],
+        json!(["color", "blackAndWhite"]),
+        "{v}"
+    );
+    assert_eq!(v["defaults"]["colorMode"], "blackAndWhite", "{v}");
+    assert_eq!(v["defaults"]["copiesPerJob"], 2, "{v}");
+    assert_eq!(v["defaults"]["contentType"], "application/pdf", "{v}");
+    assert_eq!(v["defaults"]["mediaSize"], "A4", "kept from the JSON PATCH: {v}");
+    assert_eq!(v["status"]["state"], "stopped", "{v}");
+    assert_eq!(v["isAcceptingJobs"], false, "{v}");
+    assert_eq!(v["manufacturer"], "Contoso", "{v}");
+    assert_eq!(v["model"], "Contoso SecureRelease 9000", "{v}");
+
+    // The whole-message form (version, operation, request id, then the group) is accepted too, and a later
+    // body replaces only what it supplies.
+    let mut message = vec![2, 0, 0, 0, 0, 0, 0, 7, 0x01];
+    ipp_attr(&mut message, 0x47, "attributes-charset", &[b"utf-8"]);
+    ipp_attr(&mut message, 0x48, "attributes-natural-language", &[b"en"]);
+    message.push(0x04);
+    ipp_attr(&mut message, 0x23, "printer-state", &[&3i32.to_be_bytes()]);
+    ipp_attr(&mut message, 0x22, "printer-is-accepting-jobs", &[&[1]]);
+    message.push(0x03);
+    patch_ipp(&p, &p.printer, &app, message).await.expect(204);
+    let v = p
+        .api
+        .get(
+            &format!(
+                "/v1.0/print/printers/{}?$select=capabilities,status,isAcceptingJobs",
+                p.printer
+            ),
+            &app,
+        )
+        .await
+        .expect_json(200);
+    assert_eq!(v["status"]["state"], "idle", "{v}");
+    assert_eq!(v["isAcceptingJobs"], true, "{v}");
+    assert_eq!(
+        v["capabilities"]["contentTypes"],
+        json!(["application/pdf", "image/pwg-raster"]),
+        "earlier attributes kept: {v}"
+    );
+}
+
+#[tokio::test]
+async fn ipp_bodies_are_refused_where_the_spec_refuses_them() {
+    let p = Pull::new(Api::shared()).await;
+    let app = p.app_token(&p.app_id, "Printer.ReadWrite.All");
+    // Operation attributes beyond the charset and language are not allowed.
+    let mut with_operation = vec![2, 0, 0, 0x0b, 0, 0, 0, 1, 0x01];
+    ipp_attr(
+        &mut with_operation,
+        0x45,
+        "printer-uri",
+        &[b"ipp://example/ipp/print"],
+    );
+    with_operation.push(0x04);
+    ipp_attr(&mut with_operation, 0x23, "printer-state", &[&3i32.to_be_bytes()]);
+    with_operation.push(0x03);
+    patch_ipp(&p, &p.printer, &app, with_operation)
+        .await
+        .expect_bad_request();
+    // Not IPP, empty, or no printer attributes at all.
+    patch_ipp(&p, &p.printer, &app, b"{\"displayName\":\"x\"}".to_vec())
+        .await
+        .expect_bad_request();
+    patch_ipp(&p, &p.printer, &app, Vec::new())
+        .await
+        .expect_bad_request();
+    patch_ipp(&p, &p.printer, &app, vec![0x04, 0x03])
+        .await
+        .expect_bad_request();
+    // Another app may not configure this app's printer; a delegated token gets JSON only.
+    let other = p.app_token(&uuid(), "Printer.ReadWrite.All");
+    patch_ipp(&p, &p.printer, &other, queue_attributes())
+        .await
+        .expect_denied();
+    patch_ipp(&p, &p.printer, &p.admin, queue_attributes())
+        .await
+        .expect_code(415, "UnsupportedMediaType");
+    // Without Printer.ReadWrite.All: refused before the body is read.
+    patch_ipp(&p, &p.printer, &p.app, queue_attributes())
+        .await
+        .expect_denied();
+    // Nothing of the refused bodies was stored.
+    let v = p
+        .api
+        .get(
+            &format!("/v1.0/print/printers/{}?$select=status", p.printer),
+            &app,
+        )
+        .await
+        .expect_json(200);
+    assert_ne!(v["status"]["state"], "stopped", "{v}");
+}

@@ -214,6 +214,9 @@ impl Accepted for StatusCode {
 pub async fn update(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> {
     ctx.authorize(Operation::UpdatePrinter)?;
     ctx.no_options()?;
+    if ctx.content_type.as_deref() == Some("application/ipp") {
+        return update_with_ipp(ctx, id, body).await;
+    }
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
     let sv = ctx.version.schema();
@@ -411,4 +414,19 @@ pub fn create_via_collection() -> GraphResult<Response> {
     Err(GraphError::bad_request(
         "Printers are registered with POST /print/printers/create.",
     ))
+}
+
+/// An app configuring its virtual printer with an IPP printer-attributes group: 204, no body.
+async fn update_with_ipp(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> {
+    if ctx.caller.is_delegated() {
+        return Err(GraphError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "Content-Type application/ipp is accepted with application permissions only; use application/json.",
+        ));
+    }
+    let attributes =
+        platen_ipp::virtual_printer::printer_attributes(body).map_err(GraphError::bad_request)?;
+    platen_ipp::virtual_printer::update_virtual_printer(ctx.app(), &ctx.caller, id, attributes).await?;
+    Ok(no_content())
 }
