@@ -286,24 +286,8 @@ impl App {
                 Transition::AlreadyDone => return Ok(Outcome::Unchanged(job)),
                 Transition::Refused(r) => return Err(AppError::Refused(r)),
                 Transition::To(next) => {
-                    let now = now_micros();
-                    let mut updated = job.clone();
-                    updated.phase = next;
-                    updated.updated_at = now;
-                    if next.is_terminal() && !job.phase.is_terminal() {
-                        updated.completed_at = Some(now);
-                    }
-                    change(&mut updated);
-                    let record = JobEventRecord {
-                        at: now,
-                        phase: next,
-                        actor: actor.to_string(),
-                        reason: reason.clone(),
-                    };
-                    let mut c = JobChange::new(updated.clone(), job.version, Some(record));
-                    c.previous_phase = Some(job.phase);
-                    c.notifications = self
-                        .job_updated_notifications(Some(&job), &updated, Some(job.id))
+                    let mut c = self
+                        .transition_change(&job, next, actor, reason.clone(), &change)
                         .await?;
                     if let Some(task) = &extras.new_task {
                         c.notifications
@@ -346,6 +330,39 @@ impl App {
             }
         }
         Err(AppError::Internal("the job kept changing; try again".into()))
+    }
+
+    /// The change that moves `job` to `next` (a transition the state-machine table allowed): the job's phase
+    /// and times, `change` on top, its history entry, and the notifications of the subscriptions it concerns;
+    /// committed under `job`'s version.
+    pub(crate) async fn transition_change(
+        &self,
+        job: &Job,
+        next: JobPhase,
+        actor: &str,
+        reason: Option<String>,
+        change: impl Fn(&mut Job),
+    ) -> Result<JobChange> {
+        let now = now_micros();
+        let mut updated = job.clone();
+        updated.phase = next;
+        updated.updated_at = now;
+        if next.is_terminal() && !job.phase.is_terminal() {
+            updated.completed_at = Some(now);
+        }
+        change(&mut updated);
+        let record = JobEventRecord {
+            at: now,
+            phase: next,
+            actor: actor.to_string(),
+            reason,
+        };
+        let mut c = JobChange::new(updated.clone(), job.version, Some(record));
+        c.previous_phase = Some(job.phase);
+        c.notifications = self
+            .job_updated_notifications(Some(job), &updated, Some(job.id))
+            .await?;
+        Ok(c)
     }
 }
 

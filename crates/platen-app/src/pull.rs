@@ -325,22 +325,13 @@ impl App {
                 let reason = (state == TaskState::Aborted)
                     .then(|| updated.description.clone())
                     .filter(|d| !d.is_empty());
-                let now = now_micros();
-                change.job.phase = next;
-                change.job.updated_at = now;
-                if next.is_terminal() {
-                    change.job.completed_at = Some(now);
-                    change.job.status_reason = reason.clone();
-                }
-                change.event = Some(platen_domain::records::JobEventRecord {
-                    at: now,
-                    phase: next,
-                    actor: actor(caller),
-                    reason,
-                });
-                change.previous_phase = Some(job.phase);
-                change.notifications = self
-                    .job_updated_notifications(Some(&job), &change.job, Some(job.id))
+                let status_reason = reason.clone();
+                change = self
+                    .transition_change(&job, next, &actor(caller), reason, |j| {
+                        if next.is_terminal() {
+                            j.status_reason = status_reason.clone();
+                        }
+                    })
                     .await?;
             }
             // Otherwise the job already left the held state some other way (a user canceled it): only the task
