@@ -134,7 +134,9 @@ fn start_bus() -> Option<(String, Proc)> {
         "--nopidfile".into(),
         format!("--address={address}"),
     ];
-    let mut proc = Proc::spawn("dbus-daemon", &args, &[], &dir.join("dbus.log"));
+    // The watchdog removes the bus's directory once the daemon has exited.
+    let cleanup = format!("rm -rf {}", crate::serve::sh_quote(&dir.display().to_string()));
+    let mut proc = Proc::spawn_then("dbus-daemon", &args, &[], &dir.join("dbus.log"), Some(&cleanup));
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline && proc.alive() {
         if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
