@@ -107,12 +107,12 @@ impl App {
     }
 
     /// Applies `change` to a printer the caller may update: with an application token, only a virtual printer
-    /// (hasPhysicalDevice false) registered through the same app.
+    /// (hasPhysicalDevice false) registered through the same app. Nothing is stored when `change` fails.
     pub async fn update_printer_with(
         &self,
         caller: &Caller,
         id: &str,
-        change: impl FnOnce(&mut Printer),
+        change: impl FnOnce(&mut Printer) -> Result<()>,
     ) -> Result<Printer> {
         let mut printer = self.get_printer(caller, id).await?;
         if let CallerKind::Application { .. } = caller.kind
@@ -125,14 +125,17 @@ impl App {
                         .into(),
                 ));
         }
-        change(&mut printer);
+        change(&mut printer)?;
         self.store.update_printer(&printer).await?;
         Ok(printer)
     }
 
     pub async fn update_printer(&self, caller: &Caller, id: &str, update: PrinterUpdate) -> Result<Printer> {
-        self.update_printer_with(caller, id, |printer| apply_update(printer, update))
-            .await
+        self.update_printer_with(caller, id, |printer| {
+            apply_update(printer, update);
+            Ok(())
+        })
+        .await
     }
     pub async fn delete_printer(&self, caller: &Caller, id: &str) -> Result<()> {
         if self.store.delete_printer(&caller.tenant_id, id).await? {

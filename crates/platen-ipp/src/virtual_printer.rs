@@ -74,19 +74,19 @@ pub async fn update_virtual_printer(
     printer_id: &str,
     incoming: BTreeMap<String, Value>,
 ) -> Result<(), AppError> {
-    let current = app.get_printer(caller, printer_id).await?;
-    let mut merged = stored_attributes(&current.device_attributes);
     // Only the supplied `*-default` values change the Graph defaults; the others keep what was set before
     // (also through JSON).
     let supplied_defaults = device_report(&incoming, platen_graph_details()).defaults;
-    merged.extend(incoming);
-    let report = device_report(&merged, platen_graph_details());
-    let ipp_b64 = serialise(&merged).map_err(|f| AppError::Internal(f.message))?;
     app.update_printer_with(caller, printer_id, move |p| {
+        let mut merged = stored_attributes(&p.device_attributes);
+        merged.extend(incoming);
+        let report = device_report(&merged, platen_graph_details());
+        let ipp_b64 = serialise(&merged).map_err(|f| AppError::Internal(f.message))?;
         apply_report(p, report, ipp_b64, false);
         let mut defaults = p.defaults.as_object().cloned().unwrap_or_default();
         defaults.extend(supplied_defaults);
         p.defaults = Json::Object(defaults);
+        Ok(())
     })
     .await?;
     Ok(())
