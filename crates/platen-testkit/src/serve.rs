@@ -40,6 +40,24 @@ impl Serve {
         }
     }
 
+    /// A server that leaves nothing behind even when it lives in a `static` (never dropped): a fresh data
+    /// directory named `{prefix}…`, and with the backend switch a fresh PostgreSQL database, both removed by
+    /// the watchdog once the server has exited. Returns the data directory too.
+    pub fn disposable(bin: &str, prefix: &str) -> (Serve, PathBuf) {
+        let data_dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .expect("temp dir")
+            .keep();
+        let mut after_exit = format!("rm -rf {}", sh_quote(&data_dir.display().to_string()));
+        let mut serve = Serve::new(bin, &data_dir);
+        if let Some(db) = crate::TestDatabase::if_selected() {
+            serve = serve.env("PLATEN_DATABASE_URL", &db.url);
+            after_exit = format!("{after_exit}; {}", db.into_drop_command());
+        }
+        (serve.after_exit(&after_exit), data_dir)
+    }
+
     /// Listen on this port (e.g. a restart on the same address) instead of a free one.
     pub fn port(mut self, port: u16) -> Serve {
         self.port = Some(port);

@@ -9,8 +9,7 @@
 //! soon as the [`Server`] is dropped or the test process exits for any reason, so no server outlives the test
 //! run even though the shared one lives in a `static`.
 
-use platen_testkit::serve::sh_quote;
-use platen_testkit::{Proc, Serve, TestDatabase};
+use platen_testkit::{Proc, Serve};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -39,23 +38,13 @@ impl Server {
 
     /// Starts `platen serve` with extra `PLATEN_*` environment (e.g. `PLATEN_MAX_DOCUMENT_SIZE`).
     pub fn start_with_env(env: &[(&str, &str)]) -> Server {
-        let data_dir = tempfile::Builder::new()
-            .prefix("platen-it-")
-            .tempdir()
-            .expect("temp dir")
-            .keep();
-        let mut after_exit = format!("rm -rf {}", sh_quote(&data_dir.display().to_string()));
-        let mut serve = Serve::new(BIN, &data_dir);
-        // The backend switch (PLATEN_TEST_BACKEND=postgres): a fresh database per server, dropped by the
-        // watchdog when the server goes (the shared server lives in a `static`, which is never dropped).
-        if let Some(db) = TestDatabase::if_selected() {
-            serve = serve.env("PLATEN_DATABASE_URL", &db.url);
-            after_exit = format!("{after_exit}; {}", db.into_drop_command());
-        }
+        // The backend switch (PLATEN_TEST_BACKEND=postgres) gives the server its own database; the watchdog
+        // drops it with the data directory when the server goes.
+        let (mut serve, data_dir) = Serve::disposable(BIN, "platen-it-");
         for (k, v) in env {
             serve = serve.env(k, v);
         }
-        let served = serve.after_exit(&after_exit).start();
+        let served = serve.start();
         Server {
             base: served.base,
             data_dir,

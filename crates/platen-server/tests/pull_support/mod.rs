@@ -23,8 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_platen");
 
-use platen_testkit::serve::sh_quote;
-use platen_testkit::{Proc, Serve, TestDatabase};
+use platen_testkit::{Proc, Serve};
 
 pub struct Server {
     /// `http://127.0.0.1:PORT`, also the server's public URL.
@@ -38,20 +37,10 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
-        let data_dir = tempfile::Builder::new()
-            .prefix("platen-pull-")
-            .tempdir()
-            .expect("temp dir")
-            .keep();
-        let mut after_exit = format!("rm -rf {}", sh_quote(&data_dir.display().to_string()));
-        let mut serve = Serve::new(BIN, &data_dir);
-        // The backend switch (PLATEN_TEST_BACKEND=postgres): a fresh database, dropped by the watchdog when
-        // the server goes (the shared server lives in a `static`, which is never dropped).
-        if let Some(db) = TestDatabase::if_selected() {
-            serve = serve.env("PLATEN_DATABASE_URL", &db.url);
-            after_exit = format!("{after_exit}; {}", db.into_drop_command());
-        }
-        let served = serve.after_exit(&after_exit).start();
+        // The backend switch (PLATEN_TEST_BACKEND=postgres) gives the server its own database; the watchdog
+        // drops it with the data directory when the server goes.
+        let (serve, data_dir) = Serve::disposable(BIN, "platen-pull-");
+        let served = serve.start();
         Server {
             base: served.base,
             data_dir,
