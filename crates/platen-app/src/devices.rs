@@ -2,7 +2,7 @@
 //! (Acknowledge-Job), fetching documents, status reports, events for long polls. Every job change goes through
 //! the same state machine and commit path as the Graph side, so a device and a user can never both win.
 
-use crate::jobs::Extras;
+use crate::job_door::{Intent, Otherwise};
 use crate::{App, AppError, Outcome, Result};
 use platen_blob::ByteStream;
 use platen_domain::device::device_report;
@@ -209,19 +209,11 @@ impl App {
             d.session
         ));
         let mine = claimant.clone();
-        let outcome = self
-            .apply(
-                job,
-                JobEvent::DeviceAcknowledged,
-                &device_actor(d),
-                None,
-                move |j| {
-                    j.acknowledged_at = Some(now_micros());
-                    j.acquired_by = mine.clone();
-                },
-            )
-            .await?;
-        match outcome {
+        let claim = Intent::new(JobEvent::DeviceAcknowledged, device_actor(d)).edit(move |j| {
+            j.acknowledged_at = Some(now_micros());
+            j.acquired_by = mine.clone();
+        });
+        match self.change_job(job, claim).await?.into_outcome()? {
             Outcome::Changed(j) => Ok(j),
             Outcome::Unchanged(j) if j.acquired_by == claimant => Ok(j),
             Outcome::Unchanged(_) => Err(AppError::Refused(Refusal::NotFetchable)),
@@ -269,31 +261,14 @@ impl App {
         let Some(event) = device_report(state, reasons) else {
             return Ok(job);
         };
-        let reason = message.clone().filter(|m| !m.is_empty());
-        let outcome = self
-            .apply_with(job, event, &device_actor(d), reason, |_| {}, Extras::default())
-            .await?;
-        Ok(match outcome {
-            Outcome::Changed(c) => c.job,
-            Outcome::Unchanged(j) => {
-                let note = platen_domain::records::JobEventRecord {
-                    at: now_micros(),
-                    phase: j.phase,
-                    actor: device_actor(d),
-                    reason: Some(format!("the device confirmed {}", j.phase.graph_state())),
-                };
-                let mut change = platen_domain::records::JobChange::new(j.clone(), j.version, Some(note));
-                change.previous_phase = Some(j.phase);
-                // The confirmation is history only; losing a race here just means another write recorded more.
-                Ok::<_, AppError>(
-                    self.store
-                        .commit_job_change(&change)
-                        .await?
-                        .map(|c| c.job)
-                        .unwrap_or(j),
-                )?
-            }
-        })
+        let reason = message.filter(|m| !m.is_empty());
+        // A report that changes nothing (the device confirming a cancel Graph already shows) is history only.
+        let report = Intent::new(event, device_actor(d))
+            .reason(reason)
+            .otherwise(Otherwise::Note(|phase| {
+                format!("the device confirmed {}", phase.graph_state())
+            }));
+        self.change_job(job, report).await?.into_job()
     }
 
     // ---- ippget events ---------------------------------------------------------------------------------

@@ -20,14 +20,9 @@ pub enum AppError {
     /// The job state machine refused the event.
     #[error("{0:?}")]
     Refused(Refusal),
-    /// Upload protocol errors with their Graph status and inner code.
+    /// The upload protocol refused a request.
     #[error("{message}")]
-    Upload {
-        status: u16,
-        code: &'static str,
-        inner: &'static str,
-        message: String,
-    },
+    Upload { failure: UploadFailure, message: String },
     #[error(transparent)]
     Store(#[from] platen_store::StoreError),
     #[error("document storage failed: {0}")]
@@ -46,4 +41,24 @@ impl AppError {
     pub fn not_found(what: &str) -> Self {
         AppError::NotFound(format!("The {what} was not found."))
     }
+}
+
+/// Why an upload session or one of its byte ranges was refused. The front end decides what each one looks like
+/// on the wire (Graph: a status and error codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadFailure {
+    /// The `Content-Range` header is not `bytes first-last/total` with sane bounds.
+    MalformedRange,
+    /// The document is larger than the configured limit.
+    DocumentTooLarge,
+    /// The upload URL's own credential is wrong or missing.
+    InvalidCredential,
+    /// The body's length does not match its `Content-Range`, or the range does not fit the session's size.
+    FragmentLengthMismatch,
+    /// One range is larger than a single request may carry.
+    FragmentTooLarge,
+    /// The range overlaps bytes already received.
+    FragmentOverlap,
+    /// The session does not exist, has expired, or was finished.
+    SessionNotFound,
 }

@@ -1,16 +1,14 @@
-//! Print jobs: submission, lookup with object-level access checks, start and cancel. Every change of a job's
-//! phase goes through [`App::apply`], which consults the state machine table and writes with a version check,
-//! so racing writers (a cancel and an abort, two nodes) end with exactly one winner.
+//! Print jobs: submission, lookup with object-level access checks, start and cancel. Every change of a job
+//! goes through the one door, [`App::change_job`](crate::job_door), which consults the state machine table and
+//! writes with a version check, so racing writers (a cancel and an abort, two nodes) end with exactly one winner.
 
+use crate::job_door::Intent;
 use crate::{App, AppError, Result};
 use platen_domain::Caller;
-use platen_domain::job::{JobEvent, JobPhase, Refusal, Transition, transition};
+use platen_domain::job::{JobBirth, JobEvent, Refusal, birth};
 use platen_domain::permissions::Access;
-use platen_domain::records::{
-    Document, Job, JobChange, JobEventRecord, PrintTask, Printer, Share, UserIdentity,
-};
+use platen_domain::records::{Document, Job, JobEventRecord, Printer, Share, UserIdentity};
 use platen_domain::time::now_micros;
-use platen_store::Committed;
 use platen_store::{JobScope, ListQuery, Page, Viewer};
 use serde_json::Value;
 
@@ -35,9 +33,6 @@ impl<T> Outcome<T> {
         }
     }
 }
-
-/// How many times a version conflict is retried before giving up (each retry re-reads the job).
-const CAS_ATTEMPTS: usize = 16;
 
 pub(crate) fn viewer_of(caller: &Caller) -> Viewer {
     Viewer {
@@ -118,7 +113,7 @@ impl App {
             id: 0,
             printer_id: printer.id.clone(),
             share_id: share.as_ref().map(|s| s.id.clone()),
-            phase: JobPhase::UploadPending,
+            phase: birth(JobBirth::Created),
             completion: None,
             status_reason: None,
             created_at: now,
@@ -153,7 +148,7 @@ impl App {
         };
         let event = JobEventRecord {
             at: now,
-            phase: JobPhase::UploadPending,
+            phase: job.phase,
             actor: actor(caller),
             reason: None,
         };
@@ -247,131 +242,10 @@ impl App {
         job_id: &str,
     ) -> Result<Outcome<Job>> {
         let job = self.find_job(caller, access, target, job_id).await?;
-        self.apply(job, JobEvent::Cancel, &actor(caller), None, |_| {})
-            .await
+        self.change_job(job, Intent::new(JobEvent::Cancel, actor(caller)))
+            .await?
+            .into_outcome()
     }
-
-    /// Applies `event` to `job` through the state machine and stores the result with a version check,
-    /// re-reading and re-deciding on conflict. `change` adjusts other fields of the new version.
-    pub async fn apply(
-        &self,
-        job: Job,
-        event: JobEvent,
-        actor: &str,
-        reason: Option<String>,
-        change: impl Fn(&mut Job),
-    ) -> Result<Outcome<Job>> {
-        let outcome = self
-            .apply_with(job, event, actor, reason, change, Extras::default())
-            .await?;
-        Ok(match outcome {
-            Outcome::Changed(c) => Outcome::Changed(c.job),
-            Outcome::Unchanged(j) => Outcome::Unchanged(j),
-        })
-    }
-
-    /// [`App::apply`] with the other writes the change carries (a task created or closed, a redirected job);
-    /// the change notifications it causes are added here, so every job change notifies the same way.
-    pub(crate) async fn apply_with(
-        &self,
-        mut job: Job,
-        event: JobEvent,
-        actor: &str,
-        reason: Option<String>,
-        change: impl Fn(&mut Job),
-        extras: Extras,
-    ) -> Result<Outcome<Committed, Job>> {
-        for _ in 0..CAS_ATTEMPTS {
-            match transition(job.phase, event) {
-                Transition::AlreadyDone => return Ok(Outcome::Unchanged(job)),
-                Transition::Refused(r) => return Err(AppError::Refused(r)),
-                Transition::To(next) => {
-                    let mut c = self
-                        .transition_change(&job, next, actor, reason.clone(), &change)
-                        .await?;
-                    if let Some(task) = &extras.new_task {
-                        c.notifications
-                            .extend(self.task_created_notifications(task).await?);
-                    }
-                    if let Some((new_job, _, _)) = &extras.redirect {
-                        c.notifications
-                            .extend(self.job_updated_notifications(None, new_job, None).await?);
-                    }
-                    c.new_task = extras.new_task.clone();
-                    c.task_update = extras.task_update.clone();
-                    c.redirect = extras.redirect.clone();
-                    if let Some(committed) = self.store.commit_job_change(&c).await? {
-                        if !c.notifications.is_empty() {
-                            self.outbox_wakeup.notify_one();
-                        }
-                        self.device_wakeup.notify_waiters();
-                        return Ok(Outcome::Changed(committed));
-                    }
-                    // Lost a race: decide again from what the job became. If it still could take this event but
-                    // the print task this change closes has ended meanwhile (the app's own PATCH or a redirect
-                    // won), the action's precondition no longer holds.
-                    job = self
-                        .store
-                        .get_job(&job.tenant_id, job.id)
-                        .await?
-                        .ok_or_else(|| AppError::not_found("print job"))?;
-                    if let (Some(t), Transition::To(_)) = (&extras.task_update, transition(job.phase, event))
-                    {
-                        let now_task = self.store.get_task(&t.tenant_id, &t.id).await?;
-                        if now_task.is_none_or(|x| x.state.is_terminal()) {
-                            return Err(AppError::Forbidden(
-                                "The job has no print task in the processing state created by a task trigger of \
-                                 the calling app."
-                                    .into(),
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        Err(AppError::Internal("the job kept changing; try again".into()))
-    }
-
-    /// The change that moves `job` to `next` (a transition the state-machine table allowed): the job's phase
-    /// and times, `change` on top, its history entry, and the notifications of the subscriptions it concerns;
-    /// committed under `job`'s version.
-    pub(crate) async fn transition_change(
-        &self,
-        job: &Job,
-        next: JobPhase,
-        actor: &str,
-        reason: Option<String>,
-        change: impl Fn(&mut Job),
-    ) -> Result<JobChange> {
-        let now = now_micros();
-        let mut updated = job.clone();
-        updated.phase = next;
-        updated.updated_at = now;
-        if next.is_terminal() && !job.phase.is_terminal() {
-            updated.completed_at = Some(now);
-        }
-        change(&mut updated);
-        let record = JobEventRecord {
-            at: now,
-            phase: next,
-            actor: actor.to_string(),
-            reason,
-        };
-        let mut c = JobChange::new(updated.clone(), job.version, Some(record));
-        c.previous_phase = Some(job.phase);
-        c.notifications = self
-            .job_updated_notifications(Some(job), &updated, Some(job.id))
-            .await?;
-        Ok(c)
-    }
-}
-
-/// Writes that ride along with a job's transition in the same commit.
-#[derive(Default, Clone)]
-pub(crate) struct Extras {
-    pub new_task: Option<PrintTask>,
-    pub task_update: Option<PrintTask>,
-    pub redirect: Option<(Job, Document, JobEventRecord)>,
 }
 
 /// Who caused a job event, for the job's history.

@@ -5,6 +5,7 @@
 mod devices;
 mod directory;
 mod error;
+mod job_door;
 mod jobs;
 mod printers;
 mod pull;
@@ -14,7 +15,7 @@ mod uploads;
 pub mod webhooks;
 
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
-pub use error::AppError;
+pub use error::{AppError, UploadFailure};
 pub use jobs::{JobTarget, Outcome, describe_refusal};
 pub use printers::{PrinterRegistration, PrinterUpdate};
 pub use shares::ShareUpdate;

@@ -2,12 +2,15 @@
 //! the app-side actions on held jobs: complete/abort a task, abort, redirect, change configuration, replace
 //! the payload. An app acts on a job only while a task of its own trigger is processing on it.
 
-use crate::jobs::{Extras, actor};
+use crate::job_door::{Intent, Otherwise, Passage, Rides};
+use crate::jobs::actor;
 use crate::{App, AppError, JobTarget, Outcome, Result};
 use platen_domain::Caller;
-use platen_domain::job::{JobEvent, JobPhase, Transition, transition};
+use platen_domain::job::{JobBirth, JobEvent, Refusal, Transition, birth, transition};
 use platen_domain::permissions::Access;
-use platen_domain::records::{Document, Job, JobEventRecord, PrintTask, TaskDefinition, TaskTrigger};
+use platen_domain::records::{
+    Document, Job, JobEventRecord, PrintTask, RedirectedJob, TaskDefinition, TaskTrigger,
+};
 use platen_domain::task::{TaskState, TaskTransition, task_transition};
 use platen_domain::time::now_micros;
 use serde_json::Value;
@@ -17,6 +20,10 @@ fn app_id(caller: &Caller) -> Result<&str> {
         .app_id
         .as_deref()
         .ok_or_else(|| AppError::Forbidden("The token carries no application id (appid/azp).".into()))
+}
+
+fn task_ended(state: TaskState) -> AppError {
+    AppError::Conflict(format!("The print task already ended ({}).", state.as_str()))
 }
 
 fn no_task() -> AppError {
@@ -174,59 +181,53 @@ impl App {
 
     // ---- starting a job: held for a task when the printer has a trigger ---------------------------------
     pub(crate) async fn start_with_trigger(&self, caller: &Caller, job: Job) -> Result<Job> {
-        let trigger = self
-            .store
-            .trigger_of_printer(&job.tenant_id, &job.printer_id)
-            .await?;
-        let Some(trigger) = trigger else {
-            return Ok(self
-                .apply(job, JobEvent::Start { held: false }, &actor(caller), None, |_| {})
-                .await?
-                .into_inner());
+        let held_by = self.trigger_task_for(&job.tenant_id, &job.printer_id).await?;
+        let intent = Intent::new(
+            JobEvent::Start {
+                held: held_by.is_some(),
+            },
+            actor(caller),
+        );
+        let intent = match held_by {
+            Some(task) => intent.rides(Rides {
+                new_task: Some(PrintTask {
+                    job_id: job.id,
+                    ..task
+                }),
+                ..Rides::default()
+            }),
+            None => intent,
         };
-        let definition = self
+        self.change_job(job, intent).await?.into_job()
+    }
+
+    /// The processing print task that holds a job started on `printer_id`, if the printer has a trigger whose
+    /// definition still exists (a trigger whose definition is gone holds nothing).
+    async fn trigger_task_for(&self, tenant: &str, printer_id: &str) -> Result<Option<PrintTask>> {
+        let Some(trigger) = self.store.trigger_of_printer(tenant, printer_id).await? else {
+            return Ok(None);
+        };
+        let Some(definition) = self
             .store
-            .get_task_definition(&job.tenant_id, &trigger.definition_id)
-            .await?;
-        let Some(definition) = definition else {
-            // A trigger whose definition is gone holds nothing.
-            return Ok(self
-                .apply(job, JobEvent::Start { held: false }, &actor(caller), None, |_| {})
-                .await?
-                .into_inner());
+            .get_task_definition(tenant, &trigger.definition_id)
+            .await?
+        else {
+            return Ok(None);
         };
         let now = now_micros();
-        let task = PrintTask {
-            tenant_id: job.tenant_id.clone(),
+        Ok(Some(PrintTask {
+            tenant_id: tenant.to_string(),
             id: uuid::Uuid::new_v4().to_string(),
-            definition_id: definition.id.clone(),
-            trigger_id: trigger.id.clone(),
-            app_id: definition.app_id.clone(),
-            job_id: job.id,
-            printer_id: job.printer_id.clone(),
+            definition_id: definition.id,
+            trigger_id: trigger.id,
+            app_id: definition.app_id,
+            job_id: 0, // the job's, set by the caller (or by the store for a job a redirect creates)
+            printer_id: printer_id.to_string(),
             state: TaskState::Processing,
             description: String::new(),
             created_at: now,
             updated_at: now,
-        };
-        let extras = Extras {
-            new_task: Some(task),
-            ..Extras::default()
-        };
-        let outcome = self
-            .apply_with(
-                job,
-                JobEvent::Start { held: true },
-                &actor(caller),
-                None,
-                |_| {},
-                extras,
-            )
-            .await?;
-        Ok(match outcome {
-            Outcome::Changed(c) => c.job,
-            Outcome::Unchanged(j) => j,
-        })
+        }))
     }
 
     // ---- tasks ---------------------------------------------------------------------------------------------
@@ -289,63 +290,57 @@ impl App {
                 "Only the app that owns the print task may update it.".into(),
             ));
         }
-        for _ in 0..16 {
-            let task = self.get_task(caller, definition_id, id).await?;
-            let mut updated = task.clone();
-            match task_transition(task.state, state) {
-                TaskTransition::AlreadyDone => return Ok(task),
-                TaskTransition::Refused(s) => {
-                    return Err(AppError::Conflict(format!(
-                        "The print task already ended ({}).",
-                        s.as_str()
-                    )));
-                }
-                TaskTransition::To(next) => updated.state = next,
-            }
-            if let Some(d) = &description {
-                updated.description = d.clone();
-            }
-            updated.updated_at = now_micros();
-            let job = self
-                .store
-                .get_job(&caller.tenant_id, task.job_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("print job"))?;
-            let event = match state {
-                TaskState::Completed => Some(JobEvent::Release),
-                TaskState::Aborted => Some(JobEvent::Abort),
-                _ => None,
-            };
-            let applies = event.is_some_and(|e| matches!(transition(job.phase, e), Transition::To(_)));
-            let mut change = platen_domain::records::JobChange::new(job.clone(), job.version, None);
-            if let (true, Some(event)) = (applies, event) {
-                let Transition::To(next) = transition(job.phase, event) else {
-                    continue;
-                };
-                let reason = (state == TaskState::Aborted)
-                    .then(|| updated.description.clone())
-                    .filter(|d| !d.is_empty());
-                let status_reason = reason.clone();
-                change = self
-                    .transition_change(&job, next, &actor(caller), reason, |j| {
-                        if next.is_terminal() {
-                            j.status_reason = status_reason.clone();
-                        }
-                    })
-                    .await?;
-            }
-            // Otherwise the job already left the held state some other way (a user canceled it): only the task
-            // changes, still under the job's version so a concurrent change makes us decide again.
-            change.task_update = Some(updated.clone());
-            if self.store.commit_job_change(&change).await?.is_some() {
-                if !change.notifications.is_empty() {
-                    self.outbox_wakeup.notify_one();
-                }
-                self.device_wakeup.notify_waiters();
-                return Ok(updated);
-            }
+        let task = self.get_task(caller, definition_id, id).await?;
+        let mut updated = match task_transition(task.state, state) {
+            TaskTransition::AlreadyDone => return Ok(task),
+            TaskTransition::Refused(s) => return Err(task_ended(s)),
+            TaskTransition::To(next) => PrintTask {
+                state: next,
+                updated_at: now_micros(),
+                ..task.clone()
+            },
+        };
+        if let Some(d) = description {
+            updated.description = d;
         }
-        Err(AppError::Internal("the job kept changing; try again".into()))
+        let job = self
+            .store
+            .get_job(&caller.tenant_id, task.job_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("print job"))?;
+        // `completed` releases the job, `aborted` aborts it. If the job already left the held state some other
+        // way (a user canceled it), only the task changes, still under the job's version.
+        let event = match state {
+            TaskState::Completed => Some(JobEvent::Release),
+            TaskState::Aborted => Some(JobEvent::Abort),
+            _ => None,
+        };
+        let reason = (state == TaskState::Aborted)
+            .then(|| updated.description.clone())
+            .filter(|d| !d.is_empty());
+        let status_reason = reason.clone();
+        let intent = Intent::maybe(event, actor(caller))
+            .reason(reason)
+            .edit(move |j| {
+                if j.phase.is_terminal() {
+                    j.status_reason = status_reason.clone();
+                }
+            })
+            .rides(Rides {
+                task_update: Some(updated.clone()),
+                ..Rides::default()
+            })
+            .otherwise(Otherwise::CommitRides { history: false });
+        match self.change_job(job, intent).await? {
+            Passage::Changed(_) | Passage::Unchanged(_) => Ok(updated),
+            // Another request ended the task first: answer as if deciding from what it became.
+            Passage::TaskEnded(Some(now)) => match task_transition(now.state, state) {
+                TaskTransition::AlreadyDone => Ok(now),
+                TaskTransition::Refused(s) | TaskTransition::To(s) => Err(task_ended(s)),
+            },
+            Passage::TaskEnded(None) => Err(AppError::not_found("print task")),
+            Passage::UploadSessionGone => Err(AppError::Internal("a task PATCH finished an upload".into())),
+        }
     }
 
     /// The processing task on `job` that belongs to the calling app, if any.
@@ -359,6 +354,17 @@ impl App {
             .find(|t| t.state == TaskState::Processing && t.app_id.eq_ignore_ascii_case(app)))
     }
 
+    /// Whether the calling app ever had a task on `job` (a repeat of its own abort).
+    async fn app_had_task_on(&self, caller: &Caller, job: &Job) -> Result<bool> {
+        let app = app_id(caller)?;
+        Ok(self
+            .store
+            .tasks_of_job(&job.tenant_id, job.id)
+            .await?
+            .iter()
+            .any(|t| t.app_id.eq_ignore_ascii_case(app)))
+    }
+
     // ---- app actions on held jobs ------------------------------------------------------------------------
     /// `abort` (apps): needs a processing task of the app's trigger; a repeat on an aborted job answers success.
     pub async fn abort_job(
@@ -370,58 +376,43 @@ impl App {
         reason: Option<String>,
     ) -> Result<Outcome<Job>> {
         let mut job = self.find_job(caller, access, target, job_id).await?;
-        let task = match self.own_processing_task(caller, &job).await? {
-            Some(t) => Some(t),
-            None => {
-                // No processing task: maybe an identical abort (an SDK retry in flight) closed it after we read the
-                // job. Judge from the job as it is now.
-                job = self.find_job(caller, access, target, job_id).await?;
-                None
+        let mut task = self.own_processing_task(caller, &job).await?;
+        if task.is_none() {
+            // No processing task: maybe an identical abort (an SDK retry in flight) closed it after we read the
+            // job. Judge from the job as it is now.
+            job = self.find_job(caller, access, target, job_id).await?;
+        }
+        match transition(job.phase, JobEvent::Abort) {
+            // A repeat of the app's own abort succeeds; anyone else never had a task on the job.
+            Transition::AlreadyDone => {
+                return if self.app_had_task_on(caller, &job).await? {
+                    Ok(Outcome::Unchanged(job))
+                } else {
+                    Err(no_task())
+                };
             }
-        };
-        if job.phase == JobPhase::Aborted {
-            let app = app_id(caller)?;
-            let own = self
-                .store
-                .tasks_of_job(&job.tenant_id, job.id)
-                .await?
-                .iter()
-                .any(|t| t.app_id.eq_ignore_ascii_case(app));
-            return if own {
-                Ok(Outcome::Unchanged(job))
-            } else {
-                Err(no_task())
-            };
+            Transition::Refused(r) => return Err(AppError::Refused(r)),
+            Transition::To(_) => {}
         }
-        if job.phase.is_terminal() {
-            return Err(AppError::Refused(platen_domain::Refusal::AlreadyEnded(job.phase)));
-        }
-        let task = task.ok_or_else(no_task)?;
+        let task = task.take().ok_or_else(no_task)?;
         let closed = PrintTask {
             state: TaskState::Aborted,
             description: reason.clone().unwrap_or_else(|| "The job was aborted.".into()),
             updated_at: now_micros(),
             ..task
         };
-        let extras = Extras {
-            task_update: Some(closed),
-            ..Extras::default()
-        };
-        let r = reason.clone();
-        let outcome = self
-            .apply_with(
-                job,
-                JobEvent::Abort,
-                &actor(caller),
-                reason,
-                move |j| j.status_reason = r.clone(),
-                extras,
-            )
-            .await?;
-        Ok(match outcome {
-            Outcome::Changed(c) => Outcome::Changed(c.job),
-            Outcome::Unchanged(j) => Outcome::Unchanged(j),
-        })
+        let status_reason = reason.clone();
+        let intent = Intent::new(JobEvent::Abort, actor(caller))
+            .reason(reason)
+            .edit(move |j| j.status_reason = status_reason.clone())
+            .rides(Rides {
+                task_update: Some(closed),
+                ..Rides::default()
+            });
+        match self.change_job(job, intent).await? {
+            Passage::TaskEnded(_) => Err(no_task()),
+            other => other.into_outcome(),
+        }
     }
 
     /// `redirect` (apps): a new job on the destination printer, sharing the document's bytes, queued as if
@@ -436,8 +427,9 @@ impl App {
         configuration: Option<Value>,
     ) -> Result<Job> {
         let job = self.find_job(caller, access, target, job_id).await?;
-        if job.phase.is_terminal() {
-            return Err(AppError::Refused(platen_domain::Refusal::AlreadyEnded(job.phase)));
+        // An ended job says so before anything about tasks.
+        if let Transition::Refused(r @ Refusal::AlreadyEnded(_)) = transition(job.phase, JobEvent::Redirect) {
+            return Err(AppError::Refused(r));
         }
         let task = self
             .own_processing_task(caller, &job)
@@ -457,27 +449,23 @@ impl App {
                 "The destination printer is not accepting jobs.".into(),
             ));
         }
-        let docs = self.store.list_documents(&job.tenant_id, job.id).await?;
-        let source_doc = docs
+        let source_doc = self
+            .store
+            .list_documents(&job.tenant_id, job.id)
+            .await?
             .into_iter()
             .next()
             .ok_or_else(|| AppError::Internal("job without document".into()))?;
         let now = now_micros();
-        let dest_trigger = self.store.trigger_of_printer(&caller.tenant_id, &dest.id).await?;
-        let dest_definition = match &dest_trigger {
-            Some(t) => {
-                self.store
-                    .get_task_definition(&caller.tenant_id, &t.definition_id)
-                    .await?
-            }
-            None => None,
-        };
-        let held = dest_definition.is_some();
+        // Born started on the destination: held again (with a task of its own) if the destination has a trigger.
+        let held_task = self.trigger_task_for(&caller.tenant_id, &dest.id).await?;
         let new_job = Job {
             id: 0,
             printer_id: dest.id.clone(),
             share_id: None,
-            phase: if held { JobPhase::Held } else { JobPhase::Queued },
+            phase: birth(JobBirth::Started {
+                held: held_task.is_some(),
+            }),
             completion: None,
             status_reason: None,
             created_at: now,
@@ -492,17 +480,22 @@ impl App {
             version: 0,
             ..job.clone()
         };
-        let new_doc = Document {
-            id: uuid::Uuid::new_v4().to_string(),
-            job_id: 0,
-            downloaded_at: None,
-            ..source_doc
-        };
-        let first = JobEventRecord {
-            at: now,
-            phase: new_job.phase,
-            actor: actor(caller),
-            reason: Some("redirected".into()),
+        let redirected = RedirectedJob {
+            event: JobEventRecord {
+                at: now,
+                phase: new_job.phase,
+                actor: actor(caller),
+                reason: Some("redirected".into()),
+            },
+            job: new_job,
+            document: Document {
+                id: uuid::Uuid::new_v4().to_string(),
+                job_id: 0,
+                downloaded_at: None,
+                ..source_doc
+            },
+            held_task,
+            device_events: vec![],
         };
         let completed = PrintTask {
             state: TaskState::Completed,
@@ -510,67 +503,19 @@ impl App {
             updated_at: now,
             ..task
         };
-        let extras = Extras {
+        let intent = Intent::new(JobEvent::Redirect, actor(caller)).rides(Rides {
             task_update: Some(completed),
-            redirect: Some((new_job, new_doc, first)),
-            ..Extras::default()
-        };
-        // A held destination would need a second task; create it after the commit through the same path as start.
-        let outcome = self
-            .apply_with(job, JobEvent::Redirect, &actor(caller), None, |_| {}, extras)
-            .await?;
-        let committed = match outcome {
-            Outcome::Changed(c) => c,
-            Outcome::Unchanged(_) => {
-                return Err(AppError::Conflict("The job was already redirected.".into()));
-            }
-        };
-        let mut redirected = committed
-            .redirected
-            .ok_or_else(|| AppError::Internal("redirect created no job".into()))?;
-        if let (Some(trigger), Some(definition)) = (dest_trigger, dest_definition) {
-            redirected = self
-                .hold_for_task(redirected, &trigger, &definition, caller)
-                .await?;
+            redirect: Some(redirected),
+            ..Rides::default()
+        });
+        match self.change_job(job, intent).await? {
+            Passage::Changed(c) => c
+                .redirected
+                .ok_or_else(|| AppError::Internal("redirect created no job".into())),
+            Passage::Unchanged(_) => Err(AppError::Conflict("The job was already redirected.".into())),
+            Passage::TaskEnded(_) => Err(no_task()),
+            Passage::UploadSessionGone => Err(AppError::Internal("a redirect finished an upload".into())),
         }
-        Ok(redirected)
-    }
-
-    /// Creates the processing task for a job that a redirect placed held on a triggered printer.
-    async fn hold_for_task(
-        &self,
-        job: Job,
-        trigger: &TaskTrigger,
-        definition: &TaskDefinition,
-        caller: &Caller,
-    ) -> Result<Job> {
-        let now = now_micros();
-        let task = PrintTask {
-            tenant_id: job.tenant_id.clone(),
-            id: uuid::Uuid::new_v4().to_string(),
-            definition_id: definition.id.clone(),
-            trigger_id: trigger.id.clone(),
-            app_id: definition.app_id.clone(),
-            job_id: job.id,
-            printer_id: job.printer_id.clone(),
-            state: TaskState::Processing,
-            description: String::new(),
-            created_at: now,
-            updated_at: now,
-        };
-        let mut change = platen_domain::records::JobChange::new(job.clone(), job.version, None);
-        change.notifications = self.task_created_notifications(&task).await?;
-        change.new_task = Some(task);
-        let committed = self
-            .store
-            .commit_job_change(&change)
-            .await?
-            .ok_or_else(|| AppError::Internal("redirected job changed".into()))?;
-        if !change.notifications.is_empty() {
-            self.outbox_wakeup.notify_one();
-        }
-        let _ = caller;
-        Ok(committed.job)
     }
 
     /// PATCH of a held job's configuration by the task's app.
@@ -584,12 +529,9 @@ impl App {
     ) -> Result<Job> {
         let job = self.find_job(caller, access, target, job_id).await?;
         self.ensure_app_may_modify(caller, &job).await?;
-        let outcome = self
-            .apply(job, JobEvent::Modify, &actor(caller), None, move |j| {
-                j.configuration = configuration.clone()
-            })
-            .await?;
-        Ok(outcome.into_inner())
+        let modify = Intent::new(JobEvent::Modify, actor(caller))
+            .edit(move |j| j.configuration = configuration.clone());
+        self.change_job(job, modify).await?.into_job()
     }
 
     /// Apps change a job only while it is held (409 once it became fetchable) and only with their own

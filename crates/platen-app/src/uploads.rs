@@ -6,15 +6,16 @@
 //! committed together with the job's `UploadCompleted` transition. Nothing is held in memory, ranges may come in
 //! any order, to any node.
 
-use crate::{App, AppError, JobTarget, Result};
+use crate::job_door::{Intent, Otherwise, Passage, Rides};
+use crate::{App, AppError, JobTarget, Result, UploadFailure};
 use base64::Engine;
 use platen_blob::ByteStream;
 use platen_domain::Caller;
 use platen_domain::job::{JobEvent, Transition, transition};
 use platen_domain::permissions::Access;
-use platen_domain::records::{Document, JobEventRecord, UploadRange, UploadSession};
+use platen_domain::records::{Document, FinishedUpload, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
-use platen_store::{AddRange, FinishUpload};
+use platen_store::AddRange;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -30,9 +31,7 @@ impl ContentRange {
     pub fn parse(header: &str) -> Result<Self> {
         let bad = || {
             upload_error(
-                400,
-                "invalidRange",
-                "invalidParameterFormat",
+                UploadFailure::MalformedRange,
                 format!("Malformed Content-Range header '{header}'; expected 'bytes first-last/total'."),
             )
         };
@@ -74,20 +73,13 @@ pub enum RangeOutcome {
     Completed(Document),
 }
 
-fn upload_error(status: u16, code: &'static str, inner: &'static str, message: String) -> AppError {
-    AppError::Upload {
-        status,
-        code,
-        inner,
-        message,
-    }
+fn upload_error(failure: UploadFailure, message: String) -> AppError {
+    AppError::Upload { failure, message }
 }
 
 fn session_gone() -> AppError {
     upload_error(
-        404,
-        "itemNotFound",
-        "uploadSessionNotFound",
+        UploadFailure::SessionNotFound,
         "The upload session does not exist or has expired.".into(),
     )
 }
@@ -147,9 +139,7 @@ impl App {
         }
         if size < 1 || size as u64 > self.config.max_document_size {
             return Err(upload_error(
-                413,
-                "invalidRequest",
-                "maxFileSizeExceeded",
+                UploadFailure::DocumentTooLarge,
                 format!(
                     "The document size must be between 1 and {} bytes.",
                     self.config.max_document_size
@@ -215,9 +205,7 @@ impl App {
             .ok_or_else(session_gone)?;
         if hash_token(token) != session.token_sha256 {
             return Err(upload_error(
-                401,
-                "unauthenticated",
-                "invalidToken",
+                UploadFailure::InvalidCredential,
                 "The upload URL's credential is not valid.".into(),
             ));
         }
@@ -259,9 +247,7 @@ impl App {
         let session = self.authenticated_session(session_id, token).await?;
         if range.total != session.size as u64 {
             return Err(upload_error(
-                400,
-                "invalidRange",
-                "fragmentLengthMismatch",
+                UploadFailure::FragmentLengthMismatch,
                 format!(
                     "The Content-Range total {} differs from the session's document size {}.",
                     range.total, session.size
@@ -270,9 +256,7 @@ impl App {
         }
         if range.len() > self.config.max_fragment_size {
             return Err(upload_error(
-                413,
-                "invalidRange",
-                "maxFragmentLengthExceeded",
+                UploadFailure::FragmentTooLarge,
                 format!(
                     "Each fragment must be smaller than {} bytes.",
                     self.config.max_fragment_size + 1
@@ -283,9 +267,7 @@ impl App {
             && len != range.len()
         {
             return Err(upload_error(
-                400,
-                "invalidRange",
-                "fragmentLengthMismatch",
+                UploadFailure::FragmentLengthMismatch,
                 format!(
                     "Content-Length {len} does not match the Content-Range length {}.",
                     range.len()
@@ -319,9 +301,7 @@ impl App {
             .await
             .map_err(|e| match e {
                 platen_blob::BlobError::Source(m) => upload_error(
-                    400,
-                    "invalidRange",
-                    "fragmentLengthMismatch",
+                    UploadFailure::FragmentLengthMismatch,
                     format!("The fragment body could not be read completely: {m}."),
                 ),
                 other => other.into(),
@@ -329,9 +309,7 @@ impl App {
         if stored.size != range.len() {
             self.blobs.delete(&key).await?;
             return Err(upload_error(
-                400,
-                "invalidRange",
-                "fragmentLengthMismatch",
+                UploadFailure::FragmentLengthMismatch,
                 format!(
                     "Received {} bytes for a range of {} bytes.",
                     stored.size,
@@ -399,48 +377,38 @@ impl App {
             blob_key: Some(key.clone()),
             ..doc
         };
-        for _ in 0..16 {
-            let job = self
-                .store
-                .get_job(tenant, session.job_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("print job"))?;
-            let mut next = job.clone();
-            // A job that ended meanwhile keeps its phase; the bytes are still recorded for its history.
-            if let Transition::To(phase) = transition(job.phase, JobEvent::UploadCompleted) {
-                next.phase = phase;
-            }
-            next.updated_at = now_micros();
-            let event = JobEventRecord {
-                at: next.updated_at,
-                phase: next.phase,
-                actor: "upload".into(),
-                reason: Some("document uploaded".into()),
-            };
-            match self
-                .store
-                .finish_upload(&session.id, &finished, &next, job.version, &event)
-                .await?
-            {
-                FinishUpload::Finished => return Ok(finished),
-                FinishUpload::JobChanged => continue,
-                FinishUpload::SessionGone => {
-                    // Another request (a retried last range, maybe on another node) finished the session
-                    // first: its copy of the bytes is the document's, this one is not needed.
-                    self.blobs.delete(&key).await?;
-                    let current = self
-                        .document_of(tenant, session.job_id, &session.document_id)
-                        .await?;
-                    return match current.uploaded_at {
-                        Some(_) if current.blob_key.is_some() => Ok(current),
-                        _ => Err(session_gone()),
-                    };
+        let job = self
+            .store
+            .get_job(tenant, session.job_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("print job"))?;
+        // A job that ended meanwhile keeps its phase; the bytes are still recorded for its history.
+        let uploaded = Intent::new(JobEvent::UploadCompleted, "upload")
+            .reason(Some("document uploaded".into()))
+            .rides(Rides {
+                upload: Some(FinishedUpload {
+                    session_id: session.id.clone(),
+                    document: finished.clone(),
+                }),
+                ..Rides::default()
+            })
+            .otherwise(Otherwise::CommitRides { history: true });
+        match self.change_job(job, uploaded).await? {
+            Passage::Changed(_) | Passage::Unchanged(_) => Ok(finished),
+            Passage::UploadSessionGone => {
+                // Another request (a retried last range, maybe on another node) finished the session first: its
+                // copy of the bytes is the document's, this one is not needed.
+                self.blobs.delete(&key).await?;
+                let current = self
+                    .document_of(tenant, session.job_id, &session.document_id)
+                    .await?;
+                match current.uploaded_at {
+                    Some(_) if current.blob_key.is_some() => Ok(current),
+                    _ => Err(session_gone()),
                 }
             }
+            Passage::TaskEnded(_) => Err(AppError::Internal("an upload closed a print task".into())),
         }
-        Err(AppError::Internal(
-            "the job kept changing during upload completion".into(),
-        ))
     }
 
     /// Opens a document's bytes for download (`$value`).
@@ -488,9 +456,7 @@ impl App {
 
 fn overlap() -> AppError {
     upload_error(
-        416,
-        "invalidRange",
-        "fragmentOverlap",
+        UploadFailure::FragmentOverlap,
         "The fragment overlaps bytes that were already received.".into(),
     )
 }

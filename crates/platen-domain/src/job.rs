@@ -107,6 +107,25 @@ use JobPhase as P;
 use Refusal as R;
 use Transition::{AlreadyDone, Refused, To};
 
+/// How a job comes into being on a printer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobBirth {
+    /// Created empty (Graph `POST …/jobs`): its document is uploaded next.
+    Created,
+    /// Born with its document and already started: a redirect delivering a job to its destination printer
+    /// (and an IPP Print-Job). `held` says a task trigger on the printer holds it for an app.
+    Started { held: bool },
+}
+
+/// The table's first row for each job: the phase it is born in.
+pub fn birth(how: JobBirth) -> JobPhase {
+    match how {
+        JobBirth::Created => P::UploadPending,
+        JobBirth::Started { held: true } => P::Held,
+        JobBirth::Started { held: false } => P::Queued,
+    }
+}
+
 /// THE table. Rows are grouped by event; `_` rows cover the remaining phases of that event.
 pub fn transition(phase: JobPhase, event: JobEvent) -> Transition {
     match (phase, event) {
@@ -285,6 +304,8 @@ impl CompletionDetail {
             .find(|c| c.as_str() == s)
     }
 }
+
+pub mod effects;
 
 #[cfg(test)]
 mod tests;

@@ -268,21 +268,23 @@ pub struct OutboxItem {
     pub attempts: i64,
 }
 
-/// Everything one change of a job writes, in one transaction.
+/// Everything one change of a job writes, in one transaction. Built only by the use cases' one door (which
+/// decides it from the state table and [`crate::job::effects`]); the store writes it under the version check.
 #[derive(Debug, Clone)]
 pub struct JobChange {
     pub job: Job,
     pub expected_version: i64,
     pub event: Option<JobEventRecord>,
     pub new_task: Option<PrintTask>,
+    /// Written only while the stored task has not ended; otherwise nothing is written (a stale decision).
     pub task_update: Option<PrintTask>,
-    /// Redirect: the new job on the destination printer (with its document sharing the source's bytes and its
-    /// first history entry). The store links `redirectedTo`/`redirectedFrom` both ways.
-    pub redirect: Option<(Job, Document, JobEventRecord)>,
+    /// Redirect: the job born on the destination printer. The store links `redirectedTo`/`redirectedFrom`.
+    pub redirect: Option<RedirectedJob>,
+    /// An upload session that ends with this change, and the document it completes.
+    pub upload: Option<FinishedUpload>,
     pub notifications: Vec<NewNotification>,
-    /// The phase before the change: when it differs, devices get a `job-state-changed` event (and
-    /// `job-fetchable` when the job became fetchable), written in the same transaction.
-    pub previous_phase: Option<crate::job::JobPhase>,
+    /// Events for the devices of the job's printer.
+    pub device_events: Vec<crate::job::effects::DeviceNotice>,
 }
 
 impl JobChange {
@@ -294,10 +296,30 @@ impl JobChange {
             new_task: None,
             task_update: None,
             redirect: None,
+            upload: None,
             notifications: vec![],
-            previous_phase: None,
+            device_events: vec![],
         }
     }
+}
+
+/// The job a redirect creates, with its document (sharing the source's bytes), its first history entry, the
+/// print task that holds it when the destination has a trigger, and the events for the destination's devices.
+#[derive(Debug, Clone)]
+pub struct RedirectedJob {
+    pub job: Job,
+    pub document: Document,
+    pub event: JobEventRecord,
+    /// Its `job_id` is filled in by the store once the job has its id.
+    pub held_task: Option<PrintTask>,
+    pub device_events: Vec<crate::job::effects::DeviceNotice>,
+}
+
+/// The end of an upload session: the session row goes, the document gets its bytes.
+#[derive(Debug, Clone)]
+pub struct FinishedUpload {
+    pub session_id: String,
+    pub document: Document,
 }
 
 /// The relative Graph path of a job, as stored in `redirectedFrom`/`redirectedTo` and notifications.

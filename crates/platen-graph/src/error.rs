@@ -5,7 +5,7 @@
 use crate::request_ids::RequestIds;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use platen_app::{AppError, describe_refusal};
+use platen_app::{AppError, UploadFailure, describe_refusal};
 use platen_domain::job::Refusal;
 use serde_json::json;
 
@@ -81,24 +81,7 @@ impl From<AppError> for GraphError {
                 g
             }
             AppError::Refused(r) => refusal(r),
-            AppError::Upload {
-                status,
-                code,
-                inner,
-                message,
-            } => {
-                let mut g = GraphError::new(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                    code,
-                    message,
-                )
-                .inner(inner);
-                if status == 401 {
-                    g.www_authenticate =
-                        Some(r#"Bearer realm="platen-upload", error="invalid_token""#.into());
-                }
-                g
-            }
+            AppError::Upload { failure, message } => upload_failure(failure, message),
             AppError::Store(platen_store::StoreError::Query(q)) => q.into(),
             AppError::Store(platen_store::StoreError::Conflict(m)) => GraphError::conflict(m),
             AppError::Store(platen_store::StoreError::NotFound) => {
@@ -168,3 +151,34 @@ impl IntoResponse for GraphError {
 }
 
 pub type GraphResult<T> = Result<T, GraphError>;
+
+/// Graph's wire form of an upload refusal: status, error code and inner error code.
+fn upload_failure(failure: UploadFailure, message: String) -> GraphError {
+    use UploadFailure as U;
+    let (status, code, inner) = match failure {
+        U::MalformedRange => (StatusCode::BAD_REQUEST, "invalidRange", "invalidParameterFormat"),
+        U::DocumentTooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalidRequest",
+            "maxFileSizeExceeded",
+        ),
+        U::InvalidCredential => (StatusCode::UNAUTHORIZED, "unauthenticated", "invalidToken"),
+        U::FragmentLengthMismatch => (StatusCode::BAD_REQUEST, "invalidRange", "fragmentLengthMismatch"),
+        U::FragmentTooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalidRange",
+            "maxFragmentLengthExceeded",
+        ),
+        U::FragmentOverlap => (
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "invalidRange",
+            "fragmentOverlap",
+        ),
+        U::SessionNotFound => (StatusCode::NOT_FOUND, "itemNotFound", "uploadSessionNotFound"),
+    };
+    let mut g = GraphError::new(status, code, message).inner(inner);
+    if failure == U::InvalidCredential {
+        g.www_authenticate = Some(r#"Bearer realm="platen-upload", error="invalid_token""#.into());
+    }
+    g
+}

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::{AddRange, FinishUpload, JobScope, ListQuery, Store, StoreError, Viewer};
+use crate::{AddRange, Commit, JobScope, ListQuery, Store, StoreError, Viewer};
 use platen_domain::job::{JobEvent, JobPhase, Transition, transition};
 use platen_domain::records::*;
 use platen_domain::task::TaskState;
@@ -346,16 +346,22 @@ async fn jobs_cas_and_paging(s: &dyn Store) {
         phase: next,
         ..job.clone()
     };
-    assert!(
-        s.save_job(&canceled, job.version, Some(&event(next)))
+    assert!(matches!(
+        s.commit_job_change(&JobChange::new(canceled, job.version, Some(event(next))))
             .await
-            .unwrap()
-    );
+            .unwrap(),
+        Commit::Done(_)
+    ));
     let aborted = Job {
         phase: JobPhase::Aborted,
         ..job.clone()
     };
-    assert!(!s.save_job(&aborted, job.version, None).await.unwrap());
+    assert!(matches!(
+        s.commit_job_change(&JobChange::new(aborted, job.version, None))
+            .await
+            .unwrap(),
+        Commit::Stale
+    ));
     let stored = s.get_job(t, ids[0]).await.unwrap().unwrap();
     assert_eq!(stored.phase, JobPhase::Canceled);
     assert_eq!(stored.version, job.version + 1);
@@ -434,32 +440,28 @@ async fn uploads(s: &dyn Store) {
         phase: JobPhase::Ready,
         ..job.clone()
     };
+    let finish = |doc: &Document, job: &Job, version: i64| {
+        let mut c = JobChange::new(job.clone(), version, Some(event(JobPhase::Ready)));
+        c.upload = Some(FinishedUpload {
+            session_id: "sess1".into(),
+            document: doc.clone(),
+        });
+        c
+    };
     // A stale job version writes nothing.
-    assert_eq!(
-        s.finish_upload(
-            "sess1",
-            &finished_doc,
-            &ready,
-            job.version + 7,
-            &event(JobPhase::Ready)
-        )
-        .await
-        .unwrap(),
-        FinishUpload::JobChanged
-    );
+    assert!(matches!(
+        s.commit_job_change(&finish(&finished_doc, &ready, job.version + 7))
+            .await
+            .unwrap(),
+        Commit::Stale
+    ));
     assert!(s.get_upload_session("sess1").await.unwrap().is_some());
-    assert_eq!(
-        s.finish_upload(
-            "sess1",
-            &finished_doc,
-            &ready,
-            job.version,
-            &event(JobPhase::Ready)
-        )
-        .await
-        .unwrap(),
-        FinishUpload::Finished
-    );
+    assert!(matches!(
+        s.commit_job_change(&finish(&finished_doc, &ready, job.version))
+            .await
+            .unwrap(),
+        Commit::Done(_)
+    ));
     assert!(s.get_upload_session("sess1").await.unwrap().is_none());
     assert_eq!(s.get_document(t, "udoc").await.unwrap().unwrap(), finished_doc);
     // A second finisher (a retried last range, another node) finds the session gone and writes nothing: no
@@ -470,18 +472,12 @@ async fn uploads(s: &dyn Store) {
         blob_key: Some("final-again".into()),
         ..finished_doc.clone()
     };
-    assert_eq!(
-        s.finish_upload(
-            "sess1",
-            &other_doc,
-            &saved,
-            saved.version,
-            &event(JobPhase::Ready)
-        )
-        .await
-        .unwrap(),
-        FinishUpload::SessionGone
-    );
+    assert!(matches!(
+        s.commit_job_change(&finish(&other_doc, &saved, saved.version))
+            .await
+            .unwrap(),
+        Commit::UploadSessionGone
+    ));
     assert_eq!(
         s.get_job(t, job.id).await.unwrap().unwrap().version,
         saved.version
@@ -657,10 +653,13 @@ async fn pull_printing(s: &dyn Store) {
             task_id: "task1".into(),
         },
     });
-    let held = s.commit_job_change(&change).await.unwrap().unwrap().job;
+    let Commit::Done(held) = s.commit_job_change(&change).await.unwrap() else {
+        panic!("the first commit of a version is written")
+    };
+    let held = held.job;
     assert_eq!(held.version, j.version + 1);
     assert!(
-        s.commit_job_change(&change).await.unwrap().is_none(),
+        matches!(s.commit_job_change(&change).await.unwrap(), Commit::Stale),
         "stale version writes nothing"
     );
     assert_eq!(s.tasks_of_job(t, j.id).await.unwrap(), vec![task.clone()]);
@@ -689,7 +688,20 @@ async fn pull_printing(s: &dyn Store) {
         state: TaskState::Completed,
         ..task.clone()
     });
-    change.redirect = Some((new_job, new_doc, event(JobPhase::Queued)));
+    // Held again at the destination: the store gives the new task the new job's id.
+    let dest_task = PrintTask {
+        id: "task-dest".into(),
+        job_id: 0,
+        printer_id: "dest".into(),
+        ..task.clone()
+    };
+    change.redirect = Some(RedirectedJob {
+        job: new_job,
+        document: new_doc,
+        event: event(JobPhase::Queued),
+        held_task: Some(dest_task.clone()),
+        device_events: vec![],
+    });
     change.notifications.push(NewNotification {
         tenant_id: t.into(),
         subscription_id: "sub1".into(),
@@ -699,8 +711,17 @@ async fn pull_printing(s: &dyn Store) {
             job_id: None,
         },
     });
-    let done = s.commit_job_change(&change).await.unwrap().unwrap();
+    let Commit::Done(done) = s.commit_job_change(&change).await.unwrap() else {
+        panic!("redirect written")
+    };
     let dest = done.redirected.unwrap();
+    assert_eq!(
+        s.tasks_of_job(t, dest.id).await.unwrap(),
+        vec![PrintTask {
+            job_id: dest.id,
+            ..dest_task
+        }]
+    );
     assert_eq!(
         done.job.redirected_to.as_deref(),
         Some(format!("print/printers/dest/jobs/{}", dest.id).as_str())
@@ -732,6 +753,7 @@ async fn pull_printing(s: &dyn Store) {
     assert!(s.trigger_of_printer(t, "vp").await.unwrap().is_none());
     assert!(s.delete_task_definition(t, "d1").await.unwrap());
     assert!(s.get_task(t, "task1").await.unwrap().is_none());
+    assert!(s.get_task(t, "task-dest").await.unwrap().is_none());
 }
 
 async fn notifications(s: &dyn Store) {

@@ -90,19 +90,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(Job, Document)>;
     async fn get_job(&self, tenant: &str, id: i64) -> Result<Option<Job>>;
     async fn list_jobs(&self, tenant: &str, scope: &JobScope, query: &ListQuery) -> Result<Page<Job>>;
-    /// Writes every mutable field of `job` if its stored version is still `expected_version` (then bumped),
-    /// appending `event` to the job's history in the same transaction. Ok(false): someone else changed it first.
-    async fn save_job(
-        &self,
-        job: &Job,
-        expected_version: i64,
-        event: Option<&JobEventRecord>,
-    ) -> Result<bool>;
     async fn job_events(&self, tenant: &str, job_id: i64) -> Result<Vec<JobEventRecord>>;
-    /// Writes a job change with everything it causes (history, print task created or updated, the job a redirect
-    /// creates, change notifications) in one transaction, if the job's version is still `expected_version`.
-    /// `Ok(None)`: someone else changed the job first and nothing was written.
-    async fn commit_job_change(&self, change: &JobChange) -> Result<Option<Committed>>;
+    /// The only way a stored job changes: writes the change with everything it carries (history, print task
+    /// created or updated, the job a redirect creates, the upload it finishes, change notifications, device
+    /// events) in one transaction, if the job's version is still `expected_version`. Only one request finishes
+    /// an upload session: a racing second one gets [`Commit::UploadSessionGone`] and writes nothing.
+    async fn commit_job_change(&self, change: &JobChange) -> Result<Commit>;
 
     // ---- pull printing -----------------------------------------------------------------------------
     async fn create_task_definition(&self, definition: &TaskDefinition) -> Result<()>;
@@ -196,17 +189,6 @@ pub trait Store: Send + Sync + 'static {
     async fn upload_ranges(&self, session_id: &str) -> Result<Vec<UploadRange>>;
     /// Records a received range unless it overlaps one already received.
     async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange>;
-    /// Completes an upload atomically: stores the document's final properties, removes the session (its range
-    /// blobs become orphans) and saves the job with the version check of [`Store::save_job`]. Only one request
-    /// finishes a session: a racing second one gets [`FinishUpload::SessionGone`] and writes nothing.
-    async fn finish_upload(
-        &self,
-        session_id: &str,
-        document: &Document,
-        job: &Job,
-        expected_version: i64,
-        event: &JobEventRecord,
-    ) -> Result<FinishUpload>;
     /// Cancels a session (its range blobs become orphans); false if unknown.
     async fn delete_upload_session(&self, id: &str) -> Result<bool>;
     async fn expired_upload_sessions(&self, now: Micros, limit: u32) -> Result<Vec<String>>;

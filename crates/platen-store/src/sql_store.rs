@@ -1,12 +1,12 @@
 //! `impl Store for SqlStore`: forwards each method to the module that owns that part of the schema.
 
 use crate::sql::SqlStore;
-use crate::{AddRange, FinishUpload, JobScope, ListQuery, Page, Result, Store, Viewer};
+use crate::{AddRange, JobScope, ListQuery, Page, Result, Store, Viewer};
 use async_trait::async_trait;
 use platen_domain::records::*;
 use platen_domain::time::Micros;
 
-use crate::Committed;
+use crate::Commit;
 use crate::sql::{
     devices, directory as dir, documents as docs, infra, jobs, outbox, printers, shares,
     subscriptions as subs, tasks,
@@ -101,9 +101,6 @@ impl Store for SqlStore {
     async fn list_jobs(&self, t: &str, scope: &JobScope, q: &ListQuery) -> Result<Page<Job>> {
         jobs::list(self, t, scope, q).await
     }
-    async fn save_job(&self, j: &Job, expected: i64, e: Option<&JobEventRecord>) -> Result<bool> {
-        jobs::save(self, j, expected, e).await
-    }
     async fn job_events(&self, t: &str, id: i64) -> Result<Vec<JobEventRecord>> {
         jobs::events(self, t, id).await
     }
@@ -127,16 +124,6 @@ impl Store for SqlStore {
     }
     async fn add_upload_range(&self, id: &str, r: &UploadRange) -> Result<AddRange> {
         docs::add_range(self, id, r).await
-    }
-    async fn finish_upload(
-        &self,
-        id: &str,
-        d: &Document,
-        j: &Job,
-        v: i64,
-        e: &JobEventRecord,
-    ) -> Result<FinishUpload> {
-        docs::finish(self, id, d, j, v, e).await
     }
     async fn delete_upload_session(&self, id: &str) -> Result<bool> {
         docs::delete_session(self, id).await
@@ -165,7 +152,7 @@ impl Store for SqlStore {
     async fn delete_connector(&self, t: &str, id: &str) -> Result<bool> {
         infra::delete_connector(self, t, id).await
     }
-    async fn commit_job_change(&self, c: &JobChange) -> Result<Option<Committed>> {
+    async fn commit_job_change(&self, c: &JobChange) -> Result<Commit> {
         jobs::commit(self, c).await
     }
     async fn create_task_definition(&self, d: &TaskDefinition) -> Result<()> {

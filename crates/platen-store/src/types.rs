@@ -69,16 +69,17 @@ pub enum AddRange {
     SessionGone,
 }
 
-/// How [`crate::Store::finish_upload`] ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FinishUpload {
-    /// The document, the job and the end of the session were committed.
-    Finished,
-    /// The job's version moved on: nothing was written, read the job again and retry.
-    JobChanged,
-    /// The session no longer exists (another request completed it, or it was canceled or expired):
-    /// nothing was written.
-    SessionGone,
+/// How [`crate::Store::commit_job_change`] ended.
+#[derive(Debug, Clone)]
+pub enum Commit {
+    /// Everything the change carries was written.
+    Done(Box<Committed>),
+    /// Nothing was written: the job's version moved on, or the print task the change closes ended meanwhile.
+    /// Read the job again and decide again.
+    Stale,
+    /// Nothing was written: the upload session the change finishes no longer exists (another request finished
+    /// it, maybe on another node, or it was canceled or expired).
+    UploadSessionGone,
 }
 
 /// What [`crate::Store::commit_job_change`] wrote.

@@ -8,7 +8,7 @@ use platen_domain::records::{JobChange, JobEventRecord};
 use platen_domain::time::now_micros;
 use platen_store::conformance::{document, job};
 use platen_store::sql::SqlStore;
-use platen_store::{ChangeEvent, Store};
+use platen_store::{ChangeEvent, Commit, Store};
 use std::time::Duration;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::TryRecvError;
@@ -41,7 +41,10 @@ async fn feed_delivers(writer: &dyn Store, rx: &mut Receiver<ChangeEvent>) {
     let mut updated = created.clone();
     updated.phase = JobPhase::Canceled;
     let change = JobChange::new(updated.clone(), created.version, Some(event(JobPhase::Canceled)));
-    assert!(writer.commit_job_change(&change).await.unwrap().is_some());
+    assert!(matches!(
+        writer.commit_job_change(&change).await.unwrap(),
+        Commit::Done(_)
+    ));
     let got = next(rx).await;
     assert_eq!(
         got,
@@ -52,7 +55,10 @@ async fn feed_delivers(writer: &dyn Store, rx: &mut Receiver<ChangeEvent>) {
         }
     );
     // A stale version commits nothing and announces nothing.
-    assert!(writer.commit_job_change(&change).await.unwrap().is_none());
+    assert!(matches!(
+        writer.commit_job_change(&change).await.unwrap(),
+        Commit::Stale
+    ));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         matches!(rx.try_recv(), Err(TryRecvError::Empty)),
@@ -61,7 +67,10 @@ async fn feed_delivers(writer: &dyn Store, rx: &mut Receiver<ChangeEvent>) {
     // Many changes arrive in commit order.
     for v in created.version + 1..created.version + 21 {
         let c = JobChange::new(updated.clone(), v, None);
-        assert!(writer.commit_job_change(&c).await.unwrap().is_some());
+        assert!(matches!(
+            writer.commit_job_change(&c).await.unwrap(),
+            Commit::Done(_)
+        ));
     }
     for _ in 0..20 {
         assert_eq!(next(rx).await.job_id, created.id);

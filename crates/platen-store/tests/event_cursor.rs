@@ -6,11 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use platen_domain::job::JobPhase;
+use platen_domain::job::effects::device_notices;
 use platen_domain::records::{JobChange, JobEventRecord};
 use platen_domain::time::now_micros;
-use platen_store::Store;
 use platen_store::conformance::{document, job};
 use platen_store::sql::SqlStore;
+use platen_store::{Commit, Store};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,8 +50,11 @@ async fn follow(writers: Vec<Arc<SqlStore>>, reader: &SqlStore) -> (BTreeSet<i64
                     let mut next = j.clone();
                     next.phase = JobPhase::Queued;
                     let mut change = JobChange::new(next, j.version, Some(event(JobPhase::Queued)));
-                    change.previous_phase = Some(JobPhase::UploadPending);
-                    assert!(s.commit_job_change(&change).await.unwrap().is_some());
+                    change.device_events = device_notices(Some(JobPhase::UploadPending), JobPhase::Queued);
+                    assert!(matches!(
+                        s.commit_job_change(&change).await.unwrap(),
+                        Commit::Done(_)
+                    ));
                 }
             })
         })

@@ -4,8 +4,7 @@ use super::SqlStore;
 use super::bind::audited;
 use super::rows;
 use crate::{Result, StoreError};
-use platen_domain::device::ipp_job_state;
-use platen_domain::job::JobPhase;
+use platen_domain::job::effects::DeviceNotice;
 use platen_domain::records::{DeviceEvent, IppSubscription, Job};
 use platen_domain::time::{Micros, now_micros};
 use sqlx::Any;
@@ -61,29 +60,21 @@ pub(crate) async fn token(s: &SqlStore, hash: &str) -> Result<Option<(String, St
     .transpose()
 }
 
-/// Writes the device events a job change causes (inside the change's transaction).
-pub(crate) async fn job_changed(
+/// Writes a job change's device events (decided in `platen_domain::job::effects`) inside its transaction.
+pub(crate) async fn insert_events(
     tx: &mut sqlx::Transaction<'_, Any>,
     job: &Job,
-    previous: Option<JobPhase>,
+    events: &[DeviceNotice],
 ) -> Result<()> {
-    if previous == Some(job.phase) {
-        return Ok(());
-    }
-    let (state, _) = ipp_job_state(job.phase);
-    let mut events = vec!["job-state-changed"];
-    if job.phase.is_fetchable() {
-        events.insert(0, "job-fetchable");
-    }
-    for event in events {
+    for e in events {
         sqlx::query(
             "INSERT INTO device_events (tenant_id, printer_id, event, job_id, job_state, created_at) VALUES ($1,$2,$3,$4,$5,$6)",
         )
         .bind(&job.tenant_id)
         .bind(&job.printer_id)
-        .bind(event)
+        .bind(e.event)
         .bind(job.id)
-        .bind(i64::from(state))
+        .bind(i64::from(e.job_state))
         .bind(now_micros())
         .execute(&mut **tx)
         .await?;

@@ -4,8 +4,8 @@
 use super::SqlStore;
 use super::bind::audited;
 use super::rows::{self, DOCUMENT_COLUMNS};
-use crate::{AddRange, FinishUpload, Result};
-use platen_domain::records::{Document, Job, JobEventRecord, UploadRange, UploadSession};
+use crate::{AddRange, Result};
+use platen_domain::records::{Document, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
 use sqlx::Any;
@@ -202,25 +202,17 @@ pub(crate) async fn add_range(s: &SqlStore, session_id: &str, range: &UploadRang
     Ok(AddRange::Added(all))
 }
 
-pub(crate) async fn finish(
-    s: &SqlStore,
+/// Ends an upload session inside a job change's transaction and gives the document its bytes. False (nothing
+/// written) when the session is gone: the session's row decides who finishes it, so a request that raced
+/// another one to the last range (on PostgreSQL, possibly on another node) writes nothing and the document and
+/// the job's history record the upload once.
+pub(crate) async fn finish_in(
+    tx: &mut sqlx::Transaction<'_, Any>,
     session_id: &str,
     d: &Document,
-    job: &Job,
-    expected: i64,
-    event: &JobEventRecord,
-) -> Result<FinishUpload> {
-    let mut tx = s.write.begin().await?;
-    if !super::jobs::save_in(&mut tx, job, expected, Some(event)).await? {
-        tx.rollback().await?;
-        return Ok(FinishUpload::JobChanged);
-    }
-    // The session's row decides who finishes it: a request that raced another one to the last range (on
-    // PostgreSQL, possibly on another node) finds it gone and writes nothing, so the document and the job's
-    // history record the upload once.
-    if !drop_session(&mut tx, session_id).await? {
-        tx.rollback().await?;
-        return Ok(FinishUpload::SessionGone);
+) -> Result<bool> {
+    if !drop_session(tx, session_id).await? {
+        return Ok(false);
     }
     // The document's previous payload (an app replacing a held job's payload) becomes an orphan.
     sqlx::query(
@@ -230,7 +222,7 @@ pub(crate) async fn finish(
     .bind(&d.tenant_id)
     .bind(&d.id)
     .bind(now_micros())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query(
         "UPDATE documents SET display_name=$3, content_type=$4, size=$5, sha256=$6, uploaded_at=$7, blob_key=$8 \
@@ -244,16 +236,15 @@ pub(crate) async fn finish(
     .bind(&d.sha256)
     .bind(d.uploaded_at)
     .bind(&d.blob_key)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if let Some(key) = &d.blob_key {
         sqlx::query("DELETE FROM orphan_blobs WHERE blob_key = $1")
             .bind(key)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    tx.commit().await?;
-    Ok(FinishUpload::Finished)
+    Ok(true)
 }
 
 pub(crate) async fn delete_session(s: &SqlStore, id: &str) -> Result<bool> {

@@ -1,4 +1,4 @@
-//! Jobs and their history. Every change goes through [`save`], a compare-and-swap on `version`, so concurrent
+//! Jobs and their history. Every change goes through [`commit`], a compare-and-swap on `version`, so concurrent
 //! writers (a user's cancel racing an app's abort, two nodes) serialise on the row and exactly one wins.
 
 use super::SqlStore;
@@ -6,9 +6,9 @@ use super::bind::audited;
 use super::bind::b;
 use super::list::Collection;
 use super::rows::{self, JOB_COLUMNS, to_json};
-use crate::Committed;
+use crate::{Commit, Committed};
 use crate::{JobScope, ListQuery, Page, Result, fields};
-use platen_domain::records::{Document, Job, JobChange, JobEventRecord, job_path};
+use platen_domain::records::{Document, Job, JobChange, JobEventRecord, PrintTask, job_path};
 use platen_odata::SqlValue;
 use sqlx::Any;
 
@@ -95,12 +95,15 @@ pub(crate) async fn list(s: &SqlStore, tenant: &str, scope: &JobScope, q: &ListQ
     s.list_page(coll, q, rows::job).await
 }
 
-pub(crate) async fn commit(s: &SqlStore, c: &JobChange) -> Result<Option<Committed>> {
+/// Writes a job change and everything it carries in one transaction (see [`crate::Store::commit_job_change`]).
+/// What the change means was decided by the use cases; this only writes it, in an order that keeps the
+/// per-printer device event cursor monotonic.
+pub(crate) async fn commit(s: &SqlStore, c: &JobChange) -> Result<Commit> {
     let mut tx = s.write.begin().await?;
     let mut job = c.job.clone();
     let mut redirected = None;
-    if let Some((new_job, doc, event)) = &c.redirect {
-        let mut new_job = new_job.clone();
+    if let Some(r) = &c.redirect {
+        let mut new_job = r.job.clone();
         new_job.redirected_from = Some(job_path(&job.printer_id, job.id));
         let id = insert_job(&mut tx, &new_job).await?;
         new_job.id = id;
@@ -108,30 +111,48 @@ pub(crate) async fn commit(s: &SqlStore, c: &JobChange) -> Result<Option<Committ
             &mut tx,
             &Document {
                 job_id: id,
-                ..doc.clone()
+                ..r.document.clone()
             },
         )
         .await?;
-        insert_event(&mut tx, &new_job.tenant_id, id, event).await?;
+        insert_event(&mut tx, &new_job.tenant_id, id, &r.event).await?;
+        if let Some(t) = &r.held_task {
+            super::tasks::insert(
+                &mut tx,
+                &PrintTask {
+                    job_id: id,
+                    ..t.clone()
+                },
+            )
+            .await?;
+        }
         job.redirected_to = Some(job_path(&new_job.printer_id, id));
         redirected = Some(new_job);
     }
     if !save_in(&mut tx, &job, c.expected_version, c.event.as_ref()).await? {
         tx.rollback().await?;
-        return Ok(None);
+        return Ok(Commit::Stale);
+    }
+    if let Some(u) = &c.upload
+        && !super::documents::finish_in(&mut tx, &u.session_id, &u.document).await?
+    {
+        tx.rollback().await?;
+        return Ok(Commit::UploadSessionGone);
     }
     // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`).
     let mut printers = vec![];
-    if c.previous_phase != Some(job.phase) {
+    if !c.device_events.is_empty() {
         printers.push((job.tenant_id.as_str(), job.printer_id.as_str()));
     }
-    if let Some(j) = &redirected {
+    if let (Some(j), Some(r)) = (&redirected, &c.redirect)
+        && !r.device_events.is_empty()
+    {
         printers.push((j.tenant_id.as_str(), j.printer_id.as_str()));
     }
     super::event_order::lock_printers(&mut tx, s.dialect, &printers).await?;
-    super::devices::job_changed(&mut tx, &job, c.previous_phase).await?;
-    if let Some(new_job) = &redirected {
-        super::devices::job_changed(&mut tx, new_job, None).await?;
+    super::devices::insert_events(&mut tx, &job, &c.device_events).await?;
+    if let (Some(new_job), Some(r)) = (&redirected, &c.redirect) {
+        super::devices::insert_events(&mut tx, new_job, &r.device_events).await?;
     }
     if let Some(t) = &c.new_task {
         super::tasks::insert(&mut tx, t).await?;
@@ -140,7 +161,7 @@ pub(crate) async fn commit(s: &SqlStore, c: &JobChange) -> Result<Option<Committ
         && !super::tasks::update(&mut tx, t).await?
     {
         tx.rollback().await?;
-        return Ok(None);
+        return Ok(Commit::Stale);
     }
     let redirected_id = redirected.as_ref().map(|j: &Job| j.id);
     for n in &c.notifications {
@@ -150,26 +171,10 @@ pub(crate) async fn commit(s: &SqlStore, c: &JobChange) -> Result<Option<Committ
     tx.commit().await?;
     s.feed.after_commit(&s.write, changed).await;
     job.version = c.expected_version + 1;
-    Ok(Some(Committed { job, redirected }))
+    Ok(Commit::Done(Box::new(Committed { job, redirected })))
 }
 
-pub(crate) async fn save(
-    s: &SqlStore,
-    job: &Job,
-    expected: i64,
-    event: Option<&JobEventRecord>,
-) -> Result<bool> {
-    let mut tx = s.write.begin().await?;
-    let saved = save_in(&mut tx, job, expected, event).await?;
-    if saved {
-        tx.commit().await?;
-    } else {
-        tx.rollback().await?;
-    }
-    Ok(saved)
-}
-
-pub(crate) async fn save_in(
+async fn save_in(
     tx: &mut sqlx::Transaction<'_, Any>,
     job: &Job,
     expected: i64,
