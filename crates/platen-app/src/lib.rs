@@ -2,13 +2,16 @@
 //! the domain rules (state machine, permissions' object-level checks), storage, document bytes and the
 //! certificate authority meet.
 
+mod connectors;
 mod devices;
 mod directory;
 mod error;
 mod job_door;
 mod jobs;
+mod navigation;
 mod printers;
 mod pull;
+mod settings;
 mod shares;
 mod sweeper;
 mod uploads;
@@ -58,7 +61,8 @@ impl Default for AppConfig {
 
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn Store>,
+    /// Private to the use cases: front ends call the use cases, never the store.
+    store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
     pub ca: Arc<CertificateAuthority>,
     pub config: AppConfig,

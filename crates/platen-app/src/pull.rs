@@ -257,14 +257,7 @@ impl App {
         job_id: &str,
     ) -> Result<Vec<PrintTask>> {
         let job = self.find_job(caller, access, target, job_id).await?;
-        let tasks = self.store.tasks_of_job(&caller.tenant_id, job.id).await?;
-        Ok(match (&caller.kind, &caller.app_id) {
-            (platen_domain::CallerKind::Application { .. }, Some(app)) => tasks
-                .into_iter()
-                .filter(|t| t.app_id.eq_ignore_ascii_case(app))
-                .collect(),
-            _ => tasks,
-        })
+        self.visible_tasks(caller, &job).await
     }
 
     /// PATCH of a task's status by its app: `completed` releases the job to its printer, `aborted` aborts it.

@@ -101,13 +101,7 @@ pub async fn fetch_job(r: &Request) -> IppResult<Answer> {
         .await
         .map_err(app_failure)?;
     fetchable_or_held(&j)?;
-    let docs = r
-        .state
-        .app
-        .store
-        .list_documents(&j.tenant_id, j.id)
-        .await
-        .map_err(|e| app_failure(e.into()))?;
+    let docs = r.state.app.documents_of(&j).await.map_err(app_failure)?;
     let doc = docs.first();
     let mut attrs = summary(r, &j);
     attrs.push((

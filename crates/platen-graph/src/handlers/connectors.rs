@@ -9,18 +9,12 @@ use crate::schema::{self, ObjectReader};
 use crate::wire;
 use axum::response::Response;
 use bytes::Bytes;
-use platen_app::AppError;
 use platen_domain::Operation;
 use platen_domain::records::Connector;
 use platen_odata::QueryOption::{Count, Filter, Search};
 
 async fn find(ctx: &Ctx, id: &str) -> GraphResult<Connector> {
-    ctx.app()
-        .store
-        .get_connector(ctx.tenant(), id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| GraphError::not_found("The connector was not found."))
+    Ok(ctx.app().get_connector(&ctx.caller, id).await?)
 }
 
 pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
@@ -28,10 +22,8 @@ pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
     ctx.reject(&[Count, Search, Filter])?;
     let page = ctx
         .app()
-        .store
-        .list_connectors(ctx.tenant(), &list_query(ctx)?)
-        .await
-        .map_err(AppError::from)?;
+        .list_connectors(&ctx.caller, &list_query(ctx)?)
+        .await?;
     let rendered = page
         .items
         .iter()
@@ -76,11 +68,7 @@ pub async fn create(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
         registered_at: platen_domain::time::now_micros(),
         last_connection_at: None,
     };
-    ctx.app()
-        .store
-        .create_connector(&c)
-        .await
-        .map_err(AppError::from)?;
+    let c = ctx.app().create_connector(&ctx.caller, c).await?;
     let body = entity(
         ctx.context("print/connectors/$entity"),
         wire::connector(&c, ctx.version),
@@ -132,11 +120,7 @@ pub async fn update(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> 
     }
     r.finish(&["id", "registeredDateTime", "deviceHealth"])
         .map_err(schema_error)?;
-    ctx.app()
-        .store
-        .update_connector(&c)
-        .await
-        .map_err(AppError::from)?;
+    let c = ctx.app().update_connector(&ctx.caller, c).await?;
     Ok(ok(&entity(
         ctx.context("print/connectors/$entity"),
         wire::connector(&c, ctx.version),
@@ -146,15 +130,6 @@ pub async fn update(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> 
 pub async fn delete(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::DeleteConnector)?;
     ctx.no_options()?;
-    if ctx
-        .app()
-        .store
-        .delete_connector(ctx.tenant(), id)
-        .await
-        .map_err(AppError::from)?
-    {
-        Ok(no_content())
-    } else {
-        Err(GraphError::not_found("The connector was not found."))
-    }
+    ctx.app().delete_connector(&ctx.caller, id).await?;
+    Ok(no_content())
 }

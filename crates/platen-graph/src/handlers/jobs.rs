@@ -11,7 +11,7 @@ use crate::wire::{self, Obj};
 use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::Bytes;
-use platen_app::{AppError, JobTarget};
+use platen_app::JobTarget;
 use platen_domain::Operation;
 use platen_domain::records::Job;
 use platen_odata::QueryOption::{Count, Search};
@@ -45,12 +45,7 @@ async fn render(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
     for e in &ctx.query.expand {
         match e.path.to_ascii_lowercase().as_str() {
             "documents" => {
-                let docs = ctx
-                    .app()
-                    .store
-                    .list_documents(ctx.tenant(), j.id)
-                    .await
-                    .map_err(AppError::from)?;
+                let docs = ctx.app().documents_of(j).await?;
                 let items = docs
                     .iter()
                     .map(|d| select(wire::document(d), &e.options).map(Value::Object))
@@ -58,7 +53,7 @@ async fn render(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
                 m.insert("documents".into(), Value::Array(items));
             }
             "tasks" => {
-                let tasks = visible_tasks(ctx, j).await?;
+                let tasks = ctx.app().visible_tasks(&ctx.caller, j).await?;
                 let items = tasks
                     .iter()
                     .map(|t| select(wire::task(t, &ctx.root()), &e.options).map(Value::Object))
@@ -252,28 +247,12 @@ pub fn abort_reason(body: &Bytes) -> GraphResult<Option<String>> {
     Ok(reason)
 }
 
-/// The job's print tasks the caller may see: an app sees those of its own triggers, users and admins all.
-async fn visible_tasks(ctx: &Ctx, j: &Job) -> GraphResult<Vec<platen_domain::records::PrintTask>> {
-    let tasks = ctx
-        .app()
-        .store
-        .tasks_of_job(ctx.tenant(), j.id)
-        .await
-        .map_err(AppError::from)?;
-    Ok(match (&ctx.caller.kind, &ctx.caller.app_id) {
-        (platen_domain::CallerKind::Application { .. }, Some(app)) => tasks
-            .into_iter()
-            .filter(|t| t.app_id.eq_ignore_ascii_case(app))
-            .collect(),
-        _ => tasks,
-    })
-}
-
 /// GET …/jobs/{id}/tasks: the print tasks triggered by the job.
 pub async fn tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
     let access = ctx.authorize(Operation::GetJob)?;
-    let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
-    let items = visible_tasks(ctx, &job)
+    let items = ctx
+        .app()
+        .tasks_of_job(&ctx.caller, &access, t, id)
         .await?
         .iter()
         .map(|task| select(wire::task(task, &ctx.root()), &ctx.query).map(Value::Object))
@@ -297,8 +276,9 @@ pub async fn task(
 ) -> GraphResult<Response> {
     let access = ctx.authorize(Operation::GetJob)?;
     ctx.entity_options_only()?;
-    let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
-    let task = visible_tasks(ctx, &job)
+    let task = ctx
+        .app()
+        .tasks_of_job(&ctx.caller, &access, t, id)
         .await?
         .into_iter()
         .find(|x| x.id == task_id)

@@ -15,10 +15,8 @@ use serde_json::{Value, json};
 async fn settings_of(ctx: &Ctx) -> GraphResult<PrintSettings> {
     Ok(ctx
         .app()
-        .store
-        .get_settings(ctx.tenant())
-        .await
-        .map_err(platen_app::AppError::from)?
+        .print_settings(&ctx.caller)
+        .await?
         .unwrap_or_else(wire::default_settings))
 }
 
@@ -56,11 +54,7 @@ pub async fn patch_settings(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
     {
         settings.printer_discovery_settings = v.clone();
     }
-    ctx.app()
-        .store
-        .put_settings(ctx.tenant(), &settings)
-        .await
-        .map_err(platen_app::AppError::from)?;
+    ctx.app().put_print_settings(&ctx.caller, &settings).await?;
     Ok(no_content())
 }
 

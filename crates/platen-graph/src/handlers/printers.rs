@@ -11,7 +11,7 @@ use crate::wire::{self, Obj};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
-use platen_app::{AppError, PrinterRegistration, PrinterUpdate};
+use platen_app::{PrinterRegistration, PrinterUpdate};
 use platen_domain::Operation;
 use platen_domain::records::Printer;
 use platen_odata::QueryOption::{Count, Search};
@@ -28,13 +28,7 @@ const PRINTER_READ_ONLY: &[&str] = &[
 /// Adds the `$expand`ed navigations of a printer (shares, share, connectors).
 async fn expand(ctx: &Ctx, p: &Printer, m: &mut Obj) -> GraphResult<()> {
     for e in &ctx.query.expand {
-        let share = || async {
-            ctx.app()
-                .store
-                .share_of_printer(ctx.tenant(), &p.id)
-                .await
-                .map_err(AppError::from)
-        };
+        let share = || ctx.app().share_of_printer(&ctx.caller, &p.id);
         match e.path.to_ascii_lowercase().as_str() {
             "shares" => {
                 let items: Vec<Value> = share()
@@ -51,15 +45,7 @@ async fn expand(ctx: &Ctx, p: &Printer, m: &mut Obj) -> GraphResult<()> {
                 m.insert("share".into(), s.unwrap_or(Value::Null));
             }
             "connectors" => {
-                let c = match &p.connector_id {
-                    Some(id) => ctx
-                        .app()
-                        .store
-                        .get_connector(ctx.tenant(), id)
-                        .await
-                        .map_err(AppError::from)?,
-                    None => None,
-                };
+                let c = ctx.app().connector_of(p).await?;
                 m.insert(
                     "connectors".into(),
                     Value::Array(
@@ -84,10 +70,8 @@ pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
     ctx.reject(&[Count, Search])?;
     let page = ctx
         .app()
-        .store
-        .list_printers(ctx.tenant(), &list_query(ctx)?)
-        .await
-        .map_err(AppError::from)?;
+        .list_printers(&ctx.caller, &list_query(ctx)?)
+        .await?;
     let mut rendered = Vec::with_capacity(page.items.len());
     for p in &page.items {
         let mut m = wire::printer(p, ctx.version);
@@ -121,12 +105,7 @@ pub async fn get(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     if let Err(denied) = ctx.authorize(Operation::GetPrinter) {
         // §2 row 5 also accepts the share permissions: a user may read a printer through a share they may use.
         let access = ctx.authorize(Operation::GetSharePrinter).map_err(|_| denied)?;
-        let share = ctx
-            .app()
-            .store
-            .share_of_printer(ctx.tenant(), id)
-            .await
-            .map_err(AppError::from)?;
+        let share = ctx.app().share_of_printer(&ctx.caller, id).await?;
         let share = share.ok_or_else(|| GraphError::not_found("The printer was not found."))?;
         ctx.app()
             .ensure_share_usable(&ctx.caller, &access, &share)
@@ -298,15 +277,7 @@ pub async fn capabilities(ctx: &Ctx, id: &str) -> GraphResult<Response> {
 pub async fn connectors(ctx: &Ctx, id: &str, one: Option<&str>) -> GraphResult<Response> {
     ctx.authorize(Operation::ListPrinterConnectors)?;
     let p = ctx.app().get_printer(&ctx.caller, id).await?;
-    let connector = match &p.connector_id {
-        Some(c) => ctx
-            .app()
-            .store
-            .get_connector(ctx.tenant(), c)
-            .await
-            .map_err(AppError::from)?,
-        None => None,
-    };
+    let connector = ctx.app().connector_of(&p).await?;
     match one {
         Some(cid) => {
             ctx.entity_options_only()?;
@@ -337,12 +308,7 @@ pub async fn connectors(ctx: &Ctx, id: &str, one: Option<&str>) -> GraphResult<R
 pub async fn shares(ctx: &Ctx, id: &str, one: Option<&str>, single_nav: bool) -> GraphResult<Response> {
     ctx.authorize(Operation::ListPrinterShares)?;
     let p = ctx.app().get_printer(&ctx.caller, id).await?;
-    let share = ctx
-        .app()
-        .store
-        .share_of_printer(ctx.tenant(), id)
-        .await
-        .map_err(AppError::from)?;
+    let share = ctx.app().share_of_printer(&ctx.caller, id).await?;
     if single_nav {
         ctx.entity_options_only()?;
         let s = share.ok_or_else(|| GraphError::not_found("The printer is not shared."))?;
@@ -383,21 +349,13 @@ pub async fn operation(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     ctx.entity_options_only()?;
     let op = ctx
         .app()
-        .store
-        .get_operation(ctx.tenant(), id)
-        .await
-        .map_err(AppError::from)?
+        .printer_operation(&ctx.caller, id)
+        .await?
         .ok_or_else(|| GraphError::not_found("The operation was not found."))?;
     let mut m = wire::operation(&op);
     if let Some(pid) = &op.printer_id {
         // The printer may have been deleted since; the operation then reports no printer.
-        if let Some(p) = ctx
-            .app()
-            .store
-            .get_printer(ctx.tenant(), pid)
-            .await
-            .map_err(AppError::from)?
-        {
+        if let Some(p) = ctx.app().printer_if_present(&ctx.caller, pid).await? {
             let mut pm = wire::printer(&p, ctx.version);
             pm.insert("defaults".into(), p.defaults.clone());
             m.insert("printer".into(), Value::Object(pm));

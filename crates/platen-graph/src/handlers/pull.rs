@@ -149,12 +149,7 @@ pub async fn expand_task(ctx: &Ctx, t: &platen_domain::records::PrintTask) -> Gr
     for e in &ctx.query.expand {
         match e.path.to_ascii_lowercase().as_str() {
             "definition" => {
-                let d = ctx
-                    .app()
-                    .store
-                    .get_task_definition(ctx.tenant(), &t.definition_id)
-                    .await
-                    .map_err(platen_app::AppError::from)?;
+                let d = ctx.app().definition_of(t).await?;
                 m.insert(
                     "definition".into(),
                     d.map(|d| Value::Object(wire::task_definition(&d)))
@@ -162,12 +157,7 @@ pub async fn expand_task(ctx: &Ctx, t: &platen_domain::records::PrintTask) -> Gr
                 );
             }
             "trigger" => {
-                let tr = ctx
-                    .app()
-                    .store
-                    .get_task_trigger(ctx.tenant(), &t.trigger_id)
-                    .await
-                    .map_err(platen_app::AppError::from)?;
+                let tr = ctx.app().trigger_of(t).await?;
                 m.insert(
                     "trigger".into(),
                     tr.map(|t| Value::Object(wire::task_trigger(&t)))
@@ -238,13 +228,12 @@ pub async fn task_navigation(
     t: &platen_domain::records::PrintTask,
     nav: TaskNav,
 ) -> GraphResult<Response> {
-    let store = &ctx.app().store;
     match nav {
         TaskNav::Definition => {
-            let d = store
-                .get_task_definition(ctx.tenant(), &t.definition_id)
-                .await
-                .map_err(platen_app::AppError::from)?
+            let d = ctx
+                .app()
+                .definition_of(t)
+                .await?
                 .ok_or_else(|| GraphError::not_found("The task definition was not found."))?;
             Ok(ok(&entity(
                 definition_context(ctx),
@@ -252,10 +241,10 @@ pub async fn task_navigation(
             )))
         }
         TaskNav::Trigger => {
-            let tr = store
-                .get_task_trigger(ctx.tenant(), &t.trigger_id)
-                .await
-                .map_err(platen_app::AppError::from)?
+            let tr = ctx
+                .app()
+                .trigger_of(t)
+                .await?
                 .ok_or_else(|| GraphError::not_found("The task trigger no longer exists."))?;
             Ok(ok(&entity(
                 ctx.context("print/printers/taskTriggers/$entity"),

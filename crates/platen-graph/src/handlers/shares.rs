@@ -10,7 +10,7 @@ use crate::wire::{self, Obj};
 use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::Bytes;
-use platen_app::{AppError, ShareUpdate};
+use platen_app::ShareUpdate;
 use platen_domain::Operation;
 use platen_domain::records::{Printer, Share};
 use platen_odata::QueryOption::{Count, OrderBy, Search};
@@ -31,21 +31,11 @@ const SHARE_READ_ONLY: &[&str] = &[
 const MAX_SHARE_NAME: usize = 50;
 
 async fn printer_of(ctx: &Ctx, s: &Share) -> GraphResult<Printer> {
-    ctx.app()
-        .store
-        .get_printer(ctx.tenant(), &s.printer_id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(GraphError::internal)
+    Ok(ctx.app().printer_of_share(&ctx.caller, s).await?)
 }
 
 async fn render(ctx: &Ctx, s: &Share, p: &Printer) -> GraphResult<Obj> {
-    let last = ctx
-        .app()
-        .store
-        .share_last_used(ctx.tenant(), &s.id, &ctx.caller.object_id)
-        .await
-        .map_err(AppError::from)?;
+    let last = ctx.app().share_last_used_by(&ctx.caller, &s.id).await?;
     let mut m = wire::share(s, p, ctx.version, last);
     m.insert("defaults".into(), p.defaults.clone());
     if selects(&ctx.query, "capabilities") {
