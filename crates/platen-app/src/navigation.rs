@@ -26,10 +26,7 @@ impl App {
 
     /// The share of a printer, if it is shared.
     pub async fn share_of_printer(&self, caller: &Caller, printer_id: &str) -> Result<Option<Share>> {
-        Ok(self
-            .store
-            .share_of_printer(&caller.tenant_id, printer_id)
-            .await?)
+        Ok(self.store.share_of_printer(&caller.tenant_id, printer_id).await?)
     }
 
     /// The printer behind a share the caller may see.

@@ -37,6 +37,8 @@ pub enum Operation {
     GetDocument,
     DownloadDocument,
     CreateUploadSession,
+    /// `createUploadSession` addressed through a share: only the signed-in user's own delegated token.
+    CreateShareUploadSession,
     ListShares,
     GetShare,
     CreateShare,
@@ -221,6 +223,7 @@ impl Operation {
         Op::GetDocument,
         Op::DownloadDocument,
         Op::CreateUploadSession,
+        Op::CreateShareUploadSession,
         Op::ListShares,
         Op::GetShare,
         Op::CreateShare,
@@ -276,6 +279,10 @@ impl Operation {
             Op::CreateUploadSession => da(
                 &["PrintJob.Create", "PrintJob.ReadWrite", "PrintJob.ReadWrite.All"],
                 &["PrintJob.ReadWrite.All"],
+                false,
+            ),
+            Op::CreateShareUploadSession => d(
+                &["PrintJob.Create", "PrintJob.ReadWrite", "PrintJob.ReadWrite.All"],
                 false,
             ),
             Op::ListShares | Op::GetShare | Op::ListRecentShares => d(SHARE_READ, false),
@@ -361,10 +368,50 @@ pub fn authorize(caller: &Caller, op: Operation) -> Result<Access, PermissionDen
     })
 }
 
+/// Routes whose documented permissions are those of either of two operations (§2): the first operation the
+/// caller's token satisfies grants the call. An administrator reads a printer with printer permissions; a user
+/// reaches the same printer through a share they may use, with share permissions.
+pub const READ_PRINTER: &[Operation] = &[Op::GetPrinter, Op::GetSharePrinter];
+/// `GET /print/shares/{id}/printer`: share users first, administrators with printer permissions too.
+pub const READ_SHARE_PRINTER: &[Operation] = &[Op::GetSharePrinter, Op::GetPrinter];
+
+/// The job operations whose rule depends on the collection addressed: `(through a printer, through a share)`.
+pub const CREATE_JOB: (Operation, Operation) = (Op::CreatePrinterJob, Op::CreateShareJob);
+pub const CREATE_UPLOAD_SESSION: (Operation, Operation) =
+    (Op::CreateUploadSession, Op::CreateShareUploadSession);
+
+/// Authorizes the first of `ops` the caller may call, and says which. Denied: the first operation's reason.
+pub fn authorize_first(caller: &Caller, ops: &[Operation]) -> Result<(Operation, Access), PermissionDenied> {
+    let mut first_denial = None;
+    for &op in ops {
+        match authorize(caller, op) {
+            Ok(access) => return Ok((op, access)),
+            Err(denied) => {
+                first_denial.get_or_insert(denied);
+            }
+        }
+    }
+    Err(first_denial.unwrap_or_else(|| PermissionDenied("No operation to authorize.".into())))
+}
+
+/// `/users/{id}/print/…`: a user reads only their own, named by object id or user principal name.
+pub fn is_self(caller: &Caller, user: &str) -> bool {
+    user.eq_ignore_ascii_case(&caller.object_id)
+        || caller
+            .user_principal_name
+            .as_deref()
+            .is_some_and(|upn| upn.eq_ignore_ascii_case(user))
+}
+
 impl Access {
     /// May the caller act on a job created by `owner_id`?
     pub fn reaches_job_of(&self, caller: &Caller, owner_id: &str) -> bool {
         self.all_users || caller.object_id.eq_ignore_ascii_case(owner_id)
+    }
+
+    /// Lists of shares show administrators every property; other users get the reduced (basic) view.
+    pub fn sees_full_share_lists(&self) -> bool {
+        self.admin
     }
 }
 

@@ -51,6 +51,11 @@ impl Ctx {
         Ok(authorize(&self.caller, op)?)
     }
 
+    /// For routes documented with either of two operations' permissions (see `permissions::READ_PRINTER`).
+    pub fn authorize_first(&self, ops: &[Operation]) -> GraphResult<(Operation, Access)> {
+        Ok(platen_domain::permissions::authorize_first(&self.caller, ops)?)
+    }
+
     pub fn tenant(&self) -> &str {
         &self.caller.tenant_id
     }

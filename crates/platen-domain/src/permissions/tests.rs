@@ -93,6 +93,7 @@ fn basic_permissions_never_reach_document_content() {
     for op in [
         Operation::DownloadDocument,
         Operation::CreateUploadSession,
+        Operation::CreateShareUploadSession,
         Operation::GetDocument,
     ] {
         let rule = op.rule();
@@ -109,4 +110,25 @@ fn basic_permissions_never_reach_document_content() {
 #[test]
 fn scope_names_are_case_insensitive() {
     assert!(authorize(&user(&["printjob.readwritebasic"], false), Operation::CancelJob).is_ok());
+}
+
+#[test]
+fn upload_sessions_through_a_share_are_delegated_only() {
+    let (_, through_share) = crate::permissions::CREATE_UPLOAD_SESSION;
+    assert!(authorize(&app(&["PrintJob.ReadWrite.All"]), through_share).is_err());
+    assert!(authorize(&user(&["PrintJob.ReadWrite"], false), through_share).is_ok());
+}
+
+#[test]
+fn either_operation_grants_the_printer_read() {
+    use crate::permissions::{READ_PRINTER, authorize_first};
+    let share_user = user(&["PrinterShare.ReadBasic.All"], false);
+    let (op, _) = authorize_first(&share_user, READ_PRINTER).unwrap();
+    assert_eq!(op, Operation::GetSharePrinter);
+    let admin = user(&["Printer.Read.All"], true);
+    assert_eq!(
+        authorize_first(&admin, READ_PRINTER).unwrap().0,
+        Operation::GetPrinter
+    );
+    assert!(authorize_first(&user(&["PrintJob.ReadWrite"], false), READ_PRINTER).is_err());
 }

@@ -20,10 +20,7 @@ async fn find(ctx: &Ctx, id: &str) -> GraphResult<Connector> {
 pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
     ctx.authorize(Operation::ListConnectors)?;
     ctx.reject(&[Count, Search, Filter])?;
-    let page = ctx
-        .app()
-        .list_connectors(&ctx.caller, &list_query(ctx)?)
-        .await?;
+    let page = ctx.app().list_connectors(&ctx.caller, &list_query(ctx)?).await?;
     let rendered = page
         .items
         .iter()

@@ -13,8 +13,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use platen_app::JobTarget;
-use platen_domain::Operation;
 use platen_domain::time::to_graph;
+use platen_domain::{Operation, permissions};
 use serde_json::{Value, json};
 
 pub async fn list(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response> {
@@ -73,13 +73,12 @@ pub async fn create_upload_session(
     doc: &str,
     body: &Bytes,
 ) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::CreateUploadSession)?;
+    let (through_printer, through_share) = permissions::CREATE_UPLOAD_SESSION;
+    let access = ctx.authorize(match t {
+        JobTarget::Printer(_) => through_printer,
+        JobTarget::Share(_) => through_share,
+    })?;
     ctx.no_options()?;
-    if matches!(t, JobTarget::Share(_)) && !ctx.caller.is_delegated() {
-        return Err(GraphError::forbidden(
-            "createUploadSession on a share path supports delegated tokens only.",
-        ));
-    }
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
     let props = r

@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::Bytes;
 use platen_app::JobTarget;
-use platen_domain::Operation;
 use platen_domain::records::Job;
+use platen_domain::{Operation, permissions};
 use platen_odata::QueryOption::{Count, Search};
 use serde_json::Value;
 
@@ -96,9 +96,10 @@ pub async fn count(ctx: &Ctx, _t: &JobTarget) -> GraphResult<Response> {
 }
 
 pub async fn create(ctx: &Ctx, t: &JobTarget, body: &Bytes) -> GraphResult<Response> {
+    let (through_printer, through_share) = permissions::CREATE_JOB;
     let op = match t {
-        JobTarget::Printer(_) => Operation::CreatePrinterJob,
-        JobTarget::Share(_) => Operation::CreateShareJob,
+        JobTarget::Printer(_) => through_printer,
+        JobTarget::Share(_) => through_share,
     };
     let access = ctx.authorize(op)?;
     ctx.no_options()?;

@@ -12,8 +12,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use platen_app::{PrinterRegistration, PrinterUpdate};
-use platen_domain::Operation;
 use platen_domain::records::Printer;
+use platen_domain::{Operation, permissions};
 use platen_odata::QueryOption::{Count, Search};
 use serde_json::Value;
 
@@ -68,10 +68,7 @@ async fn expand(ctx: &Ctx, p: &Printer, m: &mut Obj) -> GraphResult<()> {
 pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
     ctx.authorize(Operation::ListPrinters)?;
     ctx.reject(&[Count, Search])?;
-    let page = ctx
-        .app()
-        .list_printers(&ctx.caller, &list_query(ctx)?)
-        .await?;
+    let page = ctx.app().list_printers(&ctx.caller, &list_query(ctx)?).await?;
     let mut rendered = Vec::with_capacity(page.items.len());
     for p in &page.items {
         let mut m = wire::printer(p, ctx.version);
@@ -102,9 +99,9 @@ pub async fn render(ctx: &Ctx, p: &Printer) -> GraphResult<Obj> {
 
 pub async fn get(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     ctx.entity_options_only()?;
-    if let Err(denied) = ctx.authorize(Operation::GetPrinter) {
-        // §2 row 5 also accepts the share permissions: a user may read a printer through a share they may use.
-        let access = ctx.authorize(Operation::GetSharePrinter).map_err(|_| denied)?;
+    let (granted, access) = ctx.authorize_first(permissions::READ_PRINTER)?;
+    if granted == Operation::GetSharePrinter {
+        // Through share permissions a user reads only a printer shared with them.
         let share = ctx.app().share_of_printer(&ctx.caller, id).await?;
         let share = share.ok_or_else(|| GraphError::not_found("The printer was not found."))?;
         ctx.app()

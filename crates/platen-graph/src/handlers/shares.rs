@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::Bytes;
 use platen_app::ShareUpdate;
-use platen_domain::Operation;
 use platen_domain::records::{Printer, Share};
+use platen_domain::{Operation, permissions};
 use platen_odata::QueryOption::{Count, OrderBy, Search};
 use serde_json::Value;
 
@@ -74,7 +74,7 @@ pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
     for s in &page.items {
         let p = printer_of(ctx, s).await?;
         // Lists never carry defaults or capabilities; non-administrators get the reduced view.
-        rendered.push(if access.admin {
+        rendered.push(if access.sees_full_share_lists() {
             wire::share(s, &p, ctx.version, None)
         } else {
             wire::share_basic(s, &p, ctx.version)
@@ -167,9 +167,7 @@ pub async fn delete(ctx: &Ctx, id: &str) -> GraphResult<Response> {
 
 /// GET /print/shares/{id}/printer: users reach it through a share they may use; admins with printer permissions too.
 pub async fn printer(ctx: &Ctx, id: &str) -> GraphResult<Response> {
-    let access = ctx
-        .authorize(Operation::GetSharePrinter)
-        .or_else(|_| ctx.authorize(Operation::GetPrinter))?;
+    let (_, access) = ctx.authorize_first(permissions::READ_SHARE_PRINTER)?;
     ctx.entity_options_only()?;
     let s = ctx.app().get_share(&ctx.caller, &access, id).await?;
     let p = printer_of(ctx, &s).await?;
@@ -273,18 +271,12 @@ pub async fn remove_group(ctx: &Ctx, share: &str, group: &str) -> GraphResult<Re
 pub async fn recent(ctx: &Ctx, user: Option<&str>) -> GraphResult<Response> {
     ctx.authorize(Operation::ListRecentShares)?;
     ctx.reject(&[Count, OrderBy, Search])?;
-    if let Some(u) = user {
-        let own = u.eq_ignore_ascii_case(&ctx.caller.object_id)
-            || ctx
-                .caller
-                .user_principal_name
-                .as_deref()
-                .is_some_and(|upn| upn.eq_ignore_ascii_case(u));
-        if !own {
-            return Err(GraphError::forbidden(
-                "Only the signed-in user's own recent printer shares can be read.",
-            ));
-        }
+    if let Some(u) = user
+        && !permissions::is_self(&ctx.caller, u)
+    {
+        return Err(GraphError::forbidden(
+            "Only the signed-in user's own recent printer shares can be read.",
+        ));
     }
     let limit = ctx.query.top.map(|t| t.min(100) as u32).unwrap_or(25);
     let recent = ctx.app().recent_shares(&ctx.caller, limit).await?;
