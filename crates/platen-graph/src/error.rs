@@ -46,11 +46,13 @@ impl GraphError {
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "notAllowed", message)
     }
+    /// `allow` is the resource's `Allow` header: its methods, comma-separated (empty: none).
     pub fn method_not_allowed(allow: &'static str) -> Self {
+        let allowed = if allow.is_empty() { "none" } else { allow };
         let mut e = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "notSupported",
-            format!("The HTTP method is not supported for this resource; allowed: {allow}."),
+            format!("The HTTP method is not supported for this resource; allowed: {allowed}."),
         );
         e.allow = Some(allow);
         e
