@@ -336,26 +336,18 @@ impl App {
         }
     }
 
-    /// The processing task on `job` that belongs to the calling app, if any.
-    async fn own_processing_task(&self, caller: &Caller, job: &Job) -> Result<Option<PrintTask>> {
+    /// The calling app's tasks on `job` (those of its own triggers).
+    async fn own_tasks(&self, caller: &Caller, job: &Job) -> Result<Vec<PrintTask>> {
         let app = app_id(caller)?;
-        Ok(self
-            .store
-            .tasks_of_job(&job.tenant_id, job.id)
-            .await?
-            .into_iter()
-            .find(|t| t.state == TaskState::Processing && t.app_id.eq_ignore_ascii_case(app)))
+        let mut tasks = self.store.tasks_of_job(&job.tenant_id, job.id).await?;
+        tasks.retain(|t| t.app_id.eq_ignore_ascii_case(app));
+        Ok(tasks)
     }
 
-    /// Whether the calling app ever had a task on `job` (a repeat of its own abort).
-    async fn app_had_task_on(&self, caller: &Caller, job: &Job) -> Result<bool> {
-        let app = app_id(caller)?;
-        Ok(self
-            .store
-            .tasks_of_job(&job.tenant_id, job.id)
-            .await?
-            .iter()
-            .any(|t| t.app_id.eq_ignore_ascii_case(app)))
+    /// The processing task on `job` that belongs to the calling app, if any.
+    async fn own_processing_task(&self, caller: &Caller, job: &Job) -> Result<Option<PrintTask>> {
+        let tasks = self.own_tasks(caller, job).await?;
+        Ok(tasks.into_iter().find(|t| t.state == TaskState::Processing))
     }
 
     // ---- app actions on held jobs ------------------------------------------------------------------------
@@ -378,7 +370,7 @@ impl App {
         match transition(job.phase, JobEvent::Abort) {
             // A repeat of the app's own abort succeeds; anyone else never had a task on the job.
             Transition::AlreadyDone => {
-                return if self.app_had_task_on(caller, &job).await? {
+                return if !self.own_tasks(caller, &job).await?.is_empty() {
                     Ok(Outcome::Unchanged(job))
                 } else {
                     Err(no_task())
