@@ -2,6 +2,7 @@
 //! the domain rules (state machine, permissions' object-level checks), storage, document bytes and the
 //! certificate authority meet.
 
+mod device_reads;
 mod devices;
 mod directory;
 mod error;
@@ -11,6 +12,7 @@ mod pull;
 mod shares;
 mod sweeper;
 mod uploads;
+mod virtual_printer;
 pub mod webhooks;
 
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
