@@ -261,7 +261,7 @@ fn quiet_panics() {
 fn valid_messages_parse_and_survive_a_round_trip() {
     quiet_panics();
     let parsed = AtomicUsize::new(0);
-    runner(3000)
+    runner(2000)
         .run(&message(), |m| {
             prop_assert!(
                 total(&m)?,
@@ -317,7 +317,7 @@ fn valid_messages_parse_and_survive_a_round_trip() {
 fn mutated_messages_never_panic() {
     quiet_panics();
     let (cases, ok) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    runner(20_000)
+    runner(10_000)
         .run(
             &(message(), proptest::collection::vec(mutation(), 1..4)),
             |(m, ops)| {
