@@ -6,7 +6,7 @@ use crate::job_door::{Intent, Otherwise};
 use crate::{App, AppError, Outcome, Result};
 use platen_blob::ByteStream;
 use platen_domain::device::device_report;
-use platen_domain::job::{JobEvent, JobPhase, Refusal};
+use platen_domain::job::{JobEvent, Refusal};
 use platen_domain::records::{DeviceEvent, Document, IppSubscription, Job, Printer};
 use platen_domain::time::now_micros;
 use platen_odata::parse_filter;
@@ -223,10 +223,7 @@ impl App {
     /// Fetch-Document: the job's payload for the device that claimed it (or may claim it).
     pub async fn device_document(&self, d: &Device, job_id: i64) -> Result<(Document, u64, ByteStream)> {
         let job = self.device_job(d, job_id).await?;
-        if !matches!(
-            job.phase,
-            JobPhase::Queued | JobPhase::Processing | JobPhase::Stopped
-        ) {
+        if !job.phase.is_readable_by_device() {
             return Err(AppError::Refused(Refusal::NotFetchable));
         }
         let doc = self

@@ -3,6 +3,7 @@
 //! certificate authority meet.
 
 mod connectors;
+mod device_reads;
 mod devices;
 mod directory;
 mod error;
@@ -15,6 +16,7 @@ mod settings;
 mod shares;
 mod sweeper;
 mod uploads;
+mod virtual_printer;
 pub mod webhooks;
 
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};

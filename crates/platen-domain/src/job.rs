@@ -288,6 +288,12 @@ impl JobPhase {
             description,
         }
     }
+
+    /// A device may read the job's attributes and document (Fetch-Job, Fetch-Document): waiting to be
+    /// claimed, or claimed by a device and not finished.
+    pub fn is_readable_by_device(self) -> bool {
+        matches!(self, P::Queued | P::Processing | P::Stopped)
+    }
 }
 
 impl CompletionDetail {

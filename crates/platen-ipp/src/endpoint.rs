@@ -1,38 +1,21 @@
-//! `POST /ipp/print/{printerId}`: authenticate the device, parse the IPP request, run the operation, answer.
-//! Malformed IPP gets the right IPP status (or HTTP 400 when not even the header parses), never a crash.
+//! `POST /ipp/print/{printerId}`: authenticate the device, parse the IPP request, dispatch it to its
+//! operation, render the answer. Malformed IPP gets client-error-bad-request (or HTTP 400 when not even the
+//! header is there), never a crash: the parser is the model crate's total one.
 
-use crate::codes::{op, status};
-use crate::message::{IppFailure, IppResult, response};
+use crate::operation::{Answer, Request};
 use crate::{IppState, events, jobs, printer};
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use ipp::prelude::*;
-use platen_app::Device;
+use platen_ipp_model::message::{IppFailure, IppResult, response};
+use platen_ipp_model::{ParseError, op, status};
 use std::sync::Arc;
 
 /// IPP requests from devices carry attributes only (no documents), so they are read whole, bounded.
 const MAX_REQUEST: usize = 1 << 20;
-
-/// What an operation answers: an IPP message, optionally followed by document bytes.
-pub struct Answer {
-    pub message: IppRequestResponse,
-    pub data: Option<platen_blob::ByteStream>,
-}
-
-impl From<IppRequestResponse> for Answer {
-    fn from(message: IppRequestResponse) -> Self {
-        Answer { message, data: None }
-    }
-}
-
-pub struct Request {
-    pub ipp: crate::message::Msg,
-    pub device: Device,
-    pub state: Arc<IppState>,
-}
 
 /// The device access token: `Authorization: Bearer TOKEN`, or HTTP Basic with the token as password (the user
 /// name is ignored; the token names its printer) for IPP clients that only speak Basic, such as CUPS' ipptool.
@@ -90,11 +73,10 @@ pub async fn handle(
         Ok(b) => b,
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "IPP request too large").into_response(),
     };
-    let parsed =
-        ipp::parser::IppParser::new(ipp::reader::IppReader::new(std::io::Cursor::new(bytes.clone()))).parse();
-    let ipp = match parsed {
-        Ok(r) => r,
-        Err(e) => return malformed(&bytes, &e.to_string()),
+    let ipp = match platen_ipp_model::parse(&bytes) {
+        // Devices send no documents: whatever follows the attributes is ignored.
+        Ok(parsed) => parsed.message,
+        Err(e) => return malformed(&e),
     };
     let header = *ipp.header();
     let answer = if !(0x0100..0x0300).contains(&header.version.0) {
@@ -104,15 +86,7 @@ pub async fn handle(
         ))
     } else {
         let op_code = header.operation_or_status;
-        dispatch(
-            op_code,
-            Request {
-                ipp: crate::message::Msg::new(ipp),
-                device,
-                state,
-            },
-        )
-        .await
+        dispatch(op_code, Request { ipp, device, state }).await
     };
     let answer = match answer {
         Ok(a) => a,
@@ -126,17 +100,15 @@ pub async fn handle(
 
 /// A request whose attributes do not parse: client-error-bad-request with the request id, if the 8-byte header
 /// at least is there; otherwise an HTTP 400.
-fn malformed(bytes: &Bytes, why: &str) -> Response {
-    if bytes.len() < 8 {
-        return (StatusCode::BAD_REQUEST, format!("not an IPP message: {why}")).into_response();
-    }
-    let version = IppVersion(u16::from_be_bytes([bytes[0], bytes[1]]));
-    let request_id = i32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
-    let header = IppHeader::new(version, 0, request_id);
+fn malformed(e: &ParseError) -> Response {
+    let Some(header) = e.header else {
+        return (StatusCode::BAD_REQUEST, format!("not an IPP message: {e}")).into_response();
+    };
+    let header = IppHeader::new(header.version, 0, header.request_id);
     match response(
         &header,
         status::BAD_REQUEST,
-        Some(&format!("malformed IPP request: {why}")),
+        Some(&format!("malformed IPP request: {e}")),
     ) {
         Ok(m) => render(m.into()),
         Err(_) => StatusCode::BAD_REQUEST.into_response(),
@@ -144,7 +116,7 @@ fn malformed(bytes: &Bytes, why: &str) -> Response {
 }
 
 fn render(answer: Answer) -> Response {
-    let head = answer.message.to_bytes();
+    let head = bytes::Bytes::from(platen_ipp_model::encode::to_bytes(&answer.message));
     let body = match answer.data {
         None => Body::from(head),
         Some(data) => {
@@ -177,38 +149,5 @@ async fn dispatch(code: i16, r: Request) -> IppResult<Answer> {
             status::OPERATION_NOT_SUPPORTED,
             format!("operation 0x{code:04x} is not supported"),
         )),
-    }
-}
-
-/// Every request must carry attributes-charset and attributes-natural-language first (RFC 8011 §4.1.4).
-pub fn check_operation_group(r: &Request) -> IppResult<()> {
-    let g = crate::message::group(&r.ipp, DelimiterTag::OperationAttributes)
-        .ok_or_else(|| IppFailure::bad_request("the operation attributes group is missing"))?;
-    let names: Vec<&str> = g.attributes().iter().map(|a| a.name().as_str()).collect();
-    if names.first() != Some(&"attributes-charset") || names.get(1) != Some(&"attributes-natural-language") {
-        return Err(IppFailure::bad_request(
-            "attributes-charset and attributes-natural-language must come first",
-        ));
-    }
-    Ok(())
-}
-
-/// App errors as IPP statuses.
-pub fn app_failure(e: platen_app::AppError) -> IppFailure {
-    use platen_app::AppError as E;
-    use platen_domain::job::Refusal;
-    match e {
-        E::NotFound(m) => IppFailure::new(status::NOT_FOUND, m),
-        E::Refused(Refusal::NotFetchable) => {
-            IppFailure::new(status::NOT_FETCHABLE, "the job is not fetchable")
-        }
-        E::Refused(r) => IppFailure::new(status::NOT_POSSIBLE, platen_app::describe_refusal(r)),
-        E::Forbidden(m) => IppFailure::new(status::NOT_AUTHORIZED, m),
-        E::Conflict(m) => IppFailure::new(status::NOT_POSSIBLE, m),
-        E::BadRequest { message, .. } => IppFailure::bad_request(message),
-        other => {
-            tracing::error!(error = %other, "IPP operation failed");
-            IppFailure::new(status::INTERNAL_ERROR, "internal error")
-        }
     }
 }

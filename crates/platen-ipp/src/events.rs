@@ -2,13 +2,13 @@
 //! `notify-wait`), Renew-Subscription, Cancel-Subscription. Events are the printer's rows in `device_events`,
 //! written with the job change that causes them; the event id is the `notify-sequence-number`.
 
-use crate::codes::status;
-use crate::endpoint::{Answer, Request, app_failure, check_operation_group};
-use crate::message::{
+use crate::operation::{Answer, Request, app_failure, check_operation_group};
+use ipp::prelude::*;
+use platen_ipp_model::message::{
     IppFailure, IppResult, Value, add, as_bool, as_int, as_text, kw, new_group, op_attr, required_int,
     response, text, values,
 };
-use ipp::prelude::*;
+use platen_ipp_model::status;
 use std::time::Duration;
 
 const SUPPORTED_EVENTS: &[&str] = &["job-fetchable", "job-state-changed"];

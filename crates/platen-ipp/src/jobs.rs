@@ -1,17 +1,17 @@
 //! Job operations: Get-Jobs, Fetch-Job, Acknowledge-Job (the atomic claim), Fetch-Document (bytes follow the
 //! response), Acknowledge-Document, Update-Job-Status, Update-Document-Status, Update-Active-Jobs.
 
-use crate::codes::status;
-use crate::endpoint::{Answer, Request, app_failure, check_operation_group};
-use crate::mapping::{format, job_name, job_template};
-use crate::message::{
-    IppFailure, IppResult, Value, add, as_int, as_text, attr, kw, name, new_group, op_attr, required_int,
-    response, set, uri, values,
-};
+use crate::operation::{Answer, Request, app_failure, check_operation_group};
 use ipp::prelude::*;
 use platen_domain::device::ipp_job_state;
 use platen_domain::job::JobPhase;
 use platen_domain::records::Job;
+use platen_ipp_model::mapping::{format, job_name, job_template};
+use platen_ipp_model::message::{
+    IppFailure, IppResult, Value, add, as_int, as_text, attr, kw, name, new_group, op_attr, required_int,
+    response, set, uri, values,
+};
+use platen_ipp_model::status;
 
 fn job_uri(r: &Request, id: i64) -> String {
     format!(
@@ -80,29 +80,16 @@ pub async fn get_jobs(r: &Request) -> IppResult<Answer> {
     Ok(resp.into())
 }
 
-/// Jobs a device may read the attributes and document of: waiting to be claimed, or claimed by this printer.
-fn fetchable_or_held(j: &Job) -> IppResult<()> {
-    if matches!(
-        j.phase,
-        JobPhase::Queued | JobPhase::Processing | JobPhase::Stopped
-    ) {
-        Ok(())
-    } else {
-        Err(IppFailure::new(status::NOT_FETCHABLE, "the job is not fetchable"))
-    }
-}
-
 pub async fn fetch_job(r: &Request) -> IppResult<Answer> {
     check_operation_group(r)?;
-    let j = r
+    // The app decides which jobs a device may read (client-error-not-fetchable otherwise).
+    let (j, doc) = r
         .state
         .app
-        .device_job(&r.device, job_id(r)?)
+        .device_job_for_fetch(&r.device, job_id(r)?)
         .await
         .map_err(app_failure)?;
-    fetchable_or_held(&j)?;
-    let docs = r.state.app.documents_of(&j).await.map_err(app_failure)?;
-    let doc = docs.first();
+    let doc = doc.as_ref();
     let mut attrs = summary(r, &j);
     attrs.push((
         "job-name",

@@ -3,22 +3,19 @@
 //! trades an assertion signed with its registration key (RFC 7523) for a short-lived access token.
 //! Served by the same process as the Graph API.
 
-mod codes;
 mod endpoint;
 mod events;
 mod jobs;
-mod mapping;
-mod message;
+mod operation;
 mod printer;
 mod token;
-pub mod virtual_printer;
 
 use axum::Router;
 use axum::routing::post;
 use platen_app::App;
 use std::sync::Arc;
 
-pub use codes::{op, status};
+pub use platen_ipp_model::{op, status};
 
 #[derive(Clone)]
 pub struct IppState {
@@ -27,10 +24,13 @@ pub struct IppState {
     pub public_url: String,
 }
 
+/// The device routes. A panic in a handler answers 500 instead of dropping the connection (the parser is
+/// total, so none is expected; this is the same safety net the Graph router has).
 pub fn router(state: IppState) -> Router {
     let state = Arc::new(state);
     Router::new()
         .route("/device/token", post(token::handle))
         .route("/ipp/print/{printer_id}", post(endpoint::handle))
         .with_state(state)
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }

@@ -1,41 +1,18 @@
 //! Printer and output-device operations: Get-Printer-Attributes, Update/Get-Output-Device-Attributes,
 //! Deregister-Output-Device, Acknowledge-Identify-Printer.
 
-use crate::codes::{op, status};
-use crate::endpoint::{Answer, Request, app_failure, check_operation_group};
-use crate::mapping::{DeviceReport, attribute_map, device_report};
-use crate::message::{IppFailure, IppResult, Value, add, group, kw, mime, name, response, set, text, uri};
-use base64::Engine;
+use crate::operation::{Answer, Request, app_failure, check_operation_group};
 use ipp::prelude::*;
-use platen_domain::records::Printer;
-use serde_json::{Value as Json, json};
-use std::collections::BTreeMap;
+use platen_ipp_model::mapping::{attribute_map, detail_to_reason, device_report, ipp_printer_state};
+use platen_ipp_model::message::{
+    IppFailure, IppResult, Value, add, as_text, group, kw, mime, name, response, set, text, uri,
+};
+use platen_ipp_model::printer::{apply_report, graph_details, serialise, stored_attributes};
+use platen_ipp_model::{op, status};
+use serde_json::Value as Json;
 
 fn printer_uri(r: &Request) -> String {
     format!("{}/ipp/print/{}", r.state.public_url, r.device.printer_id)
-}
-
-/// Graph printer state → IPP printer-state (3 idle, 4 processing, 5 stopped).
-fn ipp_printer_state(graph: &str) -> i32 {
-    match graph {
-        "processing" => 4,
-        "stopped" => 5,
-        _ => 3,
-    }
-}
-
-/// `mediaEmpty` → `media-empty`.
-fn detail_to_reason(detail: &str) -> String {
-    let mut out = String::new();
-    for c in detail.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('-');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 pub async fn get_printer_attributes(r: &Request) -> IppResult<Answer> {
@@ -135,65 +112,6 @@ fn up_time() -> i32 {
         .max(1)
 }
 
-/// The device's printer attributes are kept as an IPP message (exact round trip for
-/// Get-Output-Device-Attributes) plus JSON (for people and tests).
-pub(crate) fn stored_attributes(device_attributes: &Json) -> BTreeMap<String, Value> {
-    device_attributes
-        .get("ipp")
-        .and_then(Json::as_str)
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|bytes| {
-            ipp::parser::IppParser::new(ipp::reader::IppReader::new(std::io::Cursor::new(bytes)))
-                .parse()
-                .ok()
-        })
-        .and_then(|m| {
-            m.attributes()
-                .groups_of(DelimiterTag::PrinterAttributes)
-                .next()
-                .map(attribute_map)
-        })
-        .unwrap_or_default()
-}
-
-/// Stores what a printer's IPP attributes say (already merged with what was reported before) on its Graph
-/// printer. `replace_defaults`: whether the reported `*-default` values become the Graph defaults.
-pub(crate) fn apply_report(p: &mut Printer, report: DeviceReport, ipp_b64: String, replace_defaults: bool) {
-    if !report.capabilities.is_empty() {
-        p.capabilities = Json::Object(report.capabilities);
-    }
-    if !report.defaults.is_empty() {
-        if p.factory_defaults.as_object().is_none_or(|m| m.is_empty()) {
-            p.factory_defaults = Json::Object(report.defaults.clone());
-        }
-        if replace_defaults {
-            p.defaults = Json::Object(report.defaults);
-        }
-    }
-    if let Some(s) = report.state {
-        p.status_state = s.to_string();
-        p.status_details = report.details;
-        p.status_description = report.description.or(Some(String::new()));
-    }
-    if report.manufacturer.is_some() {
-        p.manufacturer = report.manufacturer;
-        p.model = report.model;
-    }
-    if report.accepting_jobs.is_some() {
-        p.is_accepting_jobs = report.accepting_jobs;
-    }
-    p.device_attributes = json!({"ipp": ipp_b64, "attributes": report.raw});
-}
-
-pub(crate) fn serialise(attrs: &BTreeMap<String, Value>) -> IppResult<String> {
-    let header = IppHeader::new(IppVersion::v2_0(), 0, 0);
-    let mut m = response(&header, status::OK, None)?;
-    for (n, v) in attrs {
-        add(&mut m, DelimiterTag::PrinterAttributes, n, v.clone());
-    }
-    Ok(base64::engine::general_purpose::STANDARD.encode(m.to_bytes()))
-}
-
 pub async fn update_output_device_attributes(r: &Request) -> IppResult<Answer> {
     check_operation_group(r)?;
     let incoming = group(&r.ipp, DelimiterTag::PrinterAttributes)
@@ -203,13 +121,13 @@ pub async fn update_output_device_attributes(r: &Request) -> IppResult<Answer> {
     // Devices send only what changed: merge into what they reported before.
     let mut merged = stored_attributes(&current.device_attributes);
     merged.extend(incoming);
-    let report = device_report(&merged, platen_graph_details());
+    let report = device_report(&merged, graph_details());
     let connector_version = merged
         .get("Microsoft-universal-print-connector-app-version")
-        .and_then(crate::message::as_text);
+        .and_then(as_text);
     let connector_os = merged
         .get("Microsoft-universal-print-connector-operating-system")
-        .and_then(crate::message::as_text);
+        .and_then(as_text);
     let ipp_b64 = serialise(&merged)?;
     r.state
         .app
@@ -230,45 +148,6 @@ pub async fn update_output_device_attributes(r: &Request) -> IppResult<Answer> {
             .map_err(app_failure)?;
     }
     Ok(response(r.ipp.header(), status::OK, None)?.into())
-}
-
-/// The Graph printerProcessingStateDetail names Platen recognises in printer-state-reasons.
-pub(crate) fn platen_graph_details() -> &'static [&'static str] {
-    &[
-        "paused",
-        "mediaJam",
-        "mediaNeeded",
-        "mediaLow",
-        "mediaEmpty",
-        "coverOpen",
-        "interlockOpen",
-        "outputTrayMissing",
-        "outputAreaFull",
-        "markerSupplyLow",
-        "markerSupplyEmpty",
-        "inputTrayMissing",
-        "outputAreaAlmostFull",
-        "markerWasteAlmostFull",
-        "markerWasteFull",
-        "fuserOverTemp",
-        "fuserUnderTemp",
-        "other",
-        "movingToPaused",
-        "shutdown",
-        "connectingToDevice",
-        "timedOut",
-        "stopping",
-        "stoppedPartially",
-        "tonerLow",
-        "tonerEmpty",
-        "spoolAreaFull",
-        "doorOpen",
-        "opticalPhotoConductorNearEndOfLife",
-        "opticalPhotoConductorLifeOver",
-        "developerLow",
-        "developerEmpty",
-        "interpreterResourceUnavailable",
-    ]
 }
 
 pub async fn get_output_device_attributes(r: &Request) -> IppResult<Answer> {

@@ -356,3 +356,91 @@ async fn device_authentication_is_required_and_scoped() {
         401
     );
 }
+
+/// A Get-Printer-Attributes request with `extra` appended to its operation group.
+fn get_printer_attributes(request_id: i32, extra: &[u8]) -> Vec<u8> {
+    let mut body = vec![2, 0, 0, 0x0b];
+    body.extend(request_id.to_be_bytes());
+    body.push(0x01);
+    for (tag, name, value) in [
+        (0x47u8, "attributes-charset", "utf-8"),
+        (0x48, "attributes-natural-language", "en"),
+    ] {
+        body.push(tag);
+        body.extend((name.len() as u16).to_be_bytes());
+        body.extend(name.as_bytes());
+        body.extend((value.len() as u16).to_be_bytes());
+        body.extend(value.as_bytes());
+    }
+    body.extend_from_slice(extra);
+    body.push(0x03);
+    body
+}
+
+/// Issue 9 item 9: malformed IPP reaches the endpoint from anyone who holds a device token. The
+/// textWithLanguage whose inner length overruns its value (it used to panic the parser and drop the
+/// connection) gets client-error-bad-request with its request id; then every truncation and every single-bit
+/// flip of a valid request gets an HTTP answer (an IPP message, or 400 when not even the header is there),
+/// never a dropped connection or a 500; and the endpoint still answers a valid request.
+#[tokio::test]
+async fn malformed_ipp_gets_an_ipp_error_and_the_endpoint_keeps_serving() {
+    let s = start().await;
+    let http = reqwest::Client::new();
+    let admin = admin(&s);
+    let (printer, key) = register(&s, &http, &admin).await;
+    let tok: Value = device_token(&s, &http, &printer, &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t = tok["access_token"].as_str().unwrap().to_string();
+    let url = format!("{}/ipp/print/{printer}", s.base);
+    let send = |body: Vec<u8>| {
+        http.post(&url)
+            .bearer_auth(&t)
+            .header("content-type", "application/ipp")
+            .body(body)
+            .send()
+    };
+
+    let mut overrun = vec![0x35];
+    overrun.extend(("requesting-user-name".len() as u16).to_be_bytes());
+    overrun.extend(b"requesting-user-name");
+    overrun.extend(7u16.to_be_bytes());
+    overrun.extend([0x00, 0x02, b'e', b'n', 0x00, 0xff, b'x']);
+    let r = send(get_printer_attributes(42, &overrun)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        &r.bytes().await.unwrap()[2..8],
+        &[0x04, 0x00, 0, 0, 0, 42],
+        "client-error-bad-request, same request id"
+    );
+
+    let valid = get_printer_attributes(7, &[]);
+    let mut cases = Vec::new();
+    for i in 0..valid.len() {
+        cases.push(valid[..i].to_vec());
+        for bit in 0..8 {
+            let mut flipped = valid.clone();
+            flipped[i] ^= 1 << bit;
+            cases.push(flipped);
+        }
+    }
+    let count = cases.len();
+    for body in cases {
+        let r = send(body.clone())
+            .await
+            .unwrap_or_else(|e| panic!("no answer to {body:02x?}: {e}"));
+        let status = r.status();
+        let answer = r.bytes().await.unwrap();
+        assert!(
+            status == 200 && answer.len() >= 8 || status == 400 && body.len() < 8,
+            "{status} for {body:02x?}"
+        );
+    }
+    eprintln!("{count} mutated requests answered");
+
+    let ok = send(valid).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(&ok.bytes().await.unwrap()[2..4], &[0, 0], "successful-ok");
+}

@@ -1702,3 +1702,58 @@ async fn ipp_bodies_are_refused_where_the_spec_refuses_them() {
         .expect_json(200);
     assert_ne!(v["status"]["state"], "stopped", "{v}");
 }
+
+/// Issue 9 item 9: malformed IPP bodies, the textWithLanguage whose inner length overruns its value first
+/// (it used to panic the parser and answer 500), are a 400 that stores nothing, and the server keeps serving.
+#[tokio::test]
+async fn malformed_ipp_bodies_are_a_400_and_the_server_keeps_serving() {
+    let p = Pull::new(Api::shared()).await;
+    let app = p.app_token(&p.app_id, "Printer.ReadWrite.All");
+    let mut overrun = vec![0x04];
+    ipp_attr(
+        &mut overrun,
+        0x35,
+        "printer-info",
+        &[&[0x00, 0x02, b'e', b'n', 0x00, 0xff, b'x']],
+    );
+    ipp_attr(&mut overrun, 0x23, "printer-state", &[&5i32.to_be_bytes()]);
+    overrun.push(0x03);
+    let mut whole = vec![2, 0, 0, 0, 0, 0, 0, 3];
+    whole.extend_from_slice(&overrun);
+    // An unterminated collection, an integer of three bytes, a memberAttrName outside a collection, and the
+    // valid body cut short.
+    let mut collection = vec![0x04];
+    ipp_attr(&mut collection, 0x34, "media-col-default", &[b""]);
+    ipp_attr(&mut collection, 0x4a, "", &[b"media-size"]);
+    collection.push(0x03);
+    let mut short_integer = vec![0x04];
+    ipp_attr(&mut short_integer, 0x21, "copies-default", &[&[0, 0, 2]]);
+    let mut member = vec![0x04];
+    ipp_attr(&mut member, 0x4a, "media-col", &[b"media-size"]);
+    let valid = queue_attributes();
+    // Cut inside the last value's length field (the body ends: tag, name, length, 1-byte boolean, 0x03).
+    let cut = valid[..valid.len() - 3].to_vec();
+    for body in [overrun, whole, collection, short_integer, member, cut] {
+        patch_ipp(&p, &p.printer, &app, body).await.expect_bad_request();
+    }
+    let v = p
+        .api
+        .get(
+            &format!("/v1.0/print/printers/{}?$select=status", p.printer),
+            &app,
+        )
+        .await
+        .expect_json(200);
+    assert_ne!(v["status"]["state"], "stopped", "nothing was stored: {v}");
+    // Still serving: a well-formed body is applied.
+    patch_ipp(&p, &p.printer, &app, valid).await.expect(204);
+    let v = p
+        .api
+        .get(
+            &format!("/v1.0/print/printers/{}?$select=status", p.printer),
+            &app,
+        )
+        .await
+        .expect_json(200);
+    assert_eq!(v["status"]["state"], "stopped", "{v}");
+}

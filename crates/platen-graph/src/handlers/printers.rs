@@ -380,8 +380,12 @@ async fn update_with_ipp(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Respo
             "Content-Type application/ipp is accepted with application permissions only; use application/json.",
         ));
     }
-    let attributes =
-        platen_ipp::virtual_printer::printer_attributes(body).map_err(GraphError::bad_request)?;
-    platen_ipp::virtual_printer::update_virtual_printer(ctx.app(), &ctx.caller, id, attributes).await?;
+    // Decoded by the IPP model's total parser: a malformed body is a 400, whatever its bytes.
+    let attributes = platen_ipp_model::printer::printer_attributes(body).map_err(GraphError::bad_request)?;
+    ctx.app()
+        .update_virtual_printer(&ctx.caller, id, |p| {
+            platen_ipp_model::printer::apply_virtual_printer_attributes(p, attributes).map_err(|f| f.message)
+        })
+        .await?;
     Ok(no_content())
 }

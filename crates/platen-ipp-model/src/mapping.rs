@@ -1,5 +1,7 @@
-//! IPP ↔ Graph: a device's printer attributes become the Graph printer's capabilities, defaults and status;
-//! a Graph job's configuration becomes the IPP job template a device prints with.
+//! The one IPP ⇄ Graph mapping table: a printer's IPP attributes become the Graph printer's capabilities,
+//! defaults and status, the Graph status goes back to IPP printer-state and reasons, and a Graph job's
+//! configuration becomes the IPP job template a device prints with. The keyword and enum tables below are
+//! read in both directions.
 
 use crate::message::{Value, as_bool, as_int, as_text, kw, mime, name, set, values};
 use ipp::prelude::*;
@@ -141,6 +143,29 @@ fn reason_to_detail(reason: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Graph printer state → IPP printer-state (3 idle, 4 processing, 5 stopped).
+pub fn ipp_printer_state(graph: &str) -> i32 {
+    match graph {
+        "processing" => 4,
+        "stopped" => 5,
+        _ => 3,
+    }
+}
+
+/// `mediaEmpty` → `media-empty`: Graph detail names as IPP printer-state-reasons keywords.
+pub fn detail_to_reason(detail: &str) -> String {
+    let mut out = String::new();
+    for c in detail.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 pub fn device_report(attrs: &BTreeMap<String, Value>, known_details: &[&str]) -> DeviceReport {
@@ -431,6 +456,15 @@ mod tests {
         );
         assert_eq!(reason_to_detail("none"), None);
         assert_eq!(reason_to_detail("toner-low-report").as_deref(), Some("tonerLow"));
+    }
+
+    #[test]
+    fn details_become_reasons_and_back() {
+        assert_eq!(detail_to_reason("mediaEmpty"), "media-empty");
+        assert_eq!(
+            reason_to_detail(&detail_to_reason("markerSupplyLow")).as_deref(),
+            Some("markerSupplyLow")
+        );
     }
 
     #[test]

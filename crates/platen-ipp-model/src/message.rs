@@ -5,19 +5,15 @@ use ipp::prelude::*;
 
 pub type Value = IppValue;
 
-/// A parsed request without its payload (devices send no documents), so it can be shared across awaits.
+/// A parsed message without its payload, so it can be shared across awaits.
 pub struct Msg {
     header: IppHeader,
     attributes: IppAttributes,
 }
 
 impl Msg {
-    pub fn new(r: IppRequestResponse) -> Self {
-        let header = *r.header();
-        Self {
-            header,
-            attributes: r.attributes().clone(),
-        }
+    pub fn from_parts(header: IppHeader, attributes: IppAttributes) -> Self {
+        Self { header, attributes }
     }
     pub fn header(&self) -> &IppHeader {
         &self.header
