@@ -6,7 +6,8 @@
 #      venv at ./.venv with the pinned packages of tests/compat/requirements.txt (reinstalled only when a
 #      requirements file changes);
 #   2. makes sure PostgreSQL answers on 127.0.0.1:5432 and exports PLATEN_TEST_POSTGRES;
-#   3. runs cargo fmt --check, clippy (-D warnings) and cargo test (--no-fail-fast) for the whole workspace;
+#   3. runs cargo fmt --check, clippy (-D warnings), cargo deny (deny.toml; cargo-deny is installed from
+#      crates.io when missing) and cargo test (--no-fail-fast) for the whole workspace;
 #   4. builds the `platen` binary and runs the Graph SDK compatibility suite (tests/compat) against it.
 # It exits non-zero when anything fails and ends with a one-line summary. Non-interactive (CI=true, no stdin).
 #
@@ -52,6 +53,19 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
+
+# cargo-deny's checks of deny.toml (licences, banned and duplicate crates, sources). cargo-deny is installed
+# from crates.io when missing (`cargo install --locked`: a few minutes of compiling, once per machine). The
+# advisories check is left out: it needs a clone of the RustSec advisory database from GitHub, which this
+# project's machines and CI cannot reach (only package registries are), so `cargo deny check` as a whole fails
+# with "failed to fetch advisory database" here.
+cargo_deny() {
+  if ! cargo deny --version >/dev/null 2>&1; then
+    note "installing cargo-deny (cargo install --locked cargo-deny)"
+    cargo install --locked cargo-deny </dev/null || return 1
+  fi
+  cargo deny check licenses bans sources
+}
 
 # Runs one check; records the result and carries on so that one failure does not hide the others.
 check() {
@@ -111,6 +125,10 @@ if ((${#missing[@]})); then
 else
   note "all present: ${APT_PACKAGES[*]} python3 (venv)"
 fi
+
+# cups-ipp-utils and dbus are installed above, so the device and connector tests must run: with this set,
+# platen-testkit fails them (instead of skipping) when ippeveprinter or dbus-daemon is missing.
+export PLATEN_TEST_REQUIRE_IPPEVEPRINTER=1
 
 CURRENT_STEP="Rust toolchain components"
 step "$CURRENT_STEP"
@@ -202,6 +220,7 @@ PHASE=checks
 if ((COMPAT_ONLY == 0)); then
   check "cargo fmt --check" cargo fmt --all -- --check
   check "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
+  check "cargo deny (licenses, bans, sources)" cargo_deny
   check "cargo test" cargo test --workspace --no-fail-fast
   # The same Graph and device suites again with every server on its own PostgreSQL database (the harnesses'
   # backend switch, platen-testkit's backend module). The multinode suite always runs on PostgreSQL.

@@ -2,7 +2,9 @@
 //! as the printer (printer-side-ipp.md §3.3). Jobs go in through Graph (share → upload → start) and must come
 //! out of ippeveprinter byte-identical; cloud-side cancel reaches the device; a killed connector neither
 //! loses nor duplicates a job; two connectors on one printer claim each job once; a server outage is
-//! bridged. Skips (with a message) only when ippeveprinter is not installed.
+//! bridged. Skips (with a message) only when ippeveprinter is not installed and the test command does not require
+//! it; `./scripts/test.sh` sets `PLATEN_TEST_REQUIRE_IPPEVEPRINTER=1`, and then a missing ippeveprinter or
+//! dbus-daemon fails every test here.
 //!
 //! `cargo test -p platen-server --test device_e2e -- --ignored figures --nocapture` prints the closing
 //! figures (jobs/s, cancel latency, connector memory with 1,000 queued jobs).
@@ -44,7 +46,8 @@ pub struct World {
 }
 
 impl World {
-    /// `None` when ippeveprinter is not available. `ippeve_extra`: e.g. `["-c", "/bin/true"]`.
+    /// `None` when ippeveprinter is not installed (a panic instead when `PLATEN_TEST_REQUIRE_IPPEVEPRINTER` is
+    /// set). `ippeve_extra`: e.g. `["-c", "/bin/true"]`.
     pub async fn new(ippeve_extra: &[&str]) -> Option<World> {
         if !ippeve::available() {
             return None;

@@ -34,15 +34,7 @@ async fn start() -> Server {
 }
 
 fn token(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_platen"))
-        .arg("token")
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    platen_testkit::graph::mint(env!("CARGO_BIN_EXE_platen"), data, &[&["token"], args].concat())
 }
 
 fn admin(s: &Server) -> String {

@@ -12,7 +12,7 @@ mod pull_support;
 
 use pull_support::model::{self, Op, Phase, Task};
 use pull_support::receiver::Receiver;
-use pull_support::{Api, Held, Pull, Resp, bytes, iso_in, uuid};
+use pull_support::{Api, BIN, Held, Pull, Resp, bytes, iso_in, uuid};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -155,7 +155,7 @@ enum Discovery {
 /// to the same app), a user's job submitted, uploaded and started (held), the app reading the task and the job,
 /// then `ending`.
 async fn story(ending: Ending, discovery: Discovery) {
-    let api = Api::shared();
+    let api = Api::shared(BIN);
     let p = Pull::new(api.clone()).await;
 
     // The definition belongs to the app; the trigger binds it to the virtual printer.
@@ -498,7 +498,7 @@ async fn story_by_polling_the_definitions_tasks() {
 /// A receiver that does not echo the validation token gets no subscription; delegated tokens may not subscribe.
 #[tokio::test]
 async fn subscription_needs_a_validating_receiver_and_an_app_token() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let rx = Receiver::start().await;
     let body = |url: String| {
         json!({
@@ -541,7 +541,7 @@ async fn subscription_needs_a_validating_receiver_and_an_app_token() {
 /// Each job permission an app may abort with, with no body, `{}`, and an empty JSON body.
 #[tokio::test]
 async fn abort_with_each_app_permission_and_body_form() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let alice = p.user("alice");
     for (i, role) in [
         "PrintJob.ReadWriteBasic.All",
@@ -594,7 +594,7 @@ async fn abort_with_each_app_permission_and_body_form() {
 /// Abort needs an app token with a job permission and a processing task of the calling app's own trigger.
 #[tokio::test]
 async fn abort_refusals() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let alice = p.user("alice");
     let h = p.held(&alice, &bytes(2000, 3)).await;
 
@@ -685,7 +685,7 @@ async fn abort_refusals() {
 /// A user's cancel of a held job wins; the app can no longer abort or redirect it, but may still close its task.
 #[tokio::test]
 async fn user_cancel_of_a_held_job() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let alice = p.user("alice");
     let h = p.held(&alice, &bytes(3000, 6)).await;
     p.api
@@ -725,7 +725,7 @@ async fn user_cancel_of_a_held_job() {
 
 #[tokio::test]
 async fn redirect_refusals_and_a_held_destination() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let alice = p.user("alice");
     let h = p.held(&alice, &bytes(5000, 7)).await;
     let url = format!("{}/redirect", p.job(&h.id));
@@ -790,7 +790,7 @@ async fn redirect_refusals_and_a_held_destination() {
 
 #[tokio::test]
 async fn app_changes_configuration_and_payload_of_a_held_job() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let alice = p.user("alice");
     let h = p.held(&alice, &bytes(4000, 8)).await;
 
@@ -881,7 +881,7 @@ async fn app_changes_configuration_and_payload_of_a_held_job() {
 /// An app sees only its own definitions and tasks; another app's are 404 and absent from lists.
 #[tokio::test]
 async fn definitions_and_tasks_are_scoped_to_the_calling_app() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let alice = p.user("alice");
     let h = p.held(&alice, &bytes(1500, 10)).await;
     let b_id = uuid();
@@ -1019,7 +1019,7 @@ async fn definitions_and_tasks_are_scoped_to_the_calling_app() {
 /// Triggers: delegated administrators signed in to the definition's app, one per printer.
 #[tokio::test]
 async fn trigger_creation_rules() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     // One trigger per printer.
     p.create_trigger(&p.admin, &p.printer, &p.definition)
         .await
@@ -1147,7 +1147,7 @@ async fn trigger_creation_rules() {
 /// `$top`, `$select`, `$count`, `$skip`, `$search` are refused on definition, task and trigger collections.
 #[tokio::test]
 async fn unsupported_query_options_on_pull_collections() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let alice = p.user("alice");
     p.held(&alice, &bytes(100, 12)).await;
     let triggers = format!("/v1.0/print/printers/{}/taskTriggers", p.printer);
@@ -1181,7 +1181,7 @@ async fn unsupported_query_options_on_pull_collections() {
 /// The task PATCH: owner app only, a known state, finished tasks do not move.
 #[tokio::test]
 async fn task_patch_rules() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let alice = p.user("alice");
     let h = p.held(&alice, &bytes(100, 13)).await;
     p.complete(&p.admin, &h.task, "delegated").await.expect_denied();
@@ -1251,7 +1251,7 @@ struct Call {
 /// Holds `patterns.len() * rounds` jobs, fires every job's pattern of requests at once from several clients,
 /// and checks each job against [`model::explain`] and the redirect bookkeeping. Returns the failures.
 async fn race(patterns: &[&[Op]], rounds: usize) -> Vec<String> {
-    let api = Api::shared();
+    let api = Api::shared(BIN);
     let p = Pull::new(api.clone()).await;
     let alice = p.user("alice");
     let n = patterns.len() * rounds;
@@ -1576,7 +1576,7 @@ async fn patch_ipp(p: &Pull, printer: &str, token: &str, body: Vec<u8>) -> Resp 
 
 #[tokio::test]
 async fn an_app_configures_its_virtual_printer_with_an_ipp_body() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let app = p.app_token(&p.app_id, "Printer.ReadWrite.All");
     // A JSON default set before stays unless the IPP body supplies that default.
     p.api
@@ -1653,7 +1653,7 @@ async fn an_app_configures_its_virtual_printer_with_an_ipp_body() {
 
 #[tokio::test]
 async fn ipp_bodies_are_refused_where_the_spec_refuses_them() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let app = p.app_token(&p.app_id, "Printer.ReadWrite.All");
     // Operation attributes beyond the charset and language are not allowed.
     let mut with_operation = vec![2, 0, 0, 0x0b, 0, 0, 0, 1, 0x01];

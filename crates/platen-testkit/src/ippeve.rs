@@ -16,11 +16,41 @@ use std::time::{Duration, Instant};
 /// The document formats every test printer accepts.
 const FORMATS: &str = "application/pdf,image/jpeg,image/pwg-raster,text/plain";
 
-/// Whether ippeveprinter can run here; prints why a test skips when it cannot.
+/// The variable by which the test command (`./scripts/test.sh`) says that ippeveprinter and dbus-daemon are
+/// required: with it set (to anything but empty or `0`), a device test whose tools are missing fails instead of
+/// skipping, like the S3 tests with `PLATEN_TEST_MOTO_SERVER`.
+pub const REQUIRE_VAR: &str = "PLATEN_TEST_REQUIRE_IPPEVEPRINTER";
+
+/// Whether the test command requires ippeveprinter (see [`REQUIRE_VAR`]).
+pub fn required() -> bool {
+    std::env::var(REQUIRE_VAR).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Whether ippeveprinter can run here. Without it a test skips (printing why), unless the test command
+/// requires it ([`required`]): then this panics, naming what is missing. When required, a missing
+/// dbus-daemon (ippeveprinter's private bus) panics too.
 pub fn available() -> bool {
-    if !crate::have("ippeveprinter") {
+    let has_printer = crate::have("ippeveprinter");
+    let has_bus = crate::have("dbus-daemon");
+    if required() && !(has_printer && has_bus) {
+        let missing: Vec<&str> = [(has_printer, "ippeveprinter"), (has_bus, "dbus-daemon")]
+            .into_iter()
+            .filter(|(present, _)| !present)
+            .map(|(_, cmd)| cmd)
+            .collect();
+        panic!(
+            "{REQUIRE_VAR} is set (the test command requires the device tests to run) but {} not on the PATH: \
+             apt-get install -y cups-ipp-utils dbus (./scripts/test.sh installs them)",
+            match missing.as_slice() {
+                [one] => format!("{one} is"),
+                _ => format!("{} are", missing.join(" and ")),
+            }
+        );
+    }
+    if !has_printer {
         eprintln!(
-            "SKIP: ippeveprinter is not installed (apt-get install -y cups-ipp-utils dbus; ./scripts/test.sh installs it)"
+            "SKIP: ippeveprinter is not installed (apt-get install -y cups-ipp-utils dbus; ./scripts/test.sh installs it \
+             and sets {REQUIRE_VAR}=1, which turns this skip into a failure)"
         );
         return false;
     }

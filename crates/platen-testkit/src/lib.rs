@@ -7,13 +7,19 @@
 //! - [`backend`]: the switch that runs a suite's servers on PostgreSQL instead of SQLite.
 //! - [`ippeve`]: CUPS' `ippeveprinter` on loopback as the real printer, on a private D-Bus so that it
 //!   never depends on the machine's system bus being up (or on a stale socket left by an earlier one).
+//! - [`http`]: buffered responses with Graph-error assertions, and a client bound to one server.
+//! - [`graph`]: a `platen serve` shared by a test binary, tokens from `platen token`, and fixtures (printer,
+//!   share, job, upload) built from public HTTP calls only.
 
 pub mod backend;
+pub mod graph;
+pub mod http;
 pub mod ippeve;
 pub mod process;
 pub mod serve;
 
 pub use backend::TestDatabase;
+pub use http::{Http, Resp};
 pub use ippeve::Ippeve;
 pub use process::{Proc, free_port, wait_port};
 pub use serve::{Serve, Served};

@@ -7,7 +7,8 @@ use ipp::reader::IppReader;
 use ipp::value::IppValue;
 pub use platen_testkit::Ippeve;
 
-/// `None` (the test then skips) when ippeveprinter is not installed.
+/// `None` (the test then skips) when ippeveprinter is not installed; a panic instead when the test command
+/// requires it (`PLATEN_TEST_REQUIRE_IPPEVEPRINTER`, set by `./scripts/test.sh`).
 pub fn start(extra: &[&str]) -> Option<Ippeve> {
     platen_testkit::ippeve::available().then(|| Ippeve::start_temp("Test", extra))
 }

@@ -98,13 +98,41 @@ async fn client_request_id_is_echoed() {
 async fn doubled_slashes_are_tolerated() {
     let t = Tenant::new();
     let p = t.printer("Slashes").await;
-    for path in [
-        "/v1.0//print/printers".to_string(),
-        "//v1.0/print//printers/".to_string(),
-        format!("/v1.0/print//printers//{p}"),
-    ] {
-        t.api.get(&path, &t.admin).await.expect(200);
+    // Empty segments are dropped: the collection is still this tenant's one printer…
+    for path in ["/v1.0//print/printers", "//v1.0/print//printers/"] {
+        let v = t.api.get(path, &t.admin).await.expect_json(200);
+        let ids: Vec<&str> = v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [p.as_str()], "{path}: {v}");
     }
+    // …and the item is that printer, not the collection or another resource.
+    let v = t
+        .api
+        .get(&format!("/v1.0/print//printers//{p}"), &t.admin)
+        .await
+        .expect_json(200);
+    assert_eq!(v["id"], p.as_str(), "{v}");
+    assert_eq!(v["displayName"], "Slashes", "{v}");
+    assert!(v.get("value").is_none(), "an item, not a collection: {v}");
+    // A doubled slash makes no unknown id or path valid: an unknown printer is still itemNotFound, and an
+    // unknown path is refused naming its segments without the empty ones.
+    t.api
+        .get(&format!("/v1.0/print//printers//{}", uuid()), &t.admin)
+        .await
+        .expect_code(404, "itemNotFound");
+    let e = t
+        .api
+        .get("/v1.0//print//nothing//", &t.admin)
+        .await
+        .expect_code(400, "BadRequest");
+    assert_eq!(
+        e["message"], "Resource not found for the segment path 'print/nothing'.",
+        "{e}"
+    );
 }
 
 #[tokio::test]

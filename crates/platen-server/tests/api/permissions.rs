@@ -1331,6 +1331,11 @@ async fn cancel_own_job_with_read_write_basic() {
     let job = t.job(&format!("/v1.0/print/shares/{s}/jobs"), &setup).await;
     let basic = t.token(&oid, "PrintJob.ReadWriteBasic", false);
     t.api.post_empty(&job.action("cancel"), &basic).await.expect(204);
+    // The cancel took: the job, read back through the same share path, is canceled.
+    assert!(job.collection.starts_with("/v1.0/print/shares/"), "{job:?}");
+    let g = t.api.get(&job.path(), &setup).await.expect_json(200);
+    assert_eq!(g["id"], job.id.as_str(), "{g}");
+    assert_eq!(g["status"]["state"], "canceled", "{g}");
 }
 
 #[tokio::test]

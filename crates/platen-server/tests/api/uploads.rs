@@ -315,7 +315,10 @@ async fn upload_session_sizes_are_validated() {
 
 #[tokio::test]
 async fn the_maximum_document_size_is_configurable() {
-    let srv = std::sync::Arc::new(Server::start_with_env(&[("PLATEN_MAX_DOCUMENT_SIZE", "1000")]));
+    let srv = std::sync::Arc::new(Server::start_with_env(
+        BIN,
+        &[("PLATEN_MAX_DOCUMENT_SIZE", "1000")],
+    ));
     let t = Tenant::on(Api::on(srv));
     let (_p, s) = t.open_share("Small").await;
     let u = t.user("u");

@@ -2,7 +2,6 @@
 //! platen-testkit's watchdog, so nothing outlives a run), and CUPS' `ippeveprinter` from platen-testkit.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use platen_testkit::Serve;
 pub use platen_testkit::{Ippeve, Proc, free_port};
@@ -58,18 +57,6 @@ impl Server {
 
     /// `platen token …` against this server's development issuer.
     pub fn token(&self, args: &[&str]) -> String {
-        let out = Command::new(BIN)
-            .args(args)
-            .arg("--data-dir")
-            .arg(&self.data)
-            .env_remove("PLATEN_DATA_DIR")
-            .output()
-            .expect("platen token");
-        assert!(
-            out.status.success(),
-            "platen token: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
+        platen_testkit::graph::mint(BIN, &self.data, args)
     }
 }

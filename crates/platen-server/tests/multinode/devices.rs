@@ -154,7 +154,14 @@ async fn device_claims_across_nodes_change_each_job_once() {
         }
     });
     for (job, claim, cancel) in futures::future::join_all(races).await {
-        assert_eq!(cancel.status, 204, "{} {}", cancel.what, cancel.text());
+        assert_eq!(
+            cancel.status,
+            204,
+            "{} {} {}",
+            cancel.method,
+            cancel.url,
+            cancel.text()
+        );
         let claimed = history(&db, &job, "processing").await;
         assert_eq!(
             history(&db, &job, "canceled").await,

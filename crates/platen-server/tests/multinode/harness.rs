@@ -13,7 +13,6 @@ use platen_testkit::{Proc, Serve};
 use reqwest::Method;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_platen");
 
@@ -182,20 +181,9 @@ impl Drop for Cluster {
     }
 }
 
+/// A token from `platen token …` against the development issuer in `data_dir`.
 pub fn mint(data_dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("PLATEN_DATA_DIR")
-        .output()
-        .expect("run platen token");
-    assert!(
-        out.status.success(),
-        "platen {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
+    platen_testkit::graph::mint(BIN, data_dir, args)
 }
 
 /// A raw PostgreSQL pool on the cluster's database, for checks the API does not expose (job history).

@@ -114,8 +114,8 @@ impl Device {
             .bearer_auth(&self.token)
             .header("content-type", "application/ipp")
             .body(msg.to_bytes().to_vec());
-        let r: Resp = crate::harness::send(rb, format!("IPP {op:#06x} {url}")).await;
-        r.expect(200);
+        let r: Resp = crate::harness::send(http, rb).await;
+        assert_eq!(r.status, 200, "IPP operation {op:#06x}: {r:?}");
         let (header, attrs, _) = IppParser::new(IppReader::new(std::io::Cursor::new(r.body)))
             .parse_parts()
             .expect("IPP response");

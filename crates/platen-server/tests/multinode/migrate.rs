@@ -303,7 +303,7 @@ async fn snapshot(g: &Graph<'_>, i: &Installation) -> Vec<(String, u16, Vec<u8>)
     ] {
         for p in paths {
             let r = g.get(p, token).await;
-            assert!(r.ok(), "{} → {}: {}", r.what, r.status, r.text());
+            assert!(r.ok(), "{} {} → {}: {}", r.method, r.url, r.status, r.text());
             out.push((p.clone(), r.status, r.body));
         }
     }

@@ -51,8 +51,9 @@ async fn concurrent_cancels_across_nodes_have_one_winner() {
         assert_eq!(
             r.status,
             204,
-            "every cancel answers 204 (one changed the job, the others found it canceled): {} {}",
-            r.what,
+            "every cancel answers 204 (one changed the job, the others found it canceled): {} {} {}",
+            r.method,
+            r.url,
             r.text()
         );
     }
@@ -150,23 +151,26 @@ async fn cancel_and_abort_on_different_nodes_end_in_one_terminal_state() {
             assert_eq!(
                 r.status,
                 204,
-                "the winning side answers success: {} {}",
-                r.what,
+                "the winning side answers success: {} {} {}",
+                r.method,
+                r.url,
                 r.text()
             );
         }
         for r in losers {
             assert!(
                 !r.ok(),
-                "the losing side must not report success: {} {} {}",
-                r.what,
+                "the losing side must not report success: {} {} {} {}",
+                r.method,
+                r.url,
                 r.status,
                 r.text()
             );
             assert!(
                 r.status < 500,
-                "a refusal, not a failure: {} {} {}",
-                r.what,
+                "a refusal, not a failure: {} {} {} {}",
+                r.method,
+                r.url,
                 r.status,
                 r.text()
             );

@@ -107,8 +107,9 @@ async fn uploads_across_nodes(c: &Cluster) {
         for r in &mine {
             assert!(
                 r.status == 201 || r.status == 202,
-                "{} → {}: {}",
-                r.what,
+                "{} {} → {}: {}",
+                r.method,
+                r.url,
                 r.status,
                 r.text()
             );

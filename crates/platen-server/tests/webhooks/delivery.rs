@@ -78,7 +78,7 @@ async fn a_task_created_by_a_trigger_notifies_its_definition_subscribers() {
             &json!({"displayName": "Release", "createdBy": {"displayName": "Pull"}}),
         )
         .await;
-    let def = def.expect(201)["id"].as_str().unwrap().to_string();
+    let def = def.expect_json(201)["id"].as_str().unwrap().to_string();
     // The administrator signs in to the same app to bind the printer to the definition.
     let admin = w
         .srv
@@ -93,7 +93,7 @@ async fn a_task_created_by_a_trigger_notifies_its_definition_subscribers() {
         &trigger,
     )
     .await
-    .expect(201);
+    .expect_json(201);
     let body = json!({
         "changeType": "created",
         "resource": format!("print/taskDefinitions/{def}/tasks"),
@@ -104,8 +104,7 @@ async fn a_task_created_by_a_trigger_notifies_its_definition_subscribers() {
     let sub =
         w.c.post("/v1.0/subscriptions", &app, &body)
             .await
-            .expect(201)
-            .clone();
+            .expect_json(201);
     let job = w.t.uploaded_job(&w.c).await;
     w.t.start(&w.c, &job).await;
     assert!(
@@ -116,8 +115,7 @@ async fn a_task_created_by_a_trigger_notifies_its_definition_subscribers() {
     let tasks =
         w.c.get(&format!("/v1.0/print/taskDefinitions/{def}/tasks"), &app)
             .await
-            .expect(200)
-            .clone();
+            .expect_json(200);
     let task = tasks["value"][0]["id"].as_str().unwrap();
     let resource = format!("print/taskDefinitions/{def}/tasks/{task}");
     assert_eq!(n["changeType"], "created", "{n}");
@@ -236,5 +234,5 @@ async fn abandoned_deliveries_send_missed_then_remove_the_subscription() {
         &w.app,
     )
     .await
-    .error(404);
+    .error_message(404);
 }

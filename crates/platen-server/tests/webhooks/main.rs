@@ -29,7 +29,7 @@ impl World {
     pub async fn with_env(env: &[(&str, &str)]) -> World {
         let dir = DataDir::new();
         let srv = Server::start(&dir, env);
-        let c = Client::new(&srv);
+        let c = Client::new(&srv.base);
         let t = Tenant::new(&srv, &c).await;
         let app_id = uuid();
         let app = srv.app_token(&t.id, &app_id, "Printer.Read.All PrintJob.Read.All");
@@ -62,14 +62,13 @@ impl World {
         self.c
             .post("/v1.0/subscriptions", &self.app, body)
             .await
-            .expect(201)
-            .clone()
+            .expect_json(201)
     }
 
     /// Restarts the server on the same data directory after a SIGKILL.
     pub fn restart(&mut self, env: &[(&str, &str)]) {
         self.srv.kill();
         self.srv = Server::start(&self.dir, env);
-        self.c = Client::new(&self.srv);
+        self.c = Client::new(&self.srv.base);
     }
 }

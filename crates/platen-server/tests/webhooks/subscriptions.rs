@@ -33,18 +33,17 @@ async fn create_get_list_renew_delete() {
     assert!(s["encryptionCertificate"].is_null() && s["lifecycleNotificationUrl"].is_null());
 
     let path = format!("/v1.0/subscriptions/{id}");
-    let got = w.c.get(&path, &w.app).await.expect(200).clone();
+    let got = w.c.get(&path, &w.app).await.expect_json(200);
     assert_eq!(got["id"], id.as_str());
     let beta =
         w.c.get(&format!("/beta/subscriptions/{id}"), &w.app)
             .await
-            .expect(200)
-            .clone();
+            .expect_json(200);
     assert_eq!(
         beta["@odata.context"],
         format!("{}/beta/$metadata#subscriptions/$entity", w.srv.base)
     );
-    let list = w.c.get("/v1.0/subscriptions", &w.app).await.expect(200).clone();
+    let list = w.c.get("/v1.0/subscriptions", &w.app).await.expect_json(200);
     assert_eq!(
         list["@odata.context"],
         format!("{}/v1.0/$metadata#subscriptions", w.srv.base)
@@ -55,19 +54,18 @@ async fn create_get_list_renew_delete() {
     // Another app of the tenant sees nothing of it.
     let other = w.srv.app_token(&w.t.id, &uuid(), "Printer.Read.All");
     assert_eq!(
-        w.c.get("/v1.0/subscriptions", &other).await.expect(200)["value"],
+        w.c.get("/v1.0/subscriptions", &other).await.expect_json(200)["value"],
         json!([])
     );
-    w.c.get(&path, &other).await.error(404);
-    w.c.delete(&path, &other).await.error(404);
+    w.c.get(&path, &other).await.error_message(404);
+    w.c.delete(&path, &other).await.error_message(404);
 
     // Renew; then re-point (validated again).
     let later = in_seconds(7200);
     let renewed =
         w.c.patch(&path, &w.app, &json!({"expirationDateTime": later}))
             .await
-            .expect(200)
-            .clone();
+            .expect_json(200);
     assert_eq!(renewed["expirationDateTime"], later);
     assert_eq!(
         w.rx.state.validations.load(Ordering::SeqCst),
@@ -77,8 +75,7 @@ async fn create_get_list_renew_delete() {
     let moved =
         w.c.patch(&path, &w.app, &json!({"notificationUrl": w.rx.url("/moved")}))
             .await
-            .expect(200)
-            .clone();
+            .expect_json(200);
     assert_eq!(moved["notificationUrl"], w.rx.url("/moved"));
     assert_eq!(
         w.rx.state.validations.load(Ordering::SeqCst),
@@ -91,14 +88,14 @@ async fn create_get_list_renew_delete() {
         &json!({"expirationDateTime": in_seconds(4231 * 60)}),
     )
     .await
-    .error(400);
+    .error_message(400);
     w.c.patch(&path, &w.app, &json!({"resource": "print/printers/x/jobs"}))
         .await
-        .error(400);
+        .error_message(400);
 
     assert_eq!(w.c.delete(&path, &w.app).await.status, 204);
-    w.c.get(&path, &w.app).await.error(404);
-    w.c.delete(&path, &w.app).await.error(404);
+    w.c.get(&path, &w.app).await.error_message(404);
+    w.c.delete(&path, &w.app).await.error_message(404);
 }
 
 #[tokio::test]
@@ -109,21 +106,26 @@ async fn failed_handshakes_refuse_the_subscription() {
         let msg =
             w.c.post("/v1.0/subscriptions", &w.app, &w.jobs_body("/notify"))
                 .await
-                .error(400);
+                .error_message(400);
         assert!(msg.contains("validation"), "{mode:?}: {msg}");
     }
     // Nobody listening.
     let mut body = w.jobs_body("/notify");
     body["notificationUrl"] = json!("http://127.0.0.1:9/notify");
-    w.c.post("/v1.0/subscriptions", &w.app, &body).await.error(400);
+    w.c.post("/v1.0/subscriptions", &w.app, &body)
+        .await
+        .error_message(400);
     // A separate lifecycle URL is validated too.
     w.rx.set_handshake(Handshake::Echo);
     let mut body = w.jobs_body("/notify");
     body["lifecycleNotificationUrl"] = json!("http://127.0.0.1:9/lifecycle");
-    let msg = w.c.post("/v1.0/subscriptions", &w.app, &body).await.error(400);
+    let msg =
+        w.c.post("/v1.0/subscriptions", &w.app, &body)
+            .await
+            .error_message(400);
     assert!(msg.contains("lifecycleNotificationUrl"), "{msg}");
     assert_eq!(
-        w.c.get("/v1.0/subscriptions", &w.app).await.expect(200)["value"],
+        w.c.get("/v1.0/subscriptions", &w.app).await.expect_json(200)["value"],
         json!([])
     );
 }
@@ -135,10 +137,10 @@ async fn a_handshake_slower_than_ten_seconds_is_refused() {
     let msg =
         w.c.post("/v1.0/subscriptions", &w.app, &w.jobs_body("/notify"))
             .await
-            .error(400);
+            .error_message(400);
     assert!(msg.contains("10 seconds"), "{msg}");
     assert_eq!(
-        w.c.get("/v1.0/subscriptions", &w.app).await.expect(200)["value"],
+        w.c.get("/v1.0/subscriptions", &w.app).await.expect_json(200)["value"],
         json!([])
     );
 }
@@ -210,10 +212,12 @@ async fn invalid_requests_are_400_and_unknown_resources_404() {
     let msg =
         w.c.post("/v1.0/subscriptions", &w.app, &cases_https(&w))
             .await
-            .error(400);
+            .error_message(400);
     assert!(msg.contains("https"), "{msg}");
     let unknown = bad(&|b| b["resource"] = json!("print/printers/00000000-0000-0000-0000-000000000000/jobs"));
-    w.c.post("/v1.0/subscriptions", &w.app, &unknown).await.error(404);
+    w.c.post("/v1.0/subscriptions", &w.app, &unknown)
+        .await
+        .error_message(404);
     assert_eq!(
         w.rx.state.validations.load(Ordering::SeqCst),
         0,
@@ -238,7 +242,10 @@ async fn insecure_webhooks_can_be_allowed_by_configuration() {
     let mut b = w.jobs_body("/notify");
     b["notificationUrl"] = json!("http://webhooks.invalid/hook");
     // Past the https rule; refused only because the handshake cannot reach the host.
-    let msg = w.c.post("/v1.0/subscriptions", &w.app, &b).await.error(400);
+    let msg =
+        w.c.post("/v1.0/subscriptions", &w.app, &b)
+            .await
+            .error_message(400);
     assert!(
         msg.contains("validation") && !msg.contains("must use https"),
         "{msg}"
@@ -253,15 +260,17 @@ async fn permissions_follow_the_resource() {
     let admin = w
         .srv
         .user_token(&w.t.id, &uuid(), ADMIN_SCOPES, true, Some(&w.app_id));
-    w.c.post("/v1.0/subscriptions", &admin, &body).await.error(403);
-    w.c.get("/v1.0/subscriptions", &admin).await.error(403);
+    w.c.post("/v1.0/subscriptions", &admin, &body)
+        .await
+        .error_message(403);
+    w.c.get("/v1.0/subscriptions", &admin).await.error_message(403);
     // An app without Printer.Read.All / Printer.ReadWrite.All.
     let jobs_only = w.srv.app_token(&w.t.id, &uuid(), "PrintJob.Read.All");
     w.c.post("/v1.0/subscriptions", &jobs_only, &body)
         .await
-        .error(403);
+        .error_message(403);
     let rw = w.srv.app_token(&w.t.id, &uuid(), "Printer.ReadWrite.All");
-    w.c.post("/v1.0/subscriptions", &rw, &body).await.expect(201);
+    w.c.post("/v1.0/subscriptions", &rw, &body).await.expect_json(201);
 
     // Task definitions: PrintTaskDefinition.ReadWrite.All, and only the creator's definitions.
     let (owner_id, other_id) = (uuid(), uuid());
@@ -278,7 +287,7 @@ async fn permissions_follow_the_resource() {
             &json!({"displayName": "Release", "createdBy": {"displayName": "Owner"}}),
         )
         .await;
-    let def = d.expect(201)["id"].as_str().unwrap().to_string();
+    let def = d.expect_json(201)["id"].as_str().unwrap().to_string();
     let tasks = |who_def: &str| {
         json!({
             "changeType": "created",
@@ -289,27 +298,28 @@ async fn permissions_follow_the_resource() {
     };
     w.c.post("/v1.0/subscriptions", &other, &tasks(&def))
         .await
-        .error(403);
+        .error_message(403);
     w.c.post("/v1.0/subscriptions", &owner, &tasks(&uuid()))
         .await
-        .error(404);
+        .error_message(404);
     w.c.post("/v1.0/subscriptions", &w.app, &tasks(&def))
         .await
-        .error(403);
+        .error_message(403);
     let mut updated = tasks(&def);
     updated["changeType"] = json!("updated");
-    w.c.post("/v1.0/subscriptions", &owner, &updated).await.error(400);
+    w.c.post("/v1.0/subscriptions", &owner, &updated)
+        .await
+        .error_message(400);
     let s =
         w.c.post("/v1.0/subscriptions", &owner, &tasks(&def))
             .await
-            .expect(201)
-            .clone();
+            .expect_json(201);
     assert_eq!(s["changeType"], "created");
     // The printer app cannot manage the task subscription, nor see it.
     let id = s["id"].as_str().unwrap();
     w.c.get(&format!("/v1.0/subscriptions/{id}"), &w.app)
         .await
-        .error(404);
+        .error_message(404);
 }
 
 #[tokio::test]
@@ -324,9 +334,9 @@ async fn expired_subscriptions_disappear() {
         &w.app,
     )
     .await
-    .error(404);
+    .error_message(404);
     assert_eq!(
-        w.c.get("/v1.0/subscriptions", &w.app).await.expect(200)["value"],
+        w.c.get("/v1.0/subscriptions", &w.app).await.expect_json(200)["value"],
         json!([])
     );
     // No notification for a change after expiry.
