@@ -224,14 +224,19 @@ if ((COMPAT_ONLY == 0)); then
   check "cargo test" cargo test --workspace --no-fail-fast
   # The same Graph and device suites again with every server on its own PostgreSQL database (the harnesses'
   # backend switch, platen-testkit's backend module). The multinode suite always runs on PostgreSQL.
-  check "Graph and device suites on PostgreSQL" env PLATEN_TEST_BACKEND=postgres cargo test -p platen-server \
+  # `--workspace` as above (not `-p platen-server`): cargo resolves dependency features per selection of
+  # packages, so a narrower selection would compile many dependencies a second time.
+  check "Graph and device suites on PostgreSQL" env PLATEN_TEST_BACKEND=postgres cargo test --workspace \
     --test api --test pull_printing --test webhooks --test infra_ipptool --test device_e2e --no-fail-fast
 fi
 
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 [[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
 export PLATEN_BIN=$TARGET_DIR/debug/platen
-check "build platen binary" cargo build -p platen-server --bin platen
+# The binary the integration tests run (target/debug/platen), built with the same dependency features as the
+# tests above, so after them this only checks it is up to date (`cargo build --bin` would resolve features
+# without dev-dependencies and compile dependencies again).
+check "build platen binary" cargo test --workspace --no-run
 if [[ " ${FAILED[*]-} " == *" build platen binary "* ]]; then
   RESULTS+=("FAIL  Graph SDK compat suite (not run: no binary)")
   FAILED+=("Graph SDK compat suite")
