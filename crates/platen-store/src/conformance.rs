@@ -1,5 +1,6 @@
 //! The store conformance suite: backend-agnostic checks of the [`Store`] contract, run against SQLite and
-//! PostgreSQL (see `tests/conformance.rs`). Add a check here, and every backend must pass it.
+//! PostgreSQL (see `tests/conformance.rs`), each section on a fresh store. Add a check here, and every backend
+//! must pass it; list a new section in [`crate::conformance_sections!`] too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,14 +12,23 @@ use platen_domain::time::now_micros;
 use platen_odata::parse_query;
 use serde_json::json;
 
-pub async fn run_all(store: &dyn Store) {
-    printers_and_operations(store).await;
-    shares_and_visibility(store).await;
-    jobs_cas_and_paging(store).await;
-    uploads(store).await;
-    tenant_isolation(store).await;
-    pull_printing(store).await;
-    notifications(store).await;
+/// `conformance_sections!(then, args…)` calls `then!(args…; section, section, …)` with the name of every
+/// section (a `pub async fn(&dyn Store)` below), so each backend's test file makes one test per section, named
+/// after it, without repeating the list.
+#[macro_export]
+macro_rules! conformance_sections {
+    ($then:ident $(, $arg:tt)*) => {
+        $then!(
+            $($arg),*;
+            printers_and_operations,
+            shares_and_visibility,
+            jobs_cas_and_paging,
+            uploads,
+            tenant_isolation,
+            pull_printing,
+            notifications
+        );
+    };
 }
 
 pub fn printer(tenant: &str, id: &str, name: &str) -> Printer {
@@ -131,7 +141,7 @@ fn query(raw: &str, limit: u32) -> ListQuery {
     }
 }
 
-async fn printers_and_operations(s: &dyn Store) {
+pub async fn printers_and_operations(s: &dyn Store) {
     let t = "tenant-printers";
     for i in 0..5 {
         let p = printer(t, &format!("p{i}"), &format!("Printer {i}"));
@@ -189,7 +199,7 @@ async fn printers_and_operations(s: &dyn Store) {
     ));
 }
 
-async fn shares_and_visibility(s: &dyn Store) {
+pub async fn shares_and_visibility(s: &dyn Store) {
     let t = "tenant-shares";
     for i in 0..3 {
         let p = printer(t, &format!("sp{i}"), "P");
@@ -279,7 +289,7 @@ async fn shares_and_visibility(s: &dyn Store) {
     assert!(s.recent_shares(t, &bob, 10).await.unwrap().is_empty());
 }
 
-async fn jobs_cas_and_paging(s: &dyn Store) {
+pub async fn jobs_cas_and_paging(s: &dyn Store) {
     let t = "tenant-jobs";
     s.create_printer(&printer(t, "jp", "P"), &operation(t, "jop", "jp"))
         .await
@@ -380,7 +390,7 @@ async fn jobs_cas_and_paging(s: &dyn Store) {
     );
 }
 
-async fn uploads(s: &dyn Store) {
+pub async fn uploads(s: &dyn Store) {
     let t = "tenant-uploads";
     s.create_printer(&printer(t, "up", "P"), &operation(t, "uop", "up"))
         .await
@@ -505,7 +515,7 @@ async fn uploads(s: &dyn Store) {
     assert!(!s.delete_upload_session("sess2").await.unwrap());
 }
 
-async fn tenant_isolation(s: &dyn Store) {
+pub async fn tenant_isolation(s: &dyn Store) {
     s.create_printer(&printer("ta", "iso", "P"), &operation("ta", "iso-op", "iso"))
         .await
         .unwrap();
@@ -556,7 +566,7 @@ fn subscription(tenant: &str, id: &str, kind: &str, key: &str, expires_at: i64) 
     }
 }
 
-async fn pull_printing(s: &dyn Store) {
+pub async fn pull_printing(s: &dyn Store) {
     let t = "tenant-pull";
     s.create_printer(&printer(t, "vp", "Virtual"), &operation(t, "vop", "vp"))
         .await
@@ -756,7 +766,7 @@ async fn pull_printing(s: &dyn Store) {
     assert!(s.get_task(t, "task-dest").await.unwrap().is_none());
 }
 
-async fn notifications(s: &dyn Store) {
+pub async fn notifications(s: &dyn Store) {
     let t = "tenant-notify";
     let now = now_micros();
     s.create_subscription(&subscription(t, "live", "printerJobs", "p", now + 60_000_000))

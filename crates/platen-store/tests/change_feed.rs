@@ -8,7 +8,7 @@ use platen_domain::records::{JobChange, JobEventRecord};
 use platen_domain::time::now_micros;
 use platen_store::conformance::{document, job};
 use platen_store::sql::SqlStore;
-use platen_store::{ChangeEvent, Commit, Store};
+use platen_store::{ChangeEvent, ChangeFeedStore, Commit, Store};
 use std::time::Duration;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::TryRecvError;

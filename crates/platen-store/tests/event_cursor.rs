@@ -11,7 +11,7 @@ use platen_domain::records::{JobChange, JobEventRecord};
 use platen_domain::time::now_micros;
 use platen_store::conformance::{document, job};
 use platen_store::sql::SqlStore;
-use platen_store::{Commit, Store};
+use platen_store::{Commit, DeviceStore, JobStore};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

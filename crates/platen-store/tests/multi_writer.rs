@@ -5,9 +5,9 @@
 use platen_domain::job::JobPhase;
 use platen_domain::records::{JobEventRecord, UploadSession};
 use platen_domain::time::now_micros;
-use platen_store::Store;
 use platen_store::conformance::{document, job};
 use platen_store::sql::SqlStore;
+use platen_store::{DocumentStore, JobStore};
 use std::sync::Arc;
 
 fn session(tenant: &str, job_id: i64, doc: &str) -> UploadSession {

@@ -3,61 +3,173 @@
 use super::SqlStore;
 use super::bind::audited;
 use super::rows;
-use crate::{Result, StoreError};
+use crate::{DeviceStore, Result, StoreError};
+use async_trait::async_trait;
 use platen_domain::job::effects::DeviceNotice;
 use platen_domain::records::{DeviceEvent, IppSubscription, Job};
 use platen_domain::time::{Micros, now_micros};
 use sqlx::Any;
 
-pub(crate) async fn printer_tenant(s: &SqlStore, printer_id: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT tenant_id FROM printers WHERE id = $1")
-        .bind(printer_id)
-        .fetch_optional(&s.read)
-        .await?)
-}
+#[async_trait]
+impl DeviceStore for SqlStore {
+    async fn printer_tenant(&self, printer_id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT tenant_id FROM printers WHERE id = $1")
+            .bind(printer_id)
+            .fetch_optional(&self.read)
+            .await?)
+    }
 
-pub(crate) async fn create_token(
-    s: &SqlStore,
-    hash: &str,
-    tenant: &str,
-    printer: &str,
-    expires_at: Micros,
-) -> Result<()> {
-    let mut tx = s.write.begin().await?;
-    // Expired tokens of this printer go as new ones arrive, so the table stays small without a sweeper.
-    sqlx::query("DELETE FROM device_tokens WHERE tenant_id = $1 AND printer_id = $2 AND expires_at < $3")
+    async fn create_device_token(
+        &self,
+        hash: &str,
+        tenant: &str,
+        printer: &str,
+        expires_at: Micros,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        // Expired tokens of this printer go as new ones arrive, so the table stays small without a sweeper.
+        sqlx::query("DELETE FROM device_tokens WHERE tenant_id = $1 AND printer_id = $2 AND expires_at < $3")
+            .bind(tenant)
+            .bind(printer)
+            .bind(now_micros())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO device_tokens (token_sha256, tenant_id, printer_id, expires_at) VALUES ($1,$2,$3,$4)",
+        )
+        .bind(hash)
         .bind(tenant)
         .bind(printer)
-        .bind(now_micros())
+        .bind(expires_at)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO device_tokens (token_sha256, tenant_id, printer_id, expires_at) VALUES ($1,$2,$3,$4)",
-    )
-    .bind(hash)
-    .bind(tenant)
-    .bind(printer)
-    .bind(expires_at)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
+        tx.commit().await?;
+        Ok(())
+    }
 
-pub(crate) async fn token(s: &SqlStore, hash: &str) -> Result<Option<(String, String, Micros)>> {
-    let row =
-        sqlx::query("SELECT tenant_id, printer_id, expires_at FROM device_tokens WHERE token_sha256 = $1")
-            .bind(hash)
-            .fetch_optional(&s.read)
+    async fn device_token(&self, hash: &str) -> Result<Option<(String, String, Micros)>> {
+        let row = sqlx::query(
+            "SELECT tenant_id, printer_id, expires_at FROM device_tokens WHERE token_sha256 = $1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok((
+                rows::text(&r, "tenant_id")?,
+                rows::text(&r, "printer_id")?,
+                rows::int(&r, "expires_at")?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn device_events(
+        &self,
+        tenant: &str,
+        printer: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DeviceEvent>> {
+        let sql = format!(
+            "SELECT id, printer_id, event, job_id, job_state, created_at FROM device_events WHERE tenant_id = $1 \
+             AND printer_id = $2 AND id > $3 ORDER BY id LIMIT {}",
+            limit.max(1)
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(printer)
+            .bind(after)
+            .fetch_all(&self.read)
             .await?;
-    row.map(|r| {
-        Ok((
-            rows::text(&r, "tenant_id")?,
-            rows::text(&r, "printer_id")?,
-            rows::int(&r, "expires_at")?,
-        ))
-    })
-    .transpose()
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceEvent {
+                    id: rows::int(r, "id")?,
+                    printer_id: rows::text(r, "printer_id")?,
+                    event: rows::text(r, "event")?,
+                    job_id: rows::int(r, "job_id")?,
+                    job_state: i32::try_from(rows::int(r, "job_state")?).unwrap_or_default(),
+                    created_at: rows::int(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn last_device_event_id(&self, tenant: &str, printer: &str) -> Result<i64> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(id) FROM device_events WHERE tenant_id = $1 AND printer_id = $2")
+                .bind(tenant)
+                .bind(printer)
+                .fetch_one(&self.read)
+                .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    async fn create_ipp_subscription(&self, x: &IppSubscription) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO ipp_subscriptions (tenant_id, printer_id, events, lease_expires_at, created_at) \
+             VALUES ($1,$2,$3,$4,$5) RETURNING id",
+        )
+        .bind(&x.tenant_id)
+        .bind(&x.printer_id)
+        .bind(x.events.join(","))
+        .bind(x.lease_expires_at)
+        .bind(x.created_at)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
+    async fn get_ipp_subscription(&self, tenant: &str, id: i64) -> Result<Option<IppSubscription>> {
+        let row = sqlx::query(
+            "SELECT tenant_id, id, printer_id, events, lease_expires_at, created_at FROM ipp_subscriptions \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(IppSubscription {
+                tenant_id: rows::text(&r, "tenant_id")?,
+                id: rows::int(&r, "id")?,
+                printer_id: rows::text(&r, "printer_id")?,
+                events: rows::text(&r, "events")?
+                    .split(',')
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                lease_expires_at: rows::int(&r, "lease_expires_at")?,
+                created_at: rows::int(&r, "created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn renew_ipp_subscription(&self, tenant: &str, id: i64, lease_expires_at: Micros) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE ipp_subscriptions SET lease_expires_at = $3 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(lease_expires_at)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn cancel_ipp_subscription(&self, tenant: &str, id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM ipp_subscriptions WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
 }
 
 /// Writes a job change's device events (decided in `platen_domain::job::effects`) inside its transaction.
@@ -80,115 +192,4 @@ pub(crate) async fn insert_events(
         .await?;
     }
     Ok(())
-}
-
-pub(crate) async fn events_after(
-    s: &SqlStore,
-    tenant: &str,
-    printer: &str,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<DeviceEvent>> {
-    let sql = format!(
-        "SELECT id, printer_id, event, job_id, job_state, created_at FROM device_events WHERE tenant_id = $1 \
-         AND printer_id = $2 AND id > $3 ORDER BY id LIMIT {}",
-        limit.max(1)
-    );
-    let rows = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(printer)
-        .bind(after)
-        .fetch_all(&s.read)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DeviceEvent {
-                id: rows::int(r, "id")?,
-                printer_id: rows::text(r, "printer_id")?,
-                event: rows::text(r, "event")?,
-                job_id: rows::int(r, "job_id")?,
-                job_state: i32::try_from(rows::int(r, "job_state")?).unwrap_or_default(),
-                created_at: rows::int(r, "created_at")?,
-            })
-        })
-        .collect()
-}
-
-pub(crate) async fn last_event_id(s: &SqlStore, tenant: &str, printer: &str) -> Result<i64> {
-    let id: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(id) FROM device_events WHERE tenant_id = $1 AND printer_id = $2")
-            .bind(tenant)
-            .bind(printer)
-            .fetch_one(&s.read)
-            .await?;
-    Ok(id.unwrap_or(0))
-}
-
-pub(crate) async fn create_subscription(s: &SqlStore, x: &IppSubscription) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO ipp_subscriptions (tenant_id, printer_id, events, lease_expires_at, created_at) \
-         VALUES ($1,$2,$3,$4,$5) RETURNING id",
-    )
-    .bind(&x.tenant_id)
-    .bind(&x.printer_id)
-    .bind(x.events.join(","))
-    .bind(x.lease_expires_at)
-    .bind(x.created_at)
-    .fetch_one(&s.write)
-    .await?)
-}
-
-pub(crate) async fn get_subscription(s: &SqlStore, tenant: &str, id: i64) -> Result<Option<IppSubscription>> {
-    let row = sqlx::query(
-        "SELECT tenant_id, id, printer_id, events, lease_expires_at, created_at FROM ipp_subscriptions \
-         WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(&s.read)
-    .await?;
-    row.map(|r| {
-        Ok(IppSubscription {
-            tenant_id: rows::text(&r, "tenant_id")?,
-            id: rows::int(&r, "id")?,
-            printer_id: rows::text(&r, "printer_id")?,
-            events: rows::text(&r, "events")?
-                .split(',')
-                .filter(|e| !e.is_empty())
-                .map(str::to_string)
-                .collect(),
-            lease_expires_at: rows::int(&r, "lease_expires_at")?,
-            created_at: rows::int(&r, "created_at")?,
-        })
-    })
-    .transpose()
-}
-
-pub(crate) async fn renew_subscription(
-    s: &SqlStore,
-    tenant: &str,
-    id: i64,
-    lease_expires_at: Micros,
-) -> Result<()> {
-    let done =
-        sqlx::query("UPDATE ipp_subscriptions SET lease_expires_at = $3 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .bind(lease_expires_at)
-            .execute(&s.write)
-            .await?;
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
-pub(crate) async fn cancel_subscription(s: &SqlStore, tenant: &str, id: i64) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM ipp_subscriptions WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&s.write)
-        .await?;
-    Ok(done.rows_affected() > 0)
 }

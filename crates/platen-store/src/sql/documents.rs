@@ -4,7 +4,8 @@
 use super::SqlStore;
 use super::bind::audited;
 use super::rows::{self, DOCUMENT_COLUMNS};
-use crate::{AddRange, Result};
+use crate::{AddRange, DocumentStore, Result};
+use async_trait::async_trait;
 use platen_domain::records::{Document, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
@@ -30,36 +31,179 @@ pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, d: &Document) ->
     Ok(())
 }
 
-pub(crate) async fn list(s: &SqlStore, tenant: &str, job_id: i64) -> Result<Vec<Document>> {
-    let sql = format!(
-        "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.job_id = $2 ORDER BY d.id"
-    );
-    let rows = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(job_id)
-        .fetch_all(&s.read)
-        .await?;
-    rows.iter().map(rows::document).collect()
-}
+#[async_trait]
+impl DocumentStore for SqlStore {
+    async fn list_documents(&self, tenant: &str, job_id: i64) -> Result<Vec<Document>> {
+        let sql = format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.job_id = $2 ORDER BY d.id"
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(job_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(rows::document).collect()
+    }
 
-pub(crate) async fn get(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<Document>> {
-    let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.id = $2");
-    let row = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&s.read)
-        .await?;
-    row.as_ref().map(rows::document).transpose()
-}
+    async fn get_document(&self, tenant: &str, id: &str) -> Result<Option<Document>> {
+        let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(rows::document).transpose()
+    }
 
-pub(crate) async fn mark_downloaded(s: &SqlStore, tenant: &str, id: &str, at: Micros) -> Result<()> {
-    sqlx::query("UPDATE documents SET downloaded_at = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .bind(at)
-        .execute(&s.write)
+    async fn mark_document_downloaded(&self, tenant: &str, id: &str, at: Micros) -> Result<()> {
+        sqlx::query("UPDATE documents SET downloaded_at = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .bind(at)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_upload_session(&self, u: &UploadSession) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        // PostgreSQL: sessions of one document are created one at a time (the document row's lock), so a racing
+        // createUploadSession replaces the other's session instead of failing on the one-per-document index.
+        // SQLite has a single writer already.
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT id FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+                .bind(&u.tenant_id)
+                .bind(&u.document_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
+        let previous: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM upload_sessions WHERE tenant_id = $1 AND document_id = $2")
+                .bind(&u.tenant_id)
+                .bind(&u.document_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for id in previous {
+            drop_session(&mut tx, &id).await?;
+        }
+        sqlx::query(
+            "INSERT INTO upload_sessions (id, tenant_id, job_id, document_id, token_sha256, document_name, \
+             content_type, size, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+        )
+        .bind(&u.id)
+        .bind(&u.tenant_id)
+        .bind(u.job_id)
+        .bind(&u.document_id)
+        .bind(&u.token_sha256)
+        .bind(&u.document_name)
+        .bind(&u.content_type)
+        .bind(u.size)
+        .bind(u.created_at)
+        .bind(u.expires_at)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_upload_session(&self, id: &str) -> Result<Option<UploadSession>> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM upload_sessions WHERE id = $1");
+        let row = sqlx::query(audited(&sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(rows::upload_session).transpose()
+    }
+
+    async fn upload_ranges(&self, session_id: &str) -> Result<Vec<UploadRange>> {
+        ranges_in(&self.read, session_id).await
+    }
+
+    async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange> {
+        let mut tx = self.write.begin().await?;
+        // PostgreSQL: lock the session row so concurrent PUTs of one session check overlaps one at a time.
+        // SQLite has a single writer, which serialises them already.
+        let lock = match self.dialect {
+            Dialect::Postgres => " FOR UPDATE",
+            Dialect::Sqlite => "",
+        };
+        let exists: Option<String> = sqlx::query_scalar(audited(&format!(
+            "SELECT id FROM upload_sessions WHERE id = $1{lock}"
+        )))
+        .bind(session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if exists.is_none() {
+            return Ok(AddRange::SessionGone);
+        }
+        let overlapping: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2",
+        )
+        .bind(session_id)
+        .bind(range.first)
+        .bind(range.last)
+        .fetch_one(&mut *tx)
+        .await?;
+        if overlapping > 0 {
+            return Ok(AddRange::Overlap);
+        }
+        sqlx::query(
+            "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key) VALUES ($1,$2,$3,$4)",
+        )
+        .bind(session_id)
+        .bind(range.first)
+        .bind(range.last)
+        .bind(&range.blob_key)
+        .execute(&mut *tx)
+        .await?;
+        let all = ranges_in(&mut *tx, session_id).await?;
+        tx.commit().await?;
+        Ok(AddRange::Added(all))
+    }
+
+    async fn delete_upload_session(&self, id: &str) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let gone = drop_session(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(gone)
+    }
+
+    async fn expired_upload_sessions(&self, now: Micros, limit: u32) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(audited(&format!(
+            "SELECT id FROM upload_sessions WHERE expires_at < $1 ORDER BY expires_at LIMIT {}",
+            limit.max(1)
+        )))
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn orphan_blobs(&self, limit: u32) -> Result<Vec<String>> {
+        // A redirect makes two documents share one blob: a blob still referenced is not an orphan after all.
+        sqlx::query(
+            "DELETE FROM orphan_blobs WHERE blob_key IN (SELECT blob_key FROM documents WHERE blob_key IS NOT NULL)",
+        )
+        .execute(&self.write)
+        .await?;
+        Ok(sqlx::query_scalar(audited(&format!(
+            "SELECT blob_key FROM orphan_blobs ORDER BY since LIMIT {}",
+            limit.max(1)
+        )))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn forget_orphan_blobs(&self, keys: &[String]) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        for k in keys {
+            sqlx::query("DELETE FROM orphan_blobs WHERE blob_key = $1")
+                .bind(k)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Moves a session's range blobs to the orphan list and deletes the session's rows.
@@ -83,57 +227,7 @@ async fn drop_session(tx: &mut sqlx::Transaction<'_, Any>, session_id: &str) -> 
     Ok(done.rows_affected() > 0)
 }
 
-pub(crate) async fn create_session(s: &SqlStore, u: &UploadSession) -> Result<()> {
-    let mut tx = s.write.begin().await?;
-    // PostgreSQL: sessions of one document are created one at a time (the document row's lock), so a racing
-    // createUploadSession replaces the other's session instead of failing on the one-per-document index.
-    // SQLite has a single writer already.
-    if s.dialect == Dialect::Postgres {
-        sqlx::query("SELECT id FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-            .bind(&u.tenant_id)
-            .bind(&u.document_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    }
-    let previous: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM upload_sessions WHERE tenant_id = $1 AND document_id = $2")
-            .bind(&u.tenant_id)
-            .bind(&u.document_id)
-            .fetch_all(&mut *tx)
-            .await?;
-    for id in previous {
-        drop_session(&mut tx, &id).await?;
-    }
-    sqlx::query(
-        "INSERT INTO upload_sessions (id, tenant_id, job_id, document_id, token_sha256, document_name, \
-         content_type, size, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-    )
-    .bind(&u.id)
-    .bind(&u.tenant_id)
-    .bind(u.job_id)
-    .bind(&u.document_id)
-    .bind(&u.token_sha256)
-    .bind(&u.document_name)
-    .bind(&u.content_type)
-    .bind(u.size)
-    .bind(u.created_at)
-    .bind(u.expires_at)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 const SESSION_COLUMNS: &str = "id, tenant_id, job_id, document_id, token_sha256, document_name, content_type, size, created_at, expires_at";
-
-pub(crate) async fn get_session(s: &SqlStore, id: &str) -> Result<Option<UploadSession>> {
-    let sql = format!("SELECT {SESSION_COLUMNS} FROM upload_sessions WHERE id = $1");
-    let row = sqlx::query(audited(&sql))
-        .bind(id)
-        .fetch_optional(&s.read)
-        .await?;
-    row.as_ref().map(rows::upload_session).transpose()
-}
 
 async fn ranges_in<'e, E>(exec: E, session_id: &str) -> Result<Vec<UploadRange>>
 where
@@ -154,52 +248,6 @@ where
             })
         })
         .collect()
-}
-
-pub(crate) async fn ranges(s: &SqlStore, session_id: &str) -> Result<Vec<UploadRange>> {
-    ranges_in(&s.read, session_id).await
-}
-
-pub(crate) async fn add_range(s: &SqlStore, session_id: &str, range: &UploadRange) -> Result<AddRange> {
-    let mut tx = s.write.begin().await?;
-    // PostgreSQL: lock the session row so concurrent PUTs of one session check overlaps one at a time.
-    // SQLite has a single writer, which serialises them already.
-    let lock = match s.dialect {
-        Dialect::Postgres => " FOR UPDATE",
-        Dialect::Sqlite => "",
-    };
-    let exists: Option<String> = sqlx::query_scalar(audited(&format!(
-        "SELECT id FROM upload_sessions WHERE id = $1{lock}"
-    )))
-    .bind(session_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if exists.is_none() {
-        return Ok(AddRange::SessionGone);
-    }
-    let overlapping: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2",
-    )
-    .bind(session_id)
-    .bind(range.first)
-    .bind(range.last)
-    .fetch_one(&mut *tx)
-    .await?;
-    if overlapping > 0 {
-        return Ok(AddRange::Overlap);
-    }
-    sqlx::query(
-        "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key) VALUES ($1,$2,$3,$4)",
-    )
-    .bind(session_id)
-    .bind(range.first)
-    .bind(range.last)
-    .bind(&range.blob_key)
-    .execute(&mut *tx)
-    .await?;
-    let all = ranges_in(&mut *tx, session_id).await?;
-    tx.commit().await?;
-    Ok(AddRange::Added(all))
 }
 
 /// Ends an upload session inside a job change's transaction and gives the document its bytes. False (nothing
@@ -245,48 +293,4 @@ pub(crate) async fn finish_in(
             .await?;
     }
     Ok(true)
-}
-
-pub(crate) async fn delete_session(s: &SqlStore, id: &str) -> Result<bool> {
-    let mut tx = s.write.begin().await?;
-    let gone = drop_session(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(gone)
-}
-
-pub(crate) async fn expired_sessions(s: &SqlStore, now: Micros, limit: u32) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(audited(&format!(
-        "SELECT id FROM upload_sessions WHERE expires_at < $1 ORDER BY expires_at LIMIT {}",
-        limit.max(1)
-    )))
-    .bind(now)
-    .fetch_all(&s.read)
-    .await?)
-}
-
-pub(crate) async fn orphans(s: &SqlStore, limit: u32) -> Result<Vec<String>> {
-    // A redirect makes two documents share one blob: a blob still referenced is not an orphan after all.
-    sqlx::query(
-        "DELETE FROM orphan_blobs WHERE blob_key IN (SELECT blob_key FROM documents WHERE blob_key IS NOT NULL)",
-    )
-    .execute(&s.write)
-    .await?;
-    Ok(sqlx::query_scalar(audited(&format!(
-        "SELECT blob_key FROM orphan_blobs ORDER BY since LIMIT {}",
-        limit.max(1)
-    )))
-    .fetch_all(&s.read)
-    .await?)
-}
-
-pub(crate) async fn forget_orphans(s: &SqlStore, keys: &[String]) -> Result<()> {
-    let mut tx = s.write.begin().await?;
-    for k in keys {
-        sqlx::query("DELETE FROM orphan_blobs WHERE blob_key = $1")
-            .bind(k)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }

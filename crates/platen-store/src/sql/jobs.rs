@@ -1,33 +1,164 @@
-//! Jobs and their history. Every change goes through [`commit`], a compare-and-swap on `version`, so concurrent
-//! writers (a user's cancel racing an app's abort, two nodes) serialise on the row and exactly one wins.
+//! Jobs and their history. Every change goes through `commit_job_change`, a compare-and-swap on `version`, so
+//! concurrent writers (a user's cancel racing an app's abort, two nodes) serialise on the row and exactly one
+//! wins.
 
 use super::SqlStore;
 use super::bind::audited;
 use super::bind::b;
 use super::list::Collection;
 use super::rows::{self, JOB_COLUMNS, to_json};
-use crate::{Commit, Committed};
-use crate::{JobScope, ListQuery, Page, Result, fields};
+use crate::{Commit, Committed, JobScope, JobStore, ListQuery, Page, Result, fields};
+use async_trait::async_trait;
 use platen_domain::records::{Document, Job, JobChange, JobEventRecord, PrintTask, job_path};
 use platen_odata::SqlValue;
 use sqlx::Any;
 
-pub(crate) async fn create(
-    s: &SqlStore,
-    job: &Job,
-    doc: &Document,
-    event: &JobEventRecord,
-) -> Result<(Job, Document)> {
-    let mut tx = s.write.begin().await?;
-    let id = insert_job(&mut tx, job).await?;
-    let doc = Document {
-        job_id: id,
-        ..doc.clone()
-    };
-    super::documents::insert(&mut tx, &doc).await?;
-    insert_event(&mut tx, &job.tenant_id, id, event).await?;
-    tx.commit().await?;
-    Ok((Job { id, ..job.clone() }, doc))
+#[async_trait]
+impl JobStore for SqlStore {
+    async fn create_job(&self, job: &Job, doc: &Document, event: &JobEventRecord) -> Result<(Job, Document)> {
+        let mut tx = self.write.begin().await?;
+        let id = insert_job(&mut tx, job).await?;
+        let doc = Document {
+            job_id: id,
+            ..doc.clone()
+        };
+        super::documents::insert(&mut tx, &doc).await?;
+        insert_event(&mut tx, &job.tenant_id, id, event).await?;
+        tx.commit().await?;
+        Ok((Job { id, ..job.clone() }, doc))
+    }
+
+    async fn get_job(&self, tenant: &str, id: i64) -> Result<Option<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.tenant_id = $1 AND j.id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(rows::job).transpose()
+    }
+
+    async fn list_jobs(&self, tenant: &str, scope: &JobScope, q: &ListQuery) -> Result<Page<Job>> {
+        let mut conds = vec!["j.tenant_id = $1".to_string()];
+        let mut params = vec![SqlValue::Text(tenant.into())];
+        let mut add = |col: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                params.push(SqlValue::Text(v.clone()));
+                conds.push(format!("{col} = ${}", params.len()));
+            }
+        };
+        add("j.printer_id", &scope.printer_id);
+        add("j.share_id", &scope.share_id);
+        add("j.created_by_id", &scope.owner_id);
+        let coll = Collection {
+            columns: JOB_COLUMNS,
+            from: "jobs j",
+            scope: conds,
+            params,
+            fields: &fields::JOBS,
+        };
+        self.list_page(coll, q, rows::job).await
+    }
+
+    // What the change means was decided by the use cases; this only writes it, in one transaction, in an order
+    // that keeps the per-printer device event cursor monotonic.
+    async fn commit_job_change(&self, c: &JobChange) -> Result<Commit> {
+        let mut tx = self.write.begin().await?;
+        let mut job = c.job.clone();
+        let mut redirected = None;
+        if let Some(r) = &c.redirect {
+            let mut new_job = r.job.clone();
+            new_job.redirected_from = Some(job_path(&job.printer_id, job.id));
+            let id = insert_job(&mut tx, &new_job).await?;
+            new_job.id = id;
+            super::documents::insert(
+                &mut tx,
+                &Document {
+                    job_id: id,
+                    ..r.document.clone()
+                },
+            )
+            .await?;
+            insert_event(&mut tx, &new_job.tenant_id, id, &r.event).await?;
+            if let Some(t) = &r.held_task {
+                super::tasks::insert(
+                    &mut tx,
+                    &PrintTask {
+                        job_id: id,
+                        ..t.clone()
+                    },
+                )
+                .await?;
+            }
+            job.redirected_to = Some(job_path(&new_job.printer_id, id));
+            redirected = Some(new_job);
+        }
+        if !save_in(&mut tx, &job, c.expected_version, c.event.as_ref()).await? {
+            tx.rollback().await?;
+            return Ok(Commit::Stale);
+        }
+        if let Some(u) = &c.upload
+            && !super::documents::finish_in(&mut tx, &u.session_id, &u.document).await?
+        {
+            tx.rollback().await?;
+            return Ok(Commit::UploadSessionGone);
+        }
+        // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`).
+        let mut printers = vec![];
+        if !c.device_events.is_empty() {
+            printers.push((job.tenant_id.as_str(), job.printer_id.as_str()));
+        }
+        if let (Some(j), Some(r)) = (&redirected, &c.redirect)
+            && !r.device_events.is_empty()
+        {
+            printers.push((j.tenant_id.as_str(), j.printer_id.as_str()));
+        }
+        super::event_order::lock_printers(&mut tx, self.dialect, &printers).await?;
+        super::devices::insert_events(&mut tx, &job, &c.device_events).await?;
+        if let (Some(new_job), Some(r)) = (&redirected, &c.redirect) {
+            super::devices::insert_events(&mut tx, new_job, &r.device_events).await?;
+        }
+        if let Some(t) = &c.new_task {
+            super::tasks::insert(&mut tx, t).await?;
+        }
+        if let Some(t) = &c.task_update
+            && !super::tasks::update(&mut tx, t).await?
+        {
+            tx.rollback().await?;
+            return Ok(Commit::Stale);
+        }
+        let redirected_id = redirected.as_ref().map(|j: &Job| j.id);
+        for n in &c.notifications {
+            super::outbox::insert_change(&mut tx, n, redirected_id).await?;
+        }
+        let changed = crate::feed::changes_of(&job, redirected.as_ref());
+        tx.commit().await?;
+        self.feed.after_commit(&self.write, changed).await;
+        job.version = c.expected_version + 1;
+        Ok(Commit::Done(Box::new(Committed { job, redirected })))
+    }
+
+    async fn job_events(&self, tenant: &str, job_id: i64) -> Result<Vec<JobEventRecord>> {
+        let rows = sqlx::query(
+            "SELECT at, phase, actor, reason FROM job_events WHERE tenant_id = $1 AND job_id = $2 ORDER BY id",
+        )
+        .bind(tenant)
+        .bind(job_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let phase = rows::text(r, "phase")?;
+                Ok(JobEventRecord {
+                    at: rows::int(r, "at")?,
+                    phase: platen_domain::JobPhase::parse(&phase)
+                        .ok_or_else(|| crate::StoreError::Corrupt(format!("event phase {phase}")))?,
+                    actor: rows::text(r, "actor")?,
+                    reason: rows::opt_text(r, "reason")?,
+                })
+            })
+            .collect()
+    }
 }
 
 async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<i64> {
@@ -61,117 +192,6 @@ async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<i6
     .bind(job.version)
     .fetch_one(&mut **tx)
     .await?)
-}
-
-pub(crate) async fn get(s: &SqlStore, tenant: &str, id: i64) -> Result<Option<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.tenant_id = $1 AND j.id = $2");
-    let row = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&s.read)
-        .await?;
-    row.as_ref().map(rows::job).transpose()
-}
-
-pub(crate) async fn list(s: &SqlStore, tenant: &str, scope: &JobScope, q: &ListQuery) -> Result<Page<Job>> {
-    let mut conds = vec!["j.tenant_id = $1".to_string()];
-    let mut params = vec![SqlValue::Text(tenant.into())];
-    let mut add = |col: &str, v: &Option<String>| {
-        if let Some(v) = v {
-            params.push(SqlValue::Text(v.clone()));
-            conds.push(format!("{col} = ${}", params.len()));
-        }
-    };
-    add("j.printer_id", &scope.printer_id);
-    add("j.share_id", &scope.share_id);
-    add("j.created_by_id", &scope.owner_id);
-    let coll = Collection {
-        columns: JOB_COLUMNS,
-        from: "jobs j",
-        scope: conds,
-        params,
-        fields: &fields::JOBS,
-    };
-    s.list_page(coll, q, rows::job).await
-}
-
-/// Writes a job change and everything it carries in one transaction (see [`crate::Store::commit_job_change`]).
-/// What the change means was decided by the use cases; this only writes it, in an order that keeps the
-/// per-printer device event cursor monotonic.
-pub(crate) async fn commit(s: &SqlStore, c: &JobChange) -> Result<Commit> {
-    let mut tx = s.write.begin().await?;
-    let mut job = c.job.clone();
-    let mut redirected = None;
-    if let Some(r) = &c.redirect {
-        let mut new_job = r.job.clone();
-        new_job.redirected_from = Some(job_path(&job.printer_id, job.id));
-        let id = insert_job(&mut tx, &new_job).await?;
-        new_job.id = id;
-        super::documents::insert(
-            &mut tx,
-            &Document {
-                job_id: id,
-                ..r.document.clone()
-            },
-        )
-        .await?;
-        insert_event(&mut tx, &new_job.tenant_id, id, &r.event).await?;
-        if let Some(t) = &r.held_task {
-            super::tasks::insert(
-                &mut tx,
-                &PrintTask {
-                    job_id: id,
-                    ..t.clone()
-                },
-            )
-            .await?;
-        }
-        job.redirected_to = Some(job_path(&new_job.printer_id, id));
-        redirected = Some(new_job);
-    }
-    if !save_in(&mut tx, &job, c.expected_version, c.event.as_ref()).await? {
-        tx.rollback().await?;
-        return Ok(Commit::Stale);
-    }
-    if let Some(u) = &c.upload
-        && !super::documents::finish_in(&mut tx, &u.session_id, &u.document).await?
-    {
-        tx.rollback().await?;
-        return Ok(Commit::UploadSessionGone);
-    }
-    // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`).
-    let mut printers = vec![];
-    if !c.device_events.is_empty() {
-        printers.push((job.tenant_id.as_str(), job.printer_id.as_str()));
-    }
-    if let (Some(j), Some(r)) = (&redirected, &c.redirect)
-        && !r.device_events.is_empty()
-    {
-        printers.push((j.tenant_id.as_str(), j.printer_id.as_str()));
-    }
-    super::event_order::lock_printers(&mut tx, s.dialect, &printers).await?;
-    super::devices::insert_events(&mut tx, &job, &c.device_events).await?;
-    if let (Some(new_job), Some(r)) = (&redirected, &c.redirect) {
-        super::devices::insert_events(&mut tx, new_job, &r.device_events).await?;
-    }
-    if let Some(t) = &c.new_task {
-        super::tasks::insert(&mut tx, t).await?;
-    }
-    if let Some(t) = &c.task_update
-        && !super::tasks::update(&mut tx, t).await?
-    {
-        tx.rollback().await?;
-        return Ok(Commit::Stale);
-    }
-    let redirected_id = redirected.as_ref().map(|j: &Job| j.id);
-    for n in &c.notifications {
-        super::outbox::insert_change(&mut tx, n, redirected_id).await?;
-    }
-    let changed = crate::feed::changes_of(&job, redirected.as_ref());
-    tx.commit().await?;
-    s.feed.after_commit(&s.write, changed).await;
-    job.version = c.expected_version + 1;
-    Ok(Commit::Done(Box::new(Committed { job, redirected })))
 }
 
 async fn save_in(
@@ -234,26 +254,4 @@ async fn insert_event(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-pub(crate) async fn events(s: &SqlStore, tenant: &str, job_id: i64) -> Result<Vec<JobEventRecord>> {
-    let rows = sqlx::query(
-        "SELECT at, phase, actor, reason FROM job_events WHERE tenant_id = $1 AND job_id = $2 ORDER BY id",
-    )
-    .bind(tenant)
-    .bind(job_id)
-    .fetch_all(&s.read)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let phase = rows::text(r, "phase")?;
-            Ok(JobEventRecord {
-                at: rows::int(r, "at")?,
-                phase: platen_domain::JobPhase::parse(&phase)
-                    .ok_or_else(|| crate::StoreError::Corrupt(format!("event phase {phase}")))?,
-                actor: rows::text(r, "actor")?,
-                reason: rows::opt_text(r, "reason")?,
-            })
-        })
-        .collect()
 }

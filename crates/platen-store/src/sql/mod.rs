@@ -1,17 +1,18 @@
-//! The SQL implementation of [`crate::Store`], one code path for SQLite and PostgreSQL through sqlx's `Any`
-//! driver. Statements use `$N` placeholders, BIGINT timestamps and 0/1 booleans so the same SQL runs on both;
-//! the few places where the dialects differ are marked with [`Dialect`].
+//! The SQL implementation of [`crate::Store`], each area's trait in the module of that name: one code path for
+//! SQLite and PostgreSQL through sqlx's `Any` driver. Statements use `$N` placeholders, BIGINT timestamps and
+//! 0/1 booleans so the same SQL runs on both; the few places where the dialects differ are marked with
+//! [`Dialect`].
 //!
 //! SQLite gets one writer connection (SQLite serialises writers anyway; one connection avoids lock-upgrade
 //! deadlocks and busy-wait sleeps) and a pool of readers (WAL lets them run beside the writer), with
 //! `synchronous = FULL` so that a committed write, and therefore every 2xx answer, survives power loss.
 
 mod bind;
+pub(crate) mod connectors;
 pub(crate) mod devices;
 pub(crate) mod directory;
 pub(crate) mod documents;
 mod event_order;
-pub(crate) mod infra;
 pub(crate) mod jobs;
 mod list;
 pub(crate) mod outbox;
@@ -21,7 +22,8 @@ pub(crate) mod shares;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;
 
-use crate::{Result, StoreError};
+use crate::{ChangeEvent, ChangeFeedStore, Result, StoreError};
+use async_trait::async_trait;
 use platen_odata::Dialect;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -111,6 +113,13 @@ impl SqlStore {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+#[async_trait]
+impl ChangeFeedStore for SqlStore {
+    async fn subscribe_changes(&self) -> Result<tokio::sync::broadcast::Receiver<ChangeEvent>> {
+        self.feed.subscribe().await
     }
 }
 

@@ -4,7 +4,8 @@
 use super::SqlStore;
 use super::bind::audited;
 use super::rows;
-use crate::Result;
+use crate::{OutboxStore, Result};
+use async_trait::async_trait;
 use platen_domain::records::{NewNotification, NotificationResource, OutboxItem, job_path};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
@@ -82,77 +83,80 @@ async fn insert(
     Ok(())
 }
 
-pub(crate) async fn enqueue_lifecycle(
-    s: &SqlStore,
-    tenant: &str,
-    subscription: &str,
-    payload: &str,
-    now: Micros,
-) -> Result<()> {
-    let mut tx = s.write.begin().await?;
-    insert(&mut tx, tenant, subscription, "lifecycle", payload, now).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) async fn claim(
-    s: &SqlStore,
-    now: Micros,
-    lease_until: Micros,
-    limit: u32,
-) -> Result<Vec<OutboxItem>> {
-    // PostgreSQL: SKIP LOCKED lets several nodes claim disjoint batches concurrently.
-    let lock = match s.dialect {
-        Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
-        Dialect::Sqlite => "",
-    };
-    let sql = format!(
-        "UPDATE outbox SET lease_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox \
-         WHERE next_attempt_at <= $1 AND lease_until <= $1 ORDER BY id LIMIT {}{lock}) \
-         RETURNING id, tenant_id, subscription_id, kind, payload, created_at, attempts",
-        limit.max(1)
-    );
-    let rows = sqlx::query(audited(&sql))
-        .bind(now)
-        .bind(lease_until)
-        .fetch_all(&s.write)
-        .await?;
-    let mut items = rows
-        .iter()
-        .map(|r| {
-            Ok(OutboxItem {
-                id: rows::int(r, "id")?,
-                tenant_id: rows::text(r, "tenant_id")?,
-                subscription_id: rows::text(r, "subscription_id")?,
-                kind: rows::text(r, "kind")?,
-                payload: rows::text(r, "payload")?,
-                created_at: rows::int(r, "created_at")?,
-                attempts: rows::int(r, "attempts")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    items.sort_by_key(|i| i.id);
-    Ok(items)
-}
-
-pub(crate) async fn delete(s: &SqlStore, ids: &[i64]) -> Result<()> {
-    let mut tx = s.write.begin().await?;
-    for id in ids {
-        sqlx::query("DELETE FROM outbox WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+#[async_trait]
+impl OutboxStore for SqlStore {
+    async fn enqueue_lifecycle(
+        &self,
+        tenant: &str,
+        subscription: &str,
+        payload: &str,
+        now: Micros,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        insert(&mut tx, tenant, subscription, "lifecycle", payload, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
-    tx.commit().await?;
-    Ok(())
-}
 
-pub(crate) async fn retry(s: &SqlStore, id: i64, next_attempt_at: Micros, error: &str) -> Result<()> {
-    sqlx::query("UPDATE outbox SET next_attempt_at = $2, lease_until = 0, last_error = $3 WHERE id = $1")
-        .bind(id)
-        .bind(next_attempt_at)
-        .bind(error)
-        .execute(&s.write)
-        .await?;
-    Ok(())
+    async fn claim_notifications(
+        &self,
+        now: Micros,
+        lease_until: Micros,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>> {
+        // PostgreSQL: SKIP LOCKED lets several nodes claim disjoint batches concurrently.
+        let lock = match self.dialect {
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET lease_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox \
+             WHERE next_attempt_at <= $1 AND lease_until <= $1 ORDER BY id LIMIT {}{lock}) \
+             RETURNING id, tenant_id, subscription_id, kind, payload, created_at, attempts",
+            limit.max(1)
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(now)
+            .bind(lease_until)
+            .fetch_all(&self.write)
+            .await?;
+        let mut items = rows
+            .iter()
+            .map(|r| {
+                Ok(OutboxItem {
+                    id: rows::int(r, "id")?,
+                    tenant_id: rows::text(r, "tenant_id")?,
+                    subscription_id: rows::text(r, "subscription_id")?,
+                    kind: rows::text(r, "kind")?,
+                    payload: rows::text(r, "payload")?,
+                    created_at: rows::int(r, "created_at")?,
+                    attempts: rows::int(r, "attempts")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        items.sort_by_key(|i| i.id);
+        Ok(items)
+    }
+
+    async fn delete_notifications(&self, ids: &[i64]) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        for id in ids {
+            sqlx::query("DELETE FROM outbox WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn retry_notification(&self, id: i64, next_attempt_at: Micros, error: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $2, lease_until = 0, last_error = $3 WHERE id = $1")
+            .bind(id)
+            .bind(next_attempt_at)
+            .bind(error)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
 }

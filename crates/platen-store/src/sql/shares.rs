@@ -5,7 +5,8 @@ use super::bind::b;
 use super::list::Collection;
 use super::rows::{self, SHARE_COLUMNS};
 use super::{SqlStore, conflict_on_unique};
-use crate::{ListQuery, Page, Result, StoreError, Viewer, fields};
+use crate::{ListQuery, Page, Result, ShareStore, StoreError, Viewer, fields};
+use async_trait::async_trait;
 use platen_domain::records::{DirectoryGroup, DirectoryUser, Share};
 use platen_domain::time::Micros;
 use platen_odata::SqlValue;
@@ -14,41 +15,232 @@ use sqlx::Any;
 const ONE_SHARE: &str = "the printer already has a share; Universal Print allows one share per printer";
 const FROM_SHARES: &str = "shares s JOIN printers p ON p.tenant_id = s.tenant_id AND p.id = s.printer_id";
 
-pub(crate) async fn create(s: &SqlStore, sh: &Share) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO shares (tenant_id, id, printer_id, display_name, allow_all_users, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6)",
-    )
-    .bind(&sh.tenant_id)
-    .bind(&sh.id)
-    .bind(&sh.printer_id)
-    .bind(&sh.display_name)
-    .bind(b(sh.allow_all_users))
-    .bind(sh.created_at)
-    .execute(&s.write)
-    .await
-    .map_err(|e| conflict_on_unique(e, ONE_SHARE))?;
-    Ok(())
-}
+#[async_trait]
+impl ShareStore for SqlStore {
+    async fn create_share(&self, sh: &Share) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO shares (tenant_id, id, printer_id, display_name, allow_all_users, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6)",
+        )
+        .bind(&sh.tenant_id)
+        .bind(&sh.id)
+        .bind(&sh.printer_id)
+        .bind(&sh.display_name)
+        .bind(b(sh.allow_all_users))
+        .bind(sh.created_at)
+        .execute(&self.write)
+        .await
+        .map_err(|e| conflict_on_unique(e, ONE_SHARE))?;
+        Ok(())
+    }
 
-pub(crate) async fn get(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<Share>> {
-    let sql = format!("SELECT {SHARE_COLUMNS} FROM shares s WHERE s.tenant_id = $1 AND s.id = $2");
-    let row = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&s.read)
-        .await?;
-    row.as_ref().map(rows::share).transpose()
-}
+    async fn get_share(&self, tenant: &str, id: &str) -> Result<Option<Share>> {
+        let sql = format!("SELECT {SHARE_COLUMNS} FROM shares s WHERE s.tenant_id = $1 AND s.id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(rows::share).transpose()
+    }
 
-pub(crate) async fn of_printer(s: &SqlStore, tenant: &str, printer_id: &str) -> Result<Option<Share>> {
-    let sql = format!("SELECT {SHARE_COLUMNS} FROM shares s WHERE s.tenant_id = $1 AND s.printer_id = $2");
-    let row = sqlx::query(audited(&sql))
+    async fn share_of_printer(&self, tenant: &str, printer_id: &str) -> Result<Option<Share>> {
+        let sql =
+            format!("SELECT {SHARE_COLUMNS} FROM shares s WHERE s.tenant_id = $1 AND s.printer_id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(printer_id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(rows::share).transpose()
+    }
+
+    async fn list_shares(&self, tenant: &str, viewer: Option<&Viewer>, q: &ListQuery) -> Result<Page<Share>> {
+        let mut params = vec![SqlValue::Text(tenant.into())];
+        let mut scope = vec!["s.tenant_id = $1".to_string()];
+        if let Some(v) = viewer {
+            scope.push(visible_condition(v, &mut params));
+        }
+        let coll = Collection {
+            columns: SHARE_COLUMNS,
+            from: FROM_SHARES,
+            scope,
+            params,
+            fields: fields::shares(self.dialect),
+        };
+        self.list_page(coll, q, rows::share).await
+    }
+
+    async fn share_visible_to(&self, tenant: &str, share_id: &str, viewer: &Viewer) -> Result<bool> {
+        let mut params = vec![SqlValue::Text(tenant.into()), SqlValue::Text(share_id.into())];
+        let cond = visible_condition(viewer, &mut params);
+        let sql = format!("SELECT COUNT(*) FROM shares s WHERE s.tenant_id = $1 AND s.id = $2 AND {cond}");
+        let n: i64 = super::bind::bind_scalar(sqlx::query_scalar(audited(&sql)), &params)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn update_share(&self, sh: &Share) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE shares SET printer_id = $3, display_name = $4, allow_all_users = $5 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(&sh.tenant_id)
+        .bind(&sh.id)
+        .bind(&sh.printer_id)
+        .bind(&sh.display_name)
+        .bind(b(sh.allow_all_users))
+        .execute(&self.write)
+        .await
+        .map_err(|e| conflict_on_unique(e, ONE_SHARE))?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn delete_share(&self, tenant: &str, id: &str) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let gone = delete_share_rows(&mut tx, tenant, id).await?;
+        tx.commit().await?;
+        Ok(gone)
+    }
+
+    async fn add_allowed_user(&self, tenant: &str, share_id: &str, user: &DirectoryUser) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        super::directory::upsert_user_in(&mut tx, tenant, user).await?;
+        sqlx::query(
+            "INSERT INTO share_allowed_users (tenant_id, share_id, user_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
+        )
         .bind(tenant)
-        .bind(printer_id)
-        .fetch_optional(&s.read)
+        .bind(share_id)
+        .bind(user.id.to_ascii_lowercase())
+        .execute(&mut *tx)
         .await?;
-    row.as_ref().map(rows::share).transpose()
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_allowed_group(&self, tenant: &str, share_id: &str, group: &DirectoryGroup) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        super::directory::upsert_group_in(&mut tx, tenant, group).await?;
+        sqlx::query(
+            "INSERT INTO share_allowed_groups (tenant_id, share_id, group_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
+        )
+        .bind(tenant)
+        .bind(share_id)
+        .bind(group.id.to_ascii_lowercase())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_allowed_user(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<bool> {
+        remove_member(self, "share_allowed_users", "user_id", tenant, share_id, user_id).await
+    }
+
+    async fn remove_allowed_group(&self, tenant: &str, share_id: &str, group_id: &str) -> Result<bool> {
+        remove_member(
+            self,
+            "share_allowed_groups",
+            "group_id",
+            tenant,
+            share_id,
+            group_id,
+        )
+        .await
+    }
+
+    async fn list_allowed_users(
+        &self,
+        tenant: &str,
+        share_id: &str,
+        q: &ListQuery,
+    ) -> Result<Page<DirectoryUser>> {
+        let coll = Collection {
+            columns: "a.user_id AS id, u.display_name, u.user_principal_name",
+            from: "share_allowed_users a LEFT JOIN directory_users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id",
+            scope: vec!["a.tenant_id = $1".into(), "a.share_id = $2".into()],
+            params: vec![SqlValue::Text(tenant.into()), SqlValue::Text(share_id.into())],
+            fields: &fields::USERS,
+        };
+        self.list_page(coll, q, |row| {
+            Ok(DirectoryUser {
+                id: rows::text(row, "id")?,
+                display_name: rows::opt_text(row, "display_name")?,
+                user_principal_name: rows::opt_text(row, "user_principal_name")?,
+            })
+        })
+        .await
+    }
+
+    async fn list_allowed_groups(
+        &self,
+        tenant: &str,
+        share_id: &str,
+        q: &ListQuery,
+    ) -> Result<Page<DirectoryGroup>> {
+        let coll = Collection {
+            columns: "a.group_id AS id, g.display_name",
+            from: "share_allowed_groups a LEFT JOIN directory_groups g ON g.tenant_id = a.tenant_id AND g.id = a.group_id",
+            scope: vec!["a.tenant_id = $1".into(), "a.share_id = $2".into()],
+            params: vec![SqlValue::Text(tenant.into()), SqlValue::Text(share_id.into())],
+            fields: &fields::GROUPS,
+        };
+        self.list_page(coll, q, |row| {
+            Ok(DirectoryGroup {
+                id: rows::text(row, "id")?,
+                display_name: rows::opt_text(row, "display_name")?,
+            })
+        })
+        .await
+    }
+
+    async fn record_share_use(&self, tenant: &str, share_id: &str, user_id: &str, at: Micros) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO share_usage (tenant_id, user_id, share_id, last_used_at) VALUES ($1,$2,$3,$4) \
+             ON CONFLICT (tenant_id, user_id, share_id) DO UPDATE SET last_used_at = excluded.last_used_at",
+        )
+        .bind(tenant)
+        .bind(user_id.to_ascii_lowercase())
+        .bind(share_id)
+        .bind(at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>> {
+        Ok(sqlx::query_scalar(
+            "SELECT last_used_at FROM share_usage WHERE tenant_id = $1 AND user_id = $2 AND share_id = $3",
+        )
+        .bind(tenant)
+        .bind(user_id.to_ascii_lowercase())
+        .bind(share_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    async fn recent_shares(&self, tenant: &str, viewer: &Viewer, limit: u32) -> Result<Vec<(Share, Micros)>> {
+        let mut params = vec![SqlValue::Text(tenant.into())];
+        let cond = visible_condition(viewer, &mut params);
+        let user = format!("${}", params.len() + 1);
+        params.push(SqlValue::Text(viewer.user_id.to_ascii_lowercase()));
+        let sql = format!(
+            "SELECT {SHARE_COLUMNS}, u.last_used_at FROM share_usage u JOIN shares s ON s.tenant_id = u.tenant_id \
+             AND s.id = u.share_id WHERE u.tenant_id = $1 AND u.user_id = {user} AND {cond} \
+             ORDER BY u.last_used_at DESC LIMIT {}",
+            limit.max(1)
+        );
+        let rows = super::bind::bind_values(sqlx::query(audited(&sql)), &params)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((rows::share(r)?, rows::int(r, "last_used_at")?)))
+            .collect()
+    }
 }
 
 /// SQL condition "viewer may use share s", with the viewer's values appended to `params`.
@@ -80,63 +272,6 @@ fn visible_condition(viewer: &Viewer, params: &mut Vec<SqlValue>) -> String {
     cond
 }
 
-pub(crate) async fn list(
-    s: &SqlStore,
-    tenant: &str,
-    viewer: Option<&Viewer>,
-    q: &ListQuery,
-) -> Result<Page<Share>> {
-    let mut params = vec![SqlValue::Text(tenant.into())];
-    let mut scope = vec!["s.tenant_id = $1".to_string()];
-    if let Some(v) = viewer {
-        scope.push(visible_condition(v, &mut params));
-    }
-    let coll = Collection {
-        columns: SHARE_COLUMNS,
-        from: FROM_SHARES,
-        scope,
-        params,
-        fields: fields::shares(s.dialect),
-    };
-    s.list_page(coll, q, rows::share).await
-}
-
-pub(crate) async fn visible_to(s: &SqlStore, tenant: &str, share_id: &str, viewer: &Viewer) -> Result<bool> {
-    let mut params = vec![SqlValue::Text(tenant.into()), SqlValue::Text(share_id.into())];
-    let cond = visible_condition(viewer, &mut params);
-    let sql = format!("SELECT COUNT(*) FROM shares s WHERE s.tenant_id = $1 AND s.id = $2 AND {cond}");
-    let n: i64 = super::bind::bind_scalar(sqlx::query_scalar(audited(&sql)), &params)
-        .fetch_one(&s.read)
-        .await?;
-    Ok(n > 0)
-}
-
-pub(crate) async fn update(s: &SqlStore, sh: &Share) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE shares SET printer_id = $3, display_name = $4, allow_all_users = $5 WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(&sh.tenant_id)
-    .bind(&sh.id)
-    .bind(&sh.printer_id)
-    .bind(&sh.display_name)
-    .bind(b(sh.allow_all_users))
-    .execute(&s.write)
-    .await
-    .map_err(|e| conflict_on_unique(e, ONE_SHARE))?;
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
-pub(crate) async fn delete(s: &SqlStore, tenant: &str, id: &str) -> Result<bool> {
-    let mut tx = s.write.begin().await?;
-    let gone = delete_share_rows(&mut tx, tenant, id).await?;
-    tx.commit().await?;
-    Ok(gone)
-}
-
 pub(crate) async fn delete_share_rows(
     tx: &mut sqlx::Transaction<'_, Any>,
     tenant: &str,
@@ -159,42 +294,8 @@ pub(crate) async fn delete_share_rows(
     Ok(done.rows_affected() > 0)
 }
 
-pub(crate) async fn add_user(s: &SqlStore, tenant: &str, share_id: &str, user: &DirectoryUser) -> Result<()> {
-    let mut tx = s.write.begin().await?;
-    super::directory::upsert_user_in(&mut tx, tenant, user).await?;
-    sqlx::query(
-        "INSERT INTO share_allowed_users (tenant_id, share_id, user_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
-    )
-    .bind(tenant)
-    .bind(share_id)
-    .bind(user.id.to_ascii_lowercase())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) async fn add_group(
-    s: &SqlStore,
-    tenant: &str,
-    share_id: &str,
-    group: &DirectoryGroup,
-) -> Result<()> {
-    let mut tx = s.write.begin().await?;
-    super::directory::upsert_group_in(&mut tx, tenant, group).await?;
-    sqlx::query(
-        "INSERT INTO share_allowed_groups (tenant_id, share_id, group_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
-    )
-    .bind(tenant)
-    .bind(share_id)
-    .bind(group.id.to_ascii_lowercase())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) async fn remove_member(
+/// Removes one user or group (`column` of `table`) from a share's access list.
+async fn remove_member(
     s: &SqlStore,
     table: &str,
     column: &str,
@@ -210,109 +311,4 @@ pub(crate) async fn remove_member(
         .execute(&s.write)
         .await?;
     Ok(done.rows_affected() > 0)
-}
-
-pub(crate) async fn list_users(
-    s: &SqlStore,
-    tenant: &str,
-    share_id: &str,
-    q: &ListQuery,
-) -> Result<Page<DirectoryUser>> {
-    let coll = Collection {
-        columns: "a.user_id AS id, u.display_name, u.user_principal_name",
-        from: "share_allowed_users a LEFT JOIN directory_users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id",
-        scope: vec!["a.tenant_id = $1".into(), "a.share_id = $2".into()],
-        params: vec![SqlValue::Text(tenant.into()), SqlValue::Text(share_id.into())],
-        fields: &fields::USERS,
-    };
-    s.list_page(coll, q, |row| {
-        Ok(DirectoryUser {
-            id: rows::text(row, "id")?,
-            display_name: rows::opt_text(row, "display_name")?,
-            user_principal_name: rows::opt_text(row, "user_principal_name")?,
-        })
-    })
-    .await
-}
-
-pub(crate) async fn list_groups(
-    s: &SqlStore,
-    tenant: &str,
-    share_id: &str,
-    q: &ListQuery,
-) -> Result<Page<DirectoryGroup>> {
-    let coll = Collection {
-        columns: "a.group_id AS id, g.display_name",
-        from: "share_allowed_groups a LEFT JOIN directory_groups g ON g.tenant_id = a.tenant_id AND g.id = a.group_id",
-        scope: vec!["a.tenant_id = $1".into(), "a.share_id = $2".into()],
-        params: vec![SqlValue::Text(tenant.into()), SqlValue::Text(share_id.into())],
-        fields: &fields::GROUPS,
-    };
-    s.list_page(coll, q, |row| {
-        Ok(DirectoryGroup {
-            id: rows::text(row, "id")?,
-            display_name: rows::opt_text(row, "display_name")?,
-        })
-    })
-    .await
-}
-
-pub(crate) async fn record_use(
-    s: &SqlStore,
-    tenant: &str,
-    share_id: &str,
-    user_id: &str,
-    at: Micros,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO share_usage (tenant_id, user_id, share_id, last_used_at) VALUES ($1,$2,$3,$4) \
-         ON CONFLICT (tenant_id, user_id, share_id) DO UPDATE SET last_used_at = excluded.last_used_at",
-    )
-    .bind(tenant)
-    .bind(user_id.to_ascii_lowercase())
-    .bind(share_id)
-    .bind(at)
-    .execute(&s.write)
-    .await?;
-    Ok(())
-}
-
-pub(crate) async fn last_used(
-    s: &SqlStore,
-    tenant: &str,
-    share_id: &str,
-    user_id: &str,
-) -> Result<Option<Micros>> {
-    Ok(sqlx::query_scalar(
-        "SELECT last_used_at FROM share_usage WHERE tenant_id = $1 AND user_id = $2 AND share_id = $3",
-    )
-    .bind(tenant)
-    .bind(user_id.to_ascii_lowercase())
-    .bind(share_id)
-    .fetch_optional(&s.read)
-    .await?)
-}
-
-pub(crate) async fn recent(
-    s: &SqlStore,
-    tenant: &str,
-    viewer: &Viewer,
-    limit: u32,
-) -> Result<Vec<(Share, Micros)>> {
-    let mut params = vec![SqlValue::Text(tenant.into())];
-    let cond = visible_condition(viewer, &mut params);
-    let user = format!("${}", params.len() + 1);
-    params.push(SqlValue::Text(viewer.user_id.to_ascii_lowercase()));
-    let sql = format!(
-        "SELECT {SHARE_COLUMNS}, u.last_used_at FROM share_usage u JOIN shares s ON s.tenant_id = u.tenant_id \
-         AND s.id = u.share_id WHERE u.tenant_id = $1 AND u.user_id = {user} AND {cond} \
-         ORDER BY u.last_used_at DESC LIMIT {}",
-        limit.max(1)
-    );
-    let rows = super::bind::bind_values(sqlx::query(audited(&sql)), &params)
-        .fetch_all(&s.read)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((rows::share(r)?, rows::int(r, "last_used_at")?)))
-        .collect()
 }

@@ -3,7 +3,8 @@
 use super::SqlStore;
 use super::bind::audited;
 use super::rows;
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, SubscriptionStore};
+use async_trait::async_trait;
 use platen_domain::records::Subscription;
 use platen_domain::time::Micros;
 use sqlx::any::AnyRow;
@@ -32,122 +33,125 @@ fn subscription(r: &AnyRow) -> Result<Subscription> {
     })
 }
 
-pub(crate) async fn create(s: &SqlStore, x: &Subscription) -> Result<()> {
-    sqlx::query(audited(&format!(
-        "INSERT INTO subscriptions ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
-    )))
-    .bind(&x.id)
-    .bind(&x.tenant_id)
-    .bind(&x.app_id)
-    .bind(&x.creator_id)
-    .bind(&x.change_type)
-    .bind(&x.resource)
-    .bind(&x.resource_kind)
-    .bind(&x.resource_key)
-    .bind(&x.notification_url)
-    .bind(&x.lifecycle_notification_url)
-    .bind(&x.client_state)
-    .bind(&x.notification_query_options)
-    .bind(&x.latest_supported_tls_version)
-    .bind(x.expires_at)
-    .bind(x.created_at)
-    .execute(&s.write)
-    .await?;
-    Ok(())
-}
-
-pub(crate) async fn get(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<Subscription>> {
-    let sql = format!("SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND id = $2");
-    let row = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&s.read)
+#[async_trait]
+impl SubscriptionStore for SqlStore {
+    async fn create_subscription(&self, x: &Subscription) -> Result<()> {
+        sqlx::query(audited(&format!(
+            "INSERT INTO subscriptions ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
+        )))
+        .bind(&x.id)
+        .bind(&x.tenant_id)
+        .bind(&x.app_id)
+        .bind(&x.creator_id)
+        .bind(&x.change_type)
+        .bind(&x.resource)
+        .bind(&x.resource_kind)
+        .bind(&x.resource_key)
+        .bind(&x.notification_url)
+        .bind(&x.lifecycle_notification_url)
+        .bind(&x.client_state)
+        .bind(&x.notification_query_options)
+        .bind(&x.latest_supported_tls_version)
+        .bind(x.expires_at)
+        .bind(x.created_at)
+        .execute(&self.write)
         .await?;
-    row.as_ref().map(subscription).transpose()
-}
-
-pub(crate) async fn list(s: &SqlStore, tenant: &str, app: &str) -> Result<Vec<Subscription>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND app_id = $2 ORDER BY created_at, id"
-    );
-    let rows = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(app)
-        .fetch_all(&s.read)
-        .await?;
-    rows.iter().map(subscription).collect()
-}
-
-pub(crate) async fn update(s: &SqlStore, x: &Subscription) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE subscriptions SET expires_at = $3, notification_url = $4, lifecycle_notification_url = $5, \
-         client_state = $6 WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(&x.tenant_id)
-    .bind(&x.id)
-    .bind(x.expires_at)
-    .bind(&x.notification_url)
-    .bind(&x.lifecycle_notification_url)
-    .bind(&x.client_state)
-    .execute(&s.write)
-    .await?;
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
         Ok(())
     }
-}
 
-pub(crate) async fn delete(s: &SqlStore, tenant: &str, id: &str) -> Result<bool> {
-    let mut tx = s.write.begin().await?;
-    sqlx::query("DELETE FROM outbox WHERE tenant_id = $1 AND subscription_id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let done = sqlx::query("DELETE FROM subscriptions WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(done.rows_affected() > 0)
-}
+    async fn get_subscription(&self, tenant: &str, id: &str) -> Result<Option<Subscription>> {
+        let sql = format!("SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(subscription).transpose()
+    }
 
-pub(crate) async fn for_resource(
-    s: &SqlStore,
-    tenant: &str,
-    kind: &str,
-    key: &str,
-    now: Micros,
-) -> Result<Vec<Subscription>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND resource_kind = $2 AND resource_key = $3 \
-         AND expires_at > $4 ORDER BY id"
-    );
-    let rows = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(kind)
-        .bind(key)
-        .bind(now)
-        .fetch_all(&s.read)
-        .await?;
-    rows.iter().map(subscription).collect()
-}
+    async fn list_subscriptions(&self, tenant: &str, app: &str) -> Result<Vec<Subscription>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND app_id = $2 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(app)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(subscription).collect()
+    }
 
-pub(crate) async fn remove_expired(s: &SqlStore, now: Micros, limit: u32) -> Result<Vec<Subscription>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM subscriptions WHERE expires_at <= $1 ORDER BY expires_at LIMIT {}",
-        limit.max(1)
-    );
-    let rows = sqlx::query(audited(&sql)).bind(now).fetch_all(&s.read).await?;
-    let expired: Vec<Subscription> = rows.iter().map(subscription).collect::<Result<_>>()?;
-    // Every node sweeps: report only the subscriptions this call removed, not those another node took first.
-    let mut removed = Vec::with_capacity(expired.len());
-    for x in expired {
-        if delete(s, &x.tenant_id, &x.id).await? {
-            removed.push(x);
+    async fn update_subscription(&self, x: &Subscription) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE subscriptions SET expires_at = $3, notification_url = $4, lifecycle_notification_url = $5, \
+             client_state = $6 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(&x.tenant_id)
+        .bind(&x.id)
+        .bind(x.expires_at)
+        .bind(&x.notification_url)
+        .bind(&x.lifecycle_notification_url)
+        .bind(&x.client_state)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
         }
     }
-    Ok(removed)
+
+    async fn delete_subscription(&self, tenant: &str, id: &str) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM outbox WHERE tenant_id = $1 AND subscription_id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM subscriptions WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn subscriptions_for(
+        &self,
+        tenant: &str,
+        kind: &str,
+        key: &str,
+        now: Micros,
+    ) -> Result<Vec<Subscription>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND resource_kind = $2 AND resource_key = $3 \
+             AND expires_at > $4 ORDER BY id"
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(kind)
+            .bind(key)
+            .bind(now)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(subscription).collect()
+    }
+
+    async fn remove_expired_subscriptions(&self, now: Micros, limit: u32) -> Result<Vec<Subscription>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM subscriptions WHERE expires_at <= $1 ORDER BY expires_at LIMIT {}",
+            limit.max(1)
+        );
+        let rows = sqlx::query(audited(&sql)).bind(now).fetch_all(&self.read).await?;
+        let expired: Vec<Subscription> = rows.iter().map(subscription).collect::<Result<_>>()?;
+        // Every node sweeps: report only the subscriptions this call removed, not those another node took first.
+        let mut removed = Vec::with_capacity(expired.len());
+        for x in expired {
+            if self.delete_subscription(&x.tenant_id, &x.id).await? {
+                removed.push(x);
+            }
+        }
+        Ok(removed)
+    }
 }

@@ -3,7 +3,8 @@
 use super::bind::audited;
 use super::rows;
 use super::{SqlStore, conflict_on_unique};
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, TaskStore};
+use async_trait::async_trait;
 use platen_domain::records::{PrintTask, TaskDefinition, TaskTrigger};
 use platen_domain::task::TaskState;
 use sqlx::Any;
@@ -22,83 +23,164 @@ fn definition(r: &AnyRow) -> Result<TaskDefinition> {
     })
 }
 
-pub(crate) async fn create_definition(s: &SqlStore, d: &TaskDefinition) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO task_definitions (tenant_id, id, display_name, app_id, app_display_name, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6)",
-    )
-    .bind(&d.tenant_id)
-    .bind(&d.id)
-    .bind(&d.display_name)
-    .bind(&d.app_id)
-    .bind(&d.app_display_name)
-    .bind(d.created_at)
-    .execute(&s.write)
-    .await?;
-    Ok(())
-}
-
-pub(crate) async fn get_definition(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<TaskDefinition>> {
-    let sql = format!("SELECT {DEFINITION_COLUMNS} FROM task_definitions WHERE tenant_id = $1 AND id = $2");
-    let row = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&s.read)
+#[async_trait]
+impl TaskStore for SqlStore {
+    async fn create_task_definition(&self, d: &TaskDefinition) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO task_definitions (tenant_id, id, display_name, app_id, app_display_name, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6)",
+        )
+        .bind(&d.tenant_id)
+        .bind(&d.id)
+        .bind(&d.display_name)
+        .bind(&d.app_id)
+        .bind(&d.app_display_name)
+        .bind(d.created_at)
+        .execute(&self.write)
         .await?;
-    row.as_ref().map(definition).transpose()
-}
-
-pub(crate) async fn list_definitions(
-    s: &SqlStore,
-    tenant: &str,
-    app_id: &str,
-) -> Result<Vec<TaskDefinition>> {
-    let sql = format!(
-        "SELECT {DEFINITION_COLUMNS} FROM task_definitions WHERE tenant_id = $1 AND app_id = $2 ORDER BY created_at, id"
-    );
-    let rows = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(app_id)
-        .fetch_all(&s.read)
-        .await?;
-    rows.iter().map(definition).collect()
-}
-
-pub(crate) async fn update_definition(s: &SqlStore, d: &TaskDefinition) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE task_definitions SET display_name = $3, app_display_name = $4 WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(&d.tenant_id)
-    .bind(&d.id)
-    .bind(&d.display_name)
-    .bind(&d.app_display_name)
-    .execute(&s.write)
-    .await?;
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
         Ok(())
     }
-}
 
-pub(crate) async fn delete_definition(s: &SqlStore, tenant: &str, id: &str) -> Result<bool> {
-    let mut tx = s.write.begin().await?;
-    for table in ["task_triggers", "tasks"] {
-        sqlx::query(audited(&format!(
-            "DELETE FROM {table} WHERE tenant_id = $1 AND definition_id = $2"
-        )))
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    async fn get_task_definition(&self, tenant: &str, id: &str) -> Result<Option<TaskDefinition>> {
+        let sql =
+            format!("SELECT {DEFINITION_COLUMNS} FROM task_definitions WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(definition).transpose()
     }
-    let done = sqlx::query("DELETE FROM task_definitions WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *tx)
+
+    async fn list_task_definitions(&self, tenant: &str, app_id: &str) -> Result<Vec<TaskDefinition>> {
+        let sql = format!(
+            "SELECT {DEFINITION_COLUMNS} FROM task_definitions WHERE tenant_id = $1 AND app_id = $2 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(app_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(definition).collect()
+    }
+
+    async fn update_task_definition(&self, d: &TaskDefinition) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE task_definitions SET display_name = $3, app_display_name = $4 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(&d.tenant_id)
+        .bind(&d.id)
+        .bind(&d.display_name)
+        .bind(&d.app_display_name)
+        .execute(&self.write)
         .await?;
-    tx.commit().await?;
-    Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn delete_task_definition(&self, tenant: &str, id: &str) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        for table in ["task_triggers", "tasks"] {
+            sqlx::query(audited(&format!(
+                "DELETE FROM {table} WHERE tenant_id = $1 AND definition_id = $2"
+            )))
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let done = sqlx::query("DELETE FROM task_definitions WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn create_task_trigger(&self, t: &TaskTrigger) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO task_triggers (tenant_id, id, printer_id, definition_id, event, created_at) VALUES ($1,$2,$3,$4,$5,$6)",
+        )
+        .bind(&t.tenant_id)
+        .bind(&t.id)
+        .bind(&t.printer_id)
+        .bind(&t.definition_id)
+        .bind(&t.event)
+        .bind(t.created_at)
+        .execute(&self.write)
+        .await
+        .map_err(|e| conflict_on_unique(e, "the printer already has a task trigger; only one trigger per printer is supported"))?;
+        Ok(())
+    }
+
+    async fn get_task_trigger(&self, tenant: &str, id: &str) -> Result<Option<TaskTrigger>> {
+        let sql = format!("SELECT {TRIGGER_COLUMNS} FROM task_triggers WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(trigger).transpose()
+    }
+
+    async fn trigger_of_printer(&self, tenant: &str, printer: &str) -> Result<Option<TaskTrigger>> {
+        let sql =
+            format!("SELECT {TRIGGER_COLUMNS} FROM task_triggers WHERE tenant_id = $1 AND printer_id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(printer)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(trigger).transpose()
+    }
+
+    async fn delete_task_trigger(&self, tenant: &str, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM task_triggers WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn get_task(&self, tenant: &str, id: &str) -> Result<Option<PrintTask>> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(task).transpose()
+    }
+
+    async fn list_tasks(&self, tenant: &str, definition: &str, limit: u32) -> Result<Vec<PrintTask>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND definition_id = $2 ORDER BY created_at DESC, id LIMIT {}",
+            limit.max(1)
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(definition)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(task).collect()
+    }
+
+    async fn tasks_of_job(&self, tenant: &str, job: i64) -> Result<Vec<PrintTask>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(job)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(task).collect()
+    }
 }
 
 const TRIGGER_COLUMNS: &str = "tenant_id, id, printer_id, definition_id, event, created_at";
@@ -112,55 +194,6 @@ fn trigger(r: &AnyRow) -> Result<TaskTrigger> {
         event: rows::text(r, "event")?,
         created_at: rows::int(r, "created_at")?,
     })
-}
-
-pub(crate) async fn create_trigger(s: &SqlStore, t: &TaskTrigger) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO task_triggers (tenant_id, id, printer_id, definition_id, event, created_at) VALUES ($1,$2,$3,$4,$5,$6)",
-    )
-    .bind(&t.tenant_id)
-    .bind(&t.id)
-    .bind(&t.printer_id)
-    .bind(&t.definition_id)
-    .bind(&t.event)
-    .bind(t.created_at)
-    .execute(&s.write)
-    .await
-    .map_err(|e| conflict_on_unique(e, "the printer already has a task trigger; only one trigger per printer is supported"))?;
-    Ok(())
-}
-
-pub(crate) async fn get_trigger(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<TaskTrigger>> {
-    let sql = format!("SELECT {TRIGGER_COLUMNS} FROM task_triggers WHERE tenant_id = $1 AND id = $2");
-    let row = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&s.read)
-        .await?;
-    row.as_ref().map(trigger).transpose()
-}
-
-pub(crate) async fn trigger_of_printer(
-    s: &SqlStore,
-    tenant: &str,
-    printer: &str,
-) -> Result<Option<TaskTrigger>> {
-    let sql = format!("SELECT {TRIGGER_COLUMNS} FROM task_triggers WHERE tenant_id = $1 AND printer_id = $2");
-    let row = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(printer)
-        .fetch_optional(&s.read)
-        .await?;
-    row.as_ref().map(trigger).transpose()
-}
-
-pub(crate) async fn delete_trigger(s: &SqlStore, tenant: &str, id: &str) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM task_triggers WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&s.write)
-        .await?;
-    Ok(done.rows_affected() > 0)
 }
 
 const TASK_COLUMNS: &str = "tenant_id, id, definition_id, trigger_id, app_id, job_id, printer_id, state, description, created_at, updated_at";
@@ -218,39 +251,4 @@ pub(crate) async fn update(tx: &mut sqlx::Transaction<'_, Any>, t: &PrintTask) -
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() > 0)
-}
-
-pub(crate) async fn get(s: &SqlStore, tenant: &str, id: &str) -> Result<Option<PrintTask>> {
-    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2");
-    let row = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&s.read)
-        .await?;
-    row.as_ref().map(task).transpose()
-}
-
-pub(crate) async fn list(s: &SqlStore, tenant: &str, definition: &str, limit: u32) -> Result<Vec<PrintTask>> {
-    let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND definition_id = $2 ORDER BY created_at DESC, id LIMIT {}",
-        limit.max(1)
-    );
-    let rows = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(definition)
-        .fetch_all(&s.read)
-        .await?;
-    rows.iter().map(task).collect()
-}
-
-pub(crate) async fn of_job(s: &SqlStore, tenant: &str, job: i64) -> Result<Vec<PrintTask>> {
-    let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at, id"
-    );
-    let rows = sqlx::query(audited(&sql))
-        .bind(tenant)
-        .bind(job)
-        .fetch_all(&s.read)
-        .await?;
-    rows.iter().map(task).collect()
 }

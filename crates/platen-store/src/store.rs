@@ -1,0 +1,261 @@
+//! The storage contract, one trait per area of the schema. [`Store`] is all of them together: the one bound
+//! other layers program against (`Arc<dyn Store>`). Each area's trait is implemented for
+//! [`crate::sql::SqlStore`] in the `sql` module of the same name.
+
+use crate::{AddRange, ChangeEvent, Commit, JobScope, ListQuery, Page, Result, Viewer};
+use async_trait::async_trait;
+use platen_domain::records::*;
+use platen_domain::time::Micros;
+
+/// Every area of the store; implemented for any type that implements them all.
+pub trait Store:
+    SettingsStore
+    + PrinterStore
+    + ShareStore
+    + JobStore
+    + TaskStore
+    + DeviceStore
+    + SubscriptionStore
+    + OutboxStore
+    + DocumentStore
+    + ConnectorStore
+    + ChangeFeedStore
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: SettingsStore
+        + PrinterStore
+        + ShareStore
+        + JobStore
+        + TaskStore
+        + DeviceStore
+        + SubscriptionStore
+        + OutboxStore
+        + DocumentStore
+        + ConnectorStore
+        + ChangeFeedStore
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Tenant settings and the small user/group directory.
+#[async_trait]
+pub trait SettingsStore {
+    async fn get_settings(&self, tenant: &str) -> Result<Option<PrintSettings>>;
+    async fn put_settings(&self, tenant: &str, settings: &PrintSettings) -> Result<()>;
+    async fn upsert_user(&self, tenant: &str, user: &DirectoryUser) -> Result<()>;
+    async fn upsert_group(&self, tenant: &str, group: &DirectoryGroup) -> Result<()>;
+}
+
+/// Printers and their registration operations.
+#[async_trait]
+pub trait PrinterStore {
+    /// Stores a newly registered printer and its (finished) create operation in one transaction.
+    async fn create_printer(&self, printer: &Printer, operation: &PrinterOperation) -> Result<()>;
+    async fn get_operation(&self, tenant: &str, id: &str) -> Result<Option<PrinterOperation>>;
+    async fn get_printer(&self, tenant: &str, id: &str) -> Result<Option<Printer>>;
+    async fn list_printers(&self, tenant: &str, query: &ListQuery) -> Result<Page<Printer>>;
+    /// Fails with NotFound if the printer is gone.
+    async fn update_printer(&self, printer: &Printer) -> Result<()>;
+    /// Removes the printer, its share (with its access lists) and its registration; returns false if unknown.
+    async fn delete_printer(&self, tenant: &str, id: &str) -> Result<bool>;
+}
+
+/// Shares, their access lists, and per-user usage.
+#[async_trait]
+pub trait ShareStore {
+    /// Conflict if the printer already has a share.
+    async fn create_share(&self, share: &Share) -> Result<()>;
+    async fn get_share(&self, tenant: &str, id: &str) -> Result<Option<Share>>;
+    async fn share_of_printer(&self, tenant: &str, printer_id: &str) -> Result<Option<Share>>;
+    /// `viewer: None` lists every share (administrators); otherwise only shares the viewer may use.
+    async fn list_shares(
+        &self,
+        tenant: &str,
+        viewer: Option<&Viewer>,
+        query: &ListQuery,
+    ) -> Result<Page<Share>>;
+    async fn share_visible_to(&self, tenant: &str, share_id: &str, viewer: &Viewer) -> Result<bool>;
+    /// Conflict if re-pointed to a printer that already has another share; NotFound if the share is gone.
+    async fn update_share(&self, share: &Share) -> Result<()>;
+    async fn delete_share(&self, tenant: &str, id: &str) -> Result<bool>;
+    /// Idempotent.
+    async fn add_allowed_user(&self, tenant: &str, share_id: &str, user: &DirectoryUser) -> Result<()>;
+    async fn remove_allowed_user(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<bool>;
+    async fn list_allowed_users(
+        &self,
+        tenant: &str,
+        share_id: &str,
+        query: &ListQuery,
+    ) -> Result<Page<DirectoryUser>>;
+    async fn add_allowed_group(&self, tenant: &str, share_id: &str, group: &DirectoryGroup) -> Result<()>;
+    async fn remove_allowed_group(&self, tenant: &str, share_id: &str, group_id: &str) -> Result<bool>;
+    async fn list_allowed_groups(
+        &self,
+        tenant: &str,
+        share_id: &str,
+        query: &ListQuery,
+    ) -> Result<Page<DirectoryGroup>>;
+    async fn record_share_use(&self, tenant: &str, share_id: &str, user_id: &str, at: Micros) -> Result<()>;
+    async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>>;
+    /// The viewer's most recently used shares that are still visible to them, newest first.
+    async fn recent_shares(&self, tenant: &str, viewer: &Viewer, limit: u32) -> Result<Vec<(Share, Micros)>>;
+}
+
+/// Jobs and their history.
+#[async_trait]
+pub trait JobStore {
+    /// Inserts the job (its `id` is assigned and returned in the result) with its single document.
+    async fn create_job(
+        &self,
+        job: &Job,
+        document: &Document,
+        event: &JobEventRecord,
+    ) -> Result<(Job, Document)>;
+    async fn get_job(&self, tenant: &str, id: i64) -> Result<Option<Job>>;
+    async fn list_jobs(&self, tenant: &str, scope: &JobScope, query: &ListQuery) -> Result<Page<Job>>;
+    async fn job_events(&self, tenant: &str, job_id: i64) -> Result<Vec<JobEventRecord>>;
+    /// The only way a stored job changes: writes the change with everything it carries (history, print task
+    /// created or updated, the job a redirect creates, the upload it finishes, change notifications, device
+    /// events) in one transaction, if the job's version is still `expected_version`. Only one request finishes
+    /// an upload session: a racing second one gets [`Commit::UploadSessionGone`] and writes nothing.
+    async fn commit_job_change(&self, change: &JobChange) -> Result<Commit>;
+}
+
+/// Pull printing: task definitions, their triggers and print tasks.
+#[async_trait]
+pub trait TaskStore {
+    async fn create_task_definition(&self, definition: &TaskDefinition) -> Result<()>;
+    async fn get_task_definition(&self, tenant: &str, id: &str) -> Result<Option<TaskDefinition>>;
+    /// The definitions an app created, oldest first.
+    async fn list_task_definitions(&self, tenant: &str, app_id: &str) -> Result<Vec<TaskDefinition>>;
+    async fn update_task_definition(&self, definition: &TaskDefinition) -> Result<()>;
+    /// Removes the definition, its triggers and its tasks.
+    async fn delete_task_definition(&self, tenant: &str, id: &str) -> Result<bool>;
+    /// Conflict if the printer already has a trigger.
+    async fn create_task_trigger(&self, trigger: &TaskTrigger) -> Result<()>;
+    async fn get_task_trigger(&self, tenant: &str, id: &str) -> Result<Option<TaskTrigger>>;
+    async fn trigger_of_printer(&self, tenant: &str, printer_id: &str) -> Result<Option<TaskTrigger>>;
+    async fn delete_task_trigger(&self, tenant: &str, id: &str) -> Result<bool>;
+    async fn get_task(&self, tenant: &str, id: &str) -> Result<Option<PrintTask>>;
+    /// A definition's tasks, newest first, at most `limit`.
+    async fn list_tasks(&self, tenant: &str, definition_id: &str, limit: u32) -> Result<Vec<PrintTask>>;
+    async fn tasks_of_job(&self, tenant: &str, job_id: i64) -> Result<Vec<PrintTask>>;
+}
+
+/// The device side (IPP INFRA): device tokens, the per-printer event log, IPP subscriptions.
+#[async_trait]
+pub trait DeviceStore {
+    /// The tenant of a printer, looked up by its globally unique id (devices name only their printer).
+    async fn printer_tenant(&self, printer_id: &str) -> Result<Option<String>>;
+    /// Stores a device access token by the SHA-256 (hex) of its value.
+    async fn create_device_token(
+        &self,
+        token_sha256: &str,
+        tenant: &str,
+        printer_id: &str,
+        expires_at: Micros,
+    ) -> Result<()>;
+    /// (tenant, printer id, expiry) of a device access token.
+    async fn device_token(&self, token_sha256: &str) -> Result<Option<(String, String, Micros)>>;
+    /// Device events of a printer with ids greater than `after`, oldest first.
+    async fn device_events(
+        &self,
+        tenant: &str,
+        printer_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DeviceEvent>>;
+    async fn last_device_event_id(&self, tenant: &str, printer_id: &str) -> Result<i64>;
+    async fn create_ipp_subscription(&self, subscription: &IppSubscription) -> Result<i64>;
+    async fn get_ipp_subscription(&self, tenant: &str, id: i64) -> Result<Option<IppSubscription>>;
+    async fn renew_ipp_subscription(&self, tenant: &str, id: i64, lease_expires_at: Micros) -> Result<()>;
+    async fn cancel_ipp_subscription(&self, tenant: &str, id: i64) -> Result<bool>;
+}
+
+/// Change-notification subscriptions.
+#[async_trait]
+pub trait SubscriptionStore {
+    async fn create_subscription(&self, subscription: &Subscription) -> Result<()>;
+    async fn get_subscription(&self, tenant: &str, id: &str) -> Result<Option<Subscription>>;
+    /// Subscriptions an app created (unexpired and expired alike), oldest first.
+    async fn list_subscriptions(&self, tenant: &str, app_id: &str) -> Result<Vec<Subscription>>;
+    async fn update_subscription(&self, subscription: &Subscription) -> Result<()>;
+    /// Removes the subscription and its undelivered notifications.
+    async fn delete_subscription(&self, tenant: &str, id: &str) -> Result<bool>;
+    /// Unexpired subscriptions on one resource (`kind` + `key`), e.g. `printerJobs` + printer id.
+    async fn subscriptions_for(
+        &self,
+        tenant: &str,
+        kind: &str,
+        key: &str,
+        now: Micros,
+    ) -> Result<Vec<Subscription>>;
+    /// Removes subscriptions that expired before `now` (with their undelivered notifications); returns them.
+    async fn remove_expired_subscriptions(&self, now: Micros, limit: u32) -> Result<Vec<Subscription>>;
+}
+
+/// The outbox of change notifications awaiting delivery.
+#[async_trait]
+pub trait OutboxStore {
+    /// Queues a lifecycle notification (`missed`, `subscriptionRemoved`, …) for a subscription.
+    async fn enqueue_lifecycle(
+        &self,
+        tenant: &str,
+        subscription_id: &str,
+        payload: &str,
+        now: Micros,
+    ) -> Result<()>;
+    /// Leases up to `limit` due notifications until `lease_until` so no other worker (or node) takes them.
+    async fn claim_notifications(
+        &self,
+        now: Micros,
+        lease_until: Micros,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>>;
+    async fn delete_notifications(&self, ids: &[i64]) -> Result<()>;
+    /// Schedules another attempt of a failed delivery.
+    async fn retry_notification(&self, id: i64, next_attempt_at: Micros, error: &str) -> Result<()>;
+}
+
+/// Documents and upload sessions.
+#[async_trait]
+pub trait DocumentStore {
+    async fn list_documents(&self, tenant: &str, job_id: i64) -> Result<Vec<Document>>;
+    async fn get_document(&self, tenant: &str, id: &str) -> Result<Option<Document>>;
+    async fn mark_document_downloaded(&self, tenant: &str, id: &str, at: Micros) -> Result<()>;
+    /// Creates the session, replacing (and discarding the received ranges of) any earlier one for the document.
+    async fn create_upload_session(&self, session: &UploadSession) -> Result<()>;
+    async fn get_upload_session(&self, id: &str) -> Result<Option<UploadSession>>;
+    async fn upload_ranges(&self, session_id: &str) -> Result<Vec<UploadRange>>;
+    /// Records a received range unless it overlaps one already received.
+    async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange>;
+    /// Cancels a session (its range blobs become orphans); false if unknown.
+    async fn delete_upload_session(&self, id: &str) -> Result<bool>;
+    async fn expired_upload_sessions(&self, now: Micros, limit: u32) -> Result<Vec<String>>;
+    async fn orphan_blobs(&self, limit: u32) -> Result<Vec<String>>;
+    async fn forget_orphan_blobs(&self, keys: &[String]) -> Result<()>;
+}
+
+/// Connectors.
+#[async_trait]
+pub trait ConnectorStore {
+    async fn create_connector(&self, connector: &Connector) -> Result<()>;
+    async fn list_connectors(&self, tenant: &str, query: &ListQuery) -> Result<Page<Connector>>;
+    async fn get_connector(&self, tenant: &str, id: &str) -> Result<Option<Connector>>;
+    async fn update_connector(&self, connector: &Connector) -> Result<()>;
+    async fn delete_connector(&self, tenant: &str, id: &str) -> Result<bool>;
+}
+
+/// The change feed.
+#[async_trait]
+pub trait ChangeFeedStore {
+    /// Every job change committed from now on, by any node (see [`crate::feed`]): a wakeup hint for waiters.
+    async fn subscribe_changes(&self) -> Result<tokio::sync::broadcast::Receiver<ChangeEvent>>;
+}
