@@ -1707,7 +1707,7 @@ async fn ipp_bodies_are_refused_where_the_spec_refuses_them() {
 /// (it used to panic the parser and answer 500), are a 400 that stores nothing, and the server keeps serving.
 #[tokio::test]
 async fn malformed_ipp_bodies_are_a_400_and_the_server_keeps_serving() {
-    let p = Pull::new(Api::shared()).await;
+    let p = Pull::new(Api::shared(BIN)).await;
     let app = p.app_token(&p.app_id, "Printer.ReadWrite.All");
     let mut overrun = vec![0x04];
     ipp_attr(
