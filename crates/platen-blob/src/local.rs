@@ -1,11 +1,14 @@
 //! Blobs as files under one directory. Writes go to a temporary file that is fsynced and renamed into place
 //! (then the directory is fsynced), so a blob is either wholly there or absent, and durable once `put` returns.
+//! Nothing is left behind: deleting a blob removes the directories it leaves empty (an upload session's
+//! ranges live in a directory of their own), and temporary files a killed process left are removed at open.
 
 use crate::{BlobError, BlobStore, ByteStream, Stored, validate_key};
 use async_trait::async_trait;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 use tokio::fs::{self, File};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio_util::io::ReaderStream;
@@ -15,11 +18,52 @@ pub struct LocalDisk {
     root: PathBuf,
 }
 
+/// A temporary file this old belongs to no write in progress (writes keep touching theirs): a process that was
+/// killed left it. Younger ones are left alone, since other nodes may share the directory.
+const ABANDONED_TEMP_AGE: Duration = Duration::from_secs(3600);
+
 impl LocalDisk {
     pub async fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
         fs::create_dir_all(root.join(".tmp")).await?;
-        Ok(Self { root })
+        let disk = Self { root };
+        disk.remove_abandoned_temp_files(ABANDONED_TEMP_AGE).await?;
+        Ok(disk)
+    }
+
+    /// Removes temporary files not modified for `age`; returns how many.
+    async fn remove_abandoned_temp_files(&self, age: Duration) -> Result<usize, BlobError> {
+        let mut removed = 0;
+        let mut entries = fs::read_dir(self.root.join(".tmp")).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            let modified = entry.metadata().await?.modified()?;
+            if SystemTime::now().duration_since(modified).unwrap_or_default() >= age {
+                match fs::remove_file(entry.path()).await {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "removed temporary document files left by an interrupted write"
+            );
+        }
+        Ok(removed)
+    }
+
+    /// Removes the directories above `path` that are now empty, up to (not including) the root. A directory that
+    /// is not empty (or that another writer just filled) stays.
+    async fn prune_empty_parents(&self, path: &Path) {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d == self.root || !d.starts_with(&self.root) || fs::remove_dir(d).await.is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
@@ -37,7 +81,14 @@ impl LocalDisk {
     async fn install(&self, temp: &Path, target: &Path) -> Result<(), BlobError> {
         let dir = target.parent().unwrap_or(&self.root).to_path_buf();
         fs::create_dir_all(&dir).await?;
-        fs::rename(temp, target).await?;
+        if let Err(e) = fs::rename(temp, target).await {
+            // A delete pruned the directory between our create and rename: make it again, once.
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(e.into());
+            }
+            fs::create_dir_all(&dir).await?;
+            fs::rename(temp, target).await?;
+        }
         File::open(&dir).await?.sync_all().await?;
         Ok(())
     }
@@ -147,11 +198,14 @@ impl BlobStore for LocalDisk {
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
-        match fs::remove_file(self.path(key)?).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e.into()),
+        let path = self.path(key)?;
+        match fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
         }
+        self.prune_empty_parents(&path).await;
+        Ok(())
     }
 }
 
@@ -200,6 +254,46 @@ mod tests {
         s.delete("d/doc1").await.unwrap();
         s.delete("d/doc1").await.unwrap();
         assert!(matches!(s.get("d/doc1").await, Err(BlobError::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn deleting_the_last_blob_of_a_directory_removes_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = LocalDisk::open(dir.path()).await.unwrap();
+        s.put("uploads/s1/a", body(&[b"a"]), 10).await.unwrap();
+        s.put("uploads/s1/b", body(&[b"b"]), 10).await.unwrap();
+        s.put("uploads/s2/a", body(&[b"a"]), 10).await.unwrap();
+        s.delete("uploads/s1/a").await.unwrap();
+        assert!(dir.path().join("uploads/s1").is_dir(), "still holds b");
+        s.delete("uploads/s1/b").await.unwrap();
+        assert!(!dir.path().join("uploads/s1").exists());
+        assert!(dir.path().join("uploads/s2/a").is_file());
+        s.delete("uploads/s2/a").await.unwrap();
+        assert!(!dir.path().join("uploads").exists());
+        assert!(dir.path().is_dir() && dir.path().join(".tmp").is_dir());
+        // The directory can be used again at once.
+        s.put("uploads/s1/c", body(&[b"c"]), 10).await.unwrap();
+        assert_eq!(read_all(&s, "uploads/s1/c").await, b"c");
+    }
+
+    #[tokio::test]
+    async fn temporary_files_a_killed_process_left_are_removed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        LocalDisk::open(dir.path()).await.unwrap();
+        let old = dir.path().join(".tmp/left-by-a-kill");
+        let fresh = dir.path().join(".tmp/being-written-by-another-node");
+        std::fs::write(&old, b"partial").unwrap();
+        std::fs::write(&fresh, b"partial").unwrap();
+        let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        LocalDisk::open(dir.path()).await.unwrap();
+        assert!(!old.exists());
+        assert!(fresh.exists());
     }
 
     #[tokio::test]
