@@ -29,6 +29,9 @@ pub struct Config {
     /// Accept plain-http webhook URLs on non-loopback hosts (loopback http is always accepted).
     pub allow_insecure_webhooks: bool,
     pub webhook_delivery: WebhookDelivery,
+    /// A connection must send a request's headers within this many seconds of waiting for one (a new
+    /// connection, or a keep-alive one between requests), or it is closed.
+    pub http_header_timeout_secs: u64,
 }
 
 /// Tuning of change-notification delivery (`platen_app::webhooks::DeliveryConfig`); env
@@ -99,6 +102,7 @@ impl Default for Config {
             },
             allow_insecure_webhooks: false,
             webhook_delivery: WebhookDelivery::default(),
+            http_header_timeout_secs: 30,
         }
     }
 }

@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod connector;
 mod documents;
+mod listener;
 mod migrate_store;
 mod serve;
 mod token;

@@ -8,7 +8,6 @@ use platen_auth::{AuthConfig, DevIssuer, KeySource, TrustedIssuer, Verifier};
 use platen_graph::GraphState;
 use platen_pki::CertificateAuthority;
 use platen_store::sql::SqlStore;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -104,20 +103,14 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
     let local = listener.local_addr()?;
-    // Responses that stream a document after a small header (IPP Fetch-Document, $value) must not wait for
-    // delayed ACKs: Nagle would stall each one by ~40 ms.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY not set");
-        }
-    });
     tracing::info!(%local, %public_url, database = %redact(&cfg.database_url()), "Platen is serving Microsoft Graph at {public_url}/v1.0 and {public_url}/beta");
     println!("platen listening on {local}");
-    axum::serve(
+    crate::listener::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        Duration::from_secs(cfg.http_header_timeout_secs.max(1)),
+        shutdown(),
     )
-    .with_graceful_shutdown(shutdown())
     .await?;
     sweeper.abort();
     delivery.abort();

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod common;
+mod connections;
 mod conventions;
 mod flows;
 mod isolation;
