@@ -87,21 +87,18 @@ impl Passage {
 
 impl Intent {
     pub(crate) fn new(event: JobEvent, actor: impl Into<String>) -> Self {
-        Self {
-            event: Some(event),
-            actor: actor.into(),
-            reason: None,
-            edit: None,
-            rides: Rides::default(),
-            otherwise: Otherwise::Answer,
-        }
+        Self::maybe(Some(event), actor)
     }
 
     /// An intent whose table event depends on a choice (a task PATCH to `processing` moves no job).
     pub(crate) fn maybe(event: Option<JobEvent>, actor: impl Into<String>) -> Self {
         Self {
             event,
-            ..Self::new(JobEvent::Modify, actor)
+            actor: actor.into(),
+            reason: None,
+            edit: None,
+            rides: Rides::default(),
+            otherwise: Otherwise::Answer,
         }
     }
 

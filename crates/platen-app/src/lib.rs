@@ -16,7 +16,6 @@ mod settings;
 mod shares;
 mod sweeper;
 mod uploads;
-mod virtual_printer;
 pub mod webhooks;
 
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};

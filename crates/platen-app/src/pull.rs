@@ -361,7 +361,7 @@ impl App {
         reason: Option<String>,
     ) -> Result<Outcome<Job>> {
         let mut job = self.find_job(caller, access, target, job_id).await?;
-        let mut task = self.own_processing_task(caller, &job).await?;
+        let task = self.own_processing_task(caller, &job).await?;
         if task.is_none() {
             // No processing task: maybe an identical abort (an SDK retry in flight) closed it after we read the
             // job. Judge from the job as it is now.
@@ -379,7 +379,7 @@ impl App {
             Transition::Refused(r) => return Err(AppError::Refused(r)),
             Transition::To(_) => {}
         }
-        let task = task.take().ok_or_else(no_task)?;
+        let task = task.ok_or_else(no_task)?;
         let closed = PrintTask {
             state: TaskState::Aborted,
             description: reason.clone().unwrap_or_else(|| "The job was aborted.".into()),

@@ -253,18 +253,7 @@ async fn device_authentication_is_required_and_scoped() {
         .unwrap();
     let t = tok["access_token"].as_str().unwrap().to_string();
     let ipp_get_printer = |target: &str| {
-        let mut body = vec![2, 0, 0, 0x0b, 0, 0, 0, 1, 0x01];
-        for (tag, name, value) in [
-            (0x47u8, "attributes-charset", "utf-8"),
-            (0x48, "attributes-natural-language", "en"),
-        ] {
-            body.push(tag);
-            body.extend((name.len() as u16).to_be_bytes());
-            body.extend(name.as_bytes());
-            body.extend((value.len() as u16).to_be_bytes());
-            body.extend(value.as_bytes());
-        }
-        body.push(0x03);
+        let body = get_printer_attributes(1, &[]);
         http.post(format!("{}/ipp/print/{target}", s.base))
             .header("content-type", "application/ipp")
             .body(body)

@@ -1692,14 +1692,7 @@ async fn ipp_bodies_are_refused_where_the_spec_refuses_them() {
         .await
         .expect_denied();
     // Nothing of the refused bodies was stored.
-    let v = p
-        .api
-        .get(
-            &format!("/v1.0/print/printers/{}?$select=status", p.printer),
-            &app,
-        )
-        .await
-        .expect_json(200);
+    let v = printer_status(&p, &app).await;
     assert_ne!(v["status"]["state"], "stopped", "{v}");
 }
 
@@ -1736,24 +1729,21 @@ async fn malformed_ipp_bodies_are_a_400_and_the_server_keeps_serving() {
     for body in [overrun, whole, collection, short_integer, member, cut] {
         patch_ipp(&p, &p.printer, &app, body).await.expect_bad_request();
     }
-    let v = p
-        .api
-        .get(
-            &format!("/v1.0/print/printers/{}?$select=status", p.printer),
-            &app,
-        )
-        .await
-        .expect_json(200);
+    let v = printer_status(&p, &app).await;
     assert_ne!(v["status"]["state"], "stopped", "nothing was stored: {v}");
     // Still serving: a well-formed body is applied.
     patch_ipp(&p, &p.printer, &app, valid).await.expect(204);
-    let v = p
-        .api
+    let v = printer_status(&p, &app).await;
+    assert_eq!(v["status"]["state"], "stopped", "{v}");
+}
+
+/// The virtual printer's `status`, read by `token`.
+async fn printer_status(p: &Pull, token: &str) -> Value {
+    p.api
         .get(
             &format!("/v1.0/print/printers/{}?$select=status", p.printer),
-            &app,
+            token,
         )
         .await
-        .expect_json(200);
-    assert_eq!(v["status"]["state"], "stopped", "{v}");
+        .expect_json(200)
 }

@@ -11,7 +11,7 @@ use crate::wire::{self, Obj};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
-use platen_app::{PrinterRegistration, PrinterUpdate};
+use platen_app::{AppError, PrinterRegistration, PrinterUpdate};
 use platen_domain::records::Printer;
 use platen_domain::{Operation, permissions};
 use platen_odata::QueryOption::{Count, Search};
@@ -382,9 +382,11 @@ async fn update_with_ipp(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Respo
     }
     // Decoded by the IPP model's total parser: a malformed body is a 400, whatever its bytes.
     let attributes = platen_ipp_model::printer::printer_attributes(body).map_err(GraphError::bad_request)?;
+    // Merged with the description stored on the printer as this update reads it (no second read to race).
     ctx.app()
-        .update_virtual_printer(&ctx.caller, id, |p| {
-            platen_ipp_model::printer::apply_virtual_printer_attributes(p, attributes).map_err(|f| f.message)
+        .update_printer_with(&ctx.caller, id, |p| {
+            platen_ipp_model::printer::apply_virtual_printer_attributes(p, attributes)
+                .map_err(|f| AppError::Internal(f.message))
         })
         .await?;
     Ok(no_content())
