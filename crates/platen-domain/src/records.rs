@@ -352,3 +352,42 @@ pub struct IppSubscription {
     pub lease_expires_at: Micros,
     pub created_at: Micros,
 }
+
+/// A user's print password: what an IPP client (CUPS, macOS, Windows) sends with HTTP Basic, user name = the
+/// user's UPN. The identity it stands for (object id, UPN, display name, groups) is copied at creation, because
+/// an IPP request carries no token to read it from. Only the argon2 PHC hash of the password is kept.
+#[derive(Clone, PartialEq)]
+pub struct PrintPassword {
+    pub tenant_id: String,
+    /// The public lookup id, which the password itself embeds (lower-case).
+    pub id: String,
+    /// The user's object id (lower-case).
+    pub user_id: String,
+    pub user_principal_name: String,
+    pub display_name: Option<String>,
+    /// Group object ids (lower-case), for share access checks.
+    pub groups: Vec<String>,
+    pub label: String,
+    /// Argon2 PHC string (`$argon2id$v=19$…`) of the whole password.
+    pub password_hash: String,
+    pub created_at: Micros,
+    pub last_used_at: Option<Micros>,
+}
+
+/// Leaves the hash out, so logs and assertion messages never carry it.
+impl std::fmt::Debug for PrintPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrintPassword")
+            .field("tenant_id", &self.tenant_id)
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("user_principal_name", &self.user_principal_name)
+            .field("display_name", &self.display_name)
+            .field("groups", &self.groups)
+            .field("label", &self.label)
+            .field("password_hash", &"…")
+            .field("created_at", &self.created_at)
+            .field("last_used_at", &self.last_used_at)
+            .finish()
+    }
+}

@@ -12,6 +12,9 @@ use platen_domain::time::now_micros;
 use platen_odata::parse_query;
 use serde_json::json;
 
+mod print_passwords;
+pub use print_passwords::print_passwords;
+
 /// `conformance_sections!(then, args…)` calls `then!(args…; section, section, …)` with the name of every
 /// section (a `pub async fn(&dyn Store)` below), so each backend's test file makes one test per section, named
 /// after it, without repeating the list.
@@ -26,7 +29,8 @@ macro_rules! conformance_sections {
             uploads,
             tenant_isolation,
             pull_printing,
-            notifications
+            notifications,
+            print_passwords
         );
     };
 }

@@ -17,8 +17,8 @@ pub mod testing;
 pub use feed::{ChangeEvent, ChangeFeed};
 pub use platen_domain::records::JobChange;
 pub use store::{
-    ChangeFeedStore, ConnectorStore, DeviceStore, DocumentStore, JobStore, OutboxStore, PrinterStore,
-    SettingsStore, ShareStore, Store, SubscriptionStore, TaskStore,
+    ChangeFeedStore, ConnectorStore, DeviceStore, DocumentStore, JobStore, OutboxStore, PrintPasswordStore,
+    PrinterStore, SettingsStore, ShareStore, Store, SubscriptionStore, TaskStore,
 };
 pub use types::*;
 

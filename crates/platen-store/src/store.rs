@@ -19,6 +19,7 @@ pub trait Store:
     + OutboxStore
     + DocumentStore
     + ConnectorStore
+    + PrintPasswordStore
     + ChangeFeedStore
     + Send
     + Sync
@@ -37,6 +38,7 @@ impl<T> Store for T where
         + OutboxStore
         + DocumentStore
         + ConnectorStore
+        + PrintPasswordStore
         + ChangeFeedStore
         + Send
         + Sync
@@ -251,6 +253,21 @@ pub trait ConnectorStore {
     async fn get_connector(&self, tenant: &str, id: &str) -> Result<Option<Connector>>;
     async fn update_connector(&self, connector: &Connector) -> Result<()>;
     async fn delete_connector(&self, tenant: &str, id: &str) -> Result<bool>;
+}
+
+/// Print passwords (HTTP Basic for IPP clients): records with the argon2 hash, never the password.
+#[async_trait]
+pub trait PrintPasswordStore {
+    /// Conflict if the tenant already has a password with this id.
+    async fn create_print_password(&self, password: &PrintPassword) -> Result<()>;
+    /// The one lookup a login needs: by the id the password embeds.
+    async fn get_print_password(&self, tenant: &str, id: &str) -> Result<Option<PrintPassword>>;
+    /// A user's passwords (by object id), oldest first.
+    async fn list_print_passwords(&self, tenant: &str, user_id: &str) -> Result<Vec<PrintPassword>>;
+    /// False if there was no such password.
+    async fn delete_print_password(&self, tenant: &str, id: &str) -> Result<bool>;
+    /// Records a use at `at`; never moves `last_used_at` backwards, and is a no-op for an unknown id.
+    async fn touch_print_password(&self, tenant: &str, id: &str, at: Micros) -> Result<()>;
 }
 
 /// The change feed.

@@ -16,6 +16,7 @@ mod event_order;
 pub(crate) mod jobs;
 mod list;
 pub(crate) mod outbox;
+pub(crate) mod print_passwords;
 pub(crate) mod printers;
 mod rows;
 pub(crate) mod shares;
