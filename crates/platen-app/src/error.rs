@@ -23,6 +23,12 @@ pub enum AppError {
     /// The upload protocol refused a request.
     #[error("{message}")]
     Upload { failure: UploadFailure, message: String },
+    /// A print password was wrong, unknown, revoked or not the user's.
+    #[error("The user name or print password is wrong.")]
+    BadCredentials,
+    /// Too many wrong print passwords lately for the user or from the address: refused without checking.
+    #[error("Too many failed sign-ins; retry in {} s.", retry_after.as_secs().max(1))]
+    TooManyFailures { retry_after: std::time::Duration },
     #[error(transparent)]
     Store(#[from] platen_store::StoreError),
     #[error("document storage failed: {0}")]

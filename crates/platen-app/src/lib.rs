@@ -10,6 +10,7 @@ mod error;
 mod job_door;
 mod jobs;
 mod navigation;
+mod print_passwords;
 mod printers;
 mod pull;
 mod settings;
@@ -21,6 +22,7 @@ pub mod webhooks;
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
 pub use error::{AppError, UploadFailure};
 pub use jobs::{JobTarget, Outcome, describe_refusal};
+pub use print_passwords::{NewPrintPassword, PRINT_PASSWORD_SCOPES, PrintPasswordOwner, PrintPasswordPolicy};
 pub use printers::{PrinterRegistration, PrinterUpdate};
 pub use shares::ShareUpdate;
 pub use sweeper::spawn_sweeper;
@@ -46,6 +48,8 @@ pub struct AppConfig {
     pub device_certificate_lifetime: chrono::Duration,
     /// Accept plain `http://` webhook URLs on non-loopback hosts (loopback is always allowed).
     pub allow_insecure_webhooks: bool,
+    /// Print password logins: cache lifetime, failure limits, bookkeeping.
+    pub print_passwords: PrintPasswordPolicy,
 }
 
 impl Default for AppConfig {
@@ -56,6 +60,7 @@ impl Default for AppConfig {
             max_fragment_size: 10 * 1024 * 1024 - 1,
             device_certificate_lifetime: chrono::Duration::days(825),
             allow_insecure_webhooks: false,
+            print_passwords: PrintPasswordPolicy::default(),
         }
     }
 }
@@ -68,6 +73,8 @@ pub struct App {
     pub ca: Arc<CertificateAuthority>,
     pub config: AppConfig,
     directory: Arc<directory::SeenCache>,
+    /// Print password logins on this node: verified-credential cache, failure counters, argon2 slots.
+    logins: Arc<print_passwords::Logins>,
     /// Poked after a commit that queued change notifications, so delivery starts at once instead of at the
     /// next poll.
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
@@ -86,6 +93,7 @@ impl App {
             store,
             blobs,
             ca,
+            logins: Arc::new(print_passwords::Logins::new(config.print_passwords.clone())),
             config,
             directory: Arc::new(directory::SeenCache::default()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
