@@ -17,6 +17,8 @@ pub struct GraphError {
     pub inner_code: Option<&'static str>,
     pub www_authenticate: Option<String>,
     pub allow: Option<&'static str>,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 impl GraphError {
@@ -28,6 +30,7 @@ impl GraphError {
             inner_code: None,
             www_authenticate: None,
             allow: None,
+            retry_after: None,
         }
     }
     pub fn inner(mut self, inner: &'static str) -> Self {
@@ -84,6 +87,18 @@ impl From<AppError> for GraphError {
             }
             AppError::Refused(r) => refusal(r),
             AppError::Upload { failure, message } => upload_failure(failure, message),
+            AppError::BadCredentials => GraphError::unauthenticated(
+                "The user name or print password is wrong.",
+                r#"Basic realm="platen", charset="UTF-8""#.into(),
+            ),
+            AppError::TooManyFailures { retry_after } => {
+                let secs = retry_after.as_secs().max(1);
+                let message = format!("Too many failed sign-ins; retry in {secs} s.");
+                let mut g = GraphError::new(StatusCode::TOO_MANY_REQUESTS, "activityLimitReached", message)
+                    .inner("throttledRequest");
+                g.retry_after = Some(secs);
+                g
+            }
             AppError::Store(platen_store::StoreError::Query(q)) => q.into(),
             AppError::Store(platen_store::StoreError::Conflict(m)) => GraphError::conflict(m),
             AppError::Store(platen_store::StoreError::NotFound) => {
@@ -147,6 +162,9 @@ impl IntoResponse for GraphError {
         }
         if let Some(allow) = self.allow {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

@@ -2,13 +2,15 @@
 //!
 //! One fallback handler routes every request: the path is normalised and matched in [`route`], the bearer
 //! token verified in [`ctx`], and a thin handler per resource calls the use case in `platen-app`. Every
-//! failure is a [`GraphError`].
+//! failure is a [`GraphError`]. Platen's own print password endpoints (`/platen/print-passwords`) are ordinary
+//! axum routes beside it, with the same tokens and errors.
 
 mod ctx;
 mod dispatch;
 mod error;
 mod handlers;
 mod paging;
+mod print_passwords;
 mod request_ids;
 mod response;
 mod route;
@@ -26,6 +28,7 @@ use std::sync::Arc;
 pub fn router(state: GraphState) -> Router {
     let state = Arc::new(state);
     Router::new()
+        .merge(print_passwords::routes())
         .fallback(dispatch::handle)
         .with_state(state)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {

@@ -9,6 +9,7 @@ mod flows;
 mod isolation;
 mod odata;
 mod permissions;
+mod print_passwords;
 mod pull;
 mod races;
 mod uploads;
