@@ -28,9 +28,12 @@ pub enum Command {
     /// Connect local IPP printers to a Platen server (the INFRA Proxy): register, then run.
     #[command(subcommand)]
     Connector(crate::connector::ConnectorCommand),
+    /// Manage users' print passwords (HTTP Basic for IPP clients) in the database.
+    #[command(subcommand)]
+    PrintPassword(crate::print_password::PrintPasswordCommand),
 }
 
-/// Settings shared by `serve` and `migrate`; each also comes from `PLATEN_*` environment variables and the
+/// Settings shared by `serve`, `migrate` and `print-password`; each also comes from `PLATEN_*` environment variables and the
 /// TOML file given with `--config` (command line > environment > file > defaults).
 #[derive(Args, Clone, Default)]
 pub struct Settings {

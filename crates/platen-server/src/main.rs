@@ -6,6 +6,7 @@ mod connector;
 mod documents;
 mod listener;
 mod migrate_store;
+mod print_password;
 mod serve;
 mod token;
 
@@ -20,5 +21,6 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::MigrateStore(args) => migrate_store::run(args).await,
         cli::Command::Token(t) => token::run(t),
         cli::Command::Connector(c) => connector::run(c).await,
+        cli::Command::PrintPassword(p) => print_password::run(p).await,
     }
 }

@@ -60,23 +60,18 @@ fn auth_config(cfg: &Config) -> AuthConfig {
     }
 }
 
-pub async fn run(cfg: Config) -> anyhow::Result<()> {
-    init_tracing();
+/// The data directory, the database (migrated), the document store and the CA, as one [`App`]: what `serve`
+/// runs on, and what the operator commands (`print-password`) use.
+pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
     std::fs::create_dir_all(&cfg.data_dir).context("creating the data directory")?;
     let store = SqlStore::open(&cfg.database_url())
         .await
         .context("opening the database")?;
-    let blobs = crate::documents::open(&cfg)
+    let blobs = crate::documents::open(cfg)
         .await
         .context("opening the document store")?;
     let ca = CertificateAuthority::load_or_create(&cfg.data_dir.join("ca"))
         .context("loading the certificate authority")?;
-    let dev = if cfg.auth.trust_dev_issuer {
-        Some(DevIssuer::load_or_create(&cfg.data_dir)?)
-    } else {
-        None
-    };
-    let verifier = Verifier::new(auth_config(&cfg), dev)?;
     let app_config = AppConfig {
         max_document_size: cfg.max_document_size,
         upload_session_lifetime: Duration::from_secs(cfg.upload_session_lifetime_secs),
@@ -84,6 +79,18 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         ..AppConfig::default()
     };
     let app = App::new(Arc::new(store.clone()), blobs, Arc::new(ca), app_config);
+    Ok((store, app))
+}
+
+pub async fn run(cfg: Config) -> anyhow::Result<()> {
+    init_tracing();
+    let (store, app) = open_app(&cfg).await?;
+    let dev = if cfg.auth.trust_dev_issuer {
+        Some(DevIssuer::load_or_create(&cfg.data_dir)?)
+    } else {
+        None
+    };
+    let verifier = Verifier::new(auth_config(&cfg), dev)?;
     let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
     let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
     let wakeups = wake_devices_on_changes(&store, &app).await?;

@@ -177,3 +177,69 @@ async fn print_password_malformed_requests_are_4xx() {
     r.expect_code(405, "notSupported");
     assert_eq!(r.header("allow"), Some("DELETE"));
 }
+
+/// `platen print-password create|list|revoke` on a data directory of its own (and with the backend switch, a
+/// PostgreSQL database of its own).
+#[test]
+fn print_password_cli_create_list_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = platen_testkit::TestDatabase::if_selected();
+    let mut common = vec!["--data-dir".to_string(), dir.path().display().to_string()];
+    if let Some(db) = &db {
+        common.extend(["--database-url".to_string(), db.url.clone()]);
+    }
+    let args = |args: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = ["print-password"]
+            .iter()
+            .chain(args)
+            .map(|s| s.to_string())
+            .collect();
+        all.extend(common.iter().cloned());
+        all
+    };
+    let run = |a: &[&str]| platen_testkit::graph::run_platen(BIN, &args(a));
+
+    let out = run(&[
+        "create",
+        "--tenant",
+        "t1",
+        "--user",
+        "OID-1",
+        "--upn",
+        "ada@contoso.test",
+        "--name",
+        "Ada",
+        "--group",
+        "g1",
+        "--group",
+        "g2",
+        "--label",
+        "front desk",
+    ]);
+    let password = out.lines().last().unwrap().to_string();
+    let (id, secret) = password.split_once('-').expect("id-secret");
+    assert!(
+        secret.len() >= 26 && password.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+        "{out}"
+    );
+    assert_eq!(out.matches(&password).count(), 1, "{out}");
+
+    let listed = run(&["list", "--tenant", "t1", "--user", "oid-1"]);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    for part in [id, "ada@contoso.test", "front desk", "never"] {
+        assert!(listed.contains(part), "{part}: {listed}");
+    }
+    assert!(!listed.contains(secret), "{listed}");
+    assert_eq!(run(&["list", "--tenant", "t2", "--user", "oid-1"]), "");
+
+    assert!(run(&["revoke", "--tenant", "t1", "--id", id]).contains(id));
+    assert_eq!(run(&["list", "--tenant", "t1", "--user", "oid-1"]), "");
+    let again = std::process::Command::new(BIN)
+        .args(args(&["revoke", "--tenant", "t1", "--id", id]))
+        .env_remove("PLATEN_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("not found"), "{stderr}");
+}
