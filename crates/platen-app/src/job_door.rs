@@ -41,7 +41,7 @@ pub(crate) struct Rides {
     pub task_update: Option<PrintTask>,
     /// The job a redirect delivers to its destination.
     pub redirect: Option<RedirectedJob>,
-    /// The upload session this change finishes.
+    /// The upload this change finishes (a Graph upload session, or a document an IPP client sent).
     pub upload: Option<FinishedUpload>,
 }
 

@@ -15,6 +15,7 @@ mod printers;
 mod pull;
 mod settings;
 mod shares;
+mod submissions;
 mod sweeper;
 mod uploads;
 pub mod webhooks;
@@ -25,6 +26,7 @@ pub use jobs::{JobTarget, Outcome, describe_refusal};
 pub use print_passwords::{NewPrintPassword, PRINT_PASSWORD_SCOPES, PrintPasswordOwner, PrintPasswordPolicy};
 pub use printers::{PrinterRegistration, PrinterUpdate};
 pub use shares::ShareUpdate;
+pub use submissions::{IncomingDocument, WhichJobs};
 pub use sweeper::spawn_sweeper;
 pub use uploads::{ContentRange, RangeOutcome, UploadStatus};
 

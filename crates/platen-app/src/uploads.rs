@@ -387,7 +387,7 @@ impl App {
             .reason(Some("document uploaded".into()))
             .rides(Rides {
                 upload: Some(FinishedUpload {
-                    session_id: session.id.clone(),
+                    session_id: Some(session.id.clone()),
                     document: finished.clone(),
                 }),
                 ..Rides::default()

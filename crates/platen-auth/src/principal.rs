@@ -48,6 +48,26 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The domain's view of this caller (ids and groups lower-cased, as the store compares them), calling from
+    /// `ip`.
+    pub fn into_caller(self, ip: Option<String>) -> platen_domain::Caller {
+        use platen_domain::CallerKind;
+        platen_domain::Caller {
+            tenant_id: self.tenant_id,
+            object_id: self.object_id.to_ascii_lowercase(),
+            user_principal_name: self.user_principal_name,
+            display_name: self.display_name,
+            app_id: self.app_id,
+            kind: match self.kind {
+                TokenKind::Delegated { scopes } => CallerKind::Delegated { scopes },
+                TokenKind::Application { roles } => CallerKind::Application { roles },
+            },
+            directory_roles: self.directory_roles,
+            groups: self.groups.into_iter().map(|g| g.to_ascii_lowercase()).collect(),
+            ip_address: ip,
+        }
+    }
+
     /// True for tokens that act for a signed-in user.
     pub fn is_delegated(&self) -> bool {
         matches!(self.kind, TokenKind::Delegated { .. })

@@ -70,6 +70,9 @@ pub enum JobEvent {
     DeviceCanceled,
     /// The device reports the job aborted by the device or system.
     DeviceAborted,
+    /// The document an IPP client sent with its job never arrived whole (the client went away, it was larger
+    /// than the limit, its compression was broken): the system aborts the job it was meant for.
+    SubmissionFailed,
 }
 
 /// Why an event is not allowed in a phase.
@@ -159,6 +162,10 @@ pub fn transition(phase: JobPhase, event: JobEvent) -> Transition {
         (P::Canceled, E::Cancel) => AlreadyDone,
         (p, E::Cancel) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
         (_, E::Cancel) => To(P::Canceled),
+
+        (P::UploadPending | P::Ready, E::SubmissionFailed) => To(P::Aborted),
+        (p, E::SubmissionFailed) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::SubmissionFailed) => Refused(R::NoLongerModifiable),
 
         (P::Aborted, E::Abort) => AlreadyDone,
         (p, E::Abort) if p.is_terminal() => Refused(R::AlreadyEnded(p)),

@@ -315,10 +315,11 @@ pub struct RedirectedJob {
     pub device_events: Vec<crate::job::effects::DeviceNotice>,
 }
 
-/// The end of an upload session: the session row goes, the document gets its bytes.
+/// The end of an upload: the document gets its bytes, and the upload session (Graph's resumable upload), if
+/// the bytes came through one, goes. An IPP client sends its document in the request itself: no session.
 #[derive(Debug, Clone)]
 pub struct FinishedUpload {
-    pub session_id: String,
+    pub session_id: Option<String>,
     pub document: Document,
 }
 

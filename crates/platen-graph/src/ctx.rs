@@ -5,9 +5,9 @@ use crate::error::{GraphError, GraphResult};
 use crate::route::Version;
 use axum::http::HeaderMap;
 use platen_app::App;
-use platen_auth::{Principal, TokenKind, Verifier};
+use platen_auth::Verifier;
 use platen_domain::permissions::{Access, authorize};
-use platen_domain::{Caller, CallerKind, Operation};
+use platen_domain::{Caller, Operation};
 use platen_odata::{QueryOption, QueryOptions};
 use std::sync::Arc;
 
@@ -111,22 +111,5 @@ pub async fn authenticate(
             )
         }
     })?;
-    Ok(caller_of(principal, ip))
-}
-
-fn caller_of(p: Principal, ip: Option<String>) -> Caller {
-    Caller {
-        tenant_id: p.tenant_id,
-        object_id: p.object_id.to_ascii_lowercase(),
-        user_principal_name: p.user_principal_name,
-        display_name: p.display_name,
-        app_id: p.app_id,
-        kind: match p.kind {
-            TokenKind::Delegated { scopes } => CallerKind::Delegated { scopes },
-            TokenKind::Application { roles } => CallerKind::Application { roles },
-        },
-        directory_roles: p.directory_roles,
-        groups: p.groups.into_iter().map(|g| g.to_ascii_lowercase()).collect(),
-        ip_address: ip,
-    }
+    Ok(principal.into_caller(ip))
 }

@@ -2,6 +2,15 @@
 //! ones the `ipp` crate's enums lack. Values from CUPS 2.4's `ipp.h`.
 
 pub mod op {
+    pub const PRINT_JOB: i16 = 0x0002;
+    pub const VALIDATE_JOB: i16 = 0x0004;
+    pub const CREATE_JOB: i16 = 0x0005;
+    pub const SEND_DOCUMENT: i16 = 0x0006;
+    pub const CANCEL_JOB: i16 = 0x0008;
+    pub const GET_JOB_ATTRIBUTES: i16 = 0x0009;
+    pub const CANCEL_MY_JOBS: i16 = 0x0039;
+    pub const CLOSE_JOB: i16 = 0x003B;
+    pub const IDENTIFY_PRINTER: i16 = 0x003C;
     pub const GET_JOBS: i16 = 0x000A;
     pub const GET_PRINTER_ATTRIBUTES: i16 = 0x000B;
     pub const CREATE_PRINTER_SUBSCRIPTIONS: i16 = 0x0016;
@@ -20,7 +29,7 @@ pub mod op {
     pub const UPDATE_JOB_STATUS: i16 = 0x0048;
     pub const UPDATE_OUTPUT_DEVICE_ATTRIBUTES: i16 = 0x0049;
 
-    /// What `operations-supported` advertises.
+    /// What `operations-supported` advertises on the INFRA endpoint (devices).
     pub const SUPPORTED: &[i16] = &[
         GET_JOBS,
         GET_PRINTER_ATTRIBUTES,
@@ -40,6 +49,20 @@ pub mod op {
         UPDATE_JOB_STATUS,
         UPDATE_OUTPUT_DEVICE_ATTRIBUTES,
     ];
+
+    /// What `operations-supported` advertises on a share's IPP Everywhere endpoint (people's computers).
+    pub const SHARE_SUPPORTED: &[i16] = &[
+        PRINT_JOB,
+        VALIDATE_JOB,
+        CREATE_JOB,
+        SEND_DOCUMENT,
+        CANCEL_JOB,
+        GET_JOB_ATTRIBUTES,
+        GET_JOBS,
+        GET_PRINTER_ATTRIBUTES,
+        CANCEL_MY_JOBS,
+        CLOSE_JOB,
+    ];
 }
 
 pub mod status {
@@ -48,12 +71,21 @@ pub mod status {
     pub const OK_EVENTS_COMPLETE: i16 = 0x0007;
     pub const BAD_REQUEST: i16 = 0x0400;
     pub const FORBIDDEN: i16 = 0x0401;
+    pub const NOT_AUTHENTICATED: i16 = 0x0402;
     pub const NOT_AUTHORIZED: i16 = 0x0403;
     pub const NOT_POSSIBLE: i16 = 0x0404;
     pub const NOT_FOUND: i16 = 0x0406;
+    pub const REQUEST_ENTITY_TOO_LARGE: i16 = 0x0408;
+    pub const DOCUMENT_FORMAT_NOT_SUPPORTED: i16 = 0x040A;
     pub const ATTRIBUTES_OR_VALUES_NOT_SUPPORTED: i16 = 0x040B;
+    pub const CHARSET_NOT_SUPPORTED: i16 = 0x040D;
+    pub const COMPRESSION_NOT_SUPPORTED: i16 = 0x040F;
+    pub const COMPRESSION_ERROR: i16 = 0x0410;
     pub const NOT_FETCHABLE: i16 = 0x0420;
     pub const INTERNAL_ERROR: i16 = 0x0500;
     pub const OPERATION_NOT_SUPPORTED: i16 = 0x0501;
+    pub const SERVICE_UNAVAILABLE: i16 = 0x0502;
     pub const VERSION_NOT_SUPPORTED: i16 = 0x0503;
+    pub const NOT_ACCEPTING_JOBS: i16 = 0x0506;
+    pub const MULTIPLE_DOCUMENT_JOBS_NOT_SUPPORTED: i16 = 0x0509;
 }

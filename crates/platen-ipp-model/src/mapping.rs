@@ -1,11 +1,21 @@
 //! The one IPP ⇄ Graph mapping table: a printer's IPP attributes become the Graph printer's capabilities,
-//! defaults and status, the Graph status goes back to IPP printer-state and reasons, and a Graph job's
-//! configuration becomes the IPP job template a device prints with. The keyword and enum tables below are
-//! read in both directions.
+//! defaults and status (a device reporting, [`device`]), the Graph printer goes back to the IPP description an
+//! IPP client reads ([`description`]), and a job template goes both ways ([`job`]: Graph configuration → the
+//! template a device prints with; an IPP client's template → Graph configuration). Every direction reads the
+//! same field tables below ([`JOB_FIELDS`], [`CAPABILITY_FIELDS`], [`DEFAULT_FIELDS`]) and the same keyword and
+//! enum tables, so a value can never map one way and not back.
 
-use crate::message::{Value, as_bool, as_int, as_text, kw, mime, name, set, values};
+pub mod description;
+pub mod device;
+pub mod job;
+
+pub use description::printer_description;
+pub use device::{DeviceReport, detail_to_reason, device_report, ipp_printer_state, value_json};
+pub use job::{Template, format, job_configuration, job_name, job_template};
+
+use crate::message::{Value, as_int, as_text, kw, mime};
 use ipp::prelude::*;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
 /// Graph `printFinishing` values are the IPP `finishings` enum values.
@@ -41,32 +51,160 @@ const ORIENTATIONS: &[(i32, &str)] = &[
     (5, "reverseLandscape"),
     (6, "reversePortrait"),
 ];
-const SIDES: &[(&str, &str)] = &[
+/// IPP keyword ↔ Graph enum member.
+type KeywordTable = &'static [(&'static str, &'static str)];
+/// IPP enum ↔ Graph enum member.
+type EnumTable = &'static [(i32, &'static str)];
+
+const SIDES: KeywordTable = &[
     ("one-sided", "oneSided"),
     ("two-sided-long-edge", "flipOnLongEdge"),
     ("two-sided-short-edge", "flipOnShortEdge"),
 ];
-/// IPP keyword ↔ Graph enum member.
-type KeywordTable = &'static [(&'static str, &'static str)];
-
-const COLOR_MODES: &[(&str, &str)] = &[
+const COLOR_MODES: KeywordTable = &[
     ("monochrome", "blackAndWhite"),
     ("color", "color"),
     ("auto", "auto"),
     ("process-monochrome", "grayscale"),
 ];
 
-fn lookup_num(table: &[(i32, &'static str)], n: i32) -> Option<&'static str> {
-    table.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
+const SCALING: KeywordTable = &[
+    ("auto", "auto"),
+    ("auto-fit", "shrinkToFit"),
+    ("fill", "fill"),
+    ("fit", "fit"),
+    ("none", "none"),
+];
+
+/// How one attribute's values are written on each side.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// integer ↔ number.
+    Int,
+    /// keyword ↔ the same string (media names, bins, media types).
+    Keyword,
+    /// keyword ↔ a Graph enum member through a table.
+    Keywords(KeywordTable),
+    /// enum ↔ a Graph enum member through a table.
+    Enum(EnumTable),
+    /// mimeMediaType ↔ string.
+    Mime,
 }
-fn lookup_str(table: &[(&'static str, &'static str)], s: &str) -> Option<&'static str> {
-    table.iter().find(|(k, _)| *k == s).map(|(_, v)| *v)
+
+/// One attribute mapped both ways: the IPP name, the Graph property, how values convert.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub ipp: &'static str,
+    pub graph: &'static str,
+    pub kind: Kind,
 }
-fn rev_num(table: &[(i32, &'static str)], s: &str) -> Option<i32> {
-    table.iter().find(|(_, v)| *v == s).map(|(k, _)| *k)
+
+const fn field(ipp: &'static str, graph: &'static str, kind: Kind) -> Field {
+    Field { ipp, graph, kind }
 }
-fn rev_str(table: &[(&'static str, &'static str)], s: &str) -> Option<&'static str> {
-    table.iter().find(|(_, v)| *v == s).map(|(k, _)| *k)
+
+/// Job template attribute ↔ `printJobConfiguration` property (single values; `finishings`, `page-ranges` and
+/// `printer-resolution` have their own shapes and are handled beside the table).
+pub const JOB_FIELDS: &[Field] = &[
+    field("copies", "copies", Kind::Int),
+    field("sides", "duplexMode", Kind::Keywords(SIDES)),
+    field("print-color-mode", "colorMode", Kind::Keywords(COLOR_MODES)),
+    field("media", "mediaSize", Kind::Keyword),
+    field("print-quality", "quality", Kind::Enum(QUALITIES)),
+    field("orientation-requested", "orientation", Kind::Enum(ORIENTATIONS)),
+    field("number-up", "pagesPerSheet", Kind::Int),
+    field("output-bin", "outputBin", Kind::Keyword),
+    field("media-type", "mediaType", Kind::Keyword),
+    field("media-source", "inputBin", Kind::Keyword),
+    field("print-scaling", "scaling", Kind::Keywords(SCALING)),
+];
+
+/// `*-supported` printer attribute ↔ `printerCapabilities` list property.
+pub const CAPABILITY_FIELDS: &[Field] = &[
+    field("document-format-supported", "contentTypes", Kind::Mime),
+    field(
+        "print-color-mode-supported",
+        "colorModes",
+        Kind::Keywords(COLOR_MODES),
+    ),
+    field("sides-supported", "duplexModes", Kind::Keywords(SIDES)),
+    field("media-supported", "mediaSizes", Kind::Keyword),
+    field("media-type-supported", "mediaTypes", Kind::Keyword),
+    field("output-bin-supported", "outputBins", Kind::Keyword),
+    field("media-source-supported", "inputBins", Kind::Keyword),
+    field("print-quality-supported", "qualities", Kind::Enum(QUALITIES)),
+    field(
+        "orientation-requested-supported",
+        "orientations",
+        Kind::Enum(ORIENTATIONS),
+    ),
+    field("finishings-supported", "finishings", Kind::Enum(FINISHINGS)),
+    field("number-up-supported", "pagesPerSheet", Kind::Int),
+];
+
+/// `*-default` printer attribute ↔ `printerDefaults` property.
+pub const DEFAULT_FIELDS: &[Field] = &[
+    field("copies-default", "copiesPerJob", Kind::Int),
+    field("sides-default", "duplexMode", Kind::Keywords(SIDES)),
+    field(
+        "print-color-mode-default",
+        "colorMode",
+        Kind::Keywords(COLOR_MODES),
+    ),
+    field("media-default", "mediaSize", Kind::Keyword),
+    field("document-format-default", "contentType", Kind::Mime),
+    field("output-bin-default", "outputBin", Kind::Keyword),
+    field("media-type-default", "mediaType", Kind::Keyword),
+    field("print-quality-default", "quality", Kind::Enum(QUALITIES)),
+    field(
+        "orientation-requested-default",
+        "orientation",
+        Kind::Enum(ORIENTATIONS),
+    ),
+    field("number-up-default", "pagesPerSheet", Kind::Int),
+];
+
+/// `finishings` enum values ↔ Graph `printFinishing` members (lists on both sides).
+pub(crate) fn finishing_name(n: i32) -> Option<&'static str> {
+    FINISHINGS.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
+}
+pub(crate) fn finishing_enum(name: &str) -> Option<i32> {
+    FINISHINGS.iter().find(|(_, v)| *v == name).map(|(k, _)| *k)
+}
+
+impl Kind {
+    /// One IPP value as its Graph value; `None` when it has no Graph counterpart.
+    pub fn to_graph(self, v: &Value) -> Option<Json> {
+        match self {
+            Kind::Int => as_int(v).map(|i| json!(i)),
+            Kind::Keyword | Kind::Mime => as_text(v).map(Json::String),
+            Kind::Keywords(table) => {
+                let t = as_text(v)?;
+                table.iter().find(|(k, _)| *k == t).map(|(_, g)| json!(g))
+            }
+            Kind::Enum(table) => {
+                let n = as_int(v)?;
+                table.iter().find(|(k, _)| *k == n).map(|(_, g)| json!(g))
+            }
+        }
+    }
+
+    /// One Graph value as its IPP value; `None` when it has no IPP counterpart.
+    pub fn to_ipp(self, g: &Json) -> Option<Value> {
+        match self {
+            Kind::Int => g.as_i64().and_then(|i| i32::try_from(i).ok()).map(Value::Integer),
+            Kind::Keyword => g.as_str().filter(|s| !s.is_empty()).map(kw),
+            Kind::Mime => g.as_str().filter(|s| !s.is_empty()).map(mime),
+            Kind::Keywords(table) => {
+                let s = g.as_str()?;
+                table.iter().find(|(_, v)| *v == s).map(|(k, _)| kw(k))
+            }
+            Kind::Enum(table) => {
+                let s = g.as_str()?;
+                table.iter().find(|(_, v)| *v == s).map(|(k, _)| Value::Enum(*k))
+            }
+        }
+    }
 }
 
 /// The printer attributes group as a name → value map.
@@ -76,413 +214,4 @@ pub fn attribute_map(group: &IppAttributeGroup) -> BTreeMap<String, Value> {
         .iter()
         .map(|a| (a.name().as_str().to_string(), a.value().clone()))
         .collect()
-}
-
-fn texts(v: Option<&Value>) -> Vec<String> {
-    v.map(|v| values(v).into_iter().filter_map(as_text).collect())
-        .unwrap_or_default()
-}
-fn ints(v: Option<&Value>) -> Vec<i32> {
-    v.map(|v| values(v).into_iter().filter_map(as_int).collect())
-        .unwrap_or_default()
-}
-
-/// What Update-Output-Device-Attributes tells about the printer, as Graph values.
-pub struct DeviceReport {
-    pub capabilities: Map<String, Json>,
-    pub defaults: Map<String, Json>,
-    pub state: Option<&'static str>,
-    pub details: Vec<String>,
-    pub description: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub accepting_jobs: Option<bool>,
-    /// Every reported attribute as JSON, for Get-Output-Device-Attributes and debugging.
-    pub raw: Map<String, Json>,
-}
-
-pub fn value_json(v: &Value) -> Json {
-    match v {
-        Value::Integer(i) | Value::Enum(i) => json!(i),
-        Value::Boolean(b) => json!(b),
-        Value::RangeOfInteger { min, max } => json!({"min": min, "max": max}),
-        Value::Resolution {
-            cross_feed,
-            feed,
-            units,
-        } => json!({"crossFeed": cross_feed, "feed": feed, "units": units}),
-        Value::Array(items) => Json::Array(items.iter().map(value_json).collect()),
-        Value::Collection(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| (k.as_str().to_string(), value_json(v)))
-                .collect(),
-        ),
-        other => as_text(other).map(Json::String).unwrap_or(Json::Null),
-    }
-}
-
-/// `media-empty-error` → `mediaEmpty`: IPP printer-state-reasons keywords as Graph detail names.
-fn reason_to_detail(reason: &str) -> Option<String> {
-    let base = reason
-        .trim_end_matches("-report")
-        .trim_end_matches("-warning")
-        .trim_end_matches("-error");
-    if base == "none" || base.is_empty() {
-        return None;
-    }
-    let mut out = String::new();
-    for (i, part) in base.split('-').enumerate() {
-        if i == 0 {
-            out.push_str(part);
-        } else {
-            let mut c = part.chars();
-            if let Some(f) = c.next() {
-                out.extend(f.to_uppercase());
-                out.push_str(c.as_str());
-            }
-        }
-    }
-    Some(out)
-}
-
-/// Graph printer state → IPP printer-state (3 idle, 4 processing, 5 stopped).
-pub fn ipp_printer_state(graph: &str) -> i32 {
-    match graph {
-        "processing" => 4,
-        "stopped" => 5,
-        _ => 3,
-    }
-}
-
-/// `mediaEmpty` → `media-empty`: Graph detail names as IPP printer-state-reasons keywords.
-pub fn detail_to_reason(detail: &str) -> String {
-    let mut out = String::new();
-    for c in detail.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('-');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-pub fn device_report(attrs: &BTreeMap<String, Value>, known_details: &[&str]) -> DeviceReport {
-    let get = |n: &str| attrs.get(n);
-    let mut caps = Map::new();
-    let formats = texts(get("document-format-supported"));
-    if !formats.is_empty() {
-        caps.insert(
-            "contentTypes".into(),
-            json!(
-                formats
-                    .into_iter()
-                    .filter(|f| f != "application/octet-stream")
-                    .collect::<Vec<_>>()
-            ),
-        );
-    }
-    let colors: Vec<&str> = texts(get("print-color-mode-supported"))
-        .iter()
-        .filter_map(|c| lookup_str(COLOR_MODES, c))
-        .collect();
-    if !colors.is_empty() {
-        caps.insert("colorModes".into(), json!(colors));
-    }
-    if let Some(c) = get("color-supported").and_then(as_bool) {
-        caps.insert("isColorPrintingSupported".into(), json!(c));
-    } else if !colors.is_empty() {
-        caps.insert(
-            "isColorPrintingSupported".into(),
-            json!(colors.contains(&"color")),
-        );
-    }
-    let sides: Vec<&str> = texts(get("sides-supported"))
-        .iter()
-        .filter_map(|s| lookup_str(SIDES, s))
-        .collect();
-    if !sides.is_empty() {
-        caps.insert("duplexModes".into(), json!(sides));
-    }
-    if let Some(Value::RangeOfInteger { min, max }) = get("copies-supported") {
-        caps.insert("copiesPerJob".into(), json!({"start": min, "end": max}));
-    }
-    let media = texts(get("media-supported"));
-    if !media.is_empty() {
-        caps.insert("mediaSizes".into(), json!(media));
-    }
-    for (ipp, graph) in [
-        ("media-type-supported", "mediaTypes"),
-        ("output-bin-supported", "outputBins"),
-        ("media-source-supported", "inputBins"),
-    ] {
-        let v = texts(get(ipp));
-        if !v.is_empty() {
-            caps.insert(graph.into(), json!(v));
-        }
-    }
-    let q: Vec<&str> = ints(get("print-quality-supported"))
-        .into_iter()
-        .filter_map(|n| lookup_num(QUALITIES, n))
-        .collect();
-    if !q.is_empty() {
-        caps.insert("qualities".into(), json!(q));
-    }
-    let o: Vec<&str> = ints(get("orientation-requested-supported"))
-        .into_iter()
-        .filter_map(|n| lookup_num(ORIENTATIONS, n))
-        .collect();
-    if !o.is_empty() {
-        caps.insert("orientations".into(), json!(o));
-    }
-    let f: Vec<&str> = ints(get("finishings-supported"))
-        .into_iter()
-        .filter_map(|n| lookup_num(FINISHINGS, n))
-        .collect();
-    if !f.is_empty() {
-        caps.insert("finishings".into(), json!(f));
-    }
-    let dpis: Vec<i32> = get("printer-resolution-supported")
-        .map(|v| {
-            values(v)
-                .into_iter()
-                .filter_map(|r| {
-                    if let Value::Resolution { cross_feed, .. } = r {
-                        Some(*cross_feed)
-                    } else {
-                        None
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if !dpis.is_empty() {
-        caps.insert("dpis".into(), json!(dpis));
-    }
-    let up = ints(get("number-up-supported"));
-    if !up.is_empty() {
-        caps.insert("pagesPerSheet".into(), json!(up));
-    }
-    if let Some(b) = get("page-ranges-supported").and_then(as_bool) {
-        caps.insert("isPageRangeSupported".into(), json!(b));
-    }
-
-    let mut defaults = Map::new();
-    if let Some(c) = get("copies-default").and_then(as_int) {
-        defaults.insert("copiesPerJob".into(), json!(c));
-    }
-    let pairs: [(&str, &str, KeywordTable); 2] = [
-        ("sides-default", "duplexMode", SIDES),
-        ("print-color-mode-default", "colorMode", COLOR_MODES),
-    ];
-    for (ipp, graph, table) in pairs {
-        if let Some(v) = get(ipp).and_then(as_text).and_then(|t| lookup_str(table, &t)) {
-            defaults.insert(graph.into(), json!(v));
-        }
-    }
-    for (ipp, graph) in [
-        ("media-default", "mediaSize"),
-        ("document-format-default", "contentType"),
-        ("output-bin-default", "outputBin"),
-        ("media-type-default", "mediaType"),
-    ] {
-        if let Some(v) = get(ipp).and_then(as_text) {
-            defaults.insert(graph.into(), json!(v));
-        }
-    }
-    if let Some(v) = get("print-quality-default")
-        .and_then(as_int)
-        .and_then(|n| lookup_num(QUALITIES, n))
-    {
-        defaults.insert("quality".into(), json!(v));
-    }
-    if let Some(v) = get("orientation-requested-default")
-        .and_then(as_int)
-        .and_then(|n| lookup_num(ORIENTATIONS, n))
-    {
-        defaults.insert("orientation".into(), json!(v));
-    }
-    if let Some(v) = get("number-up-default").and_then(as_int) {
-        defaults.insert("pagesPerSheet".into(), json!(v));
-    }
-
-    let state = get("printer-state").and_then(as_int).map(|s| match s {
-        3 => "idle",
-        4 => "processing",
-        5 => "stopped",
-        _ => "unknown",
-    });
-    let details = texts(get("printer-state-reasons"))
-        .iter()
-        .filter_map(|r| reason_to_detail(r))
-        .filter(|d| known_details.contains(&d.as_str()))
-        .collect();
-    let make_model = get("printer-make-and-model").and_then(as_text);
-    let manufacturer = make_model
-        .as_deref()
-        .and_then(|m| m.split_whitespace().next())
-        .map(str::to_string);
-    DeviceReport {
-        capabilities: caps,
-        defaults,
-        state,
-        details,
-        description: get("printer-state-message").and_then(as_text),
-        manufacturer,
-        model: make_model,
-        accepting_jobs: get("printer-is-accepting-jobs").and_then(as_bool),
-        raw: attrs.iter().map(|(k, v)| (k.clone(), value_json(v))).collect(),
-    }
-}
-
-/// The IPP job template attributes of a Graph job configuration (what Fetch-Job returns).
-pub fn job_template(config: &Json) -> Vec<(&'static str, Value)> {
-    let mut out = vec![];
-    let get = |k: &str| config.get(k).filter(|v| !v.is_null());
-    if let Some(c) = get("copies")
-        .and_then(Json::as_i64)
-        .and_then(|c| i32::try_from(c).ok())
-    {
-        out.push(("copies", Value::Integer(c)));
-    }
-    if let Some(s) = get("duplexMode")
-        .and_then(Json::as_str)
-        .and_then(|d| rev_str(SIDES, d))
-    {
-        out.push(("sides", kw(s)));
-    }
-    if let Some(s) = get("colorMode")
-        .and_then(Json::as_str)
-        .and_then(|d| rev_str(COLOR_MODES, d))
-    {
-        out.push(("print-color-mode", kw(s)));
-    }
-    if let Some(m) = get("mediaSize").and_then(Json::as_str) {
-        out.push(("media", kw(m)));
-    }
-    if let Some(q) = get("quality")
-        .and_then(Json::as_str)
-        .and_then(|q| rev_num(QUALITIES, q))
-    {
-        out.push(("print-quality", Value::Enum(q)));
-    }
-    if let Some(o) = get("orientation")
-        .and_then(Json::as_str)
-        .and_then(|o| rev_num(ORIENTATIONS, o))
-    {
-        out.push(("orientation-requested", Value::Enum(o)));
-    }
-    if let Some(n) = get("pagesPerSheet")
-        .and_then(Json::as_i64)
-        .and_then(|n| i32::try_from(n).ok())
-    {
-        out.push(("number-up", Value::Integer(n)));
-    }
-    if let Some(b) = get("outputBin").and_then(Json::as_str) {
-        out.push(("output-bin", kw(b)));
-    }
-    if let Some(d) = get("dpi")
-        .and_then(Json::as_i64)
-        .and_then(|d| i32::try_from(d).ok())
-    {
-        out.push((
-            "printer-resolution",
-            Value::Resolution {
-                cross_feed: d,
-                feed: d,
-                units: 3,
-            },
-        ));
-    }
-    if let Some(fs) = get("finishings").and_then(Json::as_array) {
-        let v: Vec<Value> = fs
-            .iter()
-            .filter_map(Json::as_str)
-            .filter_map(|f| rev_num(FINISHINGS, f))
-            .map(Value::Enum)
-            .collect();
-        if !v.is_empty() {
-            out.push(("finishings", set(v)));
-        }
-    }
-    if let Some(rs) = get("pageRanges").and_then(Json::as_array) {
-        let v: Vec<Value> = rs
-            .iter()
-            .filter_map(|r| Some((r.get("start")?.as_i64()?, r.get("end")?.as_i64()?)))
-            .filter_map(|(a, b)| {
-                Some(Value::RangeOfInteger {
-                    min: i32::try_from(a).ok()?,
-                    max: i32::try_from(b).ok()?,
-                })
-            })
-            .collect();
-        if !v.is_empty() {
-            out.push(("page-ranges", set(v)));
-        }
-    }
-    out
-}
-
-pub fn job_name(display_name: Option<&str>, document_name: &str) -> Value {
-    name(
-        display_name
-            .filter(|n| !n.is_empty())
-            .unwrap_or(if document_name.is_empty() {
-                "job"
-            } else {
-                document_name
-            }),
-    )
-}
-
-pub fn format(content_type: &str) -> Value {
-    mime(if content_type.is_empty() {
-        "application/octet-stream"
-    } else {
-        content_type
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasons_become_graph_details() {
-        assert_eq!(
-            reason_to_detail("media-empty-error").as_deref(),
-            Some("mediaEmpty")
-        );
-        assert_eq!(reason_to_detail("none"), None);
-        assert_eq!(reason_to_detail("toner-low-report").as_deref(), Some("tonerLow"));
-    }
-
-    #[test]
-    fn details_become_reasons_and_back() {
-        assert_eq!(detail_to_reason("mediaEmpty"), "media-empty");
-        assert_eq!(
-            reason_to_detail(&detail_to_reason("markerSupplyLow")).as_deref(),
-            Some("markerSupplyLow")
-        );
-    }
-
-    #[test]
-    fn configuration_becomes_job_template() {
-        let t = job_template(
-            &json!({"copies": 2, "duplexMode": "flipOnLongEdge", "colorMode": "blackAndWhite", "quality": "high",
-            "pageRanges": [{"start": 1, "end": 3}]}),
-        );
-        let names: Vec<&str> = t.iter().map(|(n, _)| *n).collect();
-        assert_eq!(
-            names,
-            vec![
-                "copies",
-                "sides",
-                "print-color-mode",
-                "print-quality",
-                "page-ranges"
-            ]
-        );
-    }
 }

@@ -54,6 +54,13 @@ pub fn attr<'a>(req: &'a Msg, tag: DelimiterTag, name: &str) -> Option<&'a Value
         .map(|a| a.value())
 }
 
+/// A group's attributes by name (empty when the group is absent).
+pub fn attribute_map_of(req: &Msg, tag: DelimiterTag) -> std::collections::BTreeMap<String, Value> {
+    group(req, tag)
+        .map(crate::mapping::attribute_map)
+        .unwrap_or_default()
+}
+
 pub fn op_attr<'a>(req: &'a Msg, name: &str) -> Option<&'a Value> {
     attr(req, DelimiterTag::OperationAttributes, name)
 }

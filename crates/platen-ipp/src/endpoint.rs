@@ -100,7 +100,7 @@ pub async fn handle(
 
 /// A request whose attributes do not parse: client-error-bad-request with the request id, if the 8-byte header
 /// at least is there; otherwise an HTTP 400.
-fn malformed(e: &ParseError) -> Response {
+pub(crate) fn malformed(e: &ParseError) -> Response {
     let Some(header) = e.header else {
         return (StatusCode::BAD_REQUEST, format!("not an IPP message: {e}")).into_response();
     };
@@ -115,7 +115,7 @@ fn malformed(e: &ParseError) -> Response {
     }
 }
 
-fn render(answer: Answer) -> Response {
+pub(crate) fn render(answer: Answer) -> Response {
     let head = bytes::Bytes::from(platen_ipp_model::encode::to_bytes(&answer.message));
     let body = match answer.data {
         None => Body::from(head),

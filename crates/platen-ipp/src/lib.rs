@@ -1,17 +1,19 @@
 //! Platen's device side: the PWG 5100.18 (INFRA) Infrastructure Printer endpoint, one per printer at
 //! `{public_url}/ipp/print/{printerId}`, and the device token endpoint `{public_url}/device/token` where a device
 //! trades an assertion signed with its registration key (RFC 7523) for a short-lived access token.
-//! Served by the same process as the Graph API.
+//! Every printer share is also an IPP Everywhere printer for people's computers at
+//! `{public_url}/ipp/shares/{shareId}` (`everywhere`). Served by the same process as the Graph API.
 
 mod endpoint;
 mod events;
+mod everywhere;
 mod jobs;
 mod operation;
 mod printer;
 mod token;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use platen_app::App;
 use std::sync::Arc;
 
@@ -22,6 +24,12 @@ pub struct IppState {
     pub app: App,
     /// Absolute base URL (no trailing slash); the token endpoint's audience is `{public_url}/device/token`.
     pub public_url: String,
+    /// Bearer tokens of people printing to shares (trusted issuers, as on Graph).
+    pub verifier: platen_auth::Verifier,
+    /// Accept print passwords over plain `ipp://` from other machines (off: they cross the network in clear).
+    pub allow_insecure_basic: bool,
+    /// When the service started (Unix seconds): `printer-up-time` and jobs' `time-at-*` count from it.
+    pub started_unix: i64,
 }
 
 /// The device routes. A panic in a handler answers 500 instead of dropping the connection (the parser is
@@ -31,6 +39,10 @@ pub fn router(state: IppState) -> Router {
     Router::new()
         .route("/device/token", post(token::handle))
         .route("/ipp/print/{printer_id}", post(endpoint::handle))
+        .route("/ipp/shares/{share_id}", post(everywhere::handle))
+        .route("/ipp/shares/{share_id}/jobs/{job_id}", post(everywhere::handle))
+        .route("/ipp/shares/{share_id}/icon.png", get(everywhere::info::icon))
+        .route("/ipp/shares/{share_id}/info", get(everywhere::info::page))
         .with_state(state)
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }

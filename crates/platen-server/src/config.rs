@@ -28,6 +28,9 @@ pub struct Config {
     pub auth: AuthSettings,
     /// Accept plain-http webhook URLs on non-loopback hosts (loopback http is always accepted).
     pub allow_insecure_webhooks: bool,
+    /// Accept print passwords (HTTP Basic) on a share's plain `ipp://` address from other machines. Off: they
+    /// would cross the network in clear; clients use `ipps://` (loopback is always accepted).
+    pub allow_insecure_print_passwords: bool,
     pub webhook_delivery: WebhookDelivery,
     /// A connection must send a request's headers within this many seconds of waiting for one (a new
     /// connection, or a keep-alive one between requests), or it is closed.
@@ -101,6 +104,7 @@ impl Default for Config {
                 issuers: vec![],
             },
             allow_insecure_webhooks: false,
+            allow_insecure_print_passwords: false,
             webhook_delivery: WebhookDelivery::default(),
             http_header_timeout_secs: 30,
         }

@@ -99,6 +99,11 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let ipp = platen_ipp::router(platen_ipp::IppState {
         app: app.clone(),
         public_url: public_url.clone(),
+        verifier: verifier.clone(),
+        allow_insecure_basic: cfg.allow_insecure_print_passwords,
+        started_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
     });
     let router = ipp.merge(platen_graph::router(GraphState {
         app,

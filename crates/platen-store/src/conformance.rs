@@ -283,6 +283,10 @@ pub async fn shares_and_visibility(s: &dyn Store) {
     moved.printer_id = "sp2".into();
     s.update_share(&moved).await.unwrap();
     assert_eq!(s.share_of_printer(t, "sp2").await.unwrap().unwrap().id, "closed");
+    // By id alone (IPP clients): found with its tenant; an unknown id is none.
+    let found = s.find_share("closed").await.unwrap().unwrap();
+    assert_eq!((found.tenant_id.as_str(), found.printer_id.as_str()), (t, "sp2"));
+    assert!(s.find_share("no-such-share").await.unwrap().is_none());
 
     s.record_share_use(t, "open", "bob", 10).await.unwrap();
     s.record_share_use(t, "open", "bob", 20).await.unwrap();
@@ -457,7 +461,7 @@ pub async fn uploads(s: &dyn Store) {
     let finish = |doc: &Document, job: &Job, version: i64| {
         let mut c = JobChange::new(job.clone(), version, Some(event(JobPhase::Ready)));
         c.upload = Some(FinishedUpload {
-            session_id: "sess1".into(),
+            session_id: Some("sess1".into()),
             document: doc.clone(),
         });
         c

@@ -75,6 +75,9 @@ pub trait ShareStore {
     /// Conflict if the printer already has a share.
     async fn create_share(&self, share: &Share) -> Result<()>;
     async fn get_share(&self, tenant: &str, id: &str) -> Result<Option<Share>>;
+    /// A share by its id alone, whatever its tenant: IPP clients address a share by its URL, which carries no
+    /// tenant (share ids are UUIDs, unique across tenants).
+    async fn find_share(&self, id: &str) -> Result<Option<Share>>;
     async fn share_of_printer(&self, tenant: &str, printer_id: &str) -> Result<Option<Share>>;
     /// `viewer: None` lists every share (administrators); otherwise only shares the viewer may use.
     async fn list_shares(

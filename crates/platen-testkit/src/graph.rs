@@ -66,6 +66,8 @@ pub struct Server {
     /// `http://127.0.0.1:PORT`, also the server's public URL.
     pub base: String,
     pub data_dir: PathBuf,
+    /// The PostgreSQL database it runs on (the backend switch), or `None` for SQLite in `data_dir`.
+    pub database_url: Option<String>,
     bin: String,
     /// Under the watchdog: dropping it stops the server, and the watchdog then removes the data directory
     /// (and the PostgreSQL database, with the backend switch).
@@ -85,10 +87,12 @@ impl Server {
         for (k, v) in env {
             serve = serve.env(k, v);
         }
+        let database_url = serve.env_value("PLATEN_DATABASE_URL");
         let served = serve.start();
         Server {
             base: served.base,
             data_dir,
+            database_url,
             bin: bin.to_string(),
             _proc: served.proc,
             tokens: Mutex::new(HashMap::new()),
@@ -109,6 +113,15 @@ impl Server {
         assert_eq!(token.split('.').count(), 3, "not a JWT: {token}");
         self.tokens.lock().expect("lock").insert(args, token.clone());
         token
+    }
+
+    /// The options that point a `platen` command (`migrate`, `print-password`, …) at this server's data.
+    pub fn store_args(&self) -> Vec<String> {
+        let mut args = vec!["--data-dir".to_string(), self.data_dir.display().to_string()];
+        if let Some(url) = &self.database_url {
+            args.extend(["--database-url".to_string(), url.clone()]);
+        }
+        args
     }
 
     /// `platen token user --tenant … --user …`, to be completed and minted.

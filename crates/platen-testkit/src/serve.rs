@@ -58,6 +58,15 @@ impl Serve {
         (serve.after_exit(&after_exit), data_dir)
     }
 
+    /// The value this server's environment sets for `key`, if any.
+    pub fn env_value(&self, key: &str) -> Option<String> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
     /// Listen on this port (e.g. a restart on the same address) instead of a free one.
     pub fn port(mut self, port: u16) -> Serve {
         self.port = Some(port);

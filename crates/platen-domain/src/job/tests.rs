@@ -17,6 +17,7 @@ fn any_event() -> impl Strategy<Value = JobEvent> {
         Just(E::DeviceCompleted(Cd::WithErrors)),
         Just(E::DeviceCanceled),
         Just(E::DeviceAborted),
+        Just(E::SubmissionFailed),
     ]
 }
 
@@ -114,4 +115,18 @@ fn phase_names_round_trip() {
         assert_eq!(JobPhase::parse(p.as_str()), Some(p));
         assert!(!p.graph_status(None).description.is_empty());
     }
+}
+
+#[test]
+fn a_submission_that_failed_aborts_only_a_job_not_yet_started() {
+    assert_eq!(transition(P::UploadPending, E::SubmissionFailed), To(P::Aborted));
+    assert_eq!(transition(P::Ready, E::SubmissionFailed), To(P::Aborted));
+    assert_eq!(
+        transition(P::Queued, E::SubmissionFailed),
+        Refused(R::NoLongerModifiable)
+    );
+    assert_eq!(
+        transition(P::Canceled, E::SubmissionFailed),
+        Refused(R::AlreadyEnded(P::Canceled))
+    );
 }

@@ -256,10 +256,12 @@ where
 /// the job's history record the upload once.
 pub(crate) async fn finish_in(
     tx: &mut sqlx::Transaction<'_, Any>,
-    session_id: &str,
+    session_id: Option<&str>,
     d: &Document,
 ) -> Result<bool> {
-    if !drop_session(tx, session_id).await? {
+    if let Some(session_id) = session_id
+        && !drop_session(tx, session_id).await?
+    {
         return Ok(false);
     }
     // The document's previous payload (an app replacing a held job's payload) becomes an orphan.

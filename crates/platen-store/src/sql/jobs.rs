@@ -98,7 +98,7 @@ impl JobStore for SqlStore {
             return Ok(Commit::Stale);
         }
         if let Some(u) = &c.upload
-            && !super::documents::finish_in(&mut tx, &u.session_id, &u.document).await?
+            && !super::documents::finish_in(&mut tx, u.session_id.as_deref(), &u.document).await?
         {
             tx.rollback().await?;
             return Ok(Commit::UploadSessionGone);

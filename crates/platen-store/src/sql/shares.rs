@@ -44,6 +44,15 @@ impl ShareStore for SqlStore {
         row.as_ref().map(rows::share).transpose()
     }
 
+    async fn find_share(&self, id: &str) -> Result<Option<Share>> {
+        let sql = format!("SELECT {SHARE_COLUMNS} FROM shares s WHERE s.id = $1");
+        let row = sqlx::query(audited(&sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(rows::share).transpose()
+    }
+
     async fn share_of_printer(&self, tenant: &str, printer_id: &str) -> Result<Option<Share>> {
         let sql =
             format!("SELECT {SHARE_COLUMNS} FROM shares s WHERE s.tenant_id = $1 AND s.printer_id = $2");

@@ -1,0 +1,133 @@
+//! Who is printing: HTTP Basic with a print password (what print dialogs can do; username = the user's UPN),
+//! or a bearer token from a trusted issuer. Either way the caller is a user of the share's tenant; credentials
+//! of another tenant find no share.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use platen_domain::Caller;
+use platen_domain::records::Share;
+use std::net::SocketAddr;
+
+/// What the Authorization header carries.
+enum Credentials {
+    Basic { user: String, password: String },
+    Bearer(String),
+}
+
+fn credentials(headers: &HeaderMap) -> Option<Credentials> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, rest) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(Credentials::Bearer(rest.trim().to_string()));
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (user, password) = text.split_once(':')?;
+        return Some(Credentials::Basic {
+            user: user.to_string(),
+            password: password.to_string(),
+        });
+    }
+    None
+}
+
+/// Why a request gets no caller: each is an HTTP answer, as IPP over HTTP has it (RFC 8010 §4).
+pub enum Refusal {
+    /// No (usable) credentials: 401 with the challenge print dialogs answer.
+    Challenge(&'static str),
+    /// Basic credentials over plain HTTP from another machine: the password would cross the network in clear.
+    InsecureBasic,
+    /// The credentials belong to another tenant: the share does not exist for them.
+    NotFound,
+    /// The identity service failed (not the client's fault).
+    Unavailable,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Challenge(message) => (
+                StatusCode::UNAUTHORIZED,
+                [(
+                    header::WWW_AUTHENTICATE,
+                    "Basic realm=\"Platen\", charset=\"UTF-8\"",
+                )],
+                message,
+            )
+                .into_response(),
+            Refusal::InsecureBasic => (
+                StatusCode::FORBIDDEN,
+                "Print passwords are accepted only over TLS (ipps://) or from this machine; use the share's \
+                 ipps:// address.",
+            )
+                .into_response(),
+            Refusal::NotFound => (StatusCode::NOT_FOUND, "no such printer share").into_response(),
+            Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        }
+    }
+}
+
+/// The connection a request came in on.
+#[derive(Debug, Clone, Copy)]
+pub struct Connection {
+    pub remote: Option<SocketAddr>,
+    pub tls: bool,
+}
+
+impl Connection {
+    fn may_carry_passwords(&self, allow_insecure: bool) -> bool {
+        self.tls || allow_insecure || self.remote.is_some_and(|r| r.ip().is_loopback())
+    }
+}
+
+/// The caller of a request to `share`.
+pub async fn caller(
+    state: &crate::IppState,
+    share: &Share,
+    headers: &HeaderMap,
+    conn: Connection,
+) -> Result<Caller, Refusal> {
+    let ip = conn.remote.map(|r| r.ip().to_string());
+    let caller = match credentials(headers) {
+        None => return Err(Refusal::Challenge("a user name and print password are required")),
+        Some(Credentials::Bearer(token)) => match state.verifier.verify(&token).await {
+            Ok(p) => p.into_caller(ip),
+            Err(e) if e.is_client_error() => return Err(Refusal::Challenge("the bearer token is not valid")),
+            Err(e) => {
+                tracing::error!(error = %e, "token validation failed on the server side");
+                return Err(Refusal::Unavailable);
+            }
+        },
+        Some(Credentials::Basic { user, password }) => {
+            if !conn.may_carry_passwords(state.allow_insecure_basic) {
+                return Err(Refusal::InsecureBasic);
+            }
+            let remote = conn.remote.map(|r| r.ip());
+            match state
+                .app
+                .authenticate_print_password(&share.tenant_id, &user, &password, remote)
+                .await
+            {
+                Ok(c) => c,
+                Err(platen_app::AppError::BadCredentials) => {
+                    return Err(Refusal::Challenge("the user name or print password is not valid"));
+                }
+                Err(platen_app::AppError::TooManyFailures { .. }) => {
+                    return Err(Refusal::Challenge("too many wrong passwords; try again later"));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "print password check failed");
+                    return Err(Refusal::Unavailable);
+                }
+            }
+        }
+    };
+    if caller.tenant_id != share.tenant_id {
+        return Err(Refusal::NotFound);
+    }
+    Ok(caller)
+}

@@ -1,0 +1,123 @@
+//! Every printer share as an IPP Everywhere printer for people's computers and phones, at
+//! `{public_url}/ipp/shares/{shareId}` (PWG 5100.14, RFC 8011). A job printed here is a Graph job on the share:
+//! created, given its document and started through the same use cases as Graph's create + upload + start, so
+//! pull printing, devices, connectors and webhooks apply unchanged, and a cancel on either side is the same
+//! cancel.
+
+mod auth;
+mod body;
+pub(crate) mod info;
+mod job_attributes;
+mod jobs;
+mod printer;
+mod queries;
+mod request;
+
+use crate::IppState;
+use crate::endpoint::{malformed, render};
+use auth::Connection;
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use platen_ipp_model::message::{IppFailure, response};
+use platen_ipp_model::{op, status};
+use request::ShareRequest;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// `POST /ipp/shares/{shareId}` (and a job's URI below it).
+pub async fn handle(
+    State(state): State<Arc<IppState>>,
+    Path(params): Path<Vec<(String, String)>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let share_id = params
+        .iter()
+        .find(|(k, _)| k == "share_id")
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .unwrap_or_default();
+    let (share, printer) = match state.app.share_with_printer(&share_id).await {
+        Ok(found) => found,
+        Err(platen_app::AppError::NotFound(_)) => {
+            return (StatusCode::NOT_FOUND, "no such printer share").into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "looking up a share for IPP failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let incoming = match body::read(body).await {
+        Ok(i) => i,
+        Err(body::ReadError::Malformed(e)) => return malformed(&e),
+        Err(body::ReadError::TooLarge) => {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "the IPP message is too large").into_response();
+        }
+        Err(body::ReadError::Io(m)) => return (StatusCode::BAD_REQUEST, m).into_response(),
+    };
+    let conn = Connection {
+        remote: peer.map(|Extension(ConnectInfo(a))| a),
+        // Served on the plain listener.
+        tls: false,
+    };
+    let header = *incoming.message.header();
+    let code = header.operation_or_status;
+    // Printers describe themselves to anyone who can reach them (print dialogs list printers before asking for
+    // a password); everything else needs the user.
+    let caller = if code == op::GET_PRINTER_ATTRIBUTES {
+        None
+    } else {
+        match auth::caller(&state, &share, &headers, conn).await {
+            Ok(c) => Some(c),
+            Err(refusal) => return refusal.into_response(),
+        }
+    };
+    let request = ShareRequest {
+        ipp: incoming.message,
+        data: std::sync::Mutex::new(Some(incoming.data)),
+        state,
+        share,
+        printer,
+        caller,
+        conn,
+    };
+    let answer = match request.check_envelope() {
+        Err(f) => Err(f),
+        Ok(()) => dispatch(code, request).await,
+    };
+    match answer {
+        Ok(a) => render(a),
+        Err(f) => match response(&header, f.status, Some(&f.message)) {
+            Ok(mut m) => {
+                if let Some(group) = f.unsupported {
+                    m.attributes_mut().groups_mut().push(group);
+                }
+                render(m.into())
+            }
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+    }
+}
+
+async fn dispatch(code: i16, r: ShareRequest) -> Result<crate::operation::Answer, request::Failure> {
+    match code {
+        op::GET_PRINTER_ATTRIBUTES => printer::get_printer_attributes(&r).await,
+        op::VALIDATE_JOB => jobs::validate_job(&r).await,
+        op::PRINT_JOB => jobs::print_job(&r).await,
+        op::CREATE_JOB => jobs::create_job(&r).await,
+        op::SEND_DOCUMENT => jobs::send_document(&r).await,
+        op::CLOSE_JOB => jobs::close_job(&r).await,
+        op::GET_JOBS => queries::get_jobs(&r).await,
+        op::GET_JOB_ATTRIBUTES => queries::get_job_attributes(&r).await,
+        op::CANCEL_JOB => queries::cancel_job(&r).await,
+        op::CANCEL_MY_JOBS => queries::cancel_my_jobs(&r).await,
+        _ => Err(IppFailure::new(
+            status::OPERATION_NOT_SUPPORTED,
+            format!("operation 0x{code:04x} is not supported"),
+        )
+        .into()),
+    }
+}
