@@ -109,3 +109,20 @@ pub async fn has_data(data: ByteStream) -> (bool, ByteStream) {
     let any = std::pin::Pin::new(&mut data).peek().await.is_some();
     (any, data.boxed())
 }
+
+/// Reads and discards the rest of a body, at most `limit` bytes and for at most [`DRAIN_TIME`].
+pub async fn drain(mut data: ByteStream, limit: u64) {
+    let mut seen: u64 = 0;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(chunk)) = data.next().await {
+            seen = seen.saturating_add(chunk.len() as u64);
+            if seen > limit {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// How long a refused request's remaining body is read before the connection is given up.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);

@@ -72,7 +72,12 @@ pub async fn handle(
     } else {
         match auth::caller(&state, &share, &headers, conn).await {
             Ok(c) => Some(c),
-            Err(refusal) => return refusal.into_response(),
+            Err(refusal) => {
+                // Clients send the whole request (document included) before reading the answer: a 401 sent
+                // mid-upload would reach them as a broken connection instead of a challenge to answer.
+                body::drain(incoming.data, state.app.config.max_document_size).await;
+                return refusal.into_response();
+            }
         }
     };
     let request = ShareRequest {

@@ -1,6 +1,6 @@
 //! CUPS' own conformance files (`/usr/share/cups/ipptool/`) run by `ipptool` against a share.
 
-use super::support::{Env, ipptool, sample_pdf};
+use super::support::{Env, ipptool, pdf_document, sample_pdf};
 
 /// Tests of the shipped files that do not pass, each with why. Everything else must pass.
 const EXCLUDED: &[(&str, &str)] = &[];

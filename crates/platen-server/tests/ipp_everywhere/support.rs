@@ -9,7 +9,8 @@ use std::process::Command;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_platen");
 
-pub const ADMIN_SCOPES: &str = "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All";
+pub const ADMIN_SCOPES: &str =
+    "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All PrintConnector.ReadWrite.All";
 
 pub struct Env {
     pub api: Api,
@@ -126,15 +127,21 @@ impl Env {
             .create_share(&env.admin, &env.printer, "Floor 3 device", allow_all)
             .await;
         let path = format!("/v1.0/print/printers/{}", env.printer);
-        let api = &env.api;
-        let admin = &env.admin;
-        until(60, "the connector reports the device's description", async || {
-            let p = api.get(&path, admin).await.expect_json(200);
-            p["capabilities"]["contentTypes"]
-                .as_array()
-                .is_some_and(|c| c.iter().any(|t| t == "image/pwg-raster"))
-        })
-        .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let p = env.api.get(&path, &env.admin).await.expect_json(200);
+            // The connector's Update-Output-Device-Attributes sets the Graph defaults from the device's.
+            let described = p["defaults"]["mediaSize"].is_string();
+            if described {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the connector did not report the device's description: {p}\nconnector log:\n{}",
+                std::fs::read_to_string(state.path().join("connector.log")).unwrap_or_default()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
         env.device = Some(Device {
             printer,
             _connector: connector,
@@ -285,17 +292,26 @@ pub fn ipptool(args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// A one-page PDF (valid: cross-reference offsets computed), written to a temporary file.
+/// A one-page A4 PDF, written to a temporary file.
 pub fn sample_pdf() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    let pdf = pdf_document(595, 842, "Printed through Platen");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platen-test.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    (dir, path, pdf)
+}
+
+/// A one-page PDF of `width` × `height` points showing `text` (valid: cross-reference offsets computed).
+pub fn pdf_document(width: u32, height: u32, text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 24 Tf 72 {} Td ({text}) Tj ET", height - 80);
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_string(),
-        {
-            let stream = "BT /F1 24 Tf 72 760 Td (Printed through Platen) Tj ET";
-            format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len())
-        },
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Contents 4 0 R \
+             /Resources << /Font << /F1 5 0 R >> >> >>"
+        ),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
     ];
     let mut pdf = b"%PDF-1.4\n".to_vec();
@@ -316,10 +332,7 @@ pub fn sample_pdf() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
         )
         .as_bytes(),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("platen-test.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    (dir, path, pdf)
+    pdf
 }
 
 /// An IPP request built byte by byte (RFC 8010), for what ipptool cannot send.
