@@ -2,6 +2,7 @@
 //! the domain rules (state machine, permissions' object-level checks), storage, document bytes and the
 //! certificate authority meet.
 
+pub mod connection;
 mod connectors;
 mod device_reads;
 mod devices;
@@ -18,6 +19,7 @@ mod sweeper;
 mod uploads;
 pub mod webhooks;
 
+pub use connection::ConnectionInfo;
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
 pub use error::{AppError, UploadFailure};
 pub use jobs::{JobTarget, Outcome, describe_refusal};

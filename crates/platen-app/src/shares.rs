@@ -4,7 +4,7 @@ use crate::jobs::viewer_of;
 use crate::{App, AppError, Result};
 use platen_domain::Caller;
 use platen_domain::permissions::Access;
-use platen_domain::records::{DirectoryGroup, DirectoryUser, Share};
+use platen_domain::records::{DirectoryGroup, DirectoryUser, Printer, Share};
 use platen_domain::time::now_micros;
 use platen_store::{ListQuery, Page};
 
@@ -188,6 +188,13 @@ impl App {
             .store
             .list_allowed_groups(&caller.tenant_id, share_id, q)
             .await?)
+    }
+
+    /// Every share of every tenant with its printer, oldest first, at most `limit`. No caller: this is for the
+    /// server's own DNS-SD advertiser, which tells the local network about shares; never answer a request
+    /// with it (it crosses tenants).
+    pub async fn shares_for_discovery(&self, limit: u32) -> Result<Vec<(Share, Printer)>> {
+        Ok(self.store.all_shares_with_printers(limit).await?)
     }
 
     /// The caller's recently used shares (newest first) that they may still use.
