@@ -75,6 +75,9 @@ pub struct App {
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Woken (all waiters) after a job change commits, so device long polls answer at once.
     pub device_wakeup: Arc<tokio::sync::Notify>,
+    /// Poked after a share is created, changed or removed here, so the DNS-SD advertiser looks at once
+    /// instead of at its next poll (which still catches changes made by other nodes).
+    pub share_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -92,6 +95,7 @@ impl App {
             directory: Arc::new(directory::SeenCache::default()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             device_wakeup: Arc::new(tokio::sync::Notify::new()),
+            share_wakeup: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

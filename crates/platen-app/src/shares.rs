@@ -42,6 +42,7 @@ impl App {
             created_at: now_micros(),
         };
         self.store.create_share(&share).await.map_err(conflict)?;
+        self.share_wakeup.notify_one();
         Ok(share)
     }
 
@@ -95,11 +96,13 @@ impl App {
             share.allow_all_users = v;
         }
         self.store.update_share(&share).await.map_err(conflict)?;
+        self.share_wakeup.notify_one();
         Ok(share)
     }
 
     pub async fn delete_share(&self, caller: &Caller, id: &str) -> Result<()> {
         if self.store.delete_share(&caller.tenant_id, id).await? {
+            self.share_wakeup.notify_one();
             Ok(())
         } else {
             Err(AppError::not_found("printer share"))

@@ -22,6 +22,10 @@ pub struct IppState {
     pub app: App,
     /// Absolute base URL (no trailing slash); the token endpoint's audience is `{public_url}/device/token`.
     pub public_url: String,
+    /// The TLS listener's absolute base URL (`https://…`, no trailing slash), when TLS is on. A request's
+    /// `platen_app::ConnectionInfo` extension says whether it came over TLS; `ConnectionInfo::public_url`
+    /// picks between the two.
+    pub tls_public_url: Option<String>,
 }
 
 /// The device routes. A panic in a handler answers 500 instead of dropping the connection (the parser is

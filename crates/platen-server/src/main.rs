@@ -3,10 +3,13 @@
 mod cli;
 mod config;
 mod connector;
+mod dnssd;
 mod documents;
+mod hostname;
 mod listener;
 mod migrate_store;
 mod serve;
+mod tls;
 mod token;
 
 use clap::Parser;

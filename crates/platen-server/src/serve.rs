@@ -1,6 +1,8 @@
 //! `platen serve` and `platen migrate`.
 
 use crate::config::{Config, WebhookDelivery};
+use crate::listener::{Plain, Tls};
+use crate::tls::CertSource;
 use anyhow::Context;
 use platen_app::webhooks::{DeliveryConfig, spawn_delivery};
 use platen_app::{App, AppConfig, spawn_sweeper};
@@ -69,8 +71,10 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let blobs = crate::documents::open(&cfg)
         .await
         .context("opening the document store")?;
-    let ca = CertificateAuthority::load_or_create(&cfg.data_dir.join("ca"))
-        .context("loading the certificate authority")?;
+    let ca = Arc::new(
+        CertificateAuthority::load_or_create(&cfg.data_dir.join("ca"))
+            .context("loading the certificate authority")?,
+    );
     let dev = if cfg.auth.trust_dev_issuer {
         Some(DevIssuer::load_or_create(&cfg.data_dir)?)
     } else {
@@ -83,43 +87,149 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         allow_insecure_webhooks: cfg.allow_insecure_webhooks,
         ..AppConfig::default()
     };
-    let app = App::new(Arc::new(store.clone()), blobs, Arc::new(ca), app_config);
-    let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
-    let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
-    let wakeups = wake_devices_on_changes(&store, &app).await?;
-    let outbox_wakeups = wake_delivery_on_other_nodes_changes(&store, &app).await?;
+    let app = App::new(Arc::new(store.clone()), blobs, ca.clone(), app_config);
     let public_url = cfg.public_url();
-    let ipp = platen_ipp::router(platen_ipp::IppState {
-        app: app.clone(),
-        public_url: public_url.clone(),
-    });
-    let router = ipp.merge(platen_graph::router(GraphState {
-        app,
-        verifier,
-        public_url: public_url.clone(),
-        max_json_body: 1 << 20,
-    }));
+    let tls_public_url = cfg.tls_public_url();
+    let router = routes(&app, verifier, &public_url, tls_public_url.as_deref(), &ca);
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
     let local = listener.local_addr()?;
+    let tls = match &cfg.tls {
+        Some(settings) => {
+            let (acceptor, reload) = crate::tls::acceptor(CertSource::new(&cfg, settings, ca.clone())?)?;
+            let listener = tokio::net::TcpListener::bind(&settings.listen)
+                .await
+                .with_context(|| format!("binding tls.listen {}", settings.listen))?;
+            Some((listener, acceptor, reload))
+        }
+        None => None,
+    };
+    let tls_local = tls.as_ref().map(|(l, ..)| l.local_addr()).transpose()?;
+
+    let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
+    let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
+    let wakeups = wake_devices_on_changes(&store, &app).await?;
+    let outbox_wakeups = wake_delivery_on_other_nodes_changes(&store, &app).await?;
+    // One signal stops both listeners and the DNS-SD advertiser.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop.send(true);
+    });
+    let dnssd = cfg
+        .dnssd()
+        .then(|| {
+            let listeners = crate::dnssd::Listeners {
+                http: crate::dnssd::Listener {
+                    port: local.port(),
+                    public_url: public_url.clone(),
+                },
+                tls: tls_local
+                    .zip(tls_public_url.clone())
+                    .map(|(a, url)| crate::dnssd::Listener {
+                        port: a.port(),
+                        public_url: url,
+                    }),
+            };
+            let settings = crate::dnssd::Settings {
+                listeners,
+                http_bound: local,
+                tls_bound: tls_local,
+            };
+            crate::dnssd::spawn(app.clone(), settings, stopped.clone())
+        })
+        .flatten();
+
     tracing::info!(%local, %public_url, database = %redact(&cfg.database_url()), "Platen is serving Microsoft Graph at {public_url}/v1.0 and {public_url}/beta");
     println!("platen listening on {local}");
-    crate::listener::serve(
+    if let (Some(tls_local), Some(url)) = (tls_local, &tls_public_url) {
+        tracing::info!(%tls_local, tls_public_url = %url, "TLS listener (https, ipps)");
+        println!("platen listening with TLS on {tls_local}");
+    }
+    let header_timeout = Duration::from_secs(cfg.http_header_timeout_secs.max(1));
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stopped| *stopped).await;
+    };
+    let http = crate::listener::serve(
         listener,
-        router,
-        Duration::from_secs(cfg.http_header_timeout_secs.max(1)),
-        shutdown(),
-    )
-    .await?;
+        Plain,
+        router.clone(),
+        header_timeout,
+        until_stopped(stopped.clone()),
+    );
+    let (tls_listener, tls_reload) = match tls {
+        Some((listener, acceptor, reload)) => (Some((listener, acceptor)), Some(reload)),
+        None => (None, None),
+    };
+    let https = async {
+        match tls_listener {
+            Some((listener, acceptor)) => {
+                crate::listener::serve(
+                    listener,
+                    Tls(acceptor),
+                    router,
+                    header_timeout,
+                    until_stopped(stopped),
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    };
+    let (http, https) = tokio::join!(http, https);
+    if let Some(task) = dnssd {
+        // It withdraws the adverts when the stop signal comes; give it a moment to send the goodbyes.
+        let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
+    }
     sweeper.abort();
     delivery.abort();
     wakeups.abort();
-    if let Some(task) = outbox_wakeups {
+    for task in [outbox_wakeups, tls_reload].into_iter().flatten() {
         task.abort();
     }
     store.close().await;
+    http?;
+    https?;
     Ok(())
+}
+
+/// Every endpoint, served on both listeners: the IPP endpoints, the Graph API, and the CA certificate.
+fn routes(
+    app: &App,
+    verifier: Verifier,
+    public_url: &str,
+    tls_public_url: Option<&str>,
+    ca: &CertificateAuthority,
+) -> axum::Router {
+    let ipp = platen_ipp::router(platen_ipp::IppState {
+        app: app.clone(),
+        public_url: public_url.to_string(),
+        tls_public_url: tls_public_url.map(str::to_string),
+    });
+    ipp.merge(ca_certificate_route(ca))
+        .merge(platen_graph::router(GraphState {
+            app: app.clone(),
+            verifier,
+            public_url: public_url.to_string(),
+            tls_public_url: tls_public_url.map(str::to_string),
+            max_json_body: 1 << 20,
+        }))
+}
+
+/// `GET /platen/ca.pem`: Platen's CA certificate, public, so clients can trust the TLS listener's
+/// self-issued certificate (and check printers' certificates).
+fn ca_certificate_route(ca: &CertificateAuthority) -> axum::Router {
+    let pem = ca.ca_certificate_pem().to_string();
+    axum::Router::new().route(
+        "/platen/ca.pem",
+        axum::routing::get(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+                pem,
+            )
+        }),
+    )
 }
 
 /// Device long polls (Get-Notifications) wake when a job change commits on any node: the store's change feed
