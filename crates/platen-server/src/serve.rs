@@ -95,17 +95,8 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
     let local = listener.local_addr()?;
-    let tls = match &cfg.tls {
-        Some(settings) => {
-            let (acceptor, reload) = crate::tls::acceptor(CertSource::new(&cfg, settings, ca.clone())?)?;
-            let listener = tokio::net::TcpListener::bind(&settings.listen)
-                .await
-                .with_context(|| format!("binding tls.listen {}", settings.listen))?;
-            Some((listener, acceptor, reload))
-        }
-        None => None,
-    };
-    let tls_local = tls.as_ref().map(|(l, ..)| l.local_addr()).transpose()?;
+    let tls = bind_tls(&cfg, &ca).await?;
+    let tls_local = tls.as_ref().map(|t| t.listener.local_addr()).transpose()?;
 
     let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
     let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
@@ -117,29 +108,12 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         shutdown().await;
         let _ = stop.send(true);
     });
-    let dnssd = cfg
-        .dnssd()
-        .then(|| {
-            let listeners = crate::dnssd::Listeners {
-                http: crate::dnssd::Listener {
-                    port: local.port(),
-                    public_url: public_url.clone(),
-                },
-                tls: tls_local
-                    .zip(tls_public_url.clone())
-                    .map(|(a, url)| crate::dnssd::Listener {
-                        port: a.port(),
-                        public_url: url,
-                    }),
-            };
-            let settings = crate::dnssd::Settings {
-                listeners,
-                http_bound: local,
-                tls_bound: tls_local,
-            };
-            crate::dnssd::spawn(app.clone(), settings, stopped.clone())
-        })
-        .flatten();
+    let dnssd = if cfg.dnssd() {
+        let tls = tls_local.zip(tls_public_url.clone());
+        advertise(&app, (local, &public_url), tls, stopped.clone())
+    } else {
+        None
+    };
 
     tracing::info!(%local, %public_url, database = %redact(&cfg.database_url()), "Platen is serving Microsoft Graph at {public_url}/v1.0 and {public_url}/beta");
     println!("platen listening on {local}");
@@ -158,24 +132,20 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         header_timeout,
         until_stopped(stopped.clone()),
     );
-    let (tls_listener, tls_reload) = match tls {
-        Some((listener, acceptor, reload)) => (Some((listener, acceptor)), Some(reload)),
-        None => (None, None),
-    };
+    let tls_reload = tls.as_ref().map(|t| t.reload.abort_handle());
     let https = async {
-        match tls_listener {
-            Some((listener, acceptor)) => {
-                crate::listener::serve(
-                    listener,
-                    Tls(acceptor),
-                    router,
-                    header_timeout,
-                    until_stopped(stopped),
-                )
-                .await
-            }
-            None => Ok(()),
-        }
+        let Some(tls) = tls else {
+            return Ok(());
+        };
+        let handshake = Tls(tls.acceptor);
+        crate::listener::serve(
+            tls.listener,
+            handshake,
+            router,
+            header_timeout,
+            until_stopped(stopped),
+        )
+        .await
     };
     let (http, https) = tokio::join!(http, https);
     if let Some(task) = dnssd {
@@ -185,13 +155,60 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     sweeper.abort();
     delivery.abort();
     wakeups.abort();
-    for task in [outbox_wakeups, tls_reload].into_iter().flatten() {
+    if let Some(task) = outbox_wakeups {
+        task.abort();
+    }
+    if let Some(task) = tls_reload {
         task.abort();
     }
     store.close().await;
     http?;
     https?;
     Ok(())
+}
+
+/// The TLS listener, bound, with its configuration and the task that reloads its certificate.
+struct TlsListener {
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    reload: tokio::task::JoinHandle<()>,
+}
+
+async fn bind_tls(cfg: &Config, ca: &Arc<CertificateAuthority>) -> anyhow::Result<Option<TlsListener>> {
+    let Some(settings) = &cfg.tls else {
+        return Ok(None);
+    };
+    let (acceptor, reload) = crate::tls::acceptor(CertSource::new(cfg, settings, ca.clone())?)?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("binding tls.listen {}", settings.listen))?;
+    Ok(Some(TlsListener {
+        listener,
+        acceptor,
+        reload,
+    }))
+}
+
+/// Starts the DNS-SD advertiser for the plain listener (bound address, public URL) and the TLS one.
+fn advertise(
+    app: &App,
+    (http_bound, public_url): (std::net::SocketAddr, &str),
+    tls: Option<(std::net::SocketAddr, String)>,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let listener = |bound: std::net::SocketAddr, url: String| crate::dnssd::Listener {
+        port: bound.port(),
+        public_url: url,
+    };
+    let settings = crate::dnssd::Settings {
+        listeners: crate::dnssd::Listeners {
+            http: listener(http_bound, public_url.to_string()),
+            tls: tls.clone().map(|(bound, url)| listener(bound, url)),
+        },
+        http_bound,
+        tls_bound: tls.map(|(bound, _)| bound),
+    };
+    crate::dnssd::spawn(app.clone(), settings, stopped)
 }
 
 /// Every endpoint, served on both listeners: the IPP endpoints, the Graph API, and the CA certificate.
