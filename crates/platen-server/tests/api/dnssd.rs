@@ -1,6 +1,6 @@
 //! DNS-SD advertisement of shares, seen by mdns-sd's own browser: a share created through Graph appears as
-//! `_ipp._tcp` and `_ipps._tcp` (subtype `_universal`) with the TXT keys clients read, and disappears when it is
-//! deleted.
+//! `_ipp._tcp` and `_ipps._tcp` (subtype `_universal`) with the TXT keys clients read, follows a change of its
+//! printer, and disappears when it is deleted or the server stops.
 //!
 //! Multicast must not leave this machine (and the container's interfaces may not carry it anyway), so the test
 //! runs in a private network namespace with only a multicast-enabled loopback: the outer test re-runs this test
@@ -163,6 +163,22 @@ async fn shares_are_advertised_and_withdrawn_in_the_namespace() {
         deleted.elapsed()
     );
     removed(&universal, "Lobby._ipps._tcp.local.").await;
+
+    // A server that stops says goodbye for what it advertised.
+    let printer = api
+        .register_printer(&token, &printer_body("Hall", "H1", false))
+        .await;
+    api.create_share(&token, &printer, "Hall", true).await;
+    resolved(&ipp, "Hall._ipp._tcp.local.").await;
+    let stopping = Instant::now();
+    tokio::task::spawn_blocking(move || served.proc.term())
+        .await
+        .unwrap();
+    removed(&ipp, "Hall._ipp._tcp.local.").await;
+    eprintln!(
+        "_ipp._tcp removed {:?} after the server was told to stop",
+        stopping.elapsed()
+    );
     eprintln!("whole DNS-SD check: {:?}", t0.elapsed());
     let _ = browser.shutdown();
 }
