@@ -40,7 +40,7 @@ start_node() {
   NODE=http://127.0.0.1:$port
   local db_args=()
   [[ -n ${2:-} ]] && db_args=(--database-url "$2")
-  PLATEN_LOG=warn $BIN serve --listen 127.0.0.1:$port --public-url "$NODE" --data-dir "$1" "${db_args[@]}" \
+  PLATEN_LOG=warn PLATEN_DNSSD=false $BIN serve --listen 127.0.0.1:$port --public-url "$NODE" --data-dir "$1" "${db_args[@]}" \
     >>"$1/server-$port.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")

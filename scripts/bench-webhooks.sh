@@ -20,7 +20,7 @@ run() { # label, extra env...
   data=$(mktemp -d)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   base=http://127.0.0.1:$port
-  env PLATEN_LOG=warn "$@" $BIN serve --listen 127.0.0.1:$port --public-url $base --data-dir "$data" \
+  env PLATEN_LOG=warn PLATEN_DNSSD=false "$@" $BIN serve --listen 127.0.0.1:$port --public-url $base --data-dir "$data" \
     >"$data/server.log" 2>&1 &
   server=$!
   for _ in $(seq 100); do curl -sf $base/healthz >/dev/null && break; sleep 0.1; done

@@ -16,7 +16,7 @@ BIN=$PWD/target/release/platen
 DATA=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
-$BIN serve --listen 127.0.0.1:$PORT --public-url $BASE --data-dir "$DATA" >"$DATA/server.log" 2>&1 &
+PLATEN_DNSSD=false $BIN serve --listen 127.0.0.1:$PORT --public-url $BASE --data-dir "$DATA" >"$DATA/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 100); do curl -sf $BASE/healthz >/dev/null && break; sleep 0.1; done

@@ -51,6 +51,8 @@ def _clean_env() -> dict[str, str]:
     # PLATEN_LOG (log filter) is kept for debugging.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLATEN_") or k == "PLATEN_LOG"}
     env.setdefault("RUST_BACKTRACE", "1")
+    # No DNS-SD advertising from test servers: nothing of theirs should reach the machine's network.
+    env["PLATEN_DNSSD"] = "false"
     return env
 
 

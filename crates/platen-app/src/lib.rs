@@ -2,6 +2,7 @@
 //! the domain rules (state machine, permissions' object-level checks), storage, document bytes and the
 //! certificate authority meet.
 
+pub mod connection;
 mod connectors;
 mod device_reads;
 mod devices;
@@ -20,6 +21,7 @@ mod sweeper;
 mod uploads;
 pub mod webhooks;
 
+pub use connection::ConnectionInfo;
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
 pub use error::{AppError, UploadFailure};
 pub use jobs::{JobTarget, Outcome, describe_refusal};
@@ -82,6 +84,9 @@ pub struct App {
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Woken (all waiters) after a job change commits, so device long polls answer at once.
     pub device_wakeup: Arc<tokio::sync::Notify>,
+    /// Poked after a share is created, changed or removed here, so the DNS-SD advertiser looks at once
+    /// instead of at its next poll (which still catches changes made by other nodes).
+    pub share_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -100,6 +105,7 @@ impl App {
             directory: Arc::new(directory::SeenCache::default()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             device_wakeup: Arc::new(tokio::sync::Notify::new()),
+            share_wakeup: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

@@ -139,6 +139,8 @@ impl App {
     }
     pub async fn delete_printer(&self, caller: &Caller, id: &str) -> Result<()> {
         if self.store.delete_printer(&caller.tenant_id, id).await? {
+            // Its share went with it.
+            self.share_wakeup.notify_one();
             Ok(())
         } else {
             Err(AppError::not_found("printer"))

@@ -4,7 +4,7 @@ use crate::jobs::viewer_of;
 use crate::{App, AppError, Result};
 use platen_domain::Caller;
 use platen_domain::permissions::Access;
-use platen_domain::records::{DirectoryGroup, DirectoryUser, Share};
+use platen_domain::records::{DirectoryGroup, DirectoryUser, Printer, Share};
 use platen_domain::time::now_micros;
 use platen_store::{ListQuery, Page};
 
@@ -42,6 +42,7 @@ impl App {
             created_at: now_micros(),
         };
         self.store.create_share(&share).await.map_err(conflict)?;
+        self.share_wakeup.notify_one();
         Ok(share)
     }
 
@@ -95,11 +96,13 @@ impl App {
             share.allow_all_users = v;
         }
         self.store.update_share(&share).await.map_err(conflict)?;
+        self.share_wakeup.notify_one();
         Ok(share)
     }
 
     pub async fn delete_share(&self, caller: &Caller, id: &str) -> Result<()> {
         if self.store.delete_share(&caller.tenant_id, id).await? {
+            self.share_wakeup.notify_one();
             Ok(())
         } else {
             Err(AppError::not_found("printer share"))
@@ -188,6 +191,13 @@ impl App {
             .store
             .list_allowed_groups(&caller.tenant_id, share_id, q)
             .await?)
+    }
+
+    /// Every share of every tenant with its printer, oldest first, at most `limit`. No caller: this is for the
+    /// server's own DNS-SD advertiser, which tells the local network about shares; never answer a request
+    /// with it (it crosses tenants).
+    pub async fn shares_for_discovery(&self, limit: u32) -> Result<Vec<(Share, Printer)>> {
+        Ok(self.store.all_shares_with_printers(limit).await?)
     }
 
     /// The caller's recently used shares (newest first) that they may still use.

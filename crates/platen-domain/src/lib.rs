@@ -6,9 +6,11 @@ pub mod job;
 pub mod permissions;
 pub mod principal;
 pub mod records;
+pub mod share_printer;
 pub mod task;
 pub mod time;
 
 pub use job::{CompletionDetail, JobEvent, JobPhase, Refusal, Transition};
 pub use permissions::{Access, Operation, PermissionDenied};
 pub use principal::{Caller, CallerKind};
+pub use share_printer::share_printer_uuid;

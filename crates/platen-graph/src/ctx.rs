@@ -16,6 +16,8 @@ pub struct GraphState {
     pub verifier: Verifier,
     /// Absolute base URL clients reach Platen at, without a trailing slash.
     pub public_url: String,
+    /// The TLS listener's absolute base URL, when TLS is on: clients that came over TLS get links to it.
+    pub tls_public_url: Option<String>,
     /// Largest JSON request body accepted.
     pub max_json_body: usize,
 }
@@ -31,6 +33,8 @@ pub struct Ctx {
     pub path: String,
     /// The request's media type (`Content-Type` without parameters, lower case), if it named one.
     pub content_type: Option<String>,
+    /// The public URL of the listener the request came on (no trailing slash): absolute links start here.
+    pub base_url: String,
 }
 
 impl Ctx {
@@ -38,9 +42,9 @@ impl Ctx {
         &self.state.app
     }
 
-    /// `{public_url}/{version}`: the service root.
+    /// `{base_url}/{version}`: the service root.
     pub fn root(&self) -> String {
-        format!("{}/{}", self.state.public_url, self.version.as_str())
+        format!("{}/{}", self.base_url, self.version.as_str())
     }
 
     pub fn context(&self, fragment: &str) -> String {

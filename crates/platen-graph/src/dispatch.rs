@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use platen_app::ConnectionInfo;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -92,7 +93,13 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
+    let base_url = match parts.extensions.get::<ConnectionInfo>() {
+        Some(conn) => conn.public_url(&state.public_url, state.tls_public_url.as_deref()),
+        None => &state.public_url,
+    }
+    .to_string();
     let ctx = Ctx {
+        base_url,
         state,
         version,
         caller,

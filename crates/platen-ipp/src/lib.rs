@@ -30,6 +30,10 @@ pub struct IppState {
     pub allow_insecure_basic: bool,
     /// When the service started (Unix seconds): `printer-up-time` and jobs' `time-at-*` count from it.
     pub started_unix: i64,
+    /// The TLS listener's absolute base URL (`https://…`, no trailing slash), when TLS is on. A request's
+    /// `platen_app::ConnectionInfo` extension says whether it came over TLS; `ConnectionInfo::public_url`
+    /// picks between the two.
+    pub tls_public_url: Option<String>,
 }
 
 /// The device routes. A panic in a handler answers 500 instead of dropping the connection (the parser is

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Whether [`create_new_file`] wrote the file or found one already in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,36 @@ pub(crate) fn ensure_private_dir(dir: &Path) -> io::Result<()> {
 /// `path` meanwhile, so readers never see a partial file and the first writer wins; the loser
 /// gets [`Creation::AlreadyExisted`] and should load the winner's file.
 pub(crate) fn create_new_file(path: &Path, contents: &[u8], visibility: Visibility) -> io::Result<Creation> {
+    let (dir, temp_path) = temp_path_beside(path)?;
+    let outcome = write_temp_file(&temp_path, contents, visibility).and_then(|()| publish(&temp_path, path));
+    // After a successful link the temporary name is a second link to the same inode; after a
+    // failure it is garbage. Either way it must go, and failing to remove it is harmless.
+    let _ = fs::remove_file(&temp_path);
+    if outcome
+        .as_ref()
+        .is_ok_and(|creation| *creation == Creation::Created)
+    {
+        sync_dir(dir);
+    }
+    outcome
+}
+
+/// Writes `contents` to `path`, replacing any file there. Readers see the old file or the new one, never a
+/// mix: the data goes to a temporary file in the same directory, is flushed, then renamed into place.
+pub(crate) fn replace_file(path: &Path, contents: &[u8], visibility: Visibility) -> io::Result<()> {
+    let (dir, temp_path) = temp_path_beside(path)?;
+    let outcome =
+        write_temp_file(&temp_path, contents, visibility).and_then(|()| fs::rename(&temp_path, path));
+    if outcome.is_err() {
+        let _ = fs::remove_file(&temp_path);
+    } else {
+        sync_dir(dir);
+    }
+    outcome
+}
+
+/// The directory of `path` and a unique temporary file name in it.
+fn temp_path_beside(path: &Path) -> io::Result<(&Path, PathBuf)> {
     let dir = path
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
@@ -52,17 +82,7 @@ pub(crate) fn create_new_file(path: &Path, contents: &[u8], visibility: Visibili
         std::process::id(),
         rand::random::<u64>()
     ));
-    let outcome = write_temp_file(&temp_path, contents, visibility).and_then(|()| publish(&temp_path, path));
-    // After a successful link the temporary name is a second link to the same inode; after a
-    // failure it is garbage. Either way it must go, and failing to remove it is harmless.
-    let _ = fs::remove_file(&temp_path);
-    if outcome
-        .as_ref()
-        .is_ok_and(|creation| *creation == Creation::Created)
-    {
-        sync_dir(dir);
-    }
-    outcome
+    Ok((dir, temp_path))
 }
 
 fn write_temp_file(temp_path: &Path, contents: &[u8], visibility: Visibility) -> io::Result<()> {

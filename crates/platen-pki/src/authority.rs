@@ -143,6 +143,15 @@ impl CertificateAuthority {
         })
     }
 
+    /// The end of the CA certificate's validity: nothing it signs may outlive it.
+    pub(crate) fn not_after(&self) -> DateTime<Utc> {
+        self.validity.not_after
+    }
+
+    pub(crate) fn issuer(&self) -> &Issuer<'static, KeyPair> {
+        &self.issuer
+    }
+
     fn device_validity(&self, requested: chrono::Duration) -> Result<Validity, PkiError> {
         if requested <= chrono::Duration::zero() {
             return Err(PkiError::InvalidRequest(

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use rand::RngCore;
+use rcgen::string::Ia5String;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyUsagePurpose, SerialNumber,
+    KeyUsagePurpose, SanType, SerialNumber,
 };
 use time::OffsetDateTime;
 
@@ -83,6 +84,76 @@ pub(crate) fn device_params(
     Ok(params)
 }
 
+/// Parameters of Platen's own TLS server certificate, valid for `names` (DNS names and IP addresses).
+pub(crate) fn server_params(names: &[ServerName], validity: Validity) -> Result<CertificateParams, PkiError> {
+    let mut params = CertificateParams::default();
+    // Clients match the subject alternative names; the common name is only for people reading it.
+    let mut name = DistinguishedName::new();
+    name.push(DnType::OrganizationName, "Platen");
+    name.push(
+        DnType::CommonName,
+        match names.first() {
+            Some(ServerName::Dns(dns)) if dns.len() <= MAX_COMMON_NAME_CHARS => dns.clone(),
+            _ => "Platen server".to_owned(),
+        },
+    );
+    params.distinguished_name = name;
+    params.subject_alt_names = names
+        .iter()
+        .map(|n| match n {
+            ServerName::Dns(dns) => Ia5String::try_from(dns.as_str())
+                .map(SanType::DnsName)
+                .map_err(|error| PkiError::InvalidRequest(format!("host name {dns:?}: {error}"))),
+            ServerName::Ip(ip) => Ok(SanType::IpAddress(*ip)),
+        })
+        .collect::<Result<_, _>>()?;
+    params.serial_number = Some(random_serial());
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    params.not_before = to_offset(validity.not_before)?;
+    params.not_after = to_offset(validity.not_after)?;
+    Ok(params)
+}
+
+/// A name a server certificate is valid for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum ServerName {
+    /// Lower case.
+    Dns(String),
+    Ip(std::net::IpAddr),
+}
+
+impl ServerName {
+    /// `host` as configured: an IP address (IPv6 with or without brackets) or a DNS name (`*.` allowed first).
+    pub(crate) fn parse(host: &str) -> Result<Self, PkiError> {
+        let host = host.trim();
+        let bare = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        if let Ok(ip) = bare.parse() {
+            return Ok(Self::Ip(ip));
+        }
+        let dns = host.trim_end_matches('.').to_ascii_lowercase();
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        let labels = dns.strip_prefix("*.").unwrap_or(&dns);
+        if dns.len() > 253 || !labels.split('.').all(label_ok) {
+            return Err(PkiError::InvalidRequest(format!(
+                "{host:?} is neither an IP address nor a DNS name"
+            )));
+        }
+        Ok(Self::Dns(dns))
+    }
+}
+
 fn check_common_name(subject_cn: &str) -> Result<(), PkiError> {
     let chars = subject_cn.chars().count();
     if chars == 0 || chars > MAX_COMMON_NAME_CHARS {
@@ -107,7 +178,7 @@ fn random_serial() -> SerialNumber {
     SerialNumber::from_slice(&bytes)
 }
 
-fn to_offset(instant: DateTime<Utc>) -> Result<OffsetDateTime, PkiError> {
+pub(crate) fn to_offset(instant: DateTime<Utc>) -> Result<OffsetDateTime, PkiError> {
     OffsetDateTime::from_unix_timestamp(instant.timestamp())
         .map_err(|error| PkiError::internal("converting a validity date", error))
 }

@@ -35,6 +35,31 @@ pub struct Config {
     /// A connection must send a request's headers within this many seconds of waiting for one (a new
     /// connection, or a keep-alive one between requests), or it is closed.
     pub http_header_timeout_secs: u64,
+    /// A second listener with TLS (`https://`, `ipps://`) serving the same endpoints; env `PLATEN_TLS__<FIELD>`.
+    pub tls: Option<TlsSettings>,
+    /// Advertise printer shares on the local network with DNS-SD (mDNS), as `_ipp._tcp` (and `_ipps._tcp`
+    /// with TLS). Defaults to on for the embedded default (no `database_url`) and off otherwise: several
+    /// nodes sharing one database would all announce the same printers.
+    pub dnssd: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TlsSettings {
+    /// e.g. `0.0.0.0:8443`.
+    pub listen: String,
+    /// The certificate chain (PEM, server certificate first) and its private key (PEM). Both or neither:
+    /// without them Platen's CA issues the certificate (kept in `{data_dir}/tls`, renewed before it ends).
+    #[serde(default)]
+    pub cert_file: Option<PathBuf>,
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// Names and addresses the issued certificate is valid for. Defaults to the machine's host name (and
+    /// `{host}.local`), `localhost`, `127.0.0.1`, `::1`, and the hosts of both public URLs.
+    #[serde(default)]
+    pub hosts: Option<Vec<String>>,
+    /// Absolute URL clients reach the TLS listener at. Defaults to `https://{tls.listen}`.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 /// Tuning of change-notification delivery (`platen_app::webhooks::DeliveryConfig`); env
@@ -107,6 +132,8 @@ impl Default for Config {
             allow_insecure_print_passwords: false,
             webhook_delivery: WebhookDelivery::default(),
             http_header_timeout_secs: 30,
+            tls: None,
+            dnssd: None,
         }
     }
 }
@@ -118,6 +145,18 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.listen))
             .trim_end_matches('/')
             .to_string()
+    }
+    /// The TLS listener's public URL, when there is one (no trailing slash).
+    pub fn tls_public_url(&self) -> Option<String> {
+        let tls = self.tls.as_ref()?;
+        let url = tls
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("https://{}", tls.listen));
+        Some(url.trim_end_matches('/').to_string())
+    }
+    pub fn dnssd(&self) -> bool {
+        self.dnssd.unwrap_or(self.database_url.is_none())
     }
     pub fn database_url(&self) -> String {
         self.database_url
@@ -165,4 +204,46 @@ pub fn load(s: &Settings) -> anyhow::Result<Config> {
             database_url: s.database_url.clone(),
         }));
     Ok(fig.extract()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn from_toml(text: &str) -> Config {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .unwrap()
+    }
+
+    #[test]
+    fn tls_is_off_unless_configured() {
+        let cfg = from_toml("");
+        assert!(cfg.tls.is_none());
+        assert_eq!(cfg.tls_public_url(), None);
+    }
+
+    #[test]
+    fn a_tls_section_needs_only_its_address() {
+        let cfg = from_toml("[tls]\nlisten = \"0.0.0.0:8443\"\n");
+        let tls = cfg.tls.as_ref().unwrap();
+        assert_eq!((tls.cert_file.as_ref(), tls.hosts.as_ref()), (None, None));
+        assert_eq!(cfg.tls_public_url().as_deref(), Some("https://0.0.0.0:8443"));
+        let cfg = from_toml(
+            "[tls]\nlisten = \"0.0.0.0:8443\"\npublic_url = \"https://print.example/\"\n\
+             cert_file = \"c.pem\"\nkey_file = \"k.pem\"\nhosts = [\"print.example\"]\n",
+        );
+        assert_eq!(cfg.tls_public_url().as_deref(), Some("https://print.example"));
+        assert_eq!(cfg.tls.unwrap().hosts.unwrap(), ["print.example"]);
+    }
+
+    #[test]
+    fn dnssd_is_on_for_the_embedded_default_only() {
+        assert!(from_toml("").dnssd());
+        assert!(!from_toml("database_url = \"postgres://db/platen\"").dnssd());
+        assert!(!from_toml("dnssd = false").dnssd());
+        assert!(from_toml("dnssd = true\ndatabase_url = \"postgres://db/platen\"").dnssd());
+    }
 }

@@ -3,11 +3,14 @@
 mod cli;
 mod config;
 mod connector;
+mod dnssd;
 mod documents;
+mod hostname;
 mod listener;
 mod migrate_store;
 mod print_password;
 mod serve;
+mod tls;
 mod token;
 
 use clap::Parser;

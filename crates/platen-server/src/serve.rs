@@ -1,6 +1,8 @@
 //! `platen serve` and `platen migrate`.
 
 use crate::config::{Config, WebhookDelivery};
+use crate::listener::{Plain, Tls};
+use crate::tls::CertSource;
 use anyhow::Context;
 use platen_app::webhooks::{DeliveryConfig, spawn_delivery};
 use platen_app::{App, AppConfig, spawn_sweeper};
@@ -85,53 +87,177 @@ pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
 pub async fn run(cfg: Config) -> anyhow::Result<()> {
     init_tracing();
     let (store, app) = open_app(&cfg).await?;
+    let ca = app.ca.clone();
     let dev = if cfg.auth.trust_dev_issuer {
         Some(DevIssuer::load_or_create(&cfg.data_dir)?)
     } else {
         None
     };
     let verifier = Verifier::new(auth_config(&cfg), dev)?;
-    let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
-    let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
-    let wakeups = wake_devices_on_changes(&store, &app).await?;
-    let outbox_wakeups = wake_delivery_on_other_nodes_changes(&store, &app).await?;
     let public_url = cfg.public_url();
-    let ipp = platen_ipp::router(platen_ipp::IppState {
-        app: app.clone(),
-        public_url: public_url.clone(),
-        verifier: verifier.clone(),
-        allow_insecure_basic: cfg.allow_insecure_print_passwords,
-        started_unix: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
-    });
-    let router = ipp.merge(platen_graph::router(GraphState {
-        app,
-        verifier,
-        public_url: public_url.clone(),
-        max_json_body: 1 << 20,
-    }));
+    let tls_public_url = cfg.tls_public_url();
+    let router = routes(&app, verifier, &public_url, tls_public_url.as_deref(), &cfg);
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
     let local = listener.local_addr()?;
+    let tls = bind_tls(&cfg, &ca).await?;
+    let tls_local = tls.as_ref().map(|t| t.listener.local_addr()).transpose()?;
+
+    let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
+    let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
+    let wakeups = wake_devices_on_changes(&store, &app).await?;
+    let outbox_wakeups = wake_delivery_on_other_nodes_changes(&store, &app).await?;
+    // One signal stops both listeners and the DNS-SD advertiser.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop.send(true);
+    });
+    let dnssd = if cfg.dnssd() {
+        let tls = tls_local.zip(tls_public_url.clone());
+        advertise(&app, (local, &public_url), tls, stopped.clone())
+    } else {
+        None
+    };
+
     tracing::info!(%local, %public_url, database = %redact(&cfg.database_url()), "Platen is serving Microsoft Graph at {public_url}/v1.0 and {public_url}/beta");
     println!("platen listening on {local}");
-    crate::listener::serve(
+    if let (Some(tls_local), Some(url)) = (tls_local, &tls_public_url) {
+        tracing::info!(%tls_local, tls_public_url = %url, "TLS listener (https, ipps)");
+        println!("platen listening with TLS on {tls_local}");
+    }
+    let header_timeout = Duration::from_secs(cfg.http_header_timeout_secs.max(1));
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stopped| *stopped).await;
+    };
+    let http = crate::listener::serve(
         listener,
-        router,
-        Duration::from_secs(cfg.http_header_timeout_secs.max(1)),
-        shutdown(),
-    )
-    .await?;
+        Plain,
+        router.clone(),
+        header_timeout,
+        until_stopped(stopped.clone()),
+    );
+    let tls_reload = tls.as_ref().map(|t| t.reload.abort_handle());
+    let https = async {
+        let Some(tls) = tls else {
+            return Ok(());
+        };
+        let handshake = Tls(tls.acceptor);
+        crate::listener::serve(
+            tls.listener,
+            handshake,
+            router,
+            header_timeout,
+            until_stopped(stopped),
+        )
+        .await
+    };
+    let (http, https) = tokio::join!(http, https);
+    if let Some(task) = dnssd {
+        // It withdraws the adverts when the stop signal comes; give it a moment to send the goodbyes.
+        let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
+    }
     sweeper.abort();
     delivery.abort();
     wakeups.abort();
     if let Some(task) = outbox_wakeups {
         task.abort();
     }
+    if let Some(task) = tls_reload {
+        task.abort();
+    }
     store.close().await;
+    http?;
+    https?;
     Ok(())
+}
+
+/// The TLS listener, bound, with its configuration and the task that reloads its certificate.
+struct TlsListener {
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    reload: tokio::task::JoinHandle<()>,
+}
+
+async fn bind_tls(cfg: &Config, ca: &Arc<CertificateAuthority>) -> anyhow::Result<Option<TlsListener>> {
+    let Some(settings) = &cfg.tls else {
+        return Ok(None);
+    };
+    let (acceptor, reload) = crate::tls::acceptor(CertSource::new(cfg, settings, ca.clone())?)?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("binding tls.listen {}", settings.listen))?;
+    Ok(Some(TlsListener {
+        listener,
+        acceptor,
+        reload,
+    }))
+}
+
+/// Starts the DNS-SD advertiser for the plain listener (bound address, public URL) and the TLS one.
+fn advertise(
+    app: &App,
+    (http_bound, public_url): (std::net::SocketAddr, &str),
+    tls: Option<(std::net::SocketAddr, String)>,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let listener = |bound: std::net::SocketAddr, url: String| crate::dnssd::Listener {
+        port: bound.port(),
+        public_url: url,
+    };
+    let settings = crate::dnssd::Settings {
+        listeners: crate::dnssd::Listeners {
+            http: listener(http_bound, public_url.to_string()),
+            tls: tls.clone().map(|(bound, url)| listener(bound, url)),
+        },
+        http_bound,
+        tls_bound: tls.map(|(bound, _)| bound),
+    };
+    crate::dnssd::spawn(app.clone(), settings, stopped)
+}
+
+/// Every endpoint, served on both listeners: the IPP endpoints, the Graph API, and the CA certificate.
+fn routes(
+    app: &App,
+    verifier: Verifier,
+    public_url: &str,
+    tls_public_url: Option<&str>,
+    cfg: &Config,
+) -> axum::Router {
+    let ipp = platen_ipp::router(platen_ipp::IppState {
+        app: app.clone(),
+        public_url: public_url.to_string(),
+        tls_public_url: tls_public_url.map(str::to_string),
+        verifier: verifier.clone(),
+        allow_insecure_basic: cfg.allow_insecure_print_passwords,
+        started_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    });
+    ipp.merge(ca_certificate_route(&app.ca))
+        .merge(platen_graph::router(GraphState {
+            app: app.clone(),
+            verifier,
+            public_url: public_url.to_string(),
+            tls_public_url: tls_public_url.map(str::to_string),
+            max_json_body: 1 << 20,
+        }))
+}
+
+/// `GET /platen/ca.pem`: Platen's CA certificate, public, so clients can trust the TLS listener's
+/// self-issued certificate (and check printers' certificates).
+fn ca_certificate_route(ca: &CertificateAuthority) -> axum::Router {
+    let pem = ca.ca_certificate_pem().to_string();
+    axum::Router::new().route(
+        "/platen/ca.pem",
+        axum::routing::get(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+                pem,
+            )
+        }),
+    )
 }
 
 /// Device long polls (Get-Notifications) wake when a job change commits on any node: the store's change feed

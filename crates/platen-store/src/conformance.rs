@@ -25,6 +25,7 @@ macro_rules! conformance_sections {
             $($arg),*;
             printers_and_operations,
             shares_and_visibility,
+            shares_of_all_tenants,
             jobs_cas_and_paging,
             uploads,
             tenant_isolation,
@@ -295,6 +296,59 @@ pub async fn shares_and_visibility(s: &dyn Store) {
     assert_eq!(recent.len(), 1);
     assert!(s.delete_share(t, "open").await.unwrap());
     assert!(s.recent_shares(t, &bob, 10).await.unwrap().is_empty());
+}
+
+/// The DNS-SD advertiser's view: every tenant's shares with their printers, oldest first, bounded.
+pub async fn shares_of_all_tenants(s: &dyn Store) {
+    assert!(s.all_shares_with_printers(10).await.unwrap().is_empty());
+    let mut expected = vec![];
+    for (i, t) in ["tenant-a", "tenant-b", "tenant-a"].iter().enumerate() {
+        let mut p = printer(t, &format!("ap{i}"), &format!("Printer {i}"));
+        p.capabilities = json!({"contentTypes": ["application/pdf", "image/urf"], "colorModes": ["color"]});
+        s.create_printer(&p, &operation(t, &format!("aop{i}"), &p.id))
+            .await
+            .unwrap();
+        let share = Share {
+            tenant_id: t.to_string(),
+            id: format!("as{i}"),
+            printer_id: p.id.clone(),
+            display_name: format!("Share {i}"),
+            allow_all_users: i == 1,
+            created_at: 1_000 + i as i64,
+        };
+        s.create_share(&share).await.unwrap();
+        let mut stored = s.get_printer(t, &p.id).await.unwrap().unwrap();
+        stored.is_shared = true;
+        expected.push((share, stored));
+    }
+    // A printer without a share is not listed.
+    let lone = printer("tenant-b", "lone", "Lone");
+    s.create_printer(&lone, &operation("tenant-b", "lone-op", "lone"))
+        .await
+        .unwrap();
+
+    let all = s.all_shares_with_printers(10).await.unwrap();
+    assert_eq!(all, expected);
+    assert_eq!(s.all_shares_with_printers(2).await.unwrap(), expected[..2]);
+    // Renamed and deleted shares show at once.
+    let mut renamed = expected[0].0.clone();
+    renamed.display_name = "Renamed".into();
+    s.update_share(&renamed).await.unwrap();
+    assert!(s.delete_share("tenant-b", "as1").await.unwrap());
+    let names: Vec<(String, String)> = s
+        .all_shares_with_printers(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(sh, p)| (sh.display_name, p.id))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Renamed".to_string(), "ap0".to_string()),
+            ("Share 2".into(), "ap2".into())
+        ]
+    );
 }
 
 pub async fn jobs_cas_and_paging(s: &dyn Store) {

@@ -111,6 +111,9 @@ pub trait ShareStore {
     async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>>;
     /// The viewer's most recently used shares that are still visible to them, newest first.
     async fn recent_shares(&self, tenant: &str, viewer: &Viewer, limit: u32) -> Result<Vec<(Share, Micros)>>;
+    /// Every share of every tenant with its printer, oldest share first, at most `limit`: what the server
+    /// advertises on the local network (DNS-SD). Not for requests: it crosses tenants.
+    async fn all_shares_with_printers(&self, limit: u32) -> Result<Vec<(Share, Printer)>>;
 }
 
 /// Jobs and their history.

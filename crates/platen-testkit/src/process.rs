@@ -23,13 +23,19 @@ exit "$st"
 "#;
 
 /// Platen's configuration variables: a test's children never inherit the developer's.
-const PLATEN_CONFIG_VARS: [&str; 6] = [
+const PLATEN_CONFIG_VARS: [&str; 12] = [
     "PLATEN_CONFIG",
     "PLATEN_LISTEN",
     "PLATEN_DATA_DIR",
     "PLATEN_PUBLIC_URL",
     "PLATEN_DATABASE_URL",
     "PLATEN_DOCUMENTS",
+    "PLATEN_DNSSD",
+    "PLATEN_TLS__LISTEN",
+    "PLATEN_TLS__CERT_FILE",
+    "PLATEN_TLS__KEY_FILE",
+    "PLATEN_TLS__HOSTS",
+    "PLATEN_TLS__PUBLIC_URL",
 ];
 
 /// A supervised child process; its stdout and stderr go to `log`.

@@ -1,5 +1,7 @@
 //! `platen serve` as the integration suites start it: on a free loopback port (or a given one, to
-//! restart on the same address), under the [`Proc`] watchdog, ready once `GET /healthz` answers `ok`.
+//! restart on the same address), under the [`Proc`] watchdog, ready once `GET /healthz` answers `ok`;
+//! optionally with the TLS listener on a second free port ([`Serve::tls`]). DNS-SD advertising is off
+//! (`PLATEN_DNSSD=false`) unless a test turns it on: nothing a test server does should reach the network.
 
 use crate::process::{Proc, free_port};
 use std::io::{Read, Write};
@@ -16,6 +18,7 @@ pub struct Serve {
     env: Vec<(String, String)>,
     log: PathBuf,
     after_exit: Option<String>,
+    tls: bool,
 }
 
 /// A `platen serve` that answered its health check.
@@ -23,6 +26,8 @@ pub struct Served {
     /// `http://127.0.0.1:{port}`
     pub base: String,
     pub port: u16,
+    /// With [`Serve::tls`]: the TLS listener's port; its base is `https://127.0.0.1:{tls_port}`.
+    pub tls_port: Option<u16>,
     pub proc: Proc,
 }
 
@@ -34,9 +39,13 @@ impl Serve {
             data_dir: data_dir.to_path_buf(),
             port: None,
             public_url: None,
-            env: vec![("PLATEN_LOG".into(), "warn".into())],
+            env: vec![
+                ("PLATEN_LOG".into(), "warn".into()),
+                ("PLATEN_DNSSD".into(), "false".into()),
+            ],
             log: data_dir.join("server.log"),
             after_exit: None,
+            tls: false,
         }
     }
 
@@ -76,6 +85,13 @@ impl Serve {
     /// The public URL; by default the listen address, `http://127.0.0.1:{port}`.
     pub fn public_url(mut self, url: &str) -> Serve {
         self.public_url = Some(url.to_string());
+        self
+    }
+
+    /// Also serve TLS (`tls.listen`) on a free loopback port; further `PLATEN_TLS__*` settings through
+    /// [`Serve::env`].
+    pub fn tls(mut self) -> Serve {
+        self.tls = true;
         self
     }
 
@@ -120,12 +136,24 @@ impl Serve {
             "--public-url".into(),
             self.public_url.clone().unwrap_or_else(|| base.clone()),
         ];
-        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let tls_port = self.tls.then(free_port);
+        let tls_listen = tls_port.map(|p| format!("127.0.0.1:{p}"));
+        let mut env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if let Some(listen) = &tls_listen {
+            env.push(("PLATEN_TLS__LISTEN", listen));
+        }
         let mut proc = Proc::spawn_then(&self.bin, &args, &env, &self.log, self.after_exit.as_deref());
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline && proc.alive() {
-            if healthy(port) {
-                return Ok(Served { base, port, proc });
+            if healthy(port)
+                && tls_port.is_none_or(|p| std::net::TcpStream::connect(("127.0.0.1", p)).is_ok())
+            {
+                return Ok(Served {
+                    base,
+                    port,
+                    tls_port,
+                    proc,
+                });
             }
             std::thread::sleep(Duration::from_millis(50));
         }

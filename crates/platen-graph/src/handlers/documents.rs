@@ -102,7 +102,7 @@ pub async fn create_upload_session(
         .await?;
     let upload_url = format!(
         "{}/uploadSessions/{}?tempauthtoken={}",
-        ctx.state.public_url, session.id, token
+        ctx.base_url, session.id, token
     );
     Ok(ok(&json!({
         "@odata.context": ctx.context("microsoft.graph.uploadSession"),

@@ -60,7 +60,7 @@ pub async fn patch_settings(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
 
 /// The one print service: this Platen deployment, and the endpoints clients and devices use.
 fn service_endpoints(ctx: &Ctx) -> Vec<Value> {
-    let base = &ctx.state.public_url;
+    let base = &ctx.base_url;
     let beta = ctx.version == crate::route::Version::Beta;
     [
         (

@@ -77,6 +77,21 @@ const DEVICE_ONLY: &[&str] = &[
     "notify-events-supported",
     "notify-pull-method-supported",
     "ipp-features-supported",
+    // Job template attributes Platen does not map to Graph configuration: a client sending them gets them
+    // back as unsupported, so they are not claimed (the required ones are claimed as `auto` below).
+    "overrides-supported",
+    "print-content-optimize-supported",
+    "print-content-optimize-default",
+    "print-rendering-intent-supported",
+    "print-rendering-intent-default",
+    "job-hold-until-supported",
+    "job-hold-until-default",
+    "job-priority-supported",
+    "job-priority-default",
+    "job-sheets-supported",
+    "job-sheets-default",
+    "multiple-document-handling-supported",
+    "multiple-document-handling-default",
 ];
 
 /// The share's printer as IPP printer attributes.

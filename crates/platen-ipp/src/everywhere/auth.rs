@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use platen_domain::Caller;
 use platen_domain::records::Share;
-use std::net::SocketAddr;
 
 /// What the Authorization header carries.
 enum Credentials {
@@ -71,17 +70,12 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// The connection a request came in on.
-#[derive(Debug, Clone, Copy)]
-pub struct Connection {
-    pub remote: Option<SocketAddr>,
-    pub tls: bool,
-}
+/// The connection a request came in on (`None`: not through the server's listeners, e.g. an in-process test:
+/// neither TLS nor loopback).
+pub type Connection = Option<platen_app::ConnectionInfo>;
 
-impl Connection {
-    fn may_carry_passwords(&self, allow_insecure: bool) -> bool {
-        self.tls || allow_insecure || self.remote.is_some_and(|r| r.ip().is_loopback())
-    }
+fn may_carry_passwords(conn: Connection, allow_insecure: bool) -> bool {
+    allow_insecure || conn.is_some_and(|c| c.may_carry_passwords())
 }
 
 /// The caller of a request to `share`.
@@ -91,7 +85,7 @@ pub async fn caller(
     headers: &HeaderMap,
     conn: Connection,
 ) -> Result<Caller, Refusal> {
-    let ip = conn.remote.map(|r| r.ip().to_string());
+    let ip = conn.map(|c| c.remote.ip().to_string());
     let caller = match credentials(headers) {
         None => return Err(Refusal::Challenge("a user name and print password are required")),
         Some(Credentials::Bearer(token)) => match state.verifier.verify(&token).await {
@@ -103,10 +97,10 @@ pub async fn caller(
             }
         },
         Some(Credentials::Basic { user, password }) => {
-            if !conn.may_carry_passwords(state.allow_insecure_basic) {
+            if !may_carry_passwords(conn, state.allow_insecure_basic) {
                 return Err(Refusal::InsecureBasic);
             }
-            let remote = conn.remote.map(|r| r.ip());
+            let remote = conn.map(|c| c.remote.ip());
             match state
                 .app
                 .authenticate_print_password(&share.tenant_id, &user, &password, remote)

@@ -18,20 +18,19 @@ use crate::endpoint::{malformed, render};
 use auth::Connection;
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use platen_ipp_model::message::{IppFailure, response};
 use platen_ipp_model::{op, status};
 use request::ShareRequest;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// `POST /ipp/shares/{shareId}` (and a job's URI below it).
 pub async fn handle(
     State(state): State<Arc<IppState>>,
     Path(params): Path<Vec<(String, String)>>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    conn: Option<Extension<platen_app::ConnectionInfo>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -58,11 +57,7 @@ pub async fn handle(
         }
         Err(body::ReadError::Io(m)) => return (StatusCode::BAD_REQUEST, m).into_response(),
     };
-    let conn = Connection {
-        remote: peer.map(|Extension(ConnectInfo(a))| a),
-        // Served on the plain listener.
-        tls: false,
-    };
+    let conn: Connection = conn.map(|Extension(c)| c);
     let header = *incoming.message.header();
     let code = header.operation_or_status;
     // Printers describe themselves to anyone who can reach them (print dialogs list printers before asking for
@@ -91,8 +86,11 @@ pub async fn handle(
     };
     let answer = match request.check_envelope() {
         Err(f) => Err(f),
-        Ok(()) => dispatch(code, request).await,
+        Ok(()) => dispatch(code, &request).await,
     };
+    // A request answered without reading its document (an error found in its attributes): the client is still
+    // sending it, and would take an answer before the end for a broken connection.
+    body::drain(request.take_data(), request.state.app.config.max_document_size).await;
     match answer {
         Ok(a) => render(a),
         Err(f) => match response(&header, f.status, Some(&f.message)) {
@@ -107,18 +105,18 @@ pub async fn handle(
     }
 }
 
-async fn dispatch(code: i16, r: ShareRequest) -> Result<crate::operation::Answer, request::Failure> {
+async fn dispatch(code: i16, r: &ShareRequest) -> Result<crate::operation::Answer, request::Failure> {
     match code {
-        op::GET_PRINTER_ATTRIBUTES => printer::get_printer_attributes(&r).await,
-        op::VALIDATE_JOB => jobs::validate_job(&r).await,
-        op::PRINT_JOB => jobs::print_job(&r).await,
-        op::CREATE_JOB => jobs::create_job(&r).await,
-        op::SEND_DOCUMENT => jobs::send_document(&r).await,
-        op::CLOSE_JOB => jobs::close_job(&r).await,
-        op::GET_JOBS => queries::get_jobs(&r).await,
-        op::GET_JOB_ATTRIBUTES => queries::get_job_attributes(&r).await,
-        op::CANCEL_JOB => queries::cancel_job(&r).await,
-        op::CANCEL_MY_JOBS => queries::cancel_my_jobs(&r).await,
+        op::GET_PRINTER_ATTRIBUTES => printer::get_printer_attributes(r).await,
+        op::VALIDATE_JOB => jobs::validate_job(r).await,
+        op::PRINT_JOB => jobs::print_job(r).await,
+        op::CREATE_JOB => jobs::create_job(r).await,
+        op::SEND_DOCUMENT => jobs::send_document(r).await,
+        op::CLOSE_JOB => jobs::close_job(r).await,
+        op::GET_JOBS => queries::get_jobs(r).await,
+        op::GET_JOB_ATTRIBUTES => queries::get_job_attributes(r).await,
+        op::CANCEL_JOB => queries::cancel_job(r).await,
+        op::CANCEL_MY_JOBS => queries::cancel_my_jobs(r).await,
         _ => Err(IppFailure::new(
             status::OPERATION_NOT_SUPPORTED,
             format!("operation 0x{code:04x} is not supported"),

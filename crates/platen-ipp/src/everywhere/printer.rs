@@ -68,13 +68,13 @@ fn is_template(attribute: &str) -> bool {
 pub async fn describe(r: &ShareRequest) -> Attributes {
     let queued = r.state.app.share_queue_length(&r.share).await.unwrap_or(0);
     let printer_uri = r.printer_uri();
-    let more_info = format!("{}/ipp/shares/{}/info", r.state.public_url, r.share.id);
-    let icon = format!("{}/ipp/shares/{}/icon.png", r.state.public_url, r.share.id);
-    let uuid = format!("urn:uuid:{}", share_uuid(&r.share.id));
+    let more_info = format!("{}/ipp/shares/{}/info", r.public_url(), r.share.id);
+    let icon = format!("{}/ipp/shares/{}/icon.png", r.public_url(), r.share.id);
+    let uuid = format!("urn:uuid:{}", platen_domain::share_printer_uuid(&r.share.id));
     let view = ShareView {
         name: &r.share.display_name,
         uri: &printer_uri,
-        security: if r.conn.tls || printer_uri.starts_with("ipps:") {
+        security: if printer_uri.starts_with("ipps:") {
             "tls"
         } else {
             "none"
@@ -91,12 +91,6 @@ pub async fn describe(r: &ShareRequest) -> Attributes {
         job_creation_attributes: JOB_CREATION_ATTRIBUTES,
     };
     printer_description(&r.printer, &view)
-}
-
-/// The share's `printer-uuid`: share ids are UUIDs already; any other id gets a stable name-based UUID.
-pub fn share_uuid(share_id: &str) -> uuid::Uuid {
-    uuid::Uuid::parse_str(share_id)
-        .unwrap_or_else(|_| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, share_id.as_bytes()))
 }
 
 pub async fn get_printer_attributes(r: &ShareRequest) -> Outcome<Answer> {

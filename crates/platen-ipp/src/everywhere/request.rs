@@ -126,14 +126,20 @@ impl ShareRequest {
         JobTarget::Share(self.share.id.clone())
     }
 
-    /// `printer-uri-supported` for this request: the share's URI in the scheme it came in.
+    /// The public URL of the listener this request came on (`https://…` over TLS when TLS is configured).
+    pub fn public_url(&self) -> &str {
+        let tls_url = self.state.tls_public_url.as_deref();
+        match self.conn {
+            Some(c) => c.public_url(&self.state.public_url, tls_url),
+            None => &self.state.public_url,
+        }
+    }
+
+    /// `printer-uri-supported` for this request: the share's URI in the scheme it came in (`ipps` for https).
     pub fn printer_uri(&self) -> String {
-        let base = &self.state.public_url;
+        let base = self.public_url();
         let (scheme, rest) = base.split_once("://").unwrap_or(("http", base));
-        let ipp = match (scheme, self.conn.tls) {
-            (_, true) | ("https", _) => "ipps",
-            _ => "ipp",
-        };
+        let ipp = if scheme == "https" { "ipps" } else { "ipp" };
         format!("{ipp}://{rest}/ipp/shares/{}", self.share.id)
     }
 

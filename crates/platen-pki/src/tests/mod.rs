@@ -4,6 +4,7 @@ mod ca_store;
 mod csr_rejection;
 mod issuance;
 mod openssl_cli;
+mod server_cert;
 mod verification;
 
 use base64::Engine;

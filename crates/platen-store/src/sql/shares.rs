@@ -3,11 +3,11 @@
 use super::bind::audited;
 use super::bind::b;
 use super::list::Collection;
-use super::rows::{self, SHARE_COLUMNS};
+use super::rows::{self, PRINTER_COLUMNS, SHARE_COLUMNS};
 use super::{SqlStore, conflict_on_unique};
 use crate::{ListQuery, Page, Result, ShareStore, StoreError, Viewer, fields};
 use async_trait::async_trait;
-use platen_domain::records::{DirectoryGroup, DirectoryUser, Share};
+use platen_domain::records::{DirectoryGroup, DirectoryUser, Printer, Share};
 use platen_domain::time::Micros;
 use platen_odata::SqlValue;
 use sqlx::Any;
@@ -248,6 +248,31 @@ impl ShareStore for SqlStore {
             .await?;
         rows.iter()
             .map(|r| Ok((rows::share(r)?, rows::int(r, "last_used_at")?)))
+            .collect()
+    }
+
+    async fn all_shares_with_printers(&self, limit: u32) -> Result<Vec<(Share, Printer)>> {
+        // The share's columns under names of their own: the printer's columns use the plain ones.
+        let sql = format!(
+            "SELECT s.id AS share_id, s.display_name AS share_name, s.allow_all_users, \
+             s.created_at AS share_created_at, {PRINTER_COLUMNS} FROM {FROM_SHARES} \
+             ORDER BY s.created_at, s.tenant_id, s.id LIMIT {}",
+            limit.max(1)
+        );
+        let rows = sqlx::query(audited(&sql)).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                let printer = rows::printer(r)?;
+                let share = Share {
+                    tenant_id: printer.tenant_id.clone(),
+                    id: rows::text(r, "share_id")?,
+                    printer_id: printer.id.clone(),
+                    display_name: rows::text(r, "share_name")?,
+                    allow_all_users: rows::flag(r, "allow_all_users")?,
+                    created_at: rows::int(r, "share_created_at")?,
+                };
+                Ok((share, printer))
+            })
             .collect()
     }
 }
