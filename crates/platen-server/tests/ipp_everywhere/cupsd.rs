@@ -123,8 +123,11 @@ impl Cupsd {
              ATTR keyword requested-attributes job-state STATUS successful-ok DISPLAY job-state }",
         )
         .ok()?;
-        let (_, out) = ipptool(&[&uri, &test.display().to_string()]);
-        let line = out.lines().find(|l| l.contains("job-state"))?;
+        let (_, out) = ipptool(&["-tv", &uri, &test.display().to_string()]);
+        // The answer's attributes print as `job-state (enum) = canceled`.
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("job-state (enum)"))?;
         let word = line.split('=').nth(1)?.trim().to_string();
         Some(match word.as_str() {
             "pending" => 3,
@@ -147,17 +150,23 @@ fn submitted_job(out: &str) -> String {
         .to_string()
 }
 
-async fn graph_job_of(env: &Env, upn: &str, known: &[String]) -> serde_json::Value {
-    let mut found = None;
-    until(60, "the CUPS job reaches Graph", async || {
-        found = env.graph_jobs().await.into_iter().find(|j| {
+async fn graph_job_of(env: &Env, cups: &Cupsd, upn: &str, known: &[String]) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let found = env.graph_jobs().await.into_iter().find(|j| {
             j["createdBy"]["userPrincipalName"] == upn
                 && !known.contains(&j["id"].as_str().unwrap_or_default().to_string())
         });
-        found.is_some()
-    })
-    .await;
-    found.unwrap()
+        if let Some(job) = found {
+            return job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the CUPS job did not reach Graph; cupsd log:\n{}",
+            cups.tail()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,7 +181,7 @@ async fn cups_prints_to_a_share_and_cancels_both_ways() {
 
     // Print, then cancel in CUPS: the backend cancels the Graph job.
     let first = submitted_job(&cups.run("lp", &["-d", "platen", "-t", "first", &pdf]));
-    let job = graph_job_of(&env, &alice.upn, &[]).await;
+    let job = graph_job_of(&env, &cups, &alice.upn, &[]).await;
     let first_id = job["id"].as_str().unwrap().to_string();
     assert_eq!(job["createdBy"]["id"], alice.id.as_str());
     until(30, "the Graph job has its document and is started", async || {
@@ -189,7 +198,7 @@ async fn cups_prints_to_a_share_and_cancels_both_ways() {
 
     // Print again, cancel in Graph: CUPS ends its job as canceled.
     let second = submitted_job(&cups.run("lp", &["-d", "platen", "-t", "second", &pdf]));
-    let job = graph_job_of(&env, &alice.upn, &[first_id]).await;
+    let job = graph_job_of(&env, &cups, &alice.upn, &[first_id]).await;
     let second_id = job["id"].as_str().unwrap().to_string();
     until(30, "the second Graph job is started", async || {
         env.graph_job(&second_id).await["status"]["state"] == "pending"
@@ -200,6 +209,48 @@ async fn cups_prints_to_a_share_and_cancels_both_ways() {
     until(90, "CUPS reports its job canceled", async || {
         let second = second.clone();
         tokio::task::block_in_place(|| cups_ref.job_state(&second)) == Some(7)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_printed_from_cups_arrives_at_the_device_behind_the_share() {
+    let env = Env::with_device(true).await;
+    let bob = env.user("bob", &[]);
+    let (_d, pdf_path, _) = sample_pdf();
+    let cups = tokio::task::spawn_blocking(Cupsd::start).await.unwrap();
+    cups.run(
+        "lpadmin",
+        &[
+            "-p",
+            "platen",
+            "-E",
+            "-v",
+            &env.uri(Some(&bob)),
+            "-m",
+            "everywhere",
+        ],
+    );
+    let local = submitted_job(&cups.run("lp", &["-d", "platen", &pdf_path.display().to_string()]));
+    let job = graph_job_of(&env, &cups, &bob.upn, &[]).await;
+    let id = job["id"].as_str().unwrap().to_string();
+    until(
+        60,
+        "the device printed the job and Graph shows it completed",
+        async || env.graph_job(&id).await["status"]["state"] == "completed",
+    )
+    .await;
+    let device = &env.device.as_ref().unwrap().printer;
+    let spooled = device.spooled();
+    assert_eq!(spooled.len(), 1, "one document reached the device: {spooled:?}");
+    assert!(
+        spooled[0].1.starts_with(b"%PDF"),
+        "the device got the PDF CUPS sent"
+    );
+    let cups_ref = &cups;
+    until(60, "CUPS reports its job completed", async || {
+        let local = local.clone();
+        tokio::task::block_in_place(|| cups_ref.job_state(&local)) == Some(9)
     })
     .await;
 }
