@@ -18,7 +18,7 @@ set -euo pipefail
 
 # Debian packages the tests need (add more here, e.g. cups-ipp-utils; iproute2: the DNS-SD test sets up a
 # private network namespace with `ip`).
-APT_PACKAGES=(openssl cups-ipp-utils dbus iproute2)
+APT_PACKAGES=(openssl cups-ipp-utils dbus iproute2 cups cups-client cups-filters)
 # Python requirement files installed into ./.venv; any change to them triggers a reinstall.
 REQUIREMENTS=(tests/compat/requirements.txt tests/s3/requirements.txt)
 PG_URL_DEFAULT="postgres://postgres@127.0.0.1:5432/postgres"
@@ -127,7 +127,8 @@ else
   note "all present: ${APT_PACKAGES[*]} python3 (venv)"
 fi
 
-# cups-ipp-utils and dbus are installed above, so the device and connector tests must run: with this set,
+# cups-ipp-utils, cups and dbus are installed above, so the device, connector and IPP client tests must run (the
+# IPP Everywhere suite needs ipptool, cupsd, lpadmin, lp and cancel and fails when one is missing); with this set,
 # platen-testkit fails them (instead of skipping) when ippeveprinter or dbus-daemon is missing.
 export PLATEN_TEST_REQUIRE_IPPEVEPRINTER=1
 
@@ -228,7 +229,8 @@ if ((COMPAT_ONLY == 0)); then
   # `--workspace` as above (not `-p platen-server`): cargo resolves dependency features per selection of
   # packages, so a narrower selection would compile many dependencies a second time.
   check "Graph and device suites on PostgreSQL" env PLATEN_TEST_BACKEND=postgres cargo test --workspace \
-    --test api --test pull_printing --test webhooks --test infra_ipptool --test device_e2e --no-fail-fast
+    --test api --test pull_printing --test webhooks --test infra_ipptool --test device_e2e --test ipp_everywhere \
+    --no-fail-fast
 fi
 
 TARGET_DIR=${CARGO_TARGET_DIR:-target}

@@ -152,10 +152,13 @@ fn graph_layer(a: &mut Attributes, printer: &Printer) {
             a.insert(f.ipp.into(), v);
         }
     }
-    if let Some(d) = printer.defaults.get("dpi").and_then(Json::as_i64) {
-        if let Ok(d) = i32::try_from(d) {
-            a.insert("printer-resolution-default".into(), dpi(d));
-        }
+    if let Some(d) = printer
+        .defaults
+        .get("dpi")
+        .and_then(Json::as_i64)
+        .and_then(|d| i32::try_from(d).ok())
+    {
+        a.insert("printer-resolution-default".into(), dpi(d));
     }
     if let Some(fs) = printer.defaults.get("finishings").and_then(Json::as_array) {
         let v: Vec<Value> = fs

@@ -138,7 +138,7 @@ fn page_ranges(v: &Value, printer: &Attributes) -> Option<Json> {
         last = *max;
         out.push(json!({"start": min, "end": max}));
     }
-    (!out.is_empty()).then(|| Json::Array(out))
+    (!out.is_empty()).then_some(Json::Array(out))
 }
 
 fn resolution(v: &Value, printer: &Attributes) -> Option<Json> {
