@@ -11,4 +11,5 @@ mod ipp_everywhere {
     pub mod cupsd;
     pub mod jobs;
     pub mod support;
+    pub mod transport;
 }

@@ -68,6 +68,8 @@ pub struct Server {
     pub data_dir: PathBuf,
     /// The PostgreSQL database it runs on (the backend switch), or `None` for SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// The TLS listener's port on 127.0.0.1, when started with TLS.
+    pub tls_port: Option<u16>,
     bin: String,
     /// Under the watchdog: dropping it stops the server, and the watchdog then removes the data directory
     /// (and the PostgreSQL database, with the backend switch).
@@ -83,13 +85,22 @@ impl Server {
 
     /// Starts `platen serve` with extra `PLATEN_*` environment (e.g. `PLATEN_MAX_DOCUMENT_SIZE`).
     pub fn start_with_env(bin: &str, env: &[(&str, &str)]) -> Server {
-        let (mut serve, data_dir) = Serve::disposable(bin, "platen-it-");
-        for (k, v) in env {
-            serve = serve.env(k, v);
-        }
+        Self::start_configured(bin, |mut serve| {
+            for (k, v) in env {
+                serve = serve.env(k, v);
+            }
+            serve
+        })
+    }
+
+    /// Starts `platen serve` as `configure` sets it up (TLS, listening on every address, environment).
+    pub fn start_configured(bin: &str, configure: impl FnOnce(Serve) -> Serve) -> Server {
+        let (serve, data_dir) = Serve::disposable(bin, "platen-it-");
+        let serve = configure(serve);
         let database_url = serve.env_value("PLATEN_DATABASE_URL");
         let served = serve.start();
         Server {
+            tls_port: served.tls_port,
             base: served.base,
             data_dir,
             database_url,

@@ -19,6 +19,7 @@ pub struct Serve {
     log: PathBuf,
     after_exit: Option<String>,
     tls: bool,
+    listen_all: bool,
 }
 
 /// A `platen serve` that answered its health check.
@@ -46,6 +47,7 @@ impl Serve {
             log: data_dir.join("server.log"),
             after_exit: None,
             tls: false,
+            listen_all: false,
         }
     }
 
@@ -95,6 +97,13 @@ impl Serve {
         self
     }
 
+    /// Listen on every address (`0.0.0.0`), so the server is reachable on the machine's other addresses too;
+    /// its base stays `http://127.0.0.1:{port}`.
+    pub fn listen_all(mut self) -> Serve {
+        self.listen_all = true;
+        self
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Serve {
         self.env.push((key.to_string(), value.to_string()));
         self
@@ -130,7 +139,7 @@ impl Serve {
         let args: Vec<String> = vec![
             "serve".into(),
             "--listen".into(),
-            format!("127.0.0.1:{port}"),
+            format!("{}:{port}", if self.listen_all { "0.0.0.0" } else { "127.0.0.1" }),
             "--data-dir".into(),
             self.data_dir.display().to_string(),
             "--public-url".into(),
