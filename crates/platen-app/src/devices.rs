@@ -269,6 +269,7 @@ impl App {
     }
 
     // ---- ippget events ---------------------------------------------------------------------------------
+
     pub async fn create_device_subscription(
         &self,
         d: &Device,
@@ -286,6 +287,7 @@ impl App {
                 .map(|l| now + l.as_micros() as i64)
                 .unwrap_or(0),
             created_at: now,
+            owner_id: None,
         };
         x.id = self.store.create_ipp_subscription(&x).await?;
         Ok(x)
@@ -336,6 +338,18 @@ impl App {
         after: i64,
         wait: Option<Duration>,
     ) -> Result<Vec<DeviceEvent>> {
+        self.printer_events(&d.tenant_id, &d.printer_id, after, wait)
+            .await
+    }
+
+    /// A printer's events after `after` (a page), waiting up to `wait` for one when there are none.
+    pub(crate) async fn printer_events(
+        &self,
+        tenant: &str,
+        printer: &str,
+        after: i64,
+        wait: Option<Duration>,
+    ) -> Result<Vec<DeviceEvent>> {
         let deadline = wait.map(|w| tokio::time::Instant::now() + w);
         loop {
             let notified = self.device_wakeup.notified();
@@ -343,7 +357,7 @@ impl App {
             notified.as_mut().enable();
             let events = self
                 .store
-                .device_events(&d.tenant_id, &d.printer_id, after, 100)
+                .device_events(tenant, printer, after, EVENT_PAGE)
                 .await?;
             let Some(deadline) = deadline else {
                 return Ok(events);
@@ -366,3 +380,6 @@ impl App {
             .await?)
     }
 }
+
+/// How many events one read of a printer's events returns at most.
+pub(crate) const EVENT_PAGE: u32 = 100;

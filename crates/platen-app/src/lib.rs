@@ -15,6 +15,7 @@ mod print_passwords;
 mod printers;
 mod pull;
 mod settings;
+mod share_events;
 mod shares;
 mod submissions;
 mod sweeper;

@@ -352,6 +352,8 @@ pub struct IppSubscription {
     /// 0: no expiry.
     pub lease_expires_at: Micros,
     pub created_at: Micros,
+    /// The user (object id) whose IPP client made it through a share; `None` for a device's.
+    pub owner_id: Option<String>,
 }
 
 /// A user's print password: what an IPP client (CUPS, macOS, Windows) sends with HTTP Basic, user name = the

@@ -62,6 +62,10 @@ pub mod op {
         GET_PRINTER_ATTRIBUTES,
         CANCEL_MY_JOBS,
         CLOSE_JOB,
+        CREATE_PRINTER_SUBSCRIPTIONS,
+        RENEW_SUBSCRIPTION,
+        CANCEL_SUBSCRIPTION,
+        GET_NOTIFICATIONS,
     ];
 }
 

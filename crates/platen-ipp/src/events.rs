@@ -5,8 +5,8 @@
 use crate::operation::{Answer, Request, app_failure, check_operation_group};
 use ipp::prelude::*;
 use platen_ipp_model::message::{
-    IppFailure, IppResult, Value, add, as_bool, as_int, as_text, kw, new_group, op_attr, required_int,
-    response, text, values,
+    IppFailure, IppResult, Value, add, as_bool, as_int, as_text, new_group, op_attr, required_int, response,
+    values,
 };
 use platen_ipp_model::status;
 use std::time::Duration;
@@ -138,46 +138,10 @@ pub async fn get_notifications(r: &Request) -> IppResult<Answer> {
             .iter()
             .filter(|e| e.id > after && e.created_at >= x.created_at && x.events.contains(&e.event))
         {
-            let (_, reason) = platen_domain::device::ipp_job_state(phase_of(e.job_state));
-            new_group(
-                &mut resp,
-                DelimiterTag::EventNotificationAttributes,
-                vec![
-                    (
-                        "notify-subscription-id",
-                        Value::Integer(i32::try_from(x.id).unwrap_or(i32::MAX)),
-                    ),
-                    (
-                        "notify-sequence-number",
-                        Value::Integer(i32::try_from(e.id).unwrap_or(i32::MAX)),
-                    ),
-                    ("notify-subscribed-event", kw(&e.event)),
-                    ("notify-text", text(&format!("job {} {}", e.job_id, e.event))),
-                    (
-                        "job-id",
-                        Value::Integer(i32::try_from(e.job_id).unwrap_or(i32::MAX)),
-                    ),
-                    ("job-state", Value::Enum(e.job_state)),
-                    ("job-state-reasons", kw(reason)),
-                ],
-            );
+            crate::notification::event_group(&mut resp, x.id, e, &e.event, None);
         }
     }
     Ok(resp.into())
-}
-
-/// The phase an event's job state stands for, to name its reason.
-fn phase_of(state: i32) -> platen_domain::job::JobPhase {
-    use platen_domain::job::JobPhase as P;
-    match state {
-        3 => P::Queued,
-        4 => P::Held,
-        5 => P::Processing,
-        6 => P::Stopped,
-        7 => P::Canceled,
-        8 => P::Aborted,
-        _ => P::Completed,
-    }
 }
 
 pub async fn renew_subscription(r: &Request) -> IppResult<Answer> {

@@ -8,6 +8,7 @@ mod endpoint;
 mod events;
 mod everywhere;
 mod jobs;
+mod notification;
 mod operation;
 mod printer;
 mod token;

@@ -9,6 +9,7 @@ mod ipp_everywhere {
     pub mod bad_input;
     pub mod conformance;
     pub mod cupsd;
+    pub mod events;
     pub mod jobs;
     pub mod support;
     pub mod transport;

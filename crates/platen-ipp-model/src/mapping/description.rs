@@ -40,6 +40,8 @@ pub struct ShareView<'a> {
     pub queued_job_count: i32,
     /// The largest document accepted, in bytes.
     pub max_document_size: u64,
+    /// Seconds a Create-Job'd job waits for its document before it is aborted (`multiple-operation-time-out`).
+    pub multiple_operation_time_out: u64,
     /// `job-creation-attributes-supported` and what is validated: the job template the endpoint maps.
     pub job_creation_attributes: &'a [&'a str],
 }
@@ -374,7 +376,10 @@ fn platen_layer(a: &mut Attributes, printer: &Printer, share: &ShareView<'_>) {
     put("ipp-versions-supported", set(vec![kw("1.1"), kw("2.0")]));
     put("ipp-features-supported", kw("ipp-everywhere"));
     put("multiple-document-jobs-supported", Value::Boolean(false));
-    put("multiple-operation-time-out", Value::Integer(900));
+    put(
+        "multiple-operation-time-out",
+        Value::Integer(i32::try_from(share.multiple_operation_time_out).unwrap_or(i32::MAX)),
+    );
     put("multiple-operation-time-out-action", kw("abort-job"));
     put(
         "which-jobs-supported",

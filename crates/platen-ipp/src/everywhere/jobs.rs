@@ -178,10 +178,32 @@ pub async fn print_job(r: &ShareRequest) -> Outcome<Answer> {
     job_answer(r, &job, s.ignored)
 }
 
+/// How long a job made by Create-Job waits for its document (Send-Document) before it is aborted
+/// (`multiple-operation-time-out`, with `multiple-operation-time-out-action` `abort-job`).
+pub const MULTIPLE_OPERATION_TIME_OUT: std::time::Duration = std::time::Duration::from_secs(900);
+
 pub async fn create_job(r: &ShareRequest) -> Outcome<Answer> {
     let s = submission(r).await?;
     let job = create(r, &s).await?;
+    abort_unless_completed_in_time(r, &job);
     job_answer(r, &job, s.ignored)
+}
+
+/// A client that never sends the document must not leave a job waiting forever. The timer lives in this node
+/// (a restart forgets it: such a job then stays waiting, as a Graph job whose upload never comes does).
+fn abort_unless_completed_in_time(r: &ShareRequest, job: &Job) {
+    let app = r.state.app.clone();
+    let job = job.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(MULTIPLE_OPERATION_TIME_OUT).await;
+        // The door decides against the job as stored: one that got its document meanwhile is not touched.
+        if let Err(e) = app
+            .fail_submission(job, "no document arrived within multiple-operation-time-out")
+            .await
+        {
+            tracing::warn!(error = %e, "aborting a job that never got its document");
+        }
+    });
 }
 
 pub async fn send_document(r: &ShareRequest) -> Outcome<Answer> {

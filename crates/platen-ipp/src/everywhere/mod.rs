@@ -6,6 +6,7 @@
 
 mod auth;
 mod body;
+mod events;
 pub(crate) mod info;
 mod job_attributes;
 mod jobs;
@@ -117,6 +118,10 @@ async fn dispatch(code: i16, r: &ShareRequest) -> Result<crate::operation::Answe
         op::GET_JOB_ATTRIBUTES => queries::get_job_attributes(r).await,
         op::CANCEL_JOB => queries::cancel_job(r).await,
         op::CANCEL_MY_JOBS => queries::cancel_my_jobs(r).await,
+        op::CREATE_PRINTER_SUBSCRIPTIONS => events::create_printer_subscriptions(r).await,
+        op::GET_NOTIFICATIONS => events::get_notifications(r).await,
+        op::RENEW_SUBSCRIPTION => events::renew_subscription(r).await,
+        op::CANCEL_SUBSCRIPTION => events::cancel_subscription(r).await,
         _ => Err(IppFailure::new(
             status::OPERATION_NOT_SUPPORTED,
             format!("operation 0x{code:04x} is not supported"),

@@ -89,8 +89,13 @@ pub async fn describe(r: &ShareRequest) -> Attributes {
         queued_job_count: i32::try_from(queued).unwrap_or(i32::MAX),
         max_document_size: r.state.app.config.max_document_size,
         job_creation_attributes: JOB_CREATION_ATTRIBUTES,
+        multiple_operation_time_out: super::jobs::MULTIPLE_OPERATION_TIME_OUT.as_secs(),
     };
-    printer_description(&r.printer, &view)
+    let mut description = printer_description(&r.printer, &view);
+    for (n, v) in super::events::description() {
+        description.insert(n.to_string(), v);
+    }
+    description
 }
 
 pub async fn get_printer_attributes(r: &ShareRequest) -> Outcome<Answer> {

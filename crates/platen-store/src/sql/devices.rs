@@ -108,21 +108,22 @@ impl DeviceStore for SqlStore {
 
     async fn create_ipp_subscription(&self, x: &IppSubscription) -> Result<i64> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO ipp_subscriptions (tenant_id, printer_id, events, lease_expires_at, created_at) \
-             VALUES ($1,$2,$3,$4,$5) RETURNING id",
+            "INSERT INTO ipp_subscriptions (tenant_id, printer_id, events, lease_expires_at, created_at, owner_id) \
+             VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
         )
         .bind(&x.tenant_id)
         .bind(&x.printer_id)
         .bind(x.events.join(","))
         .bind(x.lease_expires_at)
         .bind(x.created_at)
+        .bind(&x.owner_id)
         .fetch_one(&self.write)
         .await?)
     }
 
     async fn get_ipp_subscription(&self, tenant: &str, id: i64) -> Result<Option<IppSubscription>> {
         let row = sqlx::query(
-            "SELECT tenant_id, id, printer_id, events, lease_expires_at, created_at FROM ipp_subscriptions \
+            "SELECT tenant_id, id, printer_id, events, lease_expires_at, created_at, owner_id FROM ipp_subscriptions \
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant)
@@ -141,6 +142,7 @@ impl DeviceStore for SqlStore {
                     .collect(),
                 lease_expires_at: rows::int(&r, "lease_expires_at")?,
                 created_at: rows::int(&r, "created_at")?,
+                owner_id: rows::opt_text(&r, "owner_id")?,
             })
         })
         .transpose()
