@@ -5,8 +5,7 @@
 use crate::operation::{Answer, Request, app_failure, check_operation_group};
 use ipp::prelude::*;
 use platen_ipp_model::message::{
-    IppFailure, IppResult, Value, add, as_bool, as_int, as_text, new_group, op_attr, required_int, response,
-    values,
+    IppFailure, IppResult, Value, add, as_int, as_text, new_group, op_attr, required_int, response, values,
 };
 use platen_ipp_model::status;
 use std::time::Duration;
@@ -85,18 +84,9 @@ pub async fn create_printer_subscriptions(r: &Request) -> IppResult<Answer> {
 
 pub async fn get_notifications(r: &Request) -> IppResult<Answer> {
     check_operation_group(r)?;
-    let ids: Vec<i64> = op_attr(&r.ipp, "notify-subscription-ids")
-        .map(|v| values(v).into_iter().filter_map(as_int).map(i64::from).collect())
-        .unwrap_or_default();
-    if ids.is_empty() {
-        return Err(IppFailure::bad_request("notify-subscription-ids is required"));
-    }
-    let seqs: Vec<i64> = op_attr(&r.ipp, "notify-sequence-numbers")
-        .map(|v| values(v).into_iter().filter_map(as_int).map(i64::from).collect())
-        .unwrap_or_default();
-    let wait = op_attr(&r.ipp, "notify-wait").and_then(as_bool).unwrap_or(false);
-    let mut subs = Vec::with_capacity(ids.len());
-    for id in &ids {
+    let ask = crate::notification::NotificationsRequest::of(&r.ipp)?;
+    let mut subs = Vec::with_capacity(ask.ids.len());
+    for id in &ask.ids {
         subs.push(
             r.state
                 .app
@@ -107,33 +97,16 @@ pub async fn get_notifications(r: &Request) -> IppResult<Answer> {
     }
     // All subscriptions of one request belong to this printer: read its events once from the smallest wanted
     // sequence number, then hand each subscription what it asked for.
-    let from = ids
-        .iter()
-        .enumerate()
-        .map(|(i, _)| seqs.get(i).copied().unwrap_or(1).max(1) - 1)
-        .min()
-        .unwrap_or(0);
     let events = r
         .state
         .app
-        .device_events(&r.device, from, wait.then_some(LONG_POLL))
+        .device_events(&r.device, ask.from(), ask.wait.then_some(LONG_POLL))
         .await
         .map_err(app_failure)?;
     let mut resp = response(r.ipp.header(), status::OK, None)?;
-    add(
-        &mut resp,
-        DelimiterTag::OperationAttributes,
-        "notify-get-interval",
-        Value::Integer(if wait { 0 } else { 10 }),
-    );
-    add(
-        &mut resp,
-        DelimiterTag::OperationAttributes,
-        "printer-up-time",
-        Value::Integer(1),
-    );
+    ask.answer_head(&mut resp, 1);
     for (i, x) in subs.iter().enumerate() {
-        let after = seqs.get(i).copied().unwrap_or(1).max(1) - 1;
+        let after = ask.after(i);
         for e in events
             .iter()
             .filter(|e| e.id > after && e.created_at >= x.created_at && x.events.contains(&e.event))

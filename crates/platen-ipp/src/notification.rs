@@ -3,7 +3,62 @@
 
 use ipp::prelude::*;
 use platen_domain::records::DeviceEvent;
-use platen_ipp_model::message::{Value, kw, new_group, text, uri};
+use platen_ipp_model::message::{
+    IppFailure, IppResult, Msg, Value, add, as_bool, as_int, kw, new_group, op_attr, text, uri, values,
+};
+
+/// What a Get-Notifications asks for (RFC 3996 §5.2.1).
+pub struct NotificationsRequest {
+    pub ids: Vec<i64>,
+    sequence_numbers: Vec<i64>,
+    pub wait: bool,
+}
+
+impl NotificationsRequest {
+    pub fn of(req: &Msg) -> IppResult<Self> {
+        let ints = |n: &str| -> Vec<i64> {
+            op_attr(req, n)
+                .map(|v| values(v).into_iter().filter_map(as_int).map(i64::from).collect())
+                .unwrap_or_default()
+        };
+        let ids = ints("notify-subscription-ids");
+        if ids.is_empty() {
+            return Err(IppFailure::bad_request("notify-subscription-ids is required"));
+        }
+        Ok(NotificationsRequest {
+            ids,
+            sequence_numbers: ints("notify-sequence-numbers"),
+            wait: op_attr(req, "notify-wait").and_then(as_bool).unwrap_or(false),
+        })
+    }
+
+    /// The last sequence number the client has of its `i`-th subscription (events after it are wanted).
+    pub fn after(&self, i: usize) -> i64 {
+        self.sequence_numbers.get(i).copied().unwrap_or(1).max(1) - 1
+    }
+
+    /// Where to start reading to answer every subscription of the request.
+    pub fn from(&self) -> i64 {
+        (0..self.ids.len()).map(|i| self.after(i)).min().unwrap_or(0)
+    }
+
+    /// The operation attributes of the answer: when to ask again, and the printer's clock.
+    pub fn answer_head(&self, resp: &mut IppRequestResponse, up_time: i32) {
+        let interval = if self.wait { 0 } else { 10 };
+        add(
+            resp,
+            DelimiterTag::OperationAttributes,
+            "notify-get-interval",
+            Value::Integer(interval),
+        );
+        add(
+            resp,
+            DelimiterTag::OperationAttributes,
+            "printer-up-time",
+            Value::Integer(up_time),
+        );
+    }
+}
 
 /// Appends `e` as delivered to subscription `subscription`, named `event` (the subscribed event it stands for),
 /// with the printer's URI when the client needs it.

@@ -24,8 +24,8 @@ pub struct Incoming {
 pub enum ReadError {
     /// The body ended before an IPP message did, or the message is malformed.
     Malformed(ParseError),
-    /// The message is larger than [`MAX_MESSAGE`] without ending.
-    TooLarge,
+    /// The message is larger than [`MAX_MESSAGE`] without ending; the rest of the body, to drain before answering.
+    TooLarge(ByteStream),
     /// The body could not be read (the client went away).
     Io(String),
 }
@@ -66,7 +66,8 @@ pub async fn read(body: Body) -> Result<Incoming, ReadError> {
             }
         }
         if buf.len() > MAX_MESSAGE {
-            return Err(ReadError::TooLarge);
+            let rest = stream.map(|r| r.map_err(std::io::Error::other)).boxed();
+            return Err(ReadError::TooLarge(rest));
         }
     }
 }

@@ -9,7 +9,7 @@ use ipp::prelude::*;
 use platen_domain::Operation;
 use platen_domain::records::DeviceEvent;
 use platen_ipp_model::message::{
-    IppFailure, Value, add, as_bool, as_int, as_text, kw, new_group, op_attr, required_int, response, values,
+    IppFailure, Value, add, as_int, as_text, kw, new_group, op_attr, required_int, response, values,
 };
 use platen_ipp_model::status;
 use std::time::Duration;
@@ -117,49 +117,33 @@ fn unsupported(attribute: &str, message: &str) -> Failure {
 
 pub async fn get_notifications(r: &ShareRequest) -> Outcome<Answer> {
     let (caller, access) = r.access(Operation::ListJobs)?;
-    let ids: Vec<i64> = op_attr(&r.ipp, "notify-subscription-ids")
-        .map(|v| values(v).into_iter().filter_map(as_int).map(i64::from).collect())
-        .unwrap_or_default();
-    if ids.is_empty() {
-        return Err(IppFailure::bad_request("notify-subscription-ids is required").into());
-    }
-    let seqs: Vec<i64> = op_attr(&r.ipp, "notify-sequence-numbers")
-        .map(|v| values(v).into_iter().filter_map(as_int).map(i64::from).collect())
-        .unwrap_or_default();
-    let wait = op_attr(&r.ipp, "notify-wait").and_then(as_bool).unwrap_or(false);
+    let ask = crate::notification::NotificationsRequest::of(&r.ipp)?;
     let app = &r.state.app;
-    let mut subs = Vec::with_capacity(ids.len());
-    for id in &ids {
+    let mut subs = Vec::with_capacity(ask.ids.len());
+    for id in &ask.ids {
         subs.push(
             app.share_subscription(caller, &access, &r.share, *id)
                 .await
                 .map_err(app_failure)?,
         );
     }
-    let after_of = |i: usize| seqs.get(i).copied().unwrap_or(1).max(1) - 1;
-    let from = (0..ids.len()).map(after_of).min().unwrap_or(0);
     let events = app
-        .share_events(caller, &access, &r.share, from, wait.then_some(LONG_POLL))
+        .share_events(
+            caller,
+            &access,
+            &r.share,
+            ask.from(),
+            ask.wait.then_some(LONG_POLL),
+        )
         .await
         .map_err(app_failure)?;
     let mut resp = response(r.ipp.header(), status::OK, None)?;
-    add(
-        &mut resp,
-        DelimiterTag::OperationAttributes,
-        "notify-get-interval",
-        Value::Integer(if wait { 0 } else { 10 }),
-    );
-    add(
-        &mut resp,
-        DelimiterTag::OperationAttributes,
-        "printer-up-time",
-        Value::Integer(up_time_at(r, unix_now())),
-    );
+    ask.answer_head(&mut resp, up_time_at(r, unix_now()));
     let printer_uri = r.printer_uri();
     for (i, x) in subs.iter().enumerate() {
         for e in events
             .iter()
-            .filter(|e| e.id > after_of(i) && e.created_at >= x.created_at)
+            .filter(|e| e.id > ask.after(i) && e.created_at >= x.created_at)
         {
             let named = client_events(e)
                 .into_iter()

@@ -52,17 +52,7 @@ async fn submission(r: &ShareRequest) -> Outcome<Submission> {
             vec![("document-format".into(), platen_ipp_model::message::mime(&format))],
         ));
     }
-    let compression_keyword = text_op("compression").unwrap_or_else(|| "none".into());
-    let Some(compression) = Compression::from_keyword(&compression_keyword) else {
-        return Err(unsupported(
-            status::COMPRESSION_NOT_SUPPORTED,
-            format!("compression '{compression_keyword}' is not supported"),
-            vec![(
-                "compression".into(),
-                platen_ipp_model::message::kw(&compression_keyword),
-            )],
-        ));
-    };
+    let compression = compression(r)?;
     let job_attrs = attribute_map_of(&r.ipp, DelimiterTag::JobAttributes);
     let template = job_configuration(&job_attrs, &description);
     let fidelity = op_attr(&r.ipp, "ipp-attribute-fidelity").and_then(as_bool) == Some(true);
@@ -80,6 +70,20 @@ async fn submission(r: &ShareRequest) -> Outcome<Submission> {
         format,
         compression,
         ignored: template.unsupported,
+    })
+}
+
+/// The request's `compression` (RFC 8011 §5.4.32): none, gzip or deflate.
+fn compression(r: &ShareRequest) -> Outcome<Compression> {
+    let keyword = op_attr(&r.ipp, "compression")
+        .and_then(as_text)
+        .unwrap_or_else(|| "none".into());
+    Compression::from_keyword(&keyword).ok_or_else(|| {
+        unsupported(
+            status::COMPRESSION_NOT_SUPPORTED,
+            format!("compression '{keyword}' is not supported"),
+            vec![("compression".into(), platen_ipp_model::message::kw(&keyword))],
+        )
     })
 }
 
@@ -227,17 +231,7 @@ pub async fn send_document(r: &ShareRequest) -> Outcome<Answer> {
                 .map(str::to_string)
         })
         .unwrap_or_else(|| "application/octet-stream".into());
-    let compression_keyword = text_op("compression").unwrap_or_else(|| "none".into());
-    let compression = Compression::from_keyword(&compression_keyword).ok_or_else(|| {
-        unsupported(
-            status::COMPRESSION_NOT_SUPPORTED,
-            format!("compression '{compression_keyword}' is not supported"),
-            vec![(
-                "compression".into(),
-                platen_ipp_model::message::kw(&compression_keyword),
-            )],
-        )
-    })?;
+    let compression = compression(r)?;
     let document_name = text_op("document-name").unwrap_or_default();
     let (any, data) = has_data(r.take_data()).await;
     let job = if any {

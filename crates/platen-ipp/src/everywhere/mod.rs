@@ -53,7 +53,9 @@ pub async fn handle(
     let incoming = match body::read(body).await {
         Ok(i) => i,
         Err(body::ReadError::Malformed(e)) => return malformed(&e),
-        Err(body::ReadError::TooLarge) => {
+        Err(body::ReadError::TooLarge(rest)) => {
+            // Read on (bounded) so the client, still sending, gets the answer rather than a broken connection.
+            body::drain(rest, 64 * body::MAX_MESSAGE as u64).await;
             return (StatusCode::PAYLOAD_TOO_LARGE, "the IPP message is too large").into_response();
         }
         Err(body::ReadError::Io(m)) => return (StatusCode::BAD_REQUEST, m).into_response(),

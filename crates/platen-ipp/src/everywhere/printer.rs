@@ -30,26 +30,11 @@ pub const JOB_CREATION_ATTRIBUTES: &[&str] = &[
     "sides",
 ];
 
-/// The bases of job template attributes: their `-default`, `-supported`, `-ready` and `-database` printer
-/// attributes form the `job-template` group.
-const TEMPLATE_BASES: &[&str] = &[
-    "copies",
-    "finishings",
-    "media",
-    "media-col",
-    "media-source",
-    "media-type",
-    "number-up",
-    "orientation-requested",
-    "output-bin",
-    "page-ranges",
-    "print-color-mode",
+/// Job template attributes Platen does not map but whose `-default`/`-supported` printer attributes still belong
+/// to the `job-template` group (with [`JOB_CREATION_ATTRIBUTES`], the bases of that group).
+const OTHER_TEMPLATE_BASES: &[&str] = &[
     "print-content-optimize",
-    "print-quality",
     "print-rendering-intent",
-    "print-scaling",
-    "printer-resolution",
-    "sides",
     "multiple-document-handling",
     "job-hold-until",
     "job-priority",
@@ -61,7 +46,7 @@ fn is_template(attribute: &str) -> bool {
     ["-default", "-supported", "-ready", "-database"]
         .iter()
         .filter_map(|suffix| attribute.strip_suffix(suffix))
-        .any(|base| TEMPLATE_BASES.contains(&base))
+        .any(|base| JOB_CREATION_ATTRIBUTES.contains(&base) || OTHER_TEMPLATE_BASES.contains(&base))
 }
 
 /// The full description of the share's printer for this request.
