@@ -29,7 +29,7 @@ pub use jobs::{JobTarget, Outcome, describe_refusal};
 pub use print_passwords::{NewPrintPassword, PRINT_PASSWORD_SCOPES, PrintPasswordOwner, PrintPasswordPolicy};
 pub use printers::{PrinterRegistration, PrinterUpdate};
 pub use shares::ShareUpdate;
-pub use submissions::{IncomingDocument, WhichJobs};
+pub use submissions::{IncomingDocument, ShareIppSettings, WhichJobs};
 pub use sweeper::spawn_sweeper;
 pub use uploads::{ContentRange, RangeOutcome, UploadStatus};
 

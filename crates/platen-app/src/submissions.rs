@@ -228,3 +228,64 @@ impl App {
         Ok(page.count.unwrap_or(0))
     }
 }
+
+/// Platen's own settings of a share's IPP printer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShareIppSettings {
+    /// Jobs without credentials (kiosks on trusted networks); the share must also allow all users.
+    pub allow_unauthenticated_printing: bool,
+}
+
+impl App {
+    /// The IPP settings of a share of the caller's tenant (the caller passed the share's read permission).
+    pub async fn share_ipp_settings(&self, caller: &Caller, share_id: &str) -> Result<ShareIppSettings> {
+        let share = self.tenant_share(caller, share_id).await?;
+        Ok(ShareIppSettings {
+            allow_unauthenticated_printing: self
+                .store
+                .share_allows_unauthenticated_ipp(&share.tenant_id, &share.id)
+                .await?,
+        })
+    }
+
+    /// Changes them: administrators only (the caller passed the share's write permission, which needs the
+    /// Printer Administrator role for users).
+    pub async fn set_share_ipp_settings(
+        &self,
+        caller: &Caller,
+        access: &platen_domain::permissions::Access,
+        share_id: &str,
+        settings: ShareIppSettings,
+    ) -> Result<ShareIppSettings> {
+        if !access.admin {
+            return Err(AppError::Forbidden(
+                "Only administrators change a share's IPP settings.".into(),
+            ));
+        }
+        let share = self.tenant_share(caller, share_id).await?;
+        self.store
+            .set_share_allows_unauthenticated_ipp(
+                &share.tenant_id,
+                &share.id,
+                settings.allow_unauthenticated_printing,
+            )
+            .await?;
+        Ok(settings)
+    }
+
+    /// Whether the share's IPP printer takes jobs from clients without credentials.
+    pub async fn share_takes_unauthenticated_jobs(&self, share: &Share) -> Result<bool> {
+        Ok(share.allow_all_users
+            && self
+                .store
+                .share_allows_unauthenticated_ipp(&share.tenant_id, &share.id)
+                .await?)
+    }
+
+    async fn tenant_share(&self, caller: &Caller, share_id: &str) -> Result<Share> {
+        self.store
+            .get_share(&caller.tenant_id, share_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("printer share"))
+    }
+}

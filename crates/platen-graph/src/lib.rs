@@ -15,6 +15,7 @@ mod request_ids;
 mod response;
 mod route;
 pub mod schema;
+mod share_ipp_settings;
 mod wire;
 
 pub use ctx::GraphState;
@@ -29,6 +30,7 @@ pub fn router(state: GraphState) -> Router {
     let state = Arc::new(state);
     Router::new()
         .merge(print_passwords::routes())
+        .merge(share_ipp_settings::routes())
         .fallback(dispatch::handle)
         .with_state(state)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {

@@ -43,7 +43,7 @@ pub(crate) fn routes() -> Router<Arc<GraphState>> {
 }
 
 /// The caller of a verified bearer token, remembered in the directory as on Graph routes.
-async fn caller(state: &GraphState, parts: &Parts) -> GraphResult<Caller> {
+pub(crate) async fn caller(state: &GraphState, parts: &Parts) -> GraphResult<Caller> {
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

@@ -288,6 +288,19 @@ pub async fn shares_and_visibility(s: &dyn Store) {
     let found = s.find_share("closed").await.unwrap().unwrap();
     assert_eq!((found.tenant_id.as_str(), found.printer_id.as_str()), (t, "sp2"));
     assert!(s.find_share("no-such-share").await.unwrap().is_none());
+    // The IPP printer's own setting: off by default, set and unset; gone with the share.
+    assert!(!s.share_allows_unauthenticated_ipp(t, "closed").await.unwrap());
+    s.set_share_allows_unauthenticated_ipp(t, "closed", true)
+        .await
+        .unwrap();
+    assert!(s.share_allows_unauthenticated_ipp(t, "closed").await.unwrap());
+    s.set_share_allows_unauthenticated_ipp(t, "closed", false)
+        .await
+        .unwrap();
+    assert!(!s.share_allows_unauthenticated_ipp(t, "closed").await.unwrap());
+    s.set_share_allows_unauthenticated_ipp(t, "open", true)
+        .await
+        .unwrap();
 
     s.record_share_use(t, "open", "bob", 10).await.unwrap();
     s.record_share_use(t, "open", "bob", 20).await.unwrap();
@@ -296,6 +309,7 @@ pub async fn shares_and_visibility(s: &dyn Store) {
     assert_eq!(recent.len(), 1);
     assert!(s.delete_share(t, "open").await.unwrap());
     assert!(s.recent_shares(t, &bob, 10).await.unwrap().is_empty());
+    assert!(!s.share_allows_unauthenticated_ipp(t, "open").await.unwrap());
 }
 
 /// The DNS-SD advertiser's view: every tenant's shares with their printers, oldest first, bounded.

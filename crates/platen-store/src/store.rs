@@ -78,6 +78,14 @@ pub trait ShareStore {
     /// A share by its id alone, whatever its tenant: IPP clients address a share by its URL, which carries no
     /// tenant (share ids are UUIDs, unique across tenants).
     async fn find_share(&self, id: &str) -> Result<Option<Share>>;
+    /// Whether the share's IPP printer takes jobs without credentials (off unless set).
+    async fn share_allows_unauthenticated_ipp(&self, tenant: &str, share_id: &str) -> Result<bool>;
+    async fn set_share_allows_unauthenticated_ipp(
+        &self,
+        tenant: &str,
+        share_id: &str,
+        allow: bool,
+    ) -> Result<()>;
     async fn share_of_printer(&self, tenant: &str, printer_id: &str) -> Result<Option<Share>>;
     /// `viewer: None` lists every share (administrators); otherwise only shares the viewer may use.
     async fn list_shares(

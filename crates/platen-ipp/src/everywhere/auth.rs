@@ -125,3 +125,30 @@ pub async fn caller(
     }
     Ok(caller)
 }
+
+/// The object id every unauthenticated job is created by: such jobs are marked as such in Graph, and on a kiosk
+/// share they are one anonymous user's (any client of the share may list or cancel them).
+pub const UNAUTHENTICATED: &str = "unauthenticated";
+
+/// The caller of a share that takes jobs without credentials: the client's `requesting-user-name` is recorded
+/// (as the display name), the identity marked unauthenticated; it may print and manage its jobs, nothing more.
+pub fn guest(share: &Share, message: &platen_ipp_model::message::Msg, conn: Connection) -> Caller {
+    let said = platen_ipp_model::message::op_attr(message, "requesting-user-name")
+        .and_then(platen_ipp_model::message::as_text)
+        .map(|n| n.chars().take(127).collect::<String>())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "anonymous".into());
+    Caller {
+        tenant_id: share.tenant_id.clone(),
+        object_id: UNAUTHENTICATED.into(),
+        user_principal_name: None,
+        display_name: Some(format!("{said} (unauthenticated)")),
+        app_id: None,
+        kind: platen_domain::CallerKind::Delegated {
+            scopes: vec!["PrintJob.ReadWriteBasic".into()],
+        },
+        directory_roles: vec![],
+        groups: vec![],
+        ip_address: conn.map(|c| c.remote.ip().to_string()),
+    }
+}

@@ -65,8 +65,17 @@ pub async fn handle(
     let code = header.operation_or_status;
     // Printers describe themselves to anyone who can reach them (print dialogs list printers before asking for
     // a password); everything else needs the user.
+    let guest = !headers.contains_key(axum::http::header::AUTHORIZATION)
+        && code != op::GET_PRINTER_ATTRIBUTES
+        && state
+            .app
+            .share_takes_unauthenticated_jobs(&share)
+            .await
+            .unwrap_or(false);
     let caller = if code == op::GET_PRINTER_ATTRIBUTES {
         None
+    } else if guest {
+        Some(auth::guest(&share, &incoming.message, conn))
     } else {
         match auth::caller(&state, &share, &headers, conn).await {
             Ok(c) => Some(c),

@@ -56,6 +56,14 @@ pub async fn describe(r: &ShareRequest) -> Attributes {
     let more_info = format!("{}/ipp/shares/{}/info", r.public_url(), r.share.id);
     let icon = format!("{}/ipp/shares/{}/icon.png", r.public_url(), r.share.id);
     let uuid = format!("urn:uuid:{}", platen_domain::share_printer_uuid(&r.share.id));
+    // A kiosk share takes the client's word for who prints (RFC 8011 `requesting-user-name`).
+    let guests = r
+        .state
+        .app
+        .share_takes_unauthenticated_jobs(&r.share)
+        .await
+        .unwrap_or(false);
+    let authentication = if guests { "requesting-user-name" } else { "basic" };
     let view = ShareView {
         name: &r.share.display_name,
         uri: &printer_uri,
@@ -64,7 +72,7 @@ pub async fn describe(r: &ShareRequest) -> Attributes {
         } else {
             "none"
         },
-        authentication: "basic",
+        authentication,
         uuid: &uuid,
         more_info: &more_info,
         icons: vec![icon],

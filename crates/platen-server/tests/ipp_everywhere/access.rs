@@ -181,3 +181,62 @@ async fn another_tenants_share_does_not_exist_for_its_users() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kiosk_share_takes_jobs_without_credentials_once_an_administrator_allows_it() {
+    let env = Env::new(None, true).await;
+    let settings = format!("/platen/shares/{}/ipp", env.share);
+    let v = env.api.get(&settings, &env.admin).await.expect_json(200);
+    assert_eq!(
+        v,
+        serde_json::json!({"allowUnauthenticatedPrinting": false}),
+        "off by default"
+    );
+    let alice = env.user("alice", &[]);
+    let r = env
+        .api
+        .patch(
+            &settings,
+            &env.token_of(&alice),
+            &serde_json::json!({"allowUnauthenticatedPrinting": true}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "only administrators change it: {r:?}");
+
+    let (_d, _p, pdf) = sample_pdf();
+    let mut req = Request::new(0x0002, 1, &env.uri(None));
+    req.attr(0x42, "requesting-user-name", b"kiosk-7");
+    let mut body = req.end();
+    body.extend_from_slice(&pdf);
+    let refused = env
+        .api
+        .http()
+        .req(reqwest::Method::POST, &env.path())
+        .header("content-type", "application/ipp")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    env.api
+        .patch(
+            &settings,
+            &env.admin,
+            &serde_json::json!({"allowUnauthenticatedPrinting": true}),
+        )
+        .await
+        .expect(200);
+    let a = post(&env, None, body).await;
+    assert_eq!(a.status, Some(0), "{:?}", a.text("status-message"));
+    let job = env.graph_job(&a.int("job-id").unwrap().to_string()).await;
+    assert_eq!(job["createdBy"]["id"], "unauthenticated", "{job}");
+    assert_eq!(job["createdBy"]["displayName"], "kiosk-7 (unauthenticated)");
+    let mut gpa = Request::new(0x000b, 2, &env.uri(None));
+    gpa.attr(0x44, "requested-attributes", b"uri-authentication-supported");
+    let a = post(&env, None, gpa.end()).await;
+    assert_eq!(
+        a.text("uri-authentication-supported").as_deref(),
+        Some("requesting-user-name")
+    );
+}

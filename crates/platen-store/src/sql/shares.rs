@@ -53,6 +53,35 @@ impl ShareStore for SqlStore {
         row.as_ref().map(rows::share).transpose()
     }
 
+    async fn share_allows_unauthenticated_ipp(&self, tenant: &str, share_id: &str) -> Result<bool> {
+        let allowed: Option<i64> = sqlx::query_scalar(
+            "SELECT allow_unauthenticated FROM share_ipp_settings WHERE tenant_id = $1 AND share_id = $2",
+        )
+        .bind(tenant)
+        .bind(share_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(allowed.unwrap_or(0) != 0)
+    }
+
+    async fn set_share_allows_unauthenticated_ipp(
+        &self,
+        tenant: &str,
+        share_id: &str,
+        allow: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO share_ipp_settings (tenant_id, share_id, allow_unauthenticated) VALUES ($1,$2,$3) \
+             ON CONFLICT (tenant_id, share_id) DO UPDATE SET allow_unauthenticated = excluded.allow_unauthenticated",
+        )
+        .bind(tenant)
+        .bind(share_id)
+        .bind(i64::from(allow))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     async fn share_of_printer(&self, tenant: &str, printer_id: &str) -> Result<Option<Share>> {
         let sql =
             format!("SELECT {SHARE_COLUMNS} FROM shares s WHERE s.tenant_id = $1 AND s.printer_id = $2");
@@ -311,7 +340,12 @@ pub(crate) async fn delete_share_rows(
     tenant: &str,
     id: &str,
 ) -> Result<bool> {
-    for table in ["share_allowed_users", "share_allowed_groups", "share_usage"] {
+    for table in [
+        "share_allowed_users",
+        "share_allowed_groups",
+        "share_usage",
+        "share_ipp_settings",
+    ] {
         sqlx::query(audited(&format!(
             "DELETE FROM {table} WHERE tenant_id = $1 AND share_id = $2"
         )))

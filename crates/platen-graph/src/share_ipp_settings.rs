@@ -1,0 +1,86 @@
+//! `GET`/`PATCH /platen/shares/{shareId}/ipp`: Platen's own settings of a share's IPP printer, which Graph's
+//! printerShare has no place for. Read with the share's read permission; changed by administrators with its
+//! write permission (`PrinterShare.ReadWrite.All` and the Printer Administrator role):
+//!
+//! ```json
+//! {"allowUnauthenticatedPrinting": false}
+//! ```
+//!
+//! `allowUnauthenticatedPrinting`: the printer takes jobs without credentials (kiosks on trusted networks), if
+//! the share also allows all users; the job records the client's `requesting-user-name` and is marked
+//! unauthenticated.
+
+use crate::ctx::GraphState;
+use crate::error::{GraphError, GraphResult};
+use crate::handlers::{json_body, schema_error};
+use crate::print_passwords::caller;
+use crate::response::ok;
+use crate::schema::ObjectReader;
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use platen_app::ShareIppSettings;
+use platen_domain::Operation;
+use platen_domain::permissions::authorize;
+use serde_json::json;
+use std::sync::Arc;
+
+pub(crate) fn routes() -> Router<Arc<GraphState>> {
+    Router::new().route(
+        "/platen/shares/{share_id}/ipp",
+        get(read)
+            .patch(update)
+            .fallback(|| async { GraphError::method_not_allowed("GET, PATCH") }),
+    )
+}
+
+fn wire(s: ShareIppSettings) -> serde_json::Value {
+    json!({"allowUnauthenticatedPrinting": s.allow_unauthenticated_printing})
+}
+
+async fn read(
+    State(state): State<Arc<GraphState>>,
+    Path(share_id): Path<String>,
+    req: Request,
+) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::GetShare)?;
+    let settings = state.app.share_ipp_settings(&caller, &share_id).await?;
+    Ok(ok(&wire(settings)))
+}
+
+async fn update(
+    State(state): State<Arc<GraphState>>,
+    Path(share_id): Path<String>,
+    req: Request,
+) -> GraphResult<Response> {
+    let (parts, body) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    let access = authorize(&caller, Operation::UpdateShare)?;
+    let limit = state.max_json_body;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        GraphError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "requestEntityTooLarge",
+            format!("The request body exceeds {limit} bytes."),
+        )
+    })?;
+    let value = json_body(&body)?.ok_or_else(|| GraphError::bad_request("A JSON body is required."))?;
+    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
+    let allow = r
+        .opt_bool("allowUnauthenticatedPrinting")
+        .map_err(schema_error)?
+        .ok_or_else(|| GraphError::bad_request("allowUnauthenticatedPrinting is required."))?;
+    r.finish(&[]).map_err(schema_error)?;
+    let settings = ShareIppSettings {
+        allow_unauthenticated_printing: allow,
+    };
+    let saved = state
+        .app
+        .set_share_ipp_settings(&caller, &access, &share_id, settings)
+        .await?;
+    Ok(ok(&wire(saved)))
+}
