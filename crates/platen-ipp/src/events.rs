@@ -4,9 +4,7 @@
 
 use crate::operation::{Answer, Request, app_failure, check_operation_group};
 use ipp::prelude::*;
-use platen_ipp_model::message::{
-    IppFailure, IppResult, Value, add, as_int, as_text, new_group, op_attr, required_int, response, values,
-};
+use platen_ipp_model::message::{IppResult, Value, add, as_int, new_group, op_attr, required_int, response};
 use platen_ipp_model::status;
 use std::time::Duration;
 
@@ -16,48 +14,12 @@ const LONG_POLL: Duration = Duration::from_secs(30);
 
 pub async fn create_printer_subscriptions(r: &Request) -> IppResult<Answer> {
     check_operation_group(r)?;
-    let groups: Vec<&IppAttributeGroup> = r
-        .ipp
-        .attributes()
-        .groups_of(DelimiterTag::SubscriptionAttributes)
-        .collect();
-    if groups.is_empty() {
-        return Err(IppFailure::bad_request(
-            "a subscription attributes group is required",
-        ));
-    }
+    let templates =
+        crate::notification::SubscriptionTemplate::all_of(&r.ipp, SUPPORTED_EVENTS, SUPPORTED_EVENTS)?;
     let mut resp = response(r.ipp.header(), status::OK, None)?;
-    for g in groups {
-        let get = |n: &str| {
-            g.attributes()
-                .iter()
-                .find(|a| a.name().as_str() == n)
-                .map(|a| a.value())
-        };
-        if get("notify-recipient-uri").is_some() {
-            return Err(IppFailure::new(
-                status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
-                "only the ippget pull method is supported",
-            ));
-        }
-        if let Some(method) = get("notify-pull-method").and_then(as_text)
-            && method != "ippget"
-        {
-            return Err(IppFailure::new(
-                status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
-                "only the ippget pull method is supported",
-            ));
-        }
-        let mut events: Vec<String> = get("notify-events")
-            .map(|v| values(v).into_iter().filter_map(as_text).collect())
-            .unwrap_or_default();
-        events.retain(|e| SUPPORTED_EVENTS.contains(&e.as_str()));
-        if events.is_empty() {
-            events = SUPPORTED_EVENTS.iter().map(|e| e.to_string()).collect();
-        }
-        let lease = get("notify-lease-duration")
-            .and_then(as_int)
-            .map(|s| Duration::from_secs(s.max(0) as u64));
+    for t in templates {
+        let events = t.events;
+        let lease = t.lease_secs.map(|s| Duration::from_secs(s.max(0) as u64));
         let x = r
             .state
             .app

@@ -4,8 +4,65 @@
 use ipp::prelude::*;
 use platen_domain::records::DeviceEvent;
 use platen_ipp_model::message::{
-    IppFailure, IppResult, Msg, Value, add, as_bool, as_int, kw, new_group, op_attr, text, uri, values,
+    IppFailure, IppResult, Msg, Value, add, as_bool, as_int, as_text, kw, new_group, op_attr, text, uri,
+    values,
 };
+
+/// One subscription template of a Create-*-Subscriptions request (RFC 3995 §5.3): the `ippget` pull method
+/// only, its events (those of `supported`; `default` when none is named) and its lease (seconds, when given).
+pub struct SubscriptionTemplate {
+    pub events: Vec<String>,
+    pub lease_secs: Option<i32>,
+}
+
+impl SubscriptionTemplate {
+    /// Every subscription attributes group of the request; at least one is required.
+    pub fn all_of(req: &Msg, supported: &[&str], default: &[&str]) -> IppResult<Vec<Self>> {
+        let groups: Vec<&IppAttributeGroup> = req
+            .attributes()
+            .groups_of(DelimiterTag::SubscriptionAttributes)
+            .collect();
+        if groups.is_empty() {
+            return Err(IppFailure::bad_request(
+                "a subscription attributes group is required",
+            ));
+        }
+        groups
+            .into_iter()
+            .map(|g| Self::of(g, supported, default))
+            .collect()
+    }
+
+    fn of(g: &IppAttributeGroup, supported: &[&str], default: &[&str]) -> IppResult<Self> {
+        let get = |n: &str| {
+            g.attributes()
+                .iter()
+                .find(|a| a.name().as_str() == n)
+                .map(|a| a.value())
+        };
+        let push = get("notify-recipient-uri").is_some();
+        let other_pull = get("notify-pull-method")
+            .and_then(as_text)
+            .is_some_and(|m| m != "ippget");
+        if push || other_pull {
+            return Err(IppFailure::new(
+                platen_ipp_model::status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
+                "only the ippget pull method is supported",
+            ));
+        }
+        let mut events: Vec<String> = get("notify-events")
+            .map(|v| values(v).into_iter().filter_map(as_text).collect())
+            .unwrap_or_default();
+        events.retain(|e| supported.contains(&e.as_str()));
+        if events.is_empty() {
+            events = default.iter().map(|e| e.to_string()).collect();
+        }
+        Ok(SubscriptionTemplate {
+            events,
+            lease_secs: get("notify-lease-duration").and_then(as_int),
+        })
+    }
+}
 
 /// What a Get-Notifications asks for (RFC 3996 §5.2.1).
 pub struct NotificationsRequest {

@@ -3,14 +3,12 @@
 //! subscription is its user's; it hears of the jobs that user may see (`App::share_events`).
 
 use super::job_attributes::{unix_now, up_time_at};
-use super::request::{Failure, Outcome, ShareRequest, app_failure};
+use super::request::{Outcome, ShareRequest, app_failure};
 use crate::operation::Answer;
 use ipp::prelude::*;
 use platen_domain::Operation;
 use platen_domain::records::DeviceEvent;
-use platen_ipp_model::message::{
-    IppFailure, Value, add, as_int, as_text, kw, new_group, op_attr, required_int, response, values,
-};
+use platen_ipp_model::message::{Value, add, as_int, kw, new_group, op_attr, required_int, response};
 use platen_ipp_model::status;
 use std::time::Duration;
 
@@ -43,40 +41,14 @@ fn lease_of(v: Option<&Value>) -> Duration {
 pub async fn create_printer_subscriptions(r: &ShareRequest) -> Outcome<Answer> {
     let (caller, access) = r.access(Operation::ListJobs)?;
     r.check_share_access(caller, &access).await?;
-    let groups: Vec<&IppAttributeGroup> = r
-        .ipp
-        .attributes()
-        .groups_of(DelimiterTag::SubscriptionAttributes)
-        .collect();
-    if groups.is_empty() {
-        return Err(IppFailure::bad_request("a subscription attributes group is required").into());
-    }
+    let templates = crate::notification::SubscriptionTemplate::all_of(&r.ipp, EVENTS, &["job-completed"])?;
     let mut resp = response(r.ipp.header(), status::OK, None)?;
-    for g in groups {
-        let get = |n: &str| {
-            g.attributes()
-                .iter()
-                .find(|a| a.name().as_str() == n)
-                .map(|a| a.value())
+    for t in templates {
+        let events = t.events;
+        let lease = match t.lease_secs {
+            Some(s) if s > 0 => Duration::from_secs(s as u64).min(MAX_LEASE),
+            _ => MAX_LEASE,
         };
-        let push = get("notify-recipient-uri").is_some();
-        let other_pull = get("notify-pull-method")
-            .and_then(as_text)
-            .is_some_and(|m| m != "ippget");
-        if push || other_pull {
-            return Err(unsupported(
-                "notify-pull-method",
-                "only the ippget pull method is supported",
-            ));
-        }
-        let mut events: Vec<String> = get("notify-events")
-            .map(|v| values(v).into_iter().filter_map(as_text).collect())
-            .unwrap_or_default();
-        events.retain(|e| EVENTS.contains(&e.as_str()));
-        if events.is_empty() {
-            events = vec!["job-completed".into()];
-        }
-        let lease = lease_of(get("notify-lease-duration"));
         let x = r
             .state
             .app
@@ -96,23 +68,6 @@ pub async fn create_printer_subscriptions(r: &ShareRequest) -> Outcome<Answer> {
         );
     }
     Ok(resp.into())
-}
-
-fn unsupported(attribute: &str, message: &str) -> Failure {
-    let mut g = IppAttributeGroup::new(DelimiterTag::UnsupportedAttributes);
-    // The out-of-band `unsupported` value (RFC 8010 §3.5.2, tag 0x10).
-    let value = Value::Other {
-        tag: 0x10,
-        data: Default::default(),
-    };
-    if let Ok(a) = IppAttribute::with_name(attribute, value) {
-        g.attributes_mut().push(a);
-    }
-    Failure {
-        status: status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
-        message: message.into(),
-        unsupported: Some(g),
-    }
 }
 
 pub async fn get_notifications(r: &ShareRequest) -> Outcome<Answer> {
