@@ -155,7 +155,7 @@ pub async fn get_notifications(r: &Request) -> IppResult<Answer> {
                     ("notify-text", text(&format!("job {} {}", e.job_id, e.event))),
                     (
                         "job-id",
-                        Value::Integer(i32::try_from(e.job_id).unwrap_or(i32::MAX)),
+                        Value::Integer(i32::try_from(e.job_id.get()).unwrap_or(i32::MAX)),
                     ),
                     ("job-state", Value::Enum(e.job_state)),
                     ("job-state-reasons", kw(reason)),
