@@ -3,13 +3,14 @@
 //! ([`JobPhase::is_readable_by_device`]).
 
 use crate::{App, AppError, Device, Result};
+use platen_domain::JobId;
 use platen_domain::job::{JobPhase, Refusal};
 use platen_domain::records::{Document, Job};
 
 impl App {
     /// Fetch-Job: the job and its document (Platen jobs have one; `None` before it exists), if the device may
     /// read the job; `NotFetchable` otherwise.
-    pub async fn device_job_for_fetch(&self, d: &Device, job_id: i64) -> Result<(Job, Option<Document>)> {
+    pub async fn device_job_for_fetch(&self, d: &Device, job_id: JobId) -> Result<(Job, Option<Document>)> {
         let job = self.device_job(d, job_id).await?;
         if !JobPhase::is_readable_by_device(job.phase) {
             return Err(AppError::Refused(Refusal::NotFetchable));

@@ -9,6 +9,7 @@ use platen_domain::device::device_report;
 use platen_domain::job::{JobEvent, Refusal};
 use platen_domain::records::{DeviceEvent, Document, IppSubscription, Job, Printer};
 use platen_domain::time::now_micros;
+use platen_domain::{JobId, PrinterId, TenantId};
 use platen_odata::parse_filter;
 use platen_store::{JobScope, ListQuery};
 use rand::RngCore;
@@ -18,8 +19,8 @@ use std::time::Duration;
 /// An authenticated device: the printer it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
-    pub tenant_id: String,
-    pub printer_id: String,
+    pub tenant_id: TenantId,
+    pub printer_id: PrinterId,
     /// Identifies the access token the device authenticated with (a prefix of its hash): two processes that
     /// share one printer identity still hold different tokens, so their claims can be told apart.
     pub session: String,
@@ -115,8 +116,8 @@ impl App {
             .await?
             .ok_or_else(|| AppError::Forbidden("the printer was deleted".into()))?;
         Ok(Device {
-            tenant_id: tenant,
-            printer_id: printer,
+            tenant_id: tenant.into(),
+            printer_id: printer.into(),
             session: hash(token)[..16].to_string(),
         })
     }
@@ -188,7 +189,7 @@ impl App {
         Ok(self.store.list_jobs(&d.tenant_id, &scope, &query).await?.items)
     }
 
-    pub async fn device_job(&self, d: &Device, job_id: i64) -> Result<Job> {
+    pub async fn device_job(&self, d: &Device, job_id: JobId) -> Result<Job> {
         self.store
             .get_job(&d.tenant_id, job_id)
             .await?
@@ -199,7 +200,12 @@ impl App {
     /// Acknowledge-Job: the atomic claim. A job that is no longer fetchable (claimed by another output
     /// device, canceled, held) is refused with `NotFetchable`; a repeat by the device that claimed it (same
     /// `output-device-uuid`) is fine. Devices that name no uuid cannot repeat a claim.
-    pub async fn acknowledge_job(&self, d: &Device, job_id: i64, output_device: Option<&str>) -> Result<Job> {
+    pub async fn acknowledge_job(
+        &self,
+        d: &Device,
+        job_id: JobId,
+        output_device: Option<&str>,
+    ) -> Result<Job> {
         let job = self.device_job(d, job_id).await?;
         // The claimant is the output device (its uuid) on this device session: a repeat from the same device and
         // session is the same claim; anyone else, even with a copied identity, is another claimant.
@@ -221,7 +227,7 @@ impl App {
     }
 
     /// Fetch-Document: the job's payload for the device that claimed it (or may claim it).
-    pub async fn device_document(&self, d: &Device, job_id: i64) -> Result<(Document, u64, ByteStream)> {
+    pub async fn device_document(&self, d: &Device, job_id: JobId) -> Result<(Document, u64, ByteStream)> {
         let job = self.device_job(d, job_id).await?;
         if !job.phase.is_readable_by_device() {
             return Err(AppError::Refused(Refusal::NotFetchable));
@@ -249,7 +255,7 @@ impl App {
     pub async fn device_job_status(
         &self,
         d: &Device,
-        job_id: i64,
+        job_id: JobId,
         state: i32,
         reasons: &[String],
         message: Option<String>,

@@ -2,15 +2,15 @@
 //! when something is new or changed so that hot paths do not pay a write per request.
 
 use crate::{App, Result};
-use platen_domain::Caller;
 use platen_domain::records::DirectoryUser;
+use platen_domain::{Caller, TenantId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 const MAX_ENTRIES: usize = 100_000;
 
 /// (tenant, user id) → (display name, UPN) last written.
-type Seen = HashMap<(String, String), (Option<String>, Option<String>)>;
+type Seen = HashMap<(TenantId, String), (Option<String>, Option<String>)>;
 
 #[derive(Default)]
 pub(crate) struct SeenCache {

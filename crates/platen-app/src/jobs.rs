@@ -4,19 +4,19 @@
 
 use crate::job_door::Intent;
 use crate::{App, AppError, Result};
-use platen_domain::Caller;
 use platen_domain::job::{JobBirth, JobEvent, Refusal, birth};
 use platen_domain::permissions::Access;
 use platen_domain::records::{Document, Job, JobEventRecord, Printer, Share, UserIdentity};
 use platen_domain::time::now_micros;
+use platen_domain::{Caller, JobId, PrinterId, ShareId};
 use platen_store::{JobScope, ListQuery, Page, Viewer};
 use serde_json::Value;
 
 /// The collection a job request addresses: `/print/printers/{id}/jobs` or `/print/shares/{id}/jobs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobTarget {
-    Printer(String),
-    Share(String),
+    Printer(PrinterId),
+    Share(ShareId),
 }
 
 /// The result of an action that may already have happened (an SDK retry).
@@ -110,7 +110,7 @@ impl App {
         let now = now_micros();
         let job = Job {
             tenant_id: caller.tenant_id.clone(),
-            id: 0,
+            id: JobId::new(0),
             printer_id: printer.id.clone(),
             share_id: share.as_ref().map(|s| s.id.clone()),
             phase: birth(JobBirth::Created),
@@ -137,7 +137,7 @@ impl App {
         let document = Document {
             tenant_id: caller.tenant_id.clone(),
             id: uuid::Uuid::new_v4().to_string(),
-            job_id: 0,
+            job_id: JobId::new(0),
             display_name: String::new(),
             content_type: String::new(),
             size: 0,
@@ -170,10 +170,10 @@ impl App {
         target: &JobTarget,
         job_id: &str,
     ) -> Result<Job> {
-        let id: i64 = job_id
+        let id: JobId = job_id
             .parse()
             .ok()
-            .filter(|i| *i > 0)
+            .filter(|i: &JobId| i.get() > 0)
             .ok_or_else(|| AppError::not_found("print job"))?;
         let job = self
             .store

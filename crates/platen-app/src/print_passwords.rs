@@ -162,7 +162,7 @@ impl App {
             let plain = password.clone();
             let password_hash = self.argon2(move || secret::hash(&plain)).await?;
             let record = PrintPassword {
-                tenant_id: tenant_id.to_string(),
+                tenant_id: tenant_id.into(),
                 id,
                 user_id: user_id.clone(),
                 user_principal_name: owner.user_principal_name.clone(),

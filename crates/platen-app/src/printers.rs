@@ -63,7 +63,7 @@ impl App {
         let now = now_micros();
         let printer = Printer {
             tenant_id: caller.tenant_id.clone(),
-            id: printer_id.clone(),
+            id: printer_id.clone().into(),
             display_name: reg.display_name,
             manufacturer: Some(reg.manufacturer),
             model: Some(reg.model),
@@ -92,7 +92,7 @@ impl App {
             state: "succeeded".into(),
             description: "The printer was registered and its device certificate issued.".into(),
             certificate: Some(cert.base64_der),
-            printer_id: Some(printer_id),
+            printer_id: Some(printer_id.into()),
         };
         let _ = reg.transport_key; // Carried for protocol compatibility; Platen's devices authenticate with their certificate key.
         self.store.create_printer(&printer, &operation).await?;

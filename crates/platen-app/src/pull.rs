@@ -5,7 +5,6 @@
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
 use crate::jobs::actor;
 use crate::{App, AppError, JobTarget, Outcome, Result};
-use platen_domain::Caller;
 use platen_domain::job::{JobBirth, JobEvent, Refusal, Transition, birth, transition};
 use platen_domain::permissions::Access;
 use platen_domain::records::{
@@ -13,6 +12,7 @@ use platen_domain::records::{
 };
 use platen_domain::task::{TaskState, TaskTransition, task_transition};
 use platen_domain::time::now_micros;
+use platen_domain::{Caller, JobId};
 use serde_json::Value;
 
 fn app_id(caller: &Caller) -> Result<&str> {
@@ -125,7 +125,7 @@ impl App {
         let trigger = TaskTrigger {
             tenant_id: caller.tenant_id.clone(),
             id: uuid::Uuid::new_v4().to_string(),
-            printer_id: printer_id.to_string(),
+            printer_id: printer_id.into(),
             definition_id: definition.id,
             event: event.to_string(),
             created_at: now_micros(),
@@ -216,13 +216,13 @@ impl App {
         };
         let now = now_micros();
         Ok(Some(PrintTask {
-            tenant_id: tenant.to_string(),
+            tenant_id: tenant.into(),
             id: uuid::Uuid::new_v4().to_string(),
             definition_id: definition.id,
             trigger_id: trigger.id,
             app_id: definition.app_id,
-            job_id: 0, // the job's, set by the caller (or by the store for a job a redirect creates)
-            printer_id: printer_id.to_string(),
+            job_id: JobId::new(0), // the job's, set by the caller (or by the store for a job a redirect creates)
+            printer_id: printer_id.into(),
             state: TaskState::Processing,
             description: String::new(),
             created_at: now,
@@ -445,7 +445,7 @@ impl App {
         // Born started on the destination: held again (with a task of its own) if the destination has a trigger.
         let held_task = self.trigger_task_for(&caller.tenant_id, &dest.id).await?;
         let new_job = Job {
-            id: 0,
+            id: JobId::new(0),
             printer_id: dest.id.clone(),
             share_id: None,
             phase: birth(JobBirth::Started {
@@ -475,7 +475,7 @@ impl App {
             job: new_job,
             document: Document {
                 id: uuid::Uuid::new_v4().to_string(),
-                job_id: 0,
+                job_id: JobId::new(0),
                 downloaded_at: None,
                 ..source_doc
             },

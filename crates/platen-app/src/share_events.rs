@@ -3,10 +3,10 @@
 //! devices read) about jobs that user may see: their own, or every job for an administrator with `*.All`.
 
 use crate::{App, AppError, Result};
-use platen_domain::Caller;
 use platen_domain::permissions::Access;
 use platen_domain::records::{DeviceEvent, IppSubscription, Share};
 use platen_domain::time::now_micros;
+use platen_domain::{Caller, JobId};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -105,7 +105,7 @@ impl App {
                 return Ok(vec![]); // none came (within the wait)
             };
             let full = page.len() >= crate::devices::EVENT_PAGE as usize;
-            let mut owners: HashMap<i64, bool> = HashMap::new();
+            let mut owners: HashMap<JobId, bool> = HashMap::new();
             let mut visible = Vec::with_capacity(page.len());
             for e in page {
                 let mine = match owners.get(&e.job_id) {

@@ -35,8 +35,8 @@ impl App {
         }
         let share = Share {
             tenant_id: caller.tenant_id.clone(),
-            id: uuid::Uuid::new_v4().to_string(),
-            printer_id: printer_id.to_string(),
+            id: uuid::Uuid::new_v4().to_string().into(),
+            printer_id: printer_id.into(),
             display_name,
             allow_all_users,
             created_at: now_micros(),
@@ -87,7 +87,7 @@ impl App {
                     "printer@odata.bind: the printer '{printer_id}' does not exist."
                 )));
             }
-            share.printer_id = printer_id;
+            share.printer_id = printer_id.into();
         }
         if let Some(v) = update.display_name {
             share.display_name = v;

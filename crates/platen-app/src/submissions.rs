@@ -167,7 +167,7 @@ impl App {
         mine: bool,
         limit: u32,
     ) -> Result<Vec<Job>> {
-        let target = crate::JobTarget::Share(share_id.to_string());
+        let target = crate::JobTarget::Share(share_id.into());
         self.resolve_target(caller, access, &target).await?;
         let (states, order) = match which {
             WhichJobs::NotCompleted => ("paused,pending,processing,stopped", "asc"),
@@ -188,7 +188,7 @@ impl App {
         let owner = (mine || !access.all_users).then(|| caller.object_id.to_ascii_lowercase());
         let scope = platen_store::JobScope {
             printer_id: None,
-            share_id: Some(share_id.to_string()),
+            share_id: Some(share_id.into()),
             owner_id: owner,
         };
         let query = platen_store::ListQuery {

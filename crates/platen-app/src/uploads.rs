@@ -10,11 +10,11 @@ use crate::job_door::{Intent, Otherwise, Passage, Rides};
 use crate::{App, AppError, JobTarget, Result, UploadFailure};
 use base64::Engine;
 use platen_blob::ByteStream;
-use platen_domain::Caller;
 use platen_domain::job::{JobEvent, Transition, transition};
 use platen_domain::permissions::Access;
 use platen_domain::records::{Document, FinishedUpload, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
+use platen_domain::{Caller, JobId};
 use platen_store::AddRange;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -188,7 +188,12 @@ impl App {
         Ok((session, token, status))
     }
 
-    pub(crate) async fn document_of(&self, tenant: &str, job_id: i64, document_id: &str) -> Result<Document> {
+    pub(crate) async fn document_of(
+        &self,
+        tenant: &str,
+        job_id: JobId,
+        document_id: &str,
+    ) -> Result<Document> {
         self.store
             .get_document(tenant, document_id)
             .await?

@@ -53,7 +53,7 @@ impl Principal {
     pub fn into_caller(self, ip: Option<String>) -> platen_domain::Caller {
         use platen_domain::CallerKind;
         platen_domain::Caller {
-            tenant_id: self.tenant_id,
+            tenant_id: self.tenant_id.into(),
             object_id: self.object_id.to_ascii_lowercase(),
             user_principal_name: self.user_principal_name,
             display_name: self.display_name,

@@ -2,6 +2,7 @@
 //! Nothing here does I/O; the storage, HTTP and IPP layers all build on these definitions.
 
 pub mod device;
+pub mod ids;
 pub mod job;
 pub mod permissions;
 pub mod principal;
@@ -10,6 +11,7 @@ pub mod share_printer;
 pub mod task;
 pub mod time;
 
+pub use ids::{JobId, PrinterId, ShareId, TenantId};
 pub use job::{CompletionDetail, JobEvent, JobPhase, Refusal, Transition};
 pub use permissions::{Access, Operation, PermissionDenied};
 pub use principal::{Caller, CallerKind};

@@ -1,5 +1,7 @@
 //! Who is calling: the domain's view of a validated bearer token.
 
+use crate::ids::TenantId;
+
 pub const PRINTER_ADMINISTRATOR_ROLE: &str = "644ef478-e28f-4e28-b9dc-3fdde9aa0b1f";
 pub const GLOBAL_ADMINISTRATOR_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
 
@@ -13,7 +15,7 @@ pub enum CallerKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// The user's object id (delegated) or the service principal's (application).
     pub object_id: String,
     pub user_principal_name: Option<String>,

@@ -1,6 +1,7 @@
 //! Stored records. Complex Graph values that Platen passes through without interpreting (job configuration,
 //! printer location/defaults/capabilities) are kept as JSON values, validated by the HTTP layer on input.
 
+use crate::ids::{JobId, PrinterId, ShareId, TenantId};
 use crate::job::{CompletionDetail, JobPhase};
 use crate::time::Micros;
 use serde_json::Value;
@@ -15,8 +16,8 @@ pub struct UserIdentity {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Printer {
-    pub tenant_id: String,
-    pub id: String,
+    pub tenant_id: TenantId,
+    pub id: PrinterId,
     pub display_name: String,
     pub manufacturer: Option<String>,
     pub model: Option<String>,
@@ -46,9 +47,9 @@ pub struct Printer {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Share {
-    pub tenant_id: String,
-    pub id: String,
-    pub printer_id: String,
+    pub tenant_id: TenantId,
+    pub id: ShareId,
+    pub printer_id: PrinterId,
     pub display_name: String,
     pub allow_all_users: bool,
     pub created_at: Micros,
@@ -56,12 +57,12 @@ pub struct Share {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Short numeric id, as Universal Print's are.
-    pub id: i64,
-    pub printer_id: String,
+    pub id: JobId,
+    pub printer_id: PrinterId,
     /// The share the job was submitted through, if any.
-    pub share_id: Option<String>,
+    pub share_id: Option<ShareId>,
     pub phase: JobPhase,
     pub completion: Option<CompletionDetail>,
     /// Why the job was aborted or canceled, when a reason was given (abort's `reason`).
@@ -90,9 +91,9 @@ impl Job {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub id: String,
-    pub job_id: i64,
+    pub job_id: JobId,
     pub display_name: String,
     pub content_type: String,
     pub size: i64,
@@ -106,8 +107,8 @@ pub struct Document {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadSession {
     pub id: String,
-    pub tenant_id: String,
-    pub job_id: i64,
+    pub tenant_id: TenantId,
+    pub job_id: JobId,
     pub document_id: String,
     /// SHA-256 (hex) of the secret carried by the upload URL; the secret itself is never stored.
     pub token_sha256: String,
@@ -128,18 +129,18 @@ pub struct UploadRange {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrinterOperation {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub id: String,
     pub created_at: Micros,
     pub state: String,
     pub description: String,
     pub certificate: Option<String>,
-    pub printer_id: Option<String>,
+    pub printer_id: Option<PrinterId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Connector {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub id: String,
     pub display_name: String,
     pub fully_qualified_domain_name: String,
@@ -180,7 +181,7 @@ pub struct JobEventRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskDefinition {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub id: String,
     pub display_name: String,
     /// `createdBy.appId`: the app that created the definition (from its token).
@@ -192,9 +193,9 @@ pub struct TaskDefinition {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskTrigger {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub id: String,
-    pub printer_id: String,
+    pub printer_id: PrinterId,
     pub definition_id: String,
     /// `printEvent`: always `jobStarted` today.
     pub event: String,
@@ -203,14 +204,14 @@ pub struct TaskTrigger {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrintTask {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub id: String,
     pub definition_id: String,
     pub trigger_id: String,
     /// The app owning the task: its definition's creator.
     pub app_id: String,
-    pub job_id: i64,
-    pub printer_id: String,
+    pub job_id: JobId,
+    pub printer_id: PrinterId,
     pub state: crate::task::TaskState,
     pub description: String,
     pub created_at: Micros,
@@ -220,7 +221,7 @@ pub struct PrintTask {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub app_id: String,
     pub creator_id: String,
     pub change_type: String,
@@ -242,13 +243,16 @@ pub enum NotificationResource {
     /// `print/taskDefinitions/{definition}/tasks/{task}`.
     Task { definition_id: String, task_id: String },
     /// `print/printers/{printer}/jobs/{job}`; `job_id: None` means the job created by the same change (redirect).
-    Job { printer_id: String, job_id: Option<i64> },
+    Job {
+        printer_id: PrinterId,
+        job_id: Option<JobId>,
+    },
 }
 
 /// A change notification to store in the outbox together with the change that causes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewNotification {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub subscription_id: String,
     pub change_type: String,
     pub resource: NotificationResource,
@@ -258,7 +262,7 @@ pub struct NewNotification {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxItem {
     pub id: i64,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub subscription_id: String,
     /// `change` or `lifecycle`.
     pub kind: String,
@@ -324,7 +328,7 @@ pub struct FinishedUpload {
 }
 
 /// The relative Graph path of a job, as stored in `redirectedFrom`/`redirectedTo` and notifications.
-pub fn job_path(printer_id: &str, job_id: i64) -> String {
+pub fn job_path(printer_id: &PrinterId, job_id: JobId) -> String {
     format!("print/printers/{printer_id}/jobs/{job_id}")
 }
 
@@ -333,10 +337,10 @@ pub fn job_path(printer_id: &str, job_id: i64) -> String {
 pub struct DeviceEvent {
     /// Monotonic: the IPP `notify-sequence-number`.
     pub id: i64,
-    pub printer_id: String,
+    pub printer_id: PrinterId,
     /// `job-fetchable` or `job-state-changed`.
     pub event: String,
-    pub job_id: i64,
+    pub job_id: JobId,
     /// RFC 8011 job state at the time of the event.
     pub job_state: i32,
     pub created_at: Micros,
@@ -345,9 +349,9 @@ pub struct DeviceEvent {
 /// An IPP printer subscription (Create-Printer-Subscriptions with `ippget`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IppSubscription {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub id: i64,
-    pub printer_id: String,
+    pub printer_id: PrinterId,
     pub events: Vec<String>,
     /// 0: no expiry.
     pub lease_expires_at: Micros,
@@ -361,7 +365,7 @@ pub struct IppSubscription {
 /// an IPP request carries no token to read it from. Only the argon2 PHC hash of the password is kept.
 #[derive(Clone, PartialEq)]
 pub struct PrintPassword {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// The public lookup id, which the password itself embeds (lower-case).
     pub id: String,
     /// The user's object id (lower-case).

@@ -151,9 +151,9 @@ pub fn parse(segs: &[String]) -> Option<Route> {
         ["print", "printers", p, "shares"] => Route::PrinterShares(o(p)),
         ["print", "printers", p, "shares", sh] => Route::PrinterShare(o(p), o(sh)),
         ["print", "printers", p, "share"] => Route::PrinterSingleShare(o(p)),
-        ["print", "printers", p, "jobs", rest @ ..] => return jobs(JobTarget::Printer(o(p)), rest),
+        ["print", "printers", p, "jobs", rest @ ..] => return jobs(JobTarget::Printer(o(p).into()), rest),
         ["print", "shares" | "printershares", sh, "jobs", rest @ ..] => {
-            return jobs(JobTarget::Share(o(sh)), rest);
+            return jobs(JobTarget::Share(o(sh).into()), rest);
         }
         ["print", "shares" | "printershares"] => Route::Shares,
         ["print", "shares" | "printershares", "$count"] => Route::SharesCount,

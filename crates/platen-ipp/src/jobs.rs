@@ -3,6 +3,7 @@
 
 use crate::operation::{Answer, Request, app_failure, check_operation_group};
 use ipp::prelude::*;
+use platen_domain::JobId;
 use platen_domain::device::ipp_job_state;
 use platen_domain::job::JobPhase;
 use platen_domain::records::Job;
@@ -13,21 +14,24 @@ use platen_ipp_model::message::{
 };
 use platen_ipp_model::status;
 
-fn job_uri(r: &Request, id: i64) -> String {
+fn job_uri(r: &Request, id: JobId) -> String {
     format!(
         "{}/ipp/print/{}/jobs/{id}",
         r.state.public_url, r.device.printer_id
     )
 }
 
-fn job_id(r: &Request) -> IppResult<i64> {
-    Ok(i64::from(required_int(&r.ipp, "job-id")?))
+fn job_id(r: &Request) -> IppResult<JobId> {
+    Ok(JobId::from(i64::from(required_int(&r.ipp, "job-id")?)))
 }
 
 fn summary(r: &Request, j: &Job) -> Vec<(&'static str, Value)> {
     let (state, reason) = ipp_job_state(j.phase);
     vec![
-        ("job-id", Value::Integer(i32::try_from(j.id).unwrap_or(i32::MAX))),
+        (
+            "job-id",
+            Value::Integer(i32::try_from(j.id.get()).unwrap_or(i32::MAX)),
+        ),
         ("job-uri", uri(&job_uri(r, j.id))),
         ("job-state", Value::Enum(state)),
         ("job-state-reasons", kw(reason)),
@@ -254,7 +258,12 @@ pub async fn update_active_jobs(r: &Request) -> IppResult<Answer> {
     let mut differ_states = vec![];
     let mut unknown = vec![];
     for (id, device_state) in ids.iter().zip(&states) {
-        match r.state.app.device_job(&r.device, i64::from(*id)).await {
+        match r
+            .state
+            .app
+            .device_job(&r.device, JobId::from(i64::from(*id)))
+            .await
+        {
             Ok(j) => {
                 let (server_state, _) = ipp_job_state(j.phase);
                 if server_state != *device_state {
@@ -277,7 +286,7 @@ pub async fn update_active_jobs(r: &Request) -> IppResult<Answer> {
         let claimed = matches!(j.phase, JobPhase::Processing | JobPhase::Stopped);
         let listed = ids.iter().any(|i| i64::from(*i) == j.id);
         if claimed && !listed {
-            differ_ids.push(Value::Integer(i32::try_from(j.id).unwrap_or(i32::MAX)));
+            differ_ids.push(Value::Integer(i32::try_from(j.id.get()).unwrap_or(i32::MAX)));
             differ_states.push(Value::Enum(ipp_job_state(j.phase).0));
         }
     }

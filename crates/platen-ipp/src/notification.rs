@@ -132,8 +132,8 @@ pub fn event_group(
         ("notify-sequence-number", Value::Integer(int32(e.id))),
         ("notify-subscribed-event", kw(event)),
         ("notify-text", text(&format!("job {} {event}", e.job_id))),
-        ("notify-job-id", Value::Integer(int32(e.job_id))),
-        ("job-id", Value::Integer(int32(e.job_id))),
+        ("notify-job-id", Value::Integer(int32(e.job_id.get()))),
+        ("job-id", Value::Integer(int32(e.job_id.get()))),
         ("job-state", Value::Enum(e.job_state)),
         ("job-state-reasons", kw(reason)),
     ];

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::{AddRange, Commit, JobScope, ListQuery, Store, StoreError, Viewer};
+use platen_domain::JobId;
 use platen_domain::job::{JobEvent, JobPhase, Transition, transition};
 use platen_domain::records::*;
 use platen_domain::task::TaskState;
@@ -79,7 +80,7 @@ pub fn job(tenant: &str, printer: &str, owner: &str) -> Job {
     let now = now_micros();
     Job {
         tenant_id: tenant.into(),
-        id: 0,
+        id: JobId::new(0),
         printer_id: printer.into(),
         share_id: None,
         phase: JobPhase::UploadPending,
@@ -108,7 +109,7 @@ pub fn document(tenant: &str, id: &str) -> Document {
     Document {
         tenant_id: tenant.into(),
         id: id.into(),
-        job_id: 0,
+        job_id: JobId::new(0),
         display_name: String::new(),
         content_type: String::new(),
         size: 0,
@@ -323,8 +324,8 @@ pub async fn shares_of_all_tenants(s: &dyn Store) {
             .await
             .unwrap();
         let share = Share {
-            tenant_id: t.to_string(),
-            id: format!("as{i}"),
+            tenant_id: (*t).into(),
+            id: format!("as{i}").into(),
             printer_id: p.id.clone(),
             display_name: format!("Share {i}"),
             allow_all_users: i == 1,
@@ -354,7 +355,7 @@ pub async fn shares_of_all_tenants(s: &dyn Store) {
         .await
         .unwrap()
         .into_iter()
-        .map(|(sh, p)| (sh.display_name, p.id))
+        .map(|(sh, p)| (sh.display_name, p.id.into_string()))
         .collect();
     assert_eq!(
         names,
@@ -381,7 +382,7 @@ pub async fn jobs_cas_and_paging(s: &dyn Store) {
             )
             .await
             .unwrap();
-        assert!(j.id > 0);
+        assert!(j.id.get() > 0);
         assert_eq!(d.job_id, j.id);
         ids.push(j.id);
     }
@@ -777,7 +778,7 @@ pub async fn pull_printing(s: &dyn Store) {
     // Held again at the destination: the store gives the new task the new job's id.
     let dest_task = PrintTask {
         id: "task-dest".into(),
-        job_id: 0,
+        job_id: JobId::new(0),
         printer_id: "dest".into(),
         ..task.clone()
     };

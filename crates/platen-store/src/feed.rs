@@ -14,6 +14,7 @@
 //! timer as a backstop.
 
 use crate::Result;
+use platen_domain::{JobId, PrinterId, TenantId};
 use platen_odata::Dialect;
 use serde_json::json;
 use sqlx::Any;
@@ -29,9 +30,9 @@ const BUFFER: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeEvent {
-    pub tenant: String,
-    pub printer_id: String,
-    pub job_id: i64,
+    pub tenant: TenantId,
+    pub printer_id: PrinterId,
+    pub job_id: JobId,
 }
 
 impl ChangeEvent {
@@ -42,9 +43,9 @@ impl ChangeEvent {
     fn parse(payload: &str) -> Option<Self> {
         let v: serde_json::Value = serde_json::from_str(payload).ok()?;
         Some(Self {
-            tenant: v["t"].as_str()?.to_string(),
-            printer_id: v["p"].as_str()?.to_string(),
-            job_id: v["j"].as_i64()?,
+            tenant: v["t"].as_str()?.into(),
+            printer_id: v["p"].as_str()?.into(),
+            job_id: v["j"].as_i64()?.into(),
         })
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::{AddRange, ChangeEvent, Commit, JobScope, ListQuery, Page, Result, Viewer};
 use async_trait::async_trait;
+use platen_domain::JobId;
 use platen_domain::records::*;
 use platen_domain::time::Micros;
 
@@ -134,9 +135,9 @@ pub trait JobStore {
         document: &Document,
         event: &JobEventRecord,
     ) -> Result<(Job, Document)>;
-    async fn get_job(&self, tenant: &str, id: i64) -> Result<Option<Job>>;
+    async fn get_job(&self, tenant: &str, id: JobId) -> Result<Option<Job>>;
     async fn list_jobs(&self, tenant: &str, scope: &JobScope, query: &ListQuery) -> Result<Page<Job>>;
-    async fn job_events(&self, tenant: &str, job_id: i64) -> Result<Vec<JobEventRecord>>;
+    async fn job_events(&self, tenant: &str, job_id: JobId) -> Result<Vec<JobEventRecord>>;
     /// The only way a stored job changes: writes the change with everything it carries (history, print task
     /// created or updated, the job a redirect creates, the upload it finishes, change notifications, device
     /// events) in one transaction, if the job's version is still `expected_version`. Only one request finishes
@@ -162,7 +163,7 @@ pub trait TaskStore {
     async fn get_task(&self, tenant: &str, id: &str) -> Result<Option<PrintTask>>;
     /// A definition's tasks, newest first, at most `limit`.
     async fn list_tasks(&self, tenant: &str, definition_id: &str, limit: u32) -> Result<Vec<PrintTask>>;
-    async fn tasks_of_job(&self, tenant: &str, job_id: i64) -> Result<Vec<PrintTask>>;
+    async fn tasks_of_job(&self, tenant: &str, job_id: JobId) -> Result<Vec<PrintTask>>;
 }
 
 /// The device side (IPP INFRA): device tokens, the per-printer event log, IPP subscriptions.
@@ -243,7 +244,7 @@ pub trait OutboxStore {
 /// Documents and upload sessions.
 #[async_trait]
 pub trait DocumentStore {
-    async fn list_documents(&self, tenant: &str, job_id: i64) -> Result<Vec<Document>>;
+    async fn list_documents(&self, tenant: &str, job_id: JobId) -> Result<Vec<Document>>;
     async fn get_document(&self, tenant: &str, id: &str) -> Result<Option<Document>>;
     async fn mark_document_downloaded(&self, tenant: &str, id: &str, at: Micros) -> Result<()>;
     /// Creates the session, replacing (and discarding the received ranges of) any earlier one for the document.

@@ -1,3 +1,4 @@
+use platen_domain::{PrinterId, ShareId};
 use platen_odata::{Expr, ODataError, OrderBy, SqlValue};
 
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +54,8 @@ pub struct Viewer {
 /// Which jobs a list covers.
 #[derive(Debug, Clone)]
 pub struct JobScope {
-    pub printer_id: Option<String>,
-    pub share_id: Option<String>,
+    pub printer_id: Option<PrinterId>,
+    pub share_id: Option<ShareId>,
     /// Only jobs created by this user.
     pub owner_id: Option<String>,
 }

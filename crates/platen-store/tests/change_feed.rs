@@ -49,7 +49,7 @@ async fn feed_delivers(writer: &dyn Store, rx: &mut Receiver<ChangeEvent>) {
     assert_eq!(
         got,
         ChangeEvent {
-            tenant: tenant.clone(),
+            tenant: tenant.as_str().into(),
             printer_id: "p1".into(),
             job_id: created.id
         }

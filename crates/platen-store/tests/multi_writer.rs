@@ -2,6 +2,7 @@
 //! writer serialises by construction must behave the same on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use platen_domain::JobId;
 use platen_domain::job::JobPhase;
 use platen_domain::records::{JobEventRecord, UploadSession};
 use platen_domain::time::now_micros;
@@ -10,7 +11,7 @@ use platen_store::sql::SqlStore;
 use platen_store::{DocumentStore, JobStore};
 use std::sync::Arc;
 
-fn session(tenant: &str, job_id: i64, doc: &str) -> UploadSession {
+fn session(tenant: &str, job_id: JobId, doc: &str) -> UploadSession {
     let now = now_micros();
     UploadSession {
         id: uuid::Uuid::new_v4().to_string(),

@@ -4,7 +4,7 @@
 //! Every method takes `now`, so the tests drive time without sleeping.
 
 use super::PrintPasswordPolicy;
-use platen_domain::Caller;
+use platen_domain::{Caller, TenantId};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -25,7 +25,7 @@ pub(crate) fn credential_key(tenant: &str, upn: &str, password: &str) -> Credent
 }
 
 struct Verified {
-    tenant: String,
+    tenant: TenantId,
     id: String,
     /// The caller the password stands for, without the request's address.
     caller: Caller,

@@ -23,6 +23,7 @@ use super::payload::{
 };
 use crate::{App, Result};
 use futures::StreamExt;
+use platen_domain::TenantId;
 use platen_domain::records::{OutboxItem, Subscription};
 use platen_domain::time::{Micros, now_micros};
 use rand::Rng;
@@ -128,13 +129,13 @@ struct Outcome {
 
 /// The rows of one subscription in one claim, in id order.
 struct Group {
-    tenant: String,
+    tenant: TenantId,
     subscription: String,
     items: Vec<OutboxItem>,
 }
 
 fn group(items: Vec<OutboxItem>) -> Vec<Group> {
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut index: HashMap<(TenantId, String), usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     for item in items {
         let key = (item.tenant_id.clone(), item.subscription_id.clone());

@@ -3,6 +3,7 @@
 //! is never without its notifications and a rolled-back one never has any.
 
 use crate::{App, Result};
+use platen_domain::JobId;
 use platen_domain::records::{Job, NewNotification, NotificationResource, PrintTask};
 use platen_domain::time::now_micros;
 use platen_odata::{Expr, QueryOptions, evaluate, parse_query};
@@ -90,7 +91,7 @@ impl App {
         &self,
         before: Option<&Job>,
         after: &Job,
-        job_id: Option<i64>,
+        job_id: Option<JobId>,
     ) -> Result<Vec<NewNotification>> {
         let subs = self
             .store

@@ -55,7 +55,7 @@ pub async fn create(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
     r.finish(&["id", "registeredDateTime", "deviceHealth"])
         .map_err(schema_error)?;
     let c = Connector {
-        tenant_id: ctx.tenant().to_string(),
+        tenant_id: ctx.tenant().into(),
         id: uuid::Uuid::new_v4().to_string(),
         display_name,
         fully_qualified_domain_name: fqdn,

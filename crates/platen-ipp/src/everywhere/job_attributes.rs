@@ -2,6 +2,7 @@
 //! template from the one mapping table, its times relative to the service's start.
 
 use super::request::ShareRequest;
+use platen_domain::JobId;
 use platen_domain::device::ipp_job_state;
 use platen_domain::records::{Document, Job};
 use platen_ipp_model::mapping::description::date_time;
@@ -131,8 +132,8 @@ pub fn job_attributes(
 }
 
 /// Graph job ids are small positive numbers; IPP's are 32-bit.
-pub fn id32(id: i64) -> i32 {
-    i32::try_from(id).unwrap_or(i32::MAX)
+pub fn id32(id: JobId) -> i32 {
+    i32::try_from(id.get()).unwrap_or(i32::MAX)
 }
 
 pub fn unix_now() -> i64 {

@@ -6,7 +6,7 @@ use super::request::{Failure, Outcome, ShareRequest, app_failure};
 use crate::operation::Answer;
 use ipp::prelude::*;
 use platen_app::WhichJobs;
-use platen_domain::Operation;
+use platen_domain::{JobId, Operation};
 use platen_ipp_model::message::{IppFailure, as_bool, as_int, as_text, kw, new_group, op_attr, response};
 use platen_ipp_model::status;
 
@@ -100,14 +100,14 @@ pub async fn cancel_job(r: &ShareRequest) -> Outcome<Answer> {
 pub async fn cancel_my_jobs(r: &ShareRequest) -> Outcome<Answer> {
     let (caller, access) = r.access(Operation::CancelJob)?;
     let app = &r.state.app;
-    let named: Option<Vec<i64>> = op_attr(&r.ipp, "job-ids").map(|v| {
+    let named: Option<Vec<JobId>> = op_attr(&r.ipp, "job-ids").map(|v| {
         platen_ipp_model::message::values(v)
             .into_iter()
             .filter_map(as_int)
-            .map(i64::from)
+            .map(|i| JobId::from(i64::from(i)))
             .collect()
     });
-    let ids: Vec<i64> = match named {
+    let ids: Vec<JobId> = match named {
         Some(ids) => ids,
         None => app
             .share_jobs(

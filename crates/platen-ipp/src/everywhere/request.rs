@@ -8,7 +8,7 @@ use platen_app::{AppError, JobTarget};
 use platen_blob::ByteStream;
 use platen_domain::permissions::{Access, authorize};
 use platen_domain::records::{Printer, Share};
-use platen_domain::{Caller, Operation};
+use platen_domain::{Caller, JobId, Operation};
 use platen_ipp_model::message::{IppFailure, Msg, as_int, as_text, group, op_attr};
 use platen_ipp_model::status;
 use std::sync::Arc;
@@ -143,19 +143,20 @@ impl ShareRequest {
         format!("{ipp}://{rest}/ipp/shares/{}", self.share.id)
     }
 
-    pub fn job_uri(&self, job_id: i64) -> String {
+    pub fn job_uri(&self, job_id: JobId) -> String {
         format!("{}/jobs/{job_id}", self.printer_uri())
     }
 
     /// The job a job operation names: `job-id`, or the last segment of `job-uri`.
-    pub fn job_id(&self) -> Outcome<i64> {
+    pub fn job_id(&self) -> Outcome<JobId> {
         let id = match op_attr(&self.ipp, "job-id") {
             Some(v) => as_int(v).map(i64::from),
             None => op_attr(&self.ipp, "job-uri")
                 .and_then(as_text)
                 .and_then(|u| u.rsplit('/').next().and_then(|i| i.parse().ok())),
         };
-        id.filter(|i| *i > 0)
+        id.filter(|i: &i64| *i > 0)
+            .map(JobId::from)
             .ok_or_else(|| IppFailure::bad_request("job-id (or job-uri) is missing or malformed").into())
     }
 }

@@ -15,6 +15,7 @@ use crate::hostname::{local_name, machine_hostname};
 use mdns_sd::{DaemonEvent, IfKind, ServiceDaemon, ServiceInfo};
 use plan::Advert;
 use platen_app::App;
+use platen_domain::ShareId;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -119,7 +120,7 @@ struct Advertiser {
     host: String,
     settings: Settings,
     /// What is announced now, by (share id, TLS), with the full service name it was registered under.
-    announced: HashMap<(String, bool), (Advert, String)>,
+    announced: HashMap<(ShareId, bool), (Advert, String)>,
 }
 
 impl Advertiser {
@@ -160,12 +161,12 @@ impl Advertiser {
 
     /// Announces what `shares` need and withdraws what they no longer do.
     fn sync(&mut self, shares: &[(platen_domain::records::Share, platen_domain::records::Printer)]) {
-        let previous: HashMap<String, (String, String)> = self
+        let previous: HashMap<ShareId, (String, String)> = self
             .announced
             .values()
             .map(|(a, _)| (a.share_id.clone(), (a.display_name.clone(), a.instance.clone())))
             .collect();
-        let mut wanted: HashMap<(String, bool), Advert> =
+        let mut wanted: HashMap<(ShareId, bool), Advert> =
             plan::plan(shares, &self.settings.listeners, &previous)
                 .into_iter()
                 .map(|a| ((a.share_id.clone(), a.tls), a))

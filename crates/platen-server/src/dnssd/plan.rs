@@ -3,6 +3,7 @@
 //! instance name. Pure: the advertiser diffs plans, the tests check names and keys.
 
 use super::txt::txt_record;
+use platen_domain::ShareId;
 use platen_domain::records::{Printer, Share};
 use std::collections::{HashMap, HashSet};
 
@@ -28,7 +29,7 @@ pub struct Listeners {
 /// One service to announce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advert {
-    pub share_id: String,
+    pub share_id: ShareId,
     /// The share's display name the instance name was made from.
     pub display_name: String,
     pub tls: bool,
@@ -49,7 +50,7 @@ impl Advert {
 pub fn plan(
     shares: &[(Share, Printer)],
     listeners: &Listeners,
-    previous: &HashMap<String, (String, String)>,
+    previous: &HashMap<ShareId, (String, String)>,
 ) -> Vec<Advert> {
     let names = instance_names(shares, previous);
     let mut adverts = Vec::new();
@@ -77,8 +78,8 @@ pub fn plan(
 /// "Name (3)", … for later shares with the same one.
 fn instance_names(
     shares: &[(Share, Printer)],
-    previous: &HashMap<String, (String, String)>,
-) -> HashMap<String, String> {
+    previous: &HashMap<ShareId, (String, String)>,
+) -> HashMap<ShareId, String> {
     let mut taken: HashSet<String> = HashSet::new();
     let mut names = HashMap::new();
     for (share, _) in shares {
@@ -143,14 +144,14 @@ mod tests {
         let share = Share {
             tenant_id: "t".into(),
             id: id.into(),
-            printer_id: format!("p-{id}"),
+            printer_id: format!("p-{id}").into(),
             display_name: name.into(),
             allow_all_users: true,
             created_at: 0,
         };
         let printer = Printer {
             tenant_id: "t".into(),
-            id: format!("p-{id}"),
+            id: format!("p-{id}").into(),
             display_name: name.into(),
             manufacturer: None,
             model: None,
@@ -188,7 +189,7 @@ mod tests {
         }
     }
 
-    fn names(adverts: &[Advert]) -> Vec<(String, bool, String, u16)> {
+    fn names(adverts: &[Advert]) -> Vec<(ShareId, bool, String, u16)> {
         adverts
             .iter()
             .map(|a| (a.share_id.clone(), a.tls, a.instance.clone(), a.port))
@@ -240,7 +241,7 @@ mod tests {
     #[test]
     fn a_share_keeps_its_name_while_its_display_name_stays() {
         // "b" was announced as "Lobby (2)"; "a" (older, also "Lobby") is deleted: "b" keeps its name.
-        let previous = HashMap::from([("b".to_string(), ("Lobby".to_string(), "Lobby (2)".to_string()))]);
+        let previous = HashMap::from([(ShareId::from("b"), ("Lobby".to_string(), "Lobby (2)".to_string()))]);
         let got = plan(
             &[entry("b", "Lobby"), entry("c", "Lobby")],
             &listeners(false),

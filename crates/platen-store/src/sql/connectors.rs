@@ -19,7 +19,7 @@ impl ConnectorStore for SqlStore {
             "INSERT INTO connectors (tenant_id, id, display_name, fully_qualified_domain_name, operating_system, \
              app_version, location, registered_at, last_connection_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
         )
-        .bind(&c.tenant_id)
+        .bind(c.tenant_id.as_str())
         .bind(&c.id)
         .bind(&c.display_name)
         .bind(&c.fully_qualified_domain_name)
@@ -60,7 +60,7 @@ impl ConnectorStore for SqlStore {
             "UPDATE connectors SET display_name=$3, fully_qualified_domain_name=$4, operating_system=$5, \
              app_version=$6, location=$7, last_connection_at=$8 WHERE tenant_id=$1 AND id=$2",
         )
-        .bind(&c.tenant_id)
+        .bind(c.tenant_id.as_str())
         .bind(&c.id)
         .bind(&c.display_name)
         .bind(&c.fully_qualified_domain_name)

@@ -86,9 +86,9 @@ impl DeviceStore for SqlStore {
             .map(|r| {
                 Ok(DeviceEvent {
                     id: rows::int(r, "id")?,
-                    printer_id: rows::text(r, "printer_id")?,
+                    printer_id: rows::id(r, "printer_id")?,
                     event: rows::text(r, "event")?,
-                    job_id: rows::int(r, "job_id")?,
+                    job_id: rows::job_id(r, "job_id")?,
                     job_state: i32::try_from(rows::int(r, "job_state")?).unwrap_or_default(),
                     created_at: rows::int(r, "created_at")?,
                 })
@@ -111,8 +111,8 @@ impl DeviceStore for SqlStore {
             "INSERT INTO ipp_subscriptions (tenant_id, printer_id, events, lease_expires_at, created_at, owner_id) \
              VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
         )
-        .bind(&x.tenant_id)
-        .bind(&x.printer_id)
+        .bind(x.tenant_id.as_str())
+        .bind(x.printer_id.as_str())
         .bind(x.events.join(","))
         .bind(x.lease_expires_at)
         .bind(x.created_at)
@@ -132,9 +132,9 @@ impl DeviceStore for SqlStore {
         .await?;
         row.map(|r| {
             Ok(IppSubscription {
-                tenant_id: rows::text(&r, "tenant_id")?,
+                tenant_id: rows::id(&r, "tenant_id")?,
                 id: rows::int(&r, "id")?,
-                printer_id: rows::text(&r, "printer_id")?,
+                printer_id: rows::id(&r, "printer_id")?,
                 events: rows::text(&r, "events")?
                     .split(',')
                     .filter(|e| !e.is_empty())
@@ -184,10 +184,10 @@ pub(crate) async fn insert_events(
         sqlx::query(
             "INSERT INTO device_events (tenant_id, printer_id, event, job_id, job_state, created_at) VALUES ($1,$2,$3,$4,$5,$6)",
         )
-        .bind(&job.tenant_id)
-        .bind(&job.printer_id)
+        .bind(job.tenant_id.as_str())
+        .bind(job.printer_id.as_str())
         .bind(e.event)
-        .bind(job.id)
+        .bind(job.id.get())
         .bind(i64::from(e.job_state))
         .bind(now_micros())
         .execute(&mut **tx)

@@ -6,6 +6,7 @@ use super::bind::audited;
 use super::rows::{self, DOCUMENT_COLUMNS};
 use crate::{AddRange, DocumentStore, Result};
 use async_trait::async_trait;
+use platen_domain::JobId;
 use platen_domain::records::{Document, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
@@ -16,9 +17,9 @@ pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, d: &Document) ->
         "INSERT INTO documents (tenant_id, id, job_id, display_name, content_type, size, sha256, uploaded_at, \
          downloaded_at, blob_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
     )
-    .bind(&d.tenant_id)
+    .bind(d.tenant_id.as_str())
     .bind(&d.id)
-    .bind(d.job_id)
+    .bind(d.job_id.get())
     .bind(&d.display_name)
     .bind(&d.content_type)
     .bind(d.size)
@@ -33,13 +34,13 @@ pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, d: &Document) ->
 
 #[async_trait]
 impl DocumentStore for SqlStore {
-    async fn list_documents(&self, tenant: &str, job_id: i64) -> Result<Vec<Document>> {
+    async fn list_documents(&self, tenant: &str, job_id: JobId) -> Result<Vec<Document>> {
         let sql = format!(
             "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.job_id = $2 ORDER BY d.id"
         );
         let rows = sqlx::query(audited(&sql))
             .bind(tenant)
-            .bind(job_id)
+            .bind(job_id.get())
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(rows::document).collect()
@@ -72,14 +73,14 @@ impl DocumentStore for SqlStore {
         // SQLite has a single writer already.
         if self.dialect == Dialect::Postgres {
             sqlx::query("SELECT id FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-                .bind(&u.tenant_id)
+                .bind(u.tenant_id.as_str())
                 .bind(&u.document_id)
                 .fetch_optional(&mut *tx)
                 .await?;
         }
         let previous: Vec<String> =
             sqlx::query_scalar("SELECT id FROM upload_sessions WHERE tenant_id = $1 AND document_id = $2")
-                .bind(&u.tenant_id)
+                .bind(u.tenant_id.as_str())
                 .bind(&u.document_id)
                 .fetch_all(&mut *tx)
                 .await?;
@@ -91,8 +92,8 @@ impl DocumentStore for SqlStore {
              content_type, size, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
         )
         .bind(&u.id)
-        .bind(&u.tenant_id)
-        .bind(u.job_id)
+        .bind(u.tenant_id.as_str())
+        .bind(u.job_id.get())
         .bind(&u.document_id)
         .bind(&u.token_sha256)
         .bind(&u.document_name)
@@ -269,7 +270,7 @@ pub(crate) async fn finish_in(
         "INSERT INTO orphan_blobs (blob_key, since) SELECT blob_key, $3 FROM documents \
          WHERE tenant_id = $1 AND id = $2 AND blob_key IS NOT NULL ON CONFLICT DO NOTHING",
     )
-    .bind(&d.tenant_id)
+    .bind(d.tenant_id.as_str())
     .bind(&d.id)
     .bind(now_micros())
     .execute(&mut **tx)
@@ -278,7 +279,7 @@ pub(crate) async fn finish_in(
         "UPDATE documents SET display_name=$3, content_type=$4, size=$5, sha256=$6, uploaded_at=$7, blob_key=$8 \
          WHERE tenant_id=$1 AND id=$2",
     )
-    .bind(&d.tenant_id)
+    .bind(d.tenant_id.as_str())
     .bind(&d.id)
     .bind(&d.display_name)
     .bind(&d.content_type)

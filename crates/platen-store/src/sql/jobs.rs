@@ -9,6 +9,7 @@ use super::list::Collection;
 use super::rows::{self, JOB_COLUMNS, to_json};
 use crate::{Commit, Committed, JobScope, JobStore, ListQuery, Page, Result, fields};
 use async_trait::async_trait;
+use platen_domain::JobId;
 use platen_domain::records::{Document, Job, JobChange, JobEventRecord, PrintTask, job_path};
 use platen_odata::SqlValue;
 use sqlx::Any;
@@ -28,11 +29,11 @@ impl JobStore for SqlStore {
         Ok((Job { id, ..job.clone() }, doc))
     }
 
-    async fn get_job(&self, tenant: &str, id: i64) -> Result<Option<Job>> {
+    async fn get_job(&self, tenant: &str, id: JobId) -> Result<Option<Job>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.tenant_id = $1 AND j.id = $2");
         let row = sqlx::query(audited(&sql))
             .bind(tenant)
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(rows::job).transpose()
@@ -41,15 +42,15 @@ impl JobStore for SqlStore {
     async fn list_jobs(&self, tenant: &str, scope: &JobScope, q: &ListQuery) -> Result<Page<Job>> {
         let mut conds = vec!["j.tenant_id = $1".to_string()];
         let mut params = vec![SqlValue::Text(tenant.into())];
-        let mut add = |col: &str, v: &Option<String>| {
+        let mut add = |col: &str, v: Option<&str>| {
             if let Some(v) = v {
-                params.push(SqlValue::Text(v.clone()));
+                params.push(SqlValue::Text(v.to_string()));
                 conds.push(format!("{col} = ${}", params.len()));
             }
         };
-        add("j.printer_id", &scope.printer_id);
-        add("j.share_id", &scope.share_id);
-        add("j.created_by_id", &scope.owner_id);
+        add("j.printer_id", scope.printer_id.as_deref());
+        add("j.share_id", scope.share_id.as_deref());
+        add("j.created_by_id", scope.owner_id.as_deref());
         let coll = Collection {
             columns: JOB_COLUMNS,
             from: "jobs j",
@@ -138,12 +139,12 @@ impl JobStore for SqlStore {
         Ok(Commit::Done(Box::new(Committed { job, redirected })))
     }
 
-    async fn job_events(&self, tenant: &str, job_id: i64) -> Result<Vec<JobEventRecord>> {
+    async fn job_events(&self, tenant: &str, job_id: JobId) -> Result<Vec<JobEventRecord>> {
         let rows = sqlx::query(
             "SELECT at, phase, actor, reason FROM job_events WHERE tenant_id = $1 AND job_id = $2 ORDER BY id",
         )
         .bind(tenant)
-        .bind(job_id)
+        .bind(job_id.get())
         .fetch_all(&self.read)
         .await?;
         rows.iter()
@@ -161,16 +162,16 @@ impl JobStore for SqlStore {
     }
 }
 
-async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<JobId> {
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO jobs (tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, \
          created_at, created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, display_name, \
          redirected_from, redirected_to, error_code, acknowledged_at, completed_at, updated_at, version) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id",
     )
-    .bind(&job.tenant_id)
-    .bind(&job.printer_id)
-    .bind(&job.share_id)
+    .bind(job.tenant_id.as_str())
+    .bind(job.printer_id.as_str())
+    .bind(job.share_id.as_deref())
     .bind(job.phase.as_str())
     .bind(job.phase.graph_state())
     .bind(job.completion.map(|c| c.as_str()))
@@ -191,7 +192,8 @@ async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<i6
     .bind(job.updated_at)
     .bind(job.version)
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    Ok(id.into())
 }
 
 async fn save_in(
@@ -206,11 +208,11 @@ async fn save_in(
          error_code=$15, acknowledged_at=$16, completed_at=$17, updated_at=$18, acquired_by=$19, version = version + 1 \
          WHERE tenant_id=$1 AND id=$2 AND version=$3",
     )
-    .bind(&job.tenant_id)
-    .bind(job.id)
+    .bind(job.tenant_id.as_str())
+    .bind(job.id.get())
     .bind(expected)
-    .bind(&job.printer_id)
-    .bind(&job.share_id)
+    .bind(job.printer_id.as_str())
+    .bind(job.share_id.as_deref())
     .bind(job.phase.as_str())
     .bind(job.phase.graph_state())
     .bind(job.completion.map(|c| c.as_str()))
@@ -239,14 +241,14 @@ async fn save_in(
 async fn insert_event(
     tx: &mut sqlx::Transaction<'_, Any>,
     tenant: &str,
-    job_id: i64,
+    job_id: JobId,
     e: &JobEventRecord,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO job_events (tenant_id, job_id, at, phase, actor, reason) VALUES ($1,$2,$3,$4,$5,$6)",
     )
     .bind(tenant)
-    .bind(job_id)
+    .bind(job_id.get())
     .bind(e.at)
     .bind(e.phase.as_str())
     .bind(&e.actor)

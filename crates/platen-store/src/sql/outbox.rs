@@ -6,6 +6,7 @@ use super::bind::audited;
 use super::rows;
 use crate::{OutboxStore, Result};
 use async_trait::async_trait;
+use platen_domain::JobId;
 use platen_domain::records::{NewNotification, NotificationResource, OutboxItem, job_path};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
@@ -13,7 +14,7 @@ use serde_json::json;
 use sqlx::Any;
 
 /// The change-specific part of a notification: `changeType`, `resource`, `resourceData`.
-fn change_payload(n: &NewNotification, redirected_job: Option<i64>) -> Option<String> {
+fn change_payload(n: &NewNotification, redirected_job: Option<JobId>) -> Option<String> {
     let (resource, odata_type, id) = match &n.resource {
         NotificationResource::Task {
             definition_id,
@@ -45,7 +46,7 @@ fn change_payload(n: &NewNotification, redirected_job: Option<i64>) -> Option<St
 pub(crate) async fn insert_change(
     tx: &mut sqlx::Transaction<'_, Any>,
     n: &NewNotification,
-    redirected_job: Option<i64>,
+    redirected_job: Option<JobId>,
 ) -> Result<()> {
     let Some(payload) = change_payload(n, redirected_job) else {
         return Ok(());
@@ -125,7 +126,7 @@ impl OutboxStore for SqlStore {
             .map(|r| {
                 Ok(OutboxItem {
                     id: rows::int(r, "id")?,
-                    tenant_id: rows::text(r, "tenant_id")?,
+                    tenant_id: rows::id(r, "tenant_id")?,
                     subscription_id: rows::text(r, "subscription_id")?,
                     kind: rows::text(r, "kind")?,
                     payload: rows::text(r, "payload")?,

@@ -16,7 +16,7 @@ fn print_password(r: &AnyRow) -> Result<PrintPassword> {
     let groups: Vec<String> = serde_json::from_value(rows::json(r, "group_ids")?)
         .map_err(|e| StoreError::Corrupt(format!("group_ids: {e}")))?;
     Ok(PrintPassword {
-        tenant_id: rows::text(r, "tenant_id")?,
+        tenant_id: rows::id(r, "tenant_id")?,
         id: rows::text(r, "id")?,
         user_id: rows::text(r, "user_id")?,
         user_principal_name: rows::text(r, "user_principal_name")?,
@@ -35,7 +35,7 @@ impl PrintPasswordStore for SqlStore {
         sqlx::query(audited(&format!(
             "INSERT INTO print_passwords ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
         )))
-        .bind(&p.tenant_id)
+        .bind(p.tenant_id.as_str())
         .bind(&p.id)
         .bind(&p.user_id)
         .bind(&p.user_principal_name)

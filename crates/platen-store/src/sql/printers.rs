@@ -20,8 +20,8 @@ impl PrinterStore for SqlStore {
              has_physical_device, physical_device_id, last_seen_at, connector_id, registered_by_app, certificate) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
         )
-        .bind(&p.tenant_id)
-        .bind(&p.id)
+        .bind(p.tenant_id.as_str())
+        .bind(p.id.as_str())
         .bind(&p.display_name)
         .bind(&p.manufacturer)
         .bind(&p.model)
@@ -47,13 +47,13 @@ impl PrinterStore for SqlStore {
             "INSERT INTO printer_operations (tenant_id, id, created_at, state, description, certificate, printer_id) \
              VALUES ($1,$2,$3,$4,$5,$6,$7)",
         )
-        .bind(&op.tenant_id)
+        .bind(op.tenant_id.as_str())
         .bind(&op.id)
         .bind(op.created_at)
         .bind(&op.state)
         .bind(&op.description)
         .bind(&op.certificate)
-        .bind(&op.printer_id)
+        .bind(op.printer_id.as_deref())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -99,8 +99,8 @@ impl PrinterStore for SqlStore {
              status_details=$8, status_description=$9, location=$10, defaults=$11, factory_defaults=$12, \
              capabilities=$13, last_seen_at=$14, connector_id=$15, device_attributes=$16 WHERE tenant_id=$1 AND id=$2",
         )
-        .bind(&p.tenant_id)
-        .bind(&p.id)
+        .bind(p.tenant_id.as_str())
+        .bind(p.id.as_str())
         .bind(&p.display_name)
         .bind(&p.manufacturer)
         .bind(&p.model)

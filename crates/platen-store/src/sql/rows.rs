@@ -1,6 +1,7 @@
 //! Decoding rows into records.
 
 use crate::{Result, StoreError};
+use platen_domain::JobId;
 use platen_domain::job::{CompletionDetail, JobPhase};
 use platen_domain::records::*;
 use serde_json::Value;
@@ -12,6 +13,16 @@ pub(crate) fn text(row: &AnyRow, col: &str) -> Result<String> {
 }
 pub(crate) fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(col)?)
+}
+/// A typed string id ([`platen_domain::TenantId`], [`platen_domain::PrinterId`], …) from a text column.
+pub(crate) fn id<T: From<String>>(row: &AnyRow, col: &str) -> Result<T> {
+    Ok(text(row, col)?.into())
+}
+pub(crate) fn opt_id<T: From<String>>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+    Ok(opt_text(row, col)?.map(T::from))
+}
+pub(crate) fn job_id(row: &AnyRow, col: &str) -> Result<JobId> {
+    Ok(int(row, col)?.into())
 }
 pub(crate) fn int(row: &AnyRow, col: &str) -> Result<i64> {
     Ok(row.try_get::<i64, _>(col)?)
@@ -43,8 +54,8 @@ pub(crate) fn printer(row: &AnyRow) -> Result<Printer> {
     let details: Vec<String> = serde_json::from_value(json(row, "status_details")?)
         .map_err(|e| StoreError::Corrupt(format!("status_details: {e}")))?;
     Ok(Printer {
-        tenant_id: text(row, "tenant_id")?,
-        id: text(row, "id")?,
+        tenant_id: id(row, "tenant_id")?,
+        id: id(row, "id")?,
         display_name: text(row, "display_name")?,
         manufacturer: opt_text(row, "manufacturer")?,
         model: opt_text(row, "model")?,
@@ -77,9 +88,9 @@ pub(crate) const SHARE_COLUMNS: &str =
 
 pub(crate) fn share(row: &AnyRow) -> Result<Share> {
     Ok(Share {
-        tenant_id: text(row, "tenant_id")?,
-        id: text(row, "id")?,
-        printer_id: text(row, "printer_id")?,
+        tenant_id: id(row, "tenant_id")?,
+        id: id(row, "id")?,
+        printer_id: id(row, "printer_id")?,
         display_name: text(row, "display_name")?,
         allow_all_users: flag(row, "allow_all_users")?,
         created_at: int(row, "created_at")?,
@@ -99,10 +110,10 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
         .as_deref()
         .and_then(CompletionDetail::parse);
     Ok(Job {
-        tenant_id: text(row, "tenant_id")?,
-        id: int(row, "id")?,
-        printer_id: text(row, "printer_id")?,
-        share_id: opt_text(row, "share_id")?,
+        tenant_id: id(row, "tenant_id")?,
+        id: job_id(row, "id")?,
+        printer_id: id(row, "printer_id")?,
+        share_id: opt_id(row, "share_id")?,
         phase,
         completion,
         status_reason: opt_text(row, "status_reason")?,
@@ -131,9 +142,9 @@ pub(crate) const DOCUMENT_COLUMNS: &str = "d.tenant_id, d.id, d.job_id, d.displa
 
 pub(crate) fn document(row: &AnyRow) -> Result<Document> {
     Ok(Document {
-        tenant_id: text(row, "tenant_id")?,
+        tenant_id: id(row, "tenant_id")?,
         id: text(row, "id")?,
-        job_id: int(row, "job_id")?,
+        job_id: job_id(row, "job_id")?,
         display_name: text(row, "display_name")?,
         content_type: text(row, "content_type")?,
         size: int(row, "size")?,
@@ -147,8 +158,8 @@ pub(crate) fn document(row: &AnyRow) -> Result<Document> {
 pub(crate) fn upload_session(row: &AnyRow) -> Result<UploadSession> {
     Ok(UploadSession {
         id: text(row, "id")?,
-        tenant_id: text(row, "tenant_id")?,
-        job_id: int(row, "job_id")?,
+        tenant_id: id(row, "tenant_id")?,
+        job_id: job_id(row, "job_id")?,
         document_id: text(row, "document_id")?,
         token_sha256: text(row, "token_sha256")?,
         document_name: text(row, "document_name")?,
@@ -161,7 +172,7 @@ pub(crate) fn upload_session(row: &AnyRow) -> Result<UploadSession> {
 
 pub(crate) fn connector(row: &AnyRow) -> Result<Connector> {
     Ok(Connector {
-        tenant_id: text(row, "tenant_id")?,
+        tenant_id: id(row, "tenant_id")?,
         id: text(row, "id")?,
         display_name: text(row, "display_name")?,
         fully_qualified_domain_name: text(row, "fully_qualified_domain_name")?,
@@ -175,12 +186,12 @@ pub(crate) fn connector(row: &AnyRow) -> Result<Connector> {
 
 pub(crate) fn operation(row: &AnyRow) -> Result<PrinterOperation> {
     Ok(PrinterOperation {
-        tenant_id: text(row, "tenant_id")?,
+        tenant_id: id(row, "tenant_id")?,
         id: text(row, "id")?,
         created_at: int(row, "created_at")?,
         state: text(row, "state")?,
         description: text(row, "description")?,
         certificate: opt_text(row, "certificate")?,
-        printer_id: opt_text(row, "printer_id")?,
+        printer_id: opt_id(row, "printer_id")?,
     })
 }

@@ -22,9 +22,9 @@ impl ShareStore for SqlStore {
             "INSERT INTO shares (tenant_id, id, printer_id, display_name, allow_all_users, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6)",
         )
-        .bind(&sh.tenant_id)
-        .bind(&sh.id)
-        .bind(&sh.printer_id)
+        .bind(sh.tenant_id.as_str())
+        .bind(sh.id.as_str())
+        .bind(sh.printer_id.as_str())
         .bind(&sh.display_name)
         .bind(b(sh.allow_all_users))
         .bind(sh.created_at)
@@ -123,9 +123,9 @@ impl ShareStore for SqlStore {
         let done = sqlx::query(
             "UPDATE shares SET printer_id = $3, display_name = $4, allow_all_users = $5 WHERE tenant_id = $1 AND id = $2",
         )
-        .bind(&sh.tenant_id)
-        .bind(&sh.id)
-        .bind(&sh.printer_id)
+        .bind(sh.tenant_id.as_str())
+        .bind(sh.id.as_str())
+        .bind(sh.printer_id.as_str())
         .bind(&sh.display_name)
         .bind(b(sh.allow_all_users))
         .execute(&self.write)
@@ -294,7 +294,7 @@ impl ShareStore for SqlStore {
                 let printer = rows::printer(r)?;
                 let share = Share {
                     tenant_id: printer.tenant_id.clone(),
-                    id: rows::text(r, "share_id")?,
+                    id: rows::id(r, "share_id")?,
                     printer_id: printer.id.clone(),
                     display_name: rows::text(r, "share_name")?,
                     allow_all_users: rows::flag(r, "allow_all_users")?,

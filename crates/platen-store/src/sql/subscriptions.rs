@@ -16,7 +16,7 @@ const COLUMNS: &str = "id, tenant_id, app_id, creator_id, change_type, resource,
 fn subscription(r: &AnyRow) -> Result<Subscription> {
     Ok(Subscription {
         id: rows::text(r, "id")?,
-        tenant_id: rows::text(r, "tenant_id")?,
+        tenant_id: rows::id(r, "tenant_id")?,
         app_id: rows::text(r, "app_id")?,
         creator_id: rows::text(r, "creator_id")?,
         change_type: rows::text(r, "change_type")?,
@@ -40,7 +40,7 @@ impl SubscriptionStore for SqlStore {
             "INSERT INTO subscriptions ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
         )))
         .bind(&x.id)
-        .bind(&x.tenant_id)
+        .bind(x.tenant_id.as_str())
         .bind(&x.app_id)
         .bind(&x.creator_id)
         .bind(&x.change_type)
@@ -86,7 +86,7 @@ impl SubscriptionStore for SqlStore {
             "UPDATE subscriptions SET expires_at = $3, notification_url = $4, lifecycle_notification_url = $5, \
              client_state = $6 WHERE tenant_id = $1 AND id = $2",
         )
-        .bind(&x.tenant_id)
+        .bind(x.tenant_id.as_str())
         .bind(&x.id)
         .bind(x.expires_at)
         .bind(&x.notification_url)

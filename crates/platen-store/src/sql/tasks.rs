@@ -5,6 +5,7 @@ use super::rows;
 use super::{SqlStore, conflict_on_unique};
 use crate::{Result, StoreError, TaskStore};
 use async_trait::async_trait;
+use platen_domain::JobId;
 use platen_domain::records::{PrintTask, TaskDefinition, TaskTrigger};
 use platen_domain::task::TaskState;
 use sqlx::Any;
@@ -14,7 +15,7 @@ const DEFINITION_COLUMNS: &str = "tenant_id, id, display_name, app_id, app_displ
 
 fn definition(r: &AnyRow) -> Result<TaskDefinition> {
     Ok(TaskDefinition {
-        tenant_id: rows::text(r, "tenant_id")?,
+        tenant_id: rows::id(r, "tenant_id")?,
         id: rows::text(r, "id")?,
         display_name: rows::text(r, "display_name")?,
         app_id: rows::text(r, "app_id")?,
@@ -30,7 +31,7 @@ impl TaskStore for SqlStore {
             "INSERT INTO task_definitions (tenant_id, id, display_name, app_id, app_display_name, created_at) \
              VALUES ($1,$2,$3,$4,$5,$6)",
         )
-        .bind(&d.tenant_id)
+        .bind(d.tenant_id.as_str())
         .bind(&d.id)
         .bind(&d.display_name)
         .bind(&d.app_id)
@@ -68,7 +69,7 @@ impl TaskStore for SqlStore {
         let done = sqlx::query(
             "UPDATE task_definitions SET display_name = $3, app_display_name = $4 WHERE tenant_id = $1 AND id = $2",
         )
-        .bind(&d.tenant_id)
+        .bind(d.tenant_id.as_str())
         .bind(&d.id)
         .bind(&d.display_name)
         .bind(&d.app_display_name)
@@ -105,9 +106,9 @@ impl TaskStore for SqlStore {
         sqlx::query(
             "INSERT INTO task_triggers (tenant_id, id, printer_id, definition_id, event, created_at) VALUES ($1,$2,$3,$4,$5,$6)",
         )
-        .bind(&t.tenant_id)
+        .bind(t.tenant_id.as_str())
         .bind(&t.id)
-        .bind(&t.printer_id)
+        .bind(t.printer_id.as_str())
         .bind(&t.definition_id)
         .bind(&t.event)
         .bind(t.created_at)
@@ -170,13 +171,13 @@ impl TaskStore for SqlStore {
         rows.iter().map(task).collect()
     }
 
-    async fn tasks_of_job(&self, tenant: &str, job: i64) -> Result<Vec<PrintTask>> {
+    async fn tasks_of_job(&self, tenant: &str, job: JobId) -> Result<Vec<PrintTask>> {
         let sql = format!(
             "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at, id"
         );
         let rows = sqlx::query(audited(&sql))
             .bind(tenant)
-            .bind(job)
+            .bind(job.get())
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(task).collect()
@@ -187,9 +188,9 @@ const TRIGGER_COLUMNS: &str = "tenant_id, id, printer_id, definition_id, event, 
 
 fn trigger(r: &AnyRow) -> Result<TaskTrigger> {
     Ok(TaskTrigger {
-        tenant_id: rows::text(r, "tenant_id")?,
+        tenant_id: rows::id(r, "tenant_id")?,
         id: rows::text(r, "id")?,
-        printer_id: rows::text(r, "printer_id")?,
+        printer_id: rows::id(r, "printer_id")?,
         definition_id: rows::text(r, "definition_id")?,
         event: rows::text(r, "event")?,
         created_at: rows::int(r, "created_at")?,
@@ -201,13 +202,13 @@ const TASK_COLUMNS: &str = "tenant_id, id, definition_id, trigger_id, app_id, jo
 fn task(r: &AnyRow) -> Result<PrintTask> {
     let state = rows::text(r, "state")?;
     Ok(PrintTask {
-        tenant_id: rows::text(r, "tenant_id")?,
+        tenant_id: rows::id(r, "tenant_id")?,
         id: rows::text(r, "id")?,
         definition_id: rows::text(r, "definition_id")?,
         trigger_id: rows::text(r, "trigger_id")?,
         app_id: rows::text(r, "app_id")?,
-        job_id: rows::int(r, "job_id")?,
-        printer_id: rows::text(r, "printer_id")?,
+        job_id: rows::job_id(r, "job_id")?,
+        printer_id: rows::id(r, "printer_id")?,
         state: TaskState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("task state {state}")))?,
         description: rows::text(r, "description")?,
         created_at: rows::int(r, "created_at")?,
@@ -220,13 +221,13 @@ pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, t: &PrintTask) -
         "INSERT INTO tasks (tenant_id, id, definition_id, trigger_id, app_id, job_id, printer_id, state, description, \
          created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
     )
-    .bind(&t.tenant_id)
+    .bind(t.tenant_id.as_str())
     .bind(&t.id)
     .bind(&t.definition_id)
     .bind(&t.trigger_id)
     .bind(&t.app_id)
-    .bind(t.job_id)
-    .bind(&t.printer_id)
+    .bind(t.job_id.get())
+    .bind(t.printer_id.as_str())
     .bind(t.state.as_str())
     .bind(&t.description)
     .bind(t.created_at)
@@ -243,7 +244,7 @@ pub(crate) async fn update(tx: &mut sqlx::Transaction<'_, Any>, t: &PrintTask) -
         "UPDATE tasks SET state = $3, description = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
          AND state NOT IN ('completed', 'aborted')",
     )
-    .bind(&t.tenant_id)
+    .bind(t.tenant_id.as_str())
     .bind(&t.id)
     .bind(t.state.as_str())
     .bind(&t.description)
