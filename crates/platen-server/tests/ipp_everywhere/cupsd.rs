@@ -111,6 +111,31 @@ impl Cupsd {
         lines[lines.len().saturating_sub(60)..].join("\n")
     }
 
+    /// `lpadmin -m everywhere` for `uri`, then waits until cupsd has loaded the queue's PPD and takes PDF: under
+    /// load, a job submitted at once could meet the queue before its filters are set ("Unable to convert file 0
+    /// to printable format", inside cupsd, before anything reaches Platen).
+    fn add_everywhere_queue(&self, uri: &str) {
+        self.run("lpadmin", &["-p", "platen", "-E", "-v", uri, "-m", "everywhere"]);
+        let queue = format!("ipp://127.0.0.1:{}/printers/platen", self.port);
+        let test = self._dir.path().join("queue-ready.test");
+        std::fs::write(
+            &test,
+            "{ OPERATION Get-Printer-Attributes GROUP operation-attributes-tag ATTR charset attributes-charset utf-8 \
+             ATTR naturalLanguage attributes-natural-language en ATTR uri printer-uri $uri \
+             ATTR keyword requested-attributes document-format-supported,printer-is-accepting-jobs \
+             STATUS successful-ok EXPECT document-format-supported WITH-VALUE application/pdf \
+             EXPECT printer-is-accepting-jobs WITH-VALUE true }",
+        )
+        .unwrap();
+        for _ in 0..300 {
+            if ipptool(&["-q", &queue, &test.display().to_string()]).0 {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("cupsd's queue never became ready: {}", self.tail());
+    }
+
     /// The local job's `job-state` as cupsd reports it.
     fn job_state(&self, job: &str) -> Option<i32> {
         let id = job.rsplit('-').next()?;
@@ -176,7 +201,7 @@ async fn cups_prints_to_a_share_and_cancels_both_ways() {
     let (_d, pdf_path, _) = sample_pdf();
     let cups = tokio::task::spawn_blocking(Cupsd::start).await.unwrap();
     let uri = env.uri(Some(&alice));
-    cups.run("lpadmin", &["-p", "platen", "-E", "-v", &uri, "-m", "everywhere"]);
+    cups.add_everywhere_queue(&uri);
     let pdf = pdf_path.display().to_string();
 
     // Print, then cancel in CUPS: the backend cancels the Graph job.
