@@ -294,6 +294,7 @@ impl App {
                 .unwrap_or(0),
             created_at: now,
             owner_id: None,
+            job_id: None,
         };
         x.id = self.store.create_ipp_subscription(&x).await?;
         Ok(x)

@@ -17,6 +17,7 @@ impl App {
         share: &Share,
         events: Vec<String>,
         lease: Option<Duration>,
+        job: Option<JobId>,
     ) -> Result<IppSubscription> {
         let now = now_micros();
         let mut x = IppSubscription {
@@ -27,6 +28,7 @@ impl App {
             lease_expires_at: expiry(now, lease),
             created_at: now,
             owner_id: Some(caller.object_id.to_ascii_lowercase()),
+            job_id: job,
         };
         x.id = self.store.create_ipp_subscription(&x).await?;
         Ok(x)

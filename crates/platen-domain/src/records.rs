@@ -358,6 +358,8 @@ pub struct IppSubscription {
     pub created_at: Micros,
     /// The user (object id) whose IPP client made it through a share; `None` for a device's.
     pub owner_id: Option<String>,
+    /// The one job it follows (Create-Job-Subscriptions); `None`: every job of the printer it may see.
+    pub job_id: Option<JobId>,
 }
 
 /// A user's print password: what an IPP client (CUPS, macOS, Windows) sends with HTTP Basic, user name = the

@@ -14,6 +14,7 @@ pub mod op {
     pub const GET_JOBS: i16 = 0x000A;
     pub const GET_PRINTER_ATTRIBUTES: i16 = 0x000B;
     pub const CREATE_PRINTER_SUBSCRIPTIONS: i16 = 0x0016;
+    pub const CREATE_JOB_SUBSCRIPTIONS: i16 = 0x0017;
     pub const RENEW_SUBSCRIPTION: i16 = 0x001A;
     pub const CANCEL_SUBSCRIPTION: i16 = 0x001B;
     pub const GET_NOTIFICATIONS: i16 = 0x001C;
@@ -63,6 +64,7 @@ pub mod op {
         CANCEL_MY_JOBS,
         CLOSE_JOB,
         CREATE_PRINTER_SUBSCRIPTIONS,
+        CREATE_JOB_SUBSCRIPTIONS,
         RENEW_SUBSCRIPTION,
         CANCEL_SUBSCRIPTION,
         GET_NOTIFICATIONS,

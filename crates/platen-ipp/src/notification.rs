@@ -13,6 +13,8 @@ use platen_ipp_model::message::{
 pub struct SubscriptionTemplate {
     pub events: Vec<String>,
     pub lease_secs: Option<i32>,
+    /// `notify-job-id` (Create-Job-Subscriptions).
+    pub job_id: Option<i32>,
 }
 
 impl SubscriptionTemplate {
@@ -60,6 +62,7 @@ impl SubscriptionTemplate {
         Ok(SubscriptionTemplate {
             events,
             lease_secs: get("notify-lease-duration").and_then(as_int),
+            job_id: get("notify-job-id").and_then(as_int),
         })
     }
 }

@@ -8,7 +8,9 @@ use crate::operation::Answer;
 use ipp::prelude::*;
 use platen_domain::Operation;
 use platen_domain::records::DeviceEvent;
-use platen_ipp_model::message::{Value, add, as_int, kw, new_group, op_attr, required_int, response};
+use platen_ipp_model::message::{
+    IppFailure, Value, add, as_int, kw, new_group, op_attr, required_int, response,
+};
 use platen_ipp_model::status;
 use std::time::Duration;
 
@@ -39,6 +41,16 @@ fn lease_of(v: Option<&Value>) -> Duration {
 }
 
 pub async fn create_printer_subscriptions(r: &ShareRequest) -> Outcome<Answer> {
+    create_subscriptions(r, false).await
+}
+
+/// Create-Job-Subscriptions: each template names its job (`notify-job-id`), which must be one the caller may
+/// read; the subscription hears of that job only.
+pub async fn create_job_subscriptions(r: &ShareRequest) -> Outcome<Answer> {
+    create_subscriptions(r, true).await
+}
+
+async fn create_subscriptions(r: &ShareRequest, of_jobs: bool) -> Outcome<Answer> {
     let (caller, access) = r.access(Operation::ListJobs)?;
     r.check_share_access(caller, &access).await?;
     let templates = crate::notification::SubscriptionTemplate::all_of(&r.ipp, EVENTS, &["job-completed"])?;
@@ -49,10 +61,28 @@ pub async fn create_printer_subscriptions(r: &ShareRequest) -> Outcome<Answer> {
             Some(s) if s > 0 => Duration::from_secs(s as u64).min(MAX_LEASE),
             _ => MAX_LEASE,
         };
+        let job = match (of_jobs, t.job_id) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(
+                    IppFailure::bad_request("notify-job-id is required for a job subscription").into(),
+                );
+            }
+            (true, Some(id)) => {
+                let read = r.access(Operation::GetJob)?.1;
+                let job = r
+                    .state
+                    .app
+                    .find_job(caller, &read, &r.target(), &id.to_string())
+                    .await
+                    .map_err(app_failure)?;
+                Some(job.id)
+            }
+        };
         let x = r
             .state
             .app
-            .create_share_subscription(caller, &r.share, events, Some(lease))
+            .create_share_subscription(caller, &r.share, events, Some(lease), job)
             .await
             .map_err(app_failure)?;
         new_group(
@@ -99,6 +129,7 @@ pub async fn get_notifications(r: &ShareRequest) -> Outcome<Answer> {
         for e in events
             .iter()
             .filter(|e| e.id > ask.after(i) && e.created_at >= x.created_at)
+            .filter(|e| x.job_id.is_none_or(|j| j == e.job_id))
         {
             let named = client_events(e)
                 .into_iter()

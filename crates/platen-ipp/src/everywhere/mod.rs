@@ -130,6 +130,7 @@ async fn dispatch(code: i16, r: &ShareRequest) -> Result<crate::operation::Answe
         op::CANCEL_JOB => queries::cancel_job(r).await,
         op::CANCEL_MY_JOBS => queries::cancel_my_jobs(r).await,
         op::CREATE_PRINTER_SUBSCRIPTIONS => events::create_printer_subscriptions(r).await,
+        op::CREATE_JOB_SUBSCRIPTIONS => events::create_job_subscriptions(r).await,
         op::GET_NOTIFICATIONS => events::get_notifications(r).await,
         op::RENEW_SUBSCRIPTION => events::renew_subscription(r).await,
         op::CANCEL_SUBSCRIPTION => events::cancel_subscription(r).await,

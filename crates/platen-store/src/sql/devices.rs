@@ -5,6 +5,7 @@ use super::bind::audited;
 use super::rows;
 use crate::{DeviceStore, Result, StoreError};
 use async_trait::async_trait;
+use platen_domain::JobId;
 use platen_domain::job::effects::DeviceNotice;
 use platen_domain::records::{DeviceEvent, IppSubscription, Job};
 use platen_domain::time::{Micros, now_micros};
@@ -108,8 +109,8 @@ impl DeviceStore for SqlStore {
 
     async fn create_ipp_subscription(&self, x: &IppSubscription) -> Result<i64> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO ipp_subscriptions (tenant_id, printer_id, events, lease_expires_at, created_at, owner_id) \
-             VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+            "INSERT INTO ipp_subscriptions (tenant_id, printer_id, events, lease_expires_at, created_at, owner_id, \
+             job_id) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id",
         )
         .bind(x.tenant_id.as_str())
         .bind(x.printer_id.as_str())
@@ -117,13 +118,15 @@ impl DeviceStore for SqlStore {
         .bind(x.lease_expires_at)
         .bind(x.created_at)
         .bind(&x.owner_id)
+        .bind(x.job_id.map(|j| j.get()))
         .fetch_one(&self.write)
         .await?)
     }
 
     async fn get_ipp_subscription(&self, tenant: &str, id: i64) -> Result<Option<IppSubscription>> {
         let row = sqlx::query(
-            "SELECT tenant_id, id, printer_id, events, lease_expires_at, created_at, owner_id FROM ipp_subscriptions \
+            "SELECT tenant_id, id, printer_id, events, lease_expires_at, created_at, owner_id, job_id \
+             FROM ipp_subscriptions \
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant)
@@ -143,6 +146,7 @@ impl DeviceStore for SqlStore {
                 lease_expires_at: rows::int(&r, "lease_expires_at")?,
                 created_at: rows::int(&r, "created_at")?,
                 owner_id: rows::opt_text(&r, "owner_id")?,
+                job_id: rows::opt_int(&r, "job_id")?.map(JobId::new),
             })
         })
         .transpose()
