@@ -169,36 +169,14 @@ impl App {
     ) -> Result<Vec<Job>> {
         let target = crate::JobTarget::Share(share_id.into());
         self.resolve_target(caller, access, &target).await?;
-        let (states, order) = match which {
-            WhichJobs::NotCompleted => ("paused,pending,processing,stopped", "asc"),
-            WhichJobs::Completed => ("completed,canceled,aborted", "desc"),
-            WhichJobs::All => ("", "desc"),
+        let (states, order): (&[&str], _) = match which {
+            WhichJobs::NotCompleted => (&["paused", "pending", "processing", "stopped"], "asc"),
+            WhichJobs::Completed => (&["completed", "canceled", "aborted"], "desc"),
+            WhichJobs::All => (&[], "desc"),
         };
-        let mut filter: Vec<String> = states
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("status/state eq '{s}'"))
-            .collect();
-        let filter = match filter.len() {
-            0 => String::new(),
-            _ => format!("$filter={}&", std::mem::take(&mut filter).join(" or ")),
-        };
-        let options = platen_odata::parse_query(&format!("{filter}$orderby=createdDateTime {order}"))
-            .map_err(|e| AppError::Internal(format!("the Get-Jobs query: {}", e.message())))?;
         let owner = (mine || !access.all_users).then(|| caller.object_id.to_ascii_lowercase());
-        let scope = platen_store::JobScope {
-            printer_id: None,
-            share_id: Some(share_id.into()),
-            owner_id: owner,
-        };
-        let query = platen_store::ListQuery {
-            filter: options.filter,
-            orderby: options.orderby,
-            limit: limit.max(1),
-            skip: 0,
-            after: None,
-            count: false,
-        };
+        let query = share_jobs_query(states, Some(order), limit.max(1), false)?;
+        let scope = share_scope(share_id.into(), owner);
         Ok(self
             .store
             .list_jobs(&caller.tenant_id, &scope, &query)
@@ -208,25 +186,46 @@ impl App {
 
     /// How many jobs wait or print on a share (`queued-job-count`), counted in SQL.
     pub async fn share_queue_length(&self, share: &Share) -> Result<i64> {
-        let filter = "status/state eq 'pending' or status/state eq 'processing' or status/state eq 'stopped'";
-        let options = platen_odata::parse_query(&format!("$filter={filter}"))
-            .map_err(|e| AppError::Internal(format!("the queue length query: {}", e.message())))?;
-        let scope = platen_store::JobScope {
-            printer_id: None,
-            share_id: Some(share.id.clone()),
-            owner_id: None,
-        };
-        let query = platen_store::ListQuery {
-            filter: options.filter,
-            orderby: vec![],
-            limit: 1,
-            skip: 0,
-            after: None,
-            count: true,
-        };
+        let query = share_jobs_query(&["pending", "processing", "stopped"], None, 1, true)?;
+        let scope = share_scope(share.id.clone(), None);
         let page = self.store.list_jobs(&share.tenant_id, &scope, &query).await?;
         Ok(page.count.unwrap_or(0))
     }
+}
+
+fn share_scope(share: platen_domain::ShareId, owner: Option<String>) -> platen_store::JobScope {
+    platen_store::JobScope {
+        printer_id: None,
+        share_id: Some(share),
+        owner_id: owner,
+    }
+}
+
+/// Jobs in one of Graph's `states` (all when empty), by creation time in `order`, filtered and sorted in SQL
+/// through the OData layer the Graph job lists use.
+fn share_jobs_query(
+    states: &[&str],
+    order: Option<&str>,
+    limit: u32,
+    count: bool,
+) -> Result<platen_store::ListQuery> {
+    let filter: Vec<String> = states.iter().map(|s| format!("status/state eq '{s}'")).collect();
+    let mut options = vec![];
+    if !filter.is_empty() {
+        options.push(format!("$filter={}", filter.join(" or ")));
+    }
+    if let Some(order) = order {
+        options.push(format!("$orderby=createdDateTime {order}"));
+    }
+    let parsed = platen_odata::parse_query(&options.join("&"))
+        .map_err(|e| AppError::Internal(format!("a share's job query: {}", e.message())))?;
+    Ok(platen_store::ListQuery {
+        filter: parsed.filter,
+        orderby: parsed.orderby,
+        limit,
+        count,
+        ..platen_store::ListQuery::default()
+    })
 }
 
 /// Platen's own settings of a share's IPP printer.

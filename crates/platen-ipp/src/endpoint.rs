@@ -17,13 +17,18 @@ use std::sync::Arc;
 /// IPP requests from devices carry attributes only (no documents), so they are read whole, bounded.
 const MAX_REQUEST: usize = 1 << 20;
 
-/// The device access token: `Authorization: Bearer TOKEN`, or HTTP Basic with the token as password (the user
-/// name is ignored; the token names its printer) for IPP clients that only speak Basic, such as CUPS' ipptool.
-fn device_token(headers: &HeaderMap) -> Option<String> {
+/// What an `Authorization` header carries, as both IPP endpoints read it.
+pub(crate) enum Credentials {
+    Basic { user: String, password: String },
+    Bearer(String),
+}
+
+/// `Authorization: Bearer TOKEN` or HTTP Basic (user name and password, UTF-8); anything else is none.
+pub(crate) fn credentials(headers: &HeaderMap) -> Option<Credentials> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, rest) = value.split_once(' ')?;
     if scheme.eq_ignore_ascii_case("bearer") {
-        return Some(rest.trim().to_string());
+        return Some(Credentials::Bearer(rest.trim().to_string()));
     }
     if scheme.eq_ignore_ascii_case("basic") {
         use base64::Engine;
@@ -31,9 +36,21 @@ fn device_token(headers: &HeaderMap) -> Option<String> {
             .decode(rest.trim())
             .ok()?;
         let text = String::from_utf8(decoded).ok()?;
-        return text.split_once(':').map(|(_, password)| password.to_string());
+        let (user, password) = text.split_once(':')?;
+        return Some(Credentials::Basic {
+            user: user.to_string(),
+            password: password.to_string(),
+        });
     }
     None
+}
+
+/// The device access token: a bearer token, or HTTP Basic with the token as password (the user name is
+/// ignored; the token names its printer) for IPP clients that only speak Basic, such as CUPS' ipptool.
+fn device_token(headers: &HeaderMap) -> Option<String> {
+    match credentials(headers)? {
+        Credentials::Bearer(token) | Credentials::Basic { password: token, .. } => Some(token),
+    }
 }
 
 fn unauthorized(message: &str) -> Response {

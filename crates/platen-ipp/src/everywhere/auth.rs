@@ -2,37 +2,11 @@
 //! or a bearer token from a trusted issuer. Either way the caller is a user of the share's tenant; credentials
 //! of another tenant find no share.
 
+use crate::endpoint::{Credentials, credentials};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use platen_domain::Caller;
 use platen_domain::records::Share;
-
-/// What the Authorization header carries.
-enum Credentials {
-    Basic { user: String, password: String },
-    Bearer(String),
-}
-
-fn credentials(headers: &HeaderMap) -> Option<Credentials> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, rest) = value.split_once(' ')?;
-    if scheme.eq_ignore_ascii_case("bearer") {
-        return Some(Credentials::Bearer(rest.trim().to_string()));
-    }
-    if scheme.eq_ignore_ascii_case("basic") {
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(rest.trim())
-            .ok()?;
-        let text = String::from_utf8(decoded).ok()?;
-        let (user, password) = text.split_once(':')?;
-        return Some(Credentials::Basic {
-            user: user.to_string(),
-            password: password.to_string(),
-        });
-    }
-    None
-}
 
 /// Why a request gets no caller: each is an HTTP answer, as IPP over HTTP has it (RFC 8010 §4).
 pub enum Refusal {

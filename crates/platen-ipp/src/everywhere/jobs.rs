@@ -3,7 +3,7 @@
 
 use super::body::{Compression, has_data};
 use super::job_attributes::{Requested, job_attributes};
-use super::printer::describe;
+use super::printer::capabilities;
 use super::request::{Failure, Outcome, ShareRequest, app_failure};
 use crate::operation::Answer;
 use futures::StreamExt;
@@ -35,7 +35,7 @@ struct Submission {
 
 /// The checks of RFC 8011 §4.2.1-4.2.4 for a job creation request.
 async fn submission(r: &ShareRequest) -> Outcome<Submission> {
-    let description = describe(r).await;
+    let description = capabilities(r);
     if r.printer.is_accepting_jobs == Some(false) {
         return Err(IppFailure::new(status::NOT_ACCEPTING_JOBS, "the printer is not accepting jobs").into());
     }

@@ -49,13 +49,10 @@ fn is_template(attribute: &str) -> bool {
         .any(|base| JOB_CREATION_ATTRIBUTES.contains(&base) || OTHER_TEMPLATE_BASES.contains(&base))
 }
 
-/// The full description of the share's printer for this request.
+/// The full description of the share's printer for this request (Get-Printer-Attributes): with the live queue
+/// length and how the share authenticates, two queries.
 pub async fn describe(r: &ShareRequest) -> Attributes {
     let queued = r.state.app.share_queue_length(&r.share).await.unwrap_or(0);
-    let printer_uri = r.printer_uri();
-    let more_info = format!("{}/ipp/shares/{}/info", r.public_url(), r.share.id);
-    let icon = format!("{}/ipp/shares/{}/icon.png", r.public_url(), r.share.id);
-    let uuid = format!("urn:uuid:{}", platen_domain::share_printer_uuid(&r.share.id));
     // A kiosk share takes the client's word for who prints (RFC 8011 `requesting-user-name`).
     let guests = r
         .state
@@ -63,6 +60,20 @@ pub async fn describe(r: &ShareRequest) -> Attributes {
         .share_takes_unauthenticated_jobs(&r.share)
         .await
         .unwrap_or(false);
+    description(r, queued, guests)
+}
+
+/// What a job request is checked against (its `*-supported` values): the description without the two
+/// queries only Get-Printer-Attributes needs, so Print-Job does not pay for them.
+pub fn capabilities(r: &ShareRequest) -> Attributes {
+    description(r, 0, false)
+}
+
+fn description(r: &ShareRequest, queued: i64, guests: bool) -> Attributes {
+    let printer_uri = r.printer_uri();
+    let more_info = format!("{}/ipp/shares/{}/info", r.public_url(), r.share.id);
+    let icon = format!("{}/ipp/shares/{}/icon.png", r.public_url(), r.share.id);
+    let uuid = format!("urn:uuid:{}", platen_domain::share_printer_uuid(&r.share.id));
     let authentication = if guests { "requesting-user-name" } else { "basic" };
     let view = ShareView {
         name: &r.share.display_name,
