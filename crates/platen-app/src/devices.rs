@@ -9,6 +9,7 @@ use platen_domain::device::device_report;
 use platen_domain::job::{JobEvent, Refusal};
 use platen_domain::records::{DeviceEvent, Document, IppSubscription, Job, Printer};
 use platen_domain::time::now_micros;
+use platen_domain::usage::PrintCounts;
 use platen_domain::{JobId, PrinterId, TenantId};
 use platen_odata::parse_filter;
 use platen_store::{JobScope, ListQuery};
@@ -259,6 +260,7 @@ impl App {
         state: i32,
         reasons: &[String],
         message: Option<String>,
+        counts: PrintCounts,
     ) -> Result<Job> {
         let job = self.device_job(d, job_id).await?;
         let Some(event) = device_report(state, reasons) else {
@@ -266,8 +268,10 @@ impl App {
         };
         let reason = message.filter(|m| !m.is_empty());
         // A report that changes nothing (the device confirming a cancel Graph already shows) is history only.
+        // The counters ride on a report that moves the job (the final one carries the totals).
         let report = Intent::new(event, device_actor(d))
             .reason(reason)
+            .edit(move |j| j.counts = j.counts.merged(counts))
             .otherwise(Otherwise::Note(|phase| {
                 format!("the device confirmed {}", phase.graph_state())
             }));

@@ -12,6 +12,7 @@ use platen_domain::job::effects::device_notices;
 use platen_domain::job::{JobEvent, JobPhase, Transition, transition};
 use platen_domain::records::{FinishedUpload, Job, JobChange, JobEventRecord, PrintTask, RedirectedJob};
 use platen_domain::time::now_micros;
+use platen_domain::usage::ArchivedJob;
 use platen_store::{Commit, Committed};
 
 /// How many times a lost race is decided again before giving up (each attempt re-reads the job).
@@ -200,6 +201,15 @@ impl App {
             (None, _) => None,
         };
         let mut c = JobChange::new(updated.clone(), job.version, record);
+        if next.is_some_and(|n| n.is_terminal()) && !job.phase.is_terminal() {
+            // The job ends: its archived record and usage rollups are written with this change.
+            let printer_name = self
+                .store
+                .get_printer(&job.tenant_id, &job.printer_id)
+                .await?
+                .map(|p| p.display_name);
+            c.archive = ArchivedJob::of(&updated, printer_name, now);
+        }
         if next.is_some() {
             c.notifications = self
                 .job_updated_notifications(Some(job), &updated, Some(job.id))

@@ -123,6 +123,8 @@ impl App {
                 user_principal_name: caller.user_principal_name.clone(),
                 ip_address: caller.ip_address.clone(),
             },
+            // Lower-case like every id Graph paths carry (reports by group look them up from a path).
+            creator_groups: caller.groups.iter().map(|g| g.to_ascii_lowercase()).collect(),
             configuration,
             display_name,
             redirected_from: None,
@@ -131,6 +133,7 @@ impl App {
             acknowledged_at: None,
             acquired_by: None,
             completed_at: None,
+            counts: Default::default(),
             updated_at: now,
             version: 0,
         };

@@ -14,6 +14,7 @@ mod navigation;
 mod print_passwords;
 mod printers;
 mod pull;
+mod reports;
 mod settings;
 mod share_events;
 mod shares;

@@ -461,6 +461,7 @@ impl App {
             acknowledged_at: None,
             acquired_by: None,
             completed_at: None,
+            counts: Default::default(),
             updated_at: now,
             version: 0,
             ..job.clone()

@@ -10,6 +10,7 @@ pub mod records;
 pub mod share_printer;
 pub mod task;
 pub mod time;
+pub mod usage;
 
 pub use ids::{JobId, PrinterId, ShareId, TenantId};
 pub use job::{CompletionDetail, JobEvent, JobPhase, Refusal, Transition};

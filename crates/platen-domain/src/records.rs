@@ -69,6 +69,8 @@ pub struct Job {
     pub status_reason: Option<String>,
     pub created_at: Micros,
     pub created_by: UserIdentity,
+    /// The creator's group ids when the job was created (kept for reports by group).
+    pub creator_groups: Vec<String>,
     pub configuration: Value,
     pub display_name: Option<String>,
     pub redirected_from: Option<String>,
@@ -78,6 +80,8 @@ pub struct Job {
     /// The output device (its `output-device-uuid`) that claimed the job with Acknowledge-Job.
     pub acquired_by: Option<String>,
     pub completed_at: Option<Micros>,
+    /// What the device reported it printed (Update-Job-Status counters).
+    pub counts: crate::usage::PrintCounts,
     pub updated_at: Micros,
     /// Optimistic-concurrency version: every write checks and bumps it.
     pub version: i64,
@@ -289,6 +293,8 @@ pub struct JobChange {
     pub notifications: Vec<NewNotification>,
     /// Events for the devices of the job's printer.
     pub device_events: Vec<crate::job::effects::DeviceNotice>,
+    /// The job ended with this change: its archived record, which the store also adds to the usage rollups.
+    pub archive: Option<crate::usage::ArchivedJob>,
 }
 
 impl JobChange {
@@ -303,6 +309,7 @@ impl JobChange {
             upload: None,
             notifications: vec![],
             device_events: vec![],
+            archive: None,
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use crate::ctx::{Ctx, GraphState, authenticate};
 use crate::error::{GraphError, GraphResult};
-use crate::handlers::{connectors, documents, jobs, print, printers, pull, shares, subscriptions, uploads};
+use crate::handlers::{
+    connectors, documents, jobs, print, printers, pull, reports, shares, subscriptions, uploads,
+};
 use crate::route::{self, Route, Version};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -209,6 +211,8 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::Subscription(id), M::GET) => subscriptions::get(ctx, &id).await,
         (R::Subscription(id), M::PATCH) => subscriptions::update(ctx, &id, body).await,
         (R::Subscription(id), M::DELETE) => subscriptions::delete(ctx, &id).await,
+
+        (R::Report { path, under_print }, M::GET) => reports::handle(ctx, path, under_print).await,
 
         (R::Connectors, M::GET) => connectors::list(ctx).await,
         (R::Connectors, M::POST) => connectors::create(ctx, body).await,

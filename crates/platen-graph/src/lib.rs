@@ -11,6 +11,7 @@ mod error;
 mod handlers;
 mod paging;
 mod print_passwords;
+mod reports;
 mod request_ids;
 mod response;
 mod route;

@@ -100,6 +100,21 @@ pub enum Route {
     /// `/subscriptions` (change notifications).
     Subscriptions,
     Subscription(String),
+    /// `/reports/…` (β also `/print/reports/…`, `under_print`).
+    Report {
+        path: ReportPath,
+        under_print: bool,
+    },
+}
+
+/// What a `/reports` path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportPath {
+    Usage(&'static crate::reports::UsageReport),
+    UsageCount(&'static crate::reports::UsageReport),
+    UsageEntry(&'static crate::reports::UsageReport, String),
+    /// `get{Printer|User|Group}ArchivedPrintJobs(…)`: the function segment as sent (decoded, lower-cased).
+    ArchivedJobs(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,12 +224,26 @@ pub fn parse(segs: &[String]) -> Option<Route> {
         ["print", "printers", p, "tasktriggers", "$count"] => Route::TaskTriggersCount(o(p)),
         ["print", "printers", p, "tasktriggers", t] => Route::TaskTrigger(o(p), o(t)),
         ["print", "printers", p, "tasktriggers", t, "definition"] => Route::TaskTriggerDefinition(o(p), o(t)),
+        ["reports", rest @ ..] => return reports(rest, false),
+        ["print", "reports", rest @ ..] => return reports(rest, true),
         ["subscriptions"] => Route::Subscriptions,
         ["subscriptions", id] => Route::Subscription(o(id)),
         ["me", "print", "recentprintershares"] => Route::RecentShares(None),
         ["users", u, "print", "recentprintershares"] => Route::RecentShares(Some(o(u))),
         _ => return None,
     })
+}
+
+fn reports(rest: &[&str], under_print: bool) -> Option<Route> {
+    use crate::reports::usage_report;
+    let path = match rest {
+        [f] if f.contains("archivedprintjobs(") => ReportPath::ArchivedJobs(f.to_string()),
+        [name] => ReportPath::Usage(usage_report(name)?),
+        [name, "$count"] => ReportPath::UsageCount(usage_report(name)?),
+        [name, id] => ReportPath::UsageEntry(usage_report(name)?, id.to_string()),
+        _ => return None,
+    };
+    Some(Route::Report { path, under_print })
 }
 
 fn jobs(t: JobTarget, rest: &[&str]) -> Option<Route> {

@@ -5,6 +5,7 @@
 //! same field tables below ([`JOB_FIELDS`], [`CAPABILITY_FIELDS`], [`DEFAULT_FIELDS`]) and the same keyword and
 //! enum tables, so a value can never map one way and not back.
 
+pub mod counters;
 pub mod description;
 pub mod device;
 pub mod job;

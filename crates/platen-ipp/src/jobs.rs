@@ -7,6 +7,7 @@ use platen_domain::JobId;
 use platen_domain::device::ipp_job_state;
 use platen_domain::job::JobPhase;
 use platen_domain::records::Job;
+use platen_ipp_model::mapping::counters::print_counts;
 use platen_ipp_model::mapping::{format, job_name, job_template};
 use platen_ipp_model::message::{
     IppFailure, IppResult, Value, add, as_int, as_text, attr, kw, name, new_group, op_attr, required_int,
@@ -220,9 +221,10 @@ pub async fn update_job_status(r: &Request) -> IppResult<Answer> {
         .map(|v| values(v).into_iter().filter_map(as_text).collect())
         .unwrap_or_default();
     let message = job_attr("output-device-job-state-message").and_then(as_text);
+    let counts = print_counts(job_attr);
     r.state
         .app
-        .device_job_status(&r.device, id, state, &reasons, message)
+        .device_job_status(&r.device, id, state, &reasons, message, counts)
         .await
         .map_err(app_failure)?;
     Ok(response(r.ipp.header(), status::OK, None)?.into())

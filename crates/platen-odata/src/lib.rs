@@ -47,7 +47,7 @@ mod sql;
 
 pub use error::ODataError;
 pub use eval::evaluate;
-pub use filter::{CompareOp, Expr, Literal, StringFn, parse_filter};
+pub use filter::{CompareOp, Expr, Literal, StringFn, parse_datetime, parse_filter};
 pub use order::{SortKey, render_keyset, render_order_by, sort_keys};
 pub use parse::{next_link_query, parse_query};
 pub use query::{Expand, OrderBy, QueryOption, QueryOptions};

@@ -92,6 +92,7 @@ pub fn job(tenant: &str, printer: &str, owner: &str) -> Job {
             user_principal_name: Some(format!("{owner}@x")),
             ..Default::default()
         },
+        creator_groups: vec![],
         configuration: json!({"copies": 1}),
         display_name: None,
         redirected_from: None,
@@ -100,6 +101,7 @@ pub fn job(tenant: &str, printer: &str, owner: &str) -> Job {
         acknowledged_at: None,
         acquired_by: None,
         completed_at: None,
+        counts: Default::default(),
         updated_at: now,
         version: 0,
     }

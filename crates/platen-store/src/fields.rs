@@ -207,3 +207,83 @@ pub static GROUPS: FieldMap = FieldMap {
         sortable: true,
     },
 };
+
+/// The counters every `printUsage` row has (all non-null, so sortable: `$orderby=pageCount desc`).
+macro_rules! usage_fields {
+    ($($extra:expr,)*) => {
+        &[
+            field("usageDate", "u.usage_date", FieldKind::DateTime, true),
+            field("completedJobCount", "u.completed_jobs", FieldKind::Int, true),
+            field("completedBlackAndWhiteJobCount", "u.completed_black_and_white_jobs", FieldKind::Int, true),
+            field("completedColorJobCount", "u.completed_color_jobs", FieldKind::Int, true),
+            field("incompleteJobCount", "u.incomplete_jobs", FieldKind::Int, true),
+            field("pageCount", "u.pages", FieldKind::Int, true),
+            field("blackAndWhitePageCount", "u.black_and_white_pages", FieldKind::Int, true),
+            field("colorPageCount", "u.color_pages", FieldKind::Int, true),
+            field("mediaSheetCount", "u.media_sheets", FieldKind::Int, true),
+            field("doubleSidedSheetCount", "u.double_sided_sheets", FieldKind::Int, true),
+            field("singleSidedSheetCount", "u.single_sided_sheets", FieldKind::Int, true),
+            $($extra,)*
+        ]
+    };
+}
+
+const USAGE_KEY: Field = Field {
+    path: "id",
+    sql: "u.id",
+    kind: FieldKind::Text,
+    filterable: true,
+    sortable: true,
+};
+
+/// `printUsageByUser` rows (`subject_name` is the UPN, always written).
+pub static USAGE_BY_USER: FieldMap = FieldMap {
+    fields: usage_fields!(field(
+        "userPrincipalName",
+        "u.subject_name",
+        FieldKind::Text,
+        true
+    ),),
+    key: USAGE_KEY,
+};
+
+/// `printUsageByPrinter` rows (`subject_name` is the printer's name, or its id when it had none).
+pub static USAGE_BY_PRINTER: FieldMap = FieldMap {
+    fields: usage_fields!(
+        field("printerId", "u.subject_id", FieldKind::Text, true),
+        field("printerName", "u.subject_name", FieldKind::Text, true),
+    ),
+    key: USAGE_KEY,
+};
+
+pub const ARCHIVED_STATES: &[&str] = &["completed", "canceled", "aborted"];
+
+/// `archivedPrintJob` records.
+pub static ARCHIVED_JOBS: FieldMap = FieldMap {
+    fields: &[
+        field("completionDateTime", "a.completed_at", FieldKind::DateTime, true),
+        field("createdDateTime", "a.created_at", FieldKind::DateTime, true),
+        field(
+            "processingState",
+            "a.state",
+            FieldKind::Enum(ARCHIVED_STATES),
+            true,
+        ),
+        field("printerId", "a.printer_id", FieldKind::Text, true),
+        field("createdBy/id", "a.user_id", FieldKind::Text, true),
+        field(
+            "createdBy/userPrincipalName",
+            "COALESCE(a.user_upn, '')",
+            FieldKind::Text,
+            true,
+        ),
+        field("copiesPrinted", "a.copies_printed", FieldKind::Int, true),
+    ],
+    key: Field {
+        path: "id",
+        sql: "a.job_id",
+        kind: FieldKind::Int,
+        filterable: false,
+        sortable: true,
+    },
+};

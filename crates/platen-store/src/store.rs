@@ -2,7 +2,7 @@
 //! other layers program against (`Arc<dyn Store>`). Each area's trait is implemented for
 //! [`crate::sql::SqlStore`] in the `sql` module of the same name.
 
-use crate::{AddRange, ChangeEvent, Commit, JobScope, ListQuery, Page, Result, Viewer};
+use crate::{AddRange, ArchiveScope, ChangeEvent, Commit, JobScope, ListQuery, Page, Result, Viewer};
 use async_trait::async_trait;
 use platen_domain::JobId;
 use platen_domain::records::*;
@@ -21,6 +21,7 @@ pub trait Store:
     + DocumentStore
     + ConnectorStore
     + PrintPasswordStore
+    + ReportStore
     + ChangeFeedStore
     + Send
     + Sync
@@ -40,6 +41,7 @@ impl<T> Store for T where
         + DocumentStore
         + ConnectorStore
         + PrintPasswordStore
+        + ReportStore
         + ChangeFeedStore
         + Send
         + Sync
@@ -283,6 +285,34 @@ pub trait PrintPasswordStore {
     async fn delete_print_password(&self, tenant: &str, id: &str) -> Result<bool>;
     /// Records a use at `at`; never moves `last_used_at` backwards, and is a no-op for an unknown id.
     async fn touch_print_password(&self, tenant: &str, id: &str, at: Micros) -> Result<()>;
+}
+
+/// Print usage for Graph's reports. The records are written by [`JobStore::commit_job_change`] when a change
+/// carries an archive (a job's first ended phase); these are the reads.
+#[async_trait]
+pub trait ReportStore {
+    /// Rollup rows of one granularity and dimension, filtered, sorted and paged like every collection.
+    async fn list_usage(
+        &self,
+        tenant: &str,
+        period: platen_domain::usage::Period,
+        dimension: platen_domain::usage::Dimension,
+        q: &ListQuery,
+    ) -> Result<Page<platen_domain::usage::UsageRow>>;
+    async fn get_usage(
+        &self,
+        tenant: &str,
+        period: platen_domain::usage::Period,
+        dimension: platen_domain::usage::Dimension,
+        id: &str,
+    ) -> Result<Option<platen_domain::usage::UsageRow>>;
+    /// Archived jobs of a printer, a user or a group, completed within the window (inclusive).
+    async fn list_archived_jobs(
+        &self,
+        tenant: &str,
+        scope: &ArchiveScope,
+        q: &ListQuery,
+    ) -> Result<Page<platen_domain::usage::ArchivedJob>>;
 }
 
 /// The change feed.

@@ -36,6 +36,21 @@ pub struct ListQuery {
     pub count: bool,
 }
 
+/// Whose archived jobs a report lists, and the completion window (inclusive; `None`: open).
+#[derive(Debug, Clone)]
+pub struct ArchiveScope {
+    pub by: ArchivedBy,
+    pub from: Option<platen_domain::time::Micros>,
+    pub to: Option<platen_domain::time::Micros>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchivedBy {
+    Printer(String),
+    User(String),
+    Group(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,

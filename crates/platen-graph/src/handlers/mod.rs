@@ -6,6 +6,7 @@ pub mod jobs;
 pub mod print;
 pub mod printers;
 pub mod pull;
+pub mod reports;
 pub mod shares;
 pub mod subscriptions;
 pub mod uploads;

@@ -216,7 +216,7 @@ fn offset_at(b: &[u8], i: usize) -> bool {
 
 /// Parse `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]`. A missing zone means UTC (lenient:
 /// OData requires one, but some clients omit it and UTC is what Graph stores).
-pub(crate) fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
+pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     let date = text.get(..10)?;
     let rest = text.get(10..)?;
     if rest.is_empty() {

@@ -1,6 +1,7 @@
 //! `$filter`: the expression tree, its canonical text form, and the parser entry point.
 
 mod lexer;
+pub use lexer::parse_datetime;
 mod parser;
 
 pub(crate) use lexer::{is_ident_char, is_ident_start};

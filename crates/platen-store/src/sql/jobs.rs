@@ -128,6 +128,9 @@ impl JobStore for SqlStore {
             tx.rollback().await?;
             return Ok(Commit::Stale);
         }
+        if let Some(a) = &c.archive {
+            super::reports::archive_in(&mut tx, a).await?;
+        }
         let redirected_id = redirected.as_ref().map(|j: &Job| j.id);
         for n in &c.notifications {
             super::outbox::insert_change(&mut tx, n, redirected_id).await?;
@@ -166,8 +169,9 @@ async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<Jo
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO jobs (tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, \
          created_at, created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, display_name, \
-         redirected_from, redirected_to, error_code, acknowledged_at, completed_at, updated_at, version) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id",
+         redirected_from, redirected_to, error_code, acknowledged_at, completed_at, updated_at, version, counts, \
+         creator_groups) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24) RETURNING id",
     )
     .bind(job.tenant_id.as_str())
     .bind(job.printer_id.as_str())
@@ -191,6 +195,8 @@ async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<Jo
     .bind(job.completed_at)
     .bind(job.updated_at)
     .bind(job.version)
+    .bind(rows::counts_json(&job.counts))
+    .bind(rows::list_json(&job.creator_groups))
     .fetch_one(&mut **tx)
     .await?;
     Ok(id.into())
@@ -205,7 +211,8 @@ async fn save_in(
     let done = sqlx::query(
         "UPDATE jobs SET printer_id=$4, share_id=$5, phase=$6, state=$7, completion=$8, status_reason=$9, \
          is_fetchable=$10, configuration=$11, display_name=$12, redirected_from=$13, redirected_to=$14, \
-         error_code=$15, acknowledged_at=$16, completed_at=$17, updated_at=$18, acquired_by=$19, version = version + 1 \
+         error_code=$15, acknowledged_at=$16, completed_at=$17, updated_at=$18, acquired_by=$19, counts=$20, \
+         version = version + 1 \
          WHERE tenant_id=$1 AND id=$2 AND version=$3",
     )
     .bind(job.tenant_id.as_str())
@@ -227,6 +234,7 @@ async fn save_in(
     .bind(job.completed_at)
     .bind(job.updated_at)
     .bind(&job.acquired_by)
+    .bind(rows::counts_json(&job.counts))
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {

@@ -18,6 +18,7 @@ mod list;
 pub(crate) mod outbox;
 pub(crate) mod print_passwords;
 pub(crate) mod printers;
+pub(crate) mod reports;
 mod rows;
 pub(crate) mod shares;
 pub(crate) mod subscriptions;

@@ -43,6 +43,20 @@ pub(crate) fn json(row: &AnyRow, col: &str) -> Result<Value> {
 pub(crate) fn to_json(v: &Value) -> String {
     v.to_string()
 }
+/// A JSON text column decoded into a type (`None` for SQL NULL).
+pub(crate) fn opt_serde<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+    opt_text(row, col)?
+        .map(|raw| serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}"))))
+        .transpose()
+}
+/// A job's counters as stored: NULL until a device reported one.
+pub(crate) fn counts_json(c: &platen_domain::usage::PrintCounts) -> Option<String> {
+    (!c.is_empty()).then(|| serde_json::to_string(c).unwrap_or_default())
+}
+/// A list stored as a JSON array; NULL when empty.
+pub(crate) fn list_json(items: &[String]) -> Option<String> {
+    (!items.is_empty()).then(|| serde_json::to_string(items).unwrap_or_default())
+}
 
 pub(crate) const PRINTER_COLUMNS: &str = "p.tenant_id, p.id, p.display_name, p.manufacturer, p.model, \
     p.is_accepting_jobs, p.status_state, p.status_details, p.status_description, p.location, p.defaults, \
@@ -100,7 +114,7 @@ pub(crate) fn share(row: &AnyRow) -> Result<Share> {
 pub(crate) const JOB_COLUMNS: &str = "j.tenant_id, j.id, j.printer_id, j.share_id, j.phase, j.completion, \
     j.status_reason, j.created_at, j.created_by_id, j.created_by_name, j.created_by_upn, j.created_by_ip, \
     j.configuration, j.display_name, j.redirected_from, j.redirected_to, j.error_code, j.acknowledged_at, \
-    j.acquired_by, j.completed_at, j.updated_at, j.version";
+    j.acquired_by, j.completed_at, j.counts, j.creator_groups, j.updated_at, j.version";
 
 pub(crate) fn job(row: &AnyRow) -> Result<Job> {
     let phase_text = text(row, "phase")?;
@@ -124,6 +138,7 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
             user_principal_name: opt_text(row, "created_by_upn")?,
             ip_address: opt_text(row, "created_by_ip")?,
         },
+        creator_groups: opt_serde(row, "creator_groups")?.unwrap_or_default(),
         configuration: json(row, "configuration")?,
         display_name: opt_text(row, "display_name")?,
         redirected_from: opt_text(row, "redirected_from")?,
@@ -132,6 +147,7 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
         acknowledged_at: opt_int(row, "acknowledged_at")?,
         acquired_by: opt_text(row, "acquired_by")?,
         completed_at: opt_int(row, "completed_at")?,
+        counts: opt_serde(row, "counts")?.unwrap_or_default(),
         updated_at: int(row, "updated_at")?,
         version: int(row, "version")?,
     })
