@@ -111,9 +111,11 @@ impl Cupsd {
         lines[lines.len().saturating_sub(60)..].join("\n")
     }
 
-    /// `lpadmin -m everywhere` for `uri`, then waits until cupsd has loaded the queue's PPD and takes PDF: under
-    /// load, a job submitted at once could meet the queue before its filters are set ("Unable to convert file 0
-    /// to printable format", inside cupsd, before anything reaches Platen).
+    /// `lpadmin -m everywhere` for `uri`, then waits until cupsd has built the queue's PPD. lpadmin returns as
+    /// soon as cupsd has added the queue; cupsd then asks the printer for its attributes and writes the PPD in a
+    /// background thread. Until then the queue is a raw queue ("Local Raw Printer") that claims to take every
+    /// format, and a job meeting it is aborted inside cupsd ("Unable to convert file 0 to printable format")
+    /// before anything reaches Platen. The PPD's make-and-model replacing "Local Raw Printer" says it is done.
     fn add_everywhere_queue(&self, uri: &str) {
         self.run("lpadmin", &["-p", "platen", "-E", "-v", uri, "-m", "everywhere"]);
         let queue = format!("ipp://127.0.0.1:{}/printers/platen", self.port);
@@ -122,18 +124,32 @@ impl Cupsd {
             &test,
             "{ OPERATION Get-Printer-Attributes GROUP operation-attributes-tag ATTR charset attributes-charset utf-8 \
              ATTR naturalLanguage attributes-natural-language en ATTR uri printer-uri $uri \
-             ATTR keyword requested-attributes document-format-supported,printer-is-accepting-jobs \
-             STATUS successful-ok EXPECT document-format-supported WITH-VALUE application/pdf \
-             EXPECT printer-is-accepting-jobs WITH-VALUE true }",
+             ATTR keyword requested-attributes printer-make-and-model,printer-is-accepting-jobs \
+             STATUS successful-ok DISPLAY printer-make-and-model DISPLAY printer-is-accepting-jobs }",
         )
         .unwrap();
+        let mut last = String::new();
         for _ in 0..300 {
-            if ipptool(&["-q", &queue, &test.display().to_string()]).0 {
+            let (_, out) = ipptool(&["-tv", &queue, &test.display().to_string()]);
+            let value = |name: &str| {
+                out.lines()
+                    .find(|l| l.trim_start().starts_with(&format!("{name} (")))
+                    .and_then(|l| l.split_once('='))
+                    .map(|(_, v)| v.trim().to_string())
+            };
+            let model = value("printer-make-and-model");
+            if model.as_deref().is_some_and(|m| m != "Local Raw Printer")
+                && value("printer-is-accepting-jobs").as_deref() == Some("true")
+            {
                 return;
             }
+            last = format!("{model:?}");
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        panic!("cupsd's queue never became ready: {}", self.tail());
+        panic!(
+            "cupsd never built the queue's PPD (make-and-model {last}): {}",
+            self.tail()
+        );
     }
 
     /// The local job's `job-state` as cupsd reports it.
