@@ -14,6 +14,7 @@
 pub mod backend;
 pub mod graph;
 pub mod http;
+pub mod infra;
 pub mod ippeve;
 pub mod process;
 pub mod serve;

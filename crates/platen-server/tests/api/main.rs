@@ -13,5 +13,6 @@ mod permissions;
 mod print_passwords;
 mod pull;
 mod races;
+mod reports;
 mod tls;
 mod uploads;

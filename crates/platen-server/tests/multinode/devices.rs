@@ -3,11 +3,11 @@
 //! by a cancel committed on node B (PostgreSQL LISTEN/NOTIFY), well before the long poll's 1 s re-check.
 
 use crate::harness::{Cluster, Graph, Tenant, bytes, pg, printer_body, started_job};
-use crate::ipp_client::{
+use ipp::value::IppValue;
+use platen_testkit::infra::{
     ACKNOWLEDGE_JOB, CANCELED, CREATE_PRINTER_SUBSCRIPTIONS, Device, GET_NOTIFICATIONS, NOT_FETCHABLE, OK,
     keyword,
 };
-use ipp::value::IppValue;
 use std::time::{Duration, Instant};
 
 /// A physical printer registered with a key this test holds, and a share of it: `(printer, share, key)`.

@@ -28,11 +28,6 @@ pub async fn call(
     h.exec(rb).await
 }
 
-/// Sends a request built on `http` and buffers the answer.
-pub async fn send(http: &reqwest::Client, rb: reqwest::RequestBuilder) -> Resp {
-    Http::with_client("", http.clone()).exec(rb).await
-}
-
 /// One tenant's actors, minted from a data directory's development issuer.
 pub struct Tenant {
     pub id: String,

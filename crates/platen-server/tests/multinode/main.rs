@@ -10,7 +10,6 @@
 mod devices;
 mod fixtures;
 mod harness;
-mod ipp_client;
 mod migrate;
 mod races;
 mod receiver;

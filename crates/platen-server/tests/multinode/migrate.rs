@@ -9,10 +9,10 @@ use crate::devices::{device_printer, device_uuid};
 use crate::harness::{
     BIN, Cluster, Graph, Node, Tenant, admin_url, bytes, client, put_range, slot, started_job, uuid,
 };
-use crate::ipp_client::{ACKNOWLEDGE_JOB, Device, OK};
 use crate::receiver::Receiver;
 use ipp::value::IppValue;
 use platen_store::testing::TempPostgres;
+use platen_testkit::infra::{ACKNOWLEDGE_JOB, Device, OK};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Connection, Row};

@@ -1,7 +1,8 @@
-//! A minimal INFRA device for the multi-node tests: a device token from any node (RFC 7523 assertion signed
-//! with the printer's key), and IPP requests to `/ipp/print/{printer}` on whichever node a test picks.
+//! A minimal INFRA device (PWG 5100.18) for the integration suites: a device token from any node (RFC 7523
+//! assertion signed with the printer's key), and IPP requests to `/ipp/print/{printer}` on whichever node a test
+//! picks, with operation, job and subscription attributes.
 
-use crate::harness::Resp;
+use crate::http::{Http, Resp};
 use ipp::attribute::{IppAttribute, IppAttributes};
 use ipp::model::{DelimiterTag, IppVersion, StatusCode};
 use ipp::parser::IppParser;
@@ -12,12 +13,35 @@ use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const ACKNOWLEDGE_JOB: i16 = 0x0041;
+pub const UPDATE_JOB_STATUS: i16 = 0x0048;
 pub const CREATE_PRINTER_SUBSCRIPTIONS: i16 = 0x0016;
 pub const GET_NOTIFICATIONS: i16 = 0x001C;
 pub const OK: u16 = 0x0000;
 pub const NOT_FETCHABLE: u16 = 0x0420;
 /// IPP `job-state` canceled.
 pub const CANCELED: i32 = 7;
+/// IPP `job-state` completed.
+pub const COMPLETED: i32 = 9;
+
+/// An integer value.
+pub fn integer(i: i32) -> IppValue {
+    IppValue::Integer(i)
+}
+
+/// An enum value (`output-device-job-state`).
+pub fn enumv(i: i32) -> IppValue {
+    IppValue::Enum(i)
+}
+
+/// A collection of integer members (`job-impressions-completed-col`).
+pub fn counts(members: &[(&str, i32)]) -> IppValue {
+    IppValue::Collection(
+        members
+            .iter()
+            .map(|(k, v)| (BoundedString::new_truncated(*k), IppValue::Integer(*v)))
+            .collect(),
+    )
+}
 
 pub fn keyword(s: &str) -> IppValue {
     IppValue::Keyword(BoundedString::new_truncated(s))
@@ -84,6 +108,58 @@ impl Device {
         attrs: Vec<(&str, IppValue)>,
         subscription: Option<Vec<(&str, IppValue)>>,
     ) -> IppAnswer {
+        self.send_groups(http, base, op, attrs, vec![], subscription)
+            .await
+    }
+
+    /// Acknowledge-Job for `job` as output device `device_uuid` (a `urn:uuid:…`); the IPP status.
+    pub async fn acknowledge(&self, http: &reqwest::Client, base: &str, job: i32, device_uuid: &str) -> u16 {
+        let attrs = vec![
+            ("job-id", integer(job)),
+            (
+                "output-device-uuid",
+                IppValue::Uri(BoundedString::new_truncated(device_uuid)),
+            ),
+        ];
+        self.send(http, base, ACKNOWLEDGE_JOB, attrs, None).await.status
+    }
+
+    /// Update-Job-Status for `job`: `output-device-job-state` `state` plus the given job attributes (counters).
+    pub async fn update_job_status(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        job: i32,
+        state: i32,
+        job_attrs: Vec<(&str, IppValue)>,
+    ) -> u16 {
+        let mut all = vec![
+            ("output-device-job-state", enumv(state)),
+            ("output-device-job-state-reasons", keyword("none")),
+        ];
+        all.extend(job_attrs);
+        self.send_groups(
+            http,
+            base,
+            UPDATE_JOB_STATUS,
+            vec![("job-id", integer(job))],
+            all,
+            None,
+        )
+        .await
+        .status
+    }
+
+    /// Sends operation `op` with operation, job and subscription attributes to `base`.
+    pub async fn send_groups(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        op: i16,
+        attrs: Vec<(&str, IppValue)>,
+        job_attrs: Vec<(&str, IppValue)>,
+        subscription: Option<Vec<(&str, IppValue)>>,
+    ) -> IppAnswer {
         let mut msg = IppRequestResponse::new_response(IppVersion::v2_0(), StatusCode::SuccessfulOk, 1)
             .expect("IPP message");
         msg.header_mut().operation_or_status = op;
@@ -100,10 +176,13 @@ impl Device {
         add(
             DelimiterTag::OperationAttributes,
             "requesting-user-name",
-            IppValue::NameWithoutLanguage(BoundedString::new_truncated("multinode-test")),
+            IppValue::NameWithoutLanguage(BoundedString::new_truncated("platen-test-device")),
         );
         for (n, v) in attrs {
             add(DelimiterTag::OperationAttributes, n, v);
+        }
+        for (n, v) in job_attrs {
+            add(DelimiterTag::JobAttributes, n, v);
         }
         for (n, v) in subscription.into_iter().flatten() {
             add(DelimiterTag::SubscriptionAttributes, n, v);
@@ -114,7 +193,7 @@ impl Device {
             .bearer_auth(&self.token)
             .header("content-type", "application/ipp")
             .body(msg.to_bytes().to_vec());
-        let r: Resp = crate::harness::send(http, rb).await;
+        let r: Resp = Http::with_client("", http.clone()).exec(rb).await;
         assert_eq!(r.status, 200, "IPP operation {op:#06x}: {r:?}");
         let (header, attrs, _) = IppParser::new(IppReader::new(std::io::Cursor::new(r.body)))
             .parse_parts()
