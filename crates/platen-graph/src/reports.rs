@@ -180,17 +180,11 @@ pub fn archived_call(segment: &str) -> Result<ArchiveScope, GraphError> {
     let mut id = None;
     let mut start = None;
     let mut end = None;
-    for pair in split_params(params) {
-        let (key, value) = pair
-            .split_once('=')
-            .ok_or_else(|| bad(format!("The function parameter '{pair}' has no value.")))?;
-        let key = key.trim();
-        let value = value.trim();
+    for (key, value) in parameters(params, &[id_param, "startdatetime", "enddatetime"])? {
         match key {
-            k if k == id_param => id = Some(unquote(value).to_string()),
             "startdatetime" => start = Some(datetime(value, "startDateTime")?),
             "enddatetime" => end = Some(datetime(value, "endDateTime")?),
-            other => return Err(bad(format!("Unknown function parameter '{other}'."))),
+            _ => id = Some(unquote(value).to_string()),
         }
     }
     let id = id
@@ -205,25 +199,47 @@ pub fn archived_call(segment: &str) -> Result<ArchiveScope, GraphError> {
     Ok(ArchiveScope { by: by(id), from, to })
 }
 
-/// Splits on commas outside single quotes (a quoted id may contain one).
-fn split_params(params: &str) -> Vec<&str> {
+/// The `name=value` pairs of a parameter list. Microsoft's Python SDK drops the commas between parameters
+/// (`printerId='p1'startDateTime=2026-…endDateTime=…`: its URI template expansion eats them), so a value ends at
+/// its closing quote, at a comma, or where the next known parameter name begins, whichever comes first.
+fn parameters<'a>(
+    params: &'a str,
+    keys: &[&'static str],
+) -> Result<Vec<(&'static str, &'a str)>, GraphError> {
+    let key_at = |s: &str| {
+        keys.iter()
+            .copied()
+            .find(|k| s.starts_with(k) && s[k.len()..].starts_with('='))
+    };
     let mut out = vec![];
-    let mut quoted = false;
-    let mut start = 0;
-    for (i, c) in params.char_indices() {
-        match c {
-            '\'' => quoted = !quoted,
-            ',' if !quoted => {
-                out.push(&params[start..i]);
-                start = i + 1;
-            }
-            _ => {}
+    let mut rest = params;
+    loop {
+        rest = rest.trim_start_matches([',', ' ']);
+        if rest.is_empty() {
+            return Ok(out);
         }
+        let key = key_at(rest).ok_or_else(|| {
+            let name = rest.split(['=', ',']).next().unwrap_or(rest);
+            GraphError::bad_request(format!("Unknown function parameter '{name}'."))
+        })?;
+        if out.iter().any(|(k, _)| *k == key) {
+            return Err(GraphError::bad_request(format!(
+                "The function parameter '{key}' appears twice."
+            )));
+        }
+        rest = &rest[key.len() + 1..];
+        let len = if rest.starts_with('\'') {
+            rest[1..].find('\'').map(|i| i + 2).ok_or_else(|| {
+                GraphError::bad_request(format!("The value of '{key}' has no closing quote."))
+            })?
+        } else {
+            rest.char_indices()
+                .find(|&(i, c)| c == ',' || (i > 0 && key_at(&rest[i..]).is_some()))
+                .map_or(rest.len(), |(i, _)| i)
+        };
+        out.push((key, rest[..len].trim()));
+        rest = &rest[len..];
     }
-    if !params[start..].trim().is_empty() || !out.is_empty() {
-        out.push(&params[start..]);
-    }
-    out
 }
 
 fn unquote(v: &str) -> &str {
@@ -262,6 +278,17 @@ mod tests {
     }
 
     #[test]
+    fn the_python_sdk_drops_the_commas() {
+        let s = archived_call(
+            "getuserarchivedprintjobs(userid='u1'startdatetime=2026-12-06t07:30:25.715485+00:00enddatetime=2026-12-06t08:30:25.715485+00:00)",
+        )
+        .unwrap();
+        assert_eq!(s.by, ArchivedBy::User("u1".into()));
+        assert_eq!(s.from, Some(1_796_542_225_715_485));
+        assert_eq!(s.to, Some(1_796_545_825_715_485));
+    }
+
+    #[test]
     fn the_documented_quoted_form_and_the_group_function() {
         let s = archived_call(
             "microsoft.graph.getgrouparchivedprintjobs(groupid='g',startdatetime='2026-12-01t00:00:00z',enddatetime='2026-12-02')",
@@ -278,6 +305,8 @@ mod tests {
             "getuserarchivedprintjobs(startdatetime=null,enddatetime=null)",
             "getuserarchivedprintjobs(userid='u',startdatetime=yesterday,enddatetime=null)",
             "getuserarchivedprintjobs(userid='u',startdatetime=null,enddatetime=null,extra=1)",
+            "getuserarchivedprintjobs(userid='u,startdatetime=null,enddatetime=null)",
+            "getuserarchivedprintjobs(userid='u',userid='v',startdatetime=null,enddatetime=null)",
             "getuserarchivedprintjobs(userid='u',startdatetime=null,enddatetime=null",
             "getsomethingarchivedprintjobs(userid='u',startdatetime=null,enddatetime=null)",
         ] {
