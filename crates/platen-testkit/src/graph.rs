@@ -145,12 +145,36 @@ impl Server {
         TokenBuilder::new(self, &["token", "app", "--tenant", tenant, "--app", app])
     }
 
+    /// A new (non-admin) user of `tenant` named `label` with a token holding `scopes` (and membership of the
+    /// comma-separated `groups`, unless empty).
+    pub fn new_user(&self, tenant: &str, label: &str, scopes: &str, groups: &str) -> User {
+        let oid = uuid();
+        let upn = format!("{label}.{}@contoso.test", &oid[..8]);
+        let mut b = self.user_token(tenant, &oid).upn(&upn).name(label).scopes(scopes);
+        if !groups.is_empty() {
+            b = b.groups(groups);
+        }
+        User {
+            oid,
+            upn,
+            token: b.mint(),
+        }
+    }
+
     /// The tail of the server log, for failure messages.
     pub fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
+}
+
+/// A user of a tenant: object id, UPN and a delegated token.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub oid: String,
+    pub upn: String,
+    pub token: String,
 }
 
 /// Arguments of one `platen token user|app` call.

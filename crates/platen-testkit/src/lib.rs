@@ -10,6 +10,8 @@
 //! - [`http`]: buffered responses with Graph-error assertions, and a client bound to one server.
 //! - [`graph`]: a `platen serve` shared by a test binary, tokens from `platen token`, and fixtures (printer,
 //!   share, job, upload) built from public HTTP calls only.
+//! - [`pull`]: the pull-printing fixture (an app's task definition, a virtual printer with its trigger, a share,
+//!   a destination printer) and the app's and the user's calls on it.
 
 pub mod backend;
 pub mod graph;
@@ -17,6 +19,7 @@ pub mod http;
 pub mod infra;
 pub mod ippeve;
 pub mod process;
+pub mod pull;
 pub mod serve;
 
 pub use backend::TestDatabase;

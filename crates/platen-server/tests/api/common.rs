@@ -6,7 +6,7 @@
 //! own tenant ids. Tests that need a differently configured server start their own ([`Server::start_with_env`]).
 //! Each server runs under platen-testkit's watchdog, so no server outlives the test run.
 
-pub use platen_testkit::graph::{ADMIN_SCOPES, Server, USER_SCOPES, uuid};
+pub use platen_testkit::graph::{ADMIN_SCOPES, Server, USER_SCOPES, User, uuid};
 pub use platen_testkit::http::Resp;
 use serde_json::{Value, json};
 
@@ -26,14 +26,6 @@ pub fn pem_to_base64_der(pem: &str) -> String {
         .filter(|l| !l.starts_with("-----"))
         .map(str::trim)
         .collect()
-}
-
-/// A user of a tenant: object id, UPN and a token.
-#[derive(Clone, Debug)]
-pub struct User {
-    pub oid: String,
-    pub upn: String,
-    pub token: String,
 }
 
 /// A job as created: its id, its document id, and the collection path it was created through.
@@ -113,22 +105,7 @@ impl Tenant {
     }
 
     pub fn user_with(&self, label: &str, scopes: &str, groups: &str) -> User {
-        let oid = uuid();
-        let upn = format!("{label}.{}@contoso.test", &oid[..8]);
-        let mut b = self
-            .srv()
-            .user_token(&self.id, &oid)
-            .upn(&upn)
-            .name(label)
-            .scopes(scopes);
-        if !groups.is_empty() {
-            b = b.groups(groups);
-        }
-        User {
-            oid,
-            upn,
-            token: b.mint(),
-        }
+        self.srv().new_user(&self.id, label, scopes, groups)
     }
 
     /// Registers a printer and returns its id (following the operation).

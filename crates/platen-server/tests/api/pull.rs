@@ -2,139 +2,50 @@
 //! triggers created by an administrator signed in to the same app, jobs held with a processing print task,
 //! and the app-side actions on them (configuration PATCH, payload replacement, redirect, abort, task
 //! completion), plus the user-side cancel rules once a job has ended.
+//!
+//! The fixture is platen-testkit's [`Pull`] (an app's definition, a virtual printer with a trigger, a share of
+//! it, a virtual destination printer), made in a [`Tenant`] of this suite whose administrator is the fixture's.
 
 use crate::common::*;
-use serde_json::{Value, json};
+pub use platen_testkit::graph::APP_ROLES;
+pub use platen_testkit::pull::{Pull, bind_definition};
+use serde_json::json;
 
-/// Everything a pull-printing app needs: its definition, a virtual printer with a trigger, a share of it,
-/// and a physical destination printer.
-pub struct Pull {
-    pub t: Tenant,
-    pub app_id: String,
-    /// App token: definitions, jobs (manage + read/write) and printers.
-    pub app: String,
-    /// An administrator signed in to the app (same app id).
-    pub admin_app: String,
-    pub def: String,
-    pub virt: String,
-    pub share: String,
-    pub trigger: String,
-    pub dest: String,
+/// A tenant of this suite and the pull fixture in it: `t.admin` is the tenant's administrator without an app,
+/// `p.admin` the same administrator signed in to the fixture's app.
+pub async fn pull() -> (Tenant, Pull) {
+    let t = Tenant::new();
+    let p = Pull::in_tenant(t.api.clone(), &t.id, &t.admin_oid).await;
+    (t, p)
 }
 
-pub const APP_ROLES: &str =
-    "PrintTaskDefinition.ReadWrite.All PrintJob.Manage.All PrintJob.ReadWrite.All Printer.ReadWrite.All";
-
-pub fn bind_definition(def: &str) -> String {
-    format!("https://graph.microsoft.com/v1.0/print/taskDefinitions/{def}")
-}
-
-impl Pull {
-    pub async fn new() -> Pull {
-        let t = Tenant::new();
-        let app_id = uuid();
-        let app = t.app(&app_id, APP_ROLES);
-        let d = t
-            .api
-            .post(
-                "/v1.0/print/taskDefinitions",
-                &app,
-                &json!({"displayName": "Release station", "createdBy": {"displayName": "Pull App"}}),
-            )
-            .await
-            .expect_json(201);
-        let def = d["id"].as_str().unwrap().to_string();
-        let admin_app = t
-            .srv()
-            .user_token(&t.id, &t.admin_oid)
-            .scopes(ADMIN_SCOPES)
-            .admin()
-            .app(&app_id)
-            .mint();
-        let (csr, _) = platen_pki::generate_csr_pem("Follow-me");
-        let body = json!({"displayName": "Follow-me", "manufacturer": "Contoso", "model": "Virtual", "physicalDeviceId": null,
-            "hasPhysicalDevice": false, "certificateSigningRequest": {"content": csr, "transportKey": "a2V5"}});
-        let virt = t.printer_with(&admin_app, body).await;
-        let tr = t
-            .api
-            .post(
-                &format!("/v1.0/print/printers/{virt}/taskTriggers"),
-                &admin_app,
-                &json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&def)}),
-            )
-            .await
-            .expect_json(201);
-        let trigger = tr["id"].as_str().unwrap().to_string();
-        let share = t.share(&virt, "Follow-me", true).await;
-        let dest = t.printer("Floor 3 device").await;
-        Pull {
-            t,
-            app_id,
-            app,
-            admin_app,
-            def,
-            virt,
-            share,
-            trigger,
-            dest,
-        }
-    }
-
-    /// A user's job on the follow-me share, uploaded and started: held, with a processing task.
-    /// Returned with its printer path as collection.
-    pub async fn held_job(&self, token: &str, data: &[u8]) -> Job {
-        let job = self.t.uploaded_job(&self.share, token, data).await;
-        let st = self
-            .t
-            .api
-            .post_empty(&job.action("start"), token)
-            .await
-            .expect_json(200);
-        assert_eq!(st["state"], "paused", "held: {st}");
-        assert_eq!(st["details"], json!(["releaseWait"]), "held: {st}");
-        Job {
-            collection: format!("/v1.0/print/printers/{}/jobs", self.virt),
-            ..job
-        }
-    }
-
-    /// The job's print task (as seen by the administrator).
-    pub async fn task_of(&self, job: &Job) -> Value {
-        let v = self
-            .t
-            .api
-            .get(&format!("{}/tasks", job.path()), &self.t.admin)
-            .await
-            .expect_json(200);
-        let tasks = v["value"].as_array().unwrap();
-        assert_eq!(tasks.len(), 1, "{v}");
-        tasks[0].clone()
-    }
-
-    pub fn task_path(&self, task: &Value) -> String {
-        format!(
-            "/v1.0/print/taskDefinitions/{}/tasks/{}",
-            self.def,
-            task["id"].as_str().unwrap()
-        )
-    }
+/// A user's job on the follow-me share, uploaded and started: held, with a processing task
+/// ([`Pull::held`]). Returned with its printer path as collection, and with the path of its print task.
+pub async fn held_job(p: &Pull, user: &User, data: &[u8]) -> (Job, String) {
+    let h = p.held(user, data).await;
+    let job = Job {
+        id: h.id,
+        doc: h.doc,
+        collection: format!("/v1.0/print/printers/{}/jobs", p.printer),
+    };
+    (job, p.task(&h.task))
 }
 
 #[tokio::test]
 async fn task_definitions_belong_to_the_app_that_created_them() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
+    let (t, p) = pull().await;
+    let api = &t.api;
     let d = api
-        .get(&format!("/v1.0/print/taskDefinitions/{}", p.def), &p.app)
+        .get(&format!("/v1.0/print/taskDefinitions/{}", p.definition), &p.app)
         .await
         .expect_json(200);
-    assert_eq!(d["displayName"], "Release station");
+    assert_eq!(d["displayName"], "Follow-me release");
     assert_eq!(
         d["createdBy"]["appId"],
         p.app_id.as_str(),
         "appId is filled in by the server"
     );
-    assert_eq!(d["createdBy"]["displayName"], "Pull App");
+    assert_eq!(d["createdBy"]["displayName"], "Contoso Release Station");
     assert!(
         d["@odata.context"]
             .as_str()
@@ -148,7 +59,7 @@ async fn task_definitions_belong_to_the_app_that_created_them() {
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
 
     // Another app of the same tenant sees none of it.
-    let other = p.t.app(&uuid(), "PrintTaskDefinition.ReadWrite.All");
+    let other = t.app(&uuid(), "PrintTaskDefinition.ReadWrite.All");
     assert_eq!(
         api.get("/v1.0/print/taskDefinitions", &other)
             .await
@@ -156,17 +67,20 @@ async fn task_definitions_belong_to_the_app_that_created_them() {
         json!([])
     );
     for r in [
-        api.get(&format!("/v1.0/print/taskDefinitions/{}", p.def), &other)
+        api.get(&format!("/v1.0/print/taskDefinitions/{}", p.definition), &other)
             .await,
         api.patch(
-            &format!("/v1.0/print/taskDefinitions/{}", p.def),
+            &format!("/v1.0/print/taskDefinitions/{}", p.definition),
             &other,
             &json!({"displayName": "mine"}),
         )
         .await,
-        api.get(&format!("/v1.0/print/taskDefinitions/{}/tasks", p.def), &other)
-            .await,
-        api.delete(&format!("/v1.0/print/taskDefinitions/{}", p.def), &other)
+        api.get(
+            &format!("/v1.0/print/taskDefinitions/{}/tasks", p.definition),
+            &other,
+        )
+        .await,
+        api.delete(&format!("/v1.0/print/taskDefinitions/{}", p.definition), &other)
             .await,
     ] {
         r.expect_code(404, "itemNotFound");
@@ -175,7 +89,7 @@ async fn task_definitions_belong_to_the_app_that_created_them() {
     // Only displayName and createdBy.displayName change.
     let v = api
         .patch(
-            &format!("/v1.0/print/taskDefinitions/{}", p.def),
+            &format!("/v1.0/print/taskDefinitions/{}", p.definition),
             &p.app,
             &json!({"displayName": "Renamed", "createdBy": {"displayName": "Pull App 2"}}),
         )
@@ -190,9 +104,13 @@ async fn task_definitions_belong_to_the_app_that_created_them() {
         json!({"color": "red"}),
         json!({"displayName": 5}),
     ] {
-        api.patch(&format!("/v1.0/print/taskDefinitions/{}", p.def), &p.app, &body)
-            .await
-            .expect_error(400);
+        api.patch(
+            &format!("/v1.0/print/taskDefinitions/{}", p.definition),
+            &p.app,
+            &body,
+        )
+        .await
+        .expect_error(400);
     }
     // Creation needs a name.
     api.post(
@@ -228,85 +146,87 @@ async fn task_definitions_belong_to_the_app_that_created_them() {
 
 #[tokio::test]
 async fn task_triggers_one_per_printer_created_through_the_definitions_app() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let triggers = format!("/v1.0/print/printers/{}/taskTriggers", p.virt);
-    let list = api.get(&triggers, &p.t.admin).await.expect_json(200);
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let triggers = format!("/v1.0/print/printers/{}/taskTriggers", p.printer);
+    let list = api.get(&triggers, &t.admin).await.expect_json(200);
     assert_eq!(list["value"], json!([{"id": p.trigger, "event": "jobStarted"}]));
     let one = api
-        .get(&format!("{triggers}/{}", p.trigger), &p.t.admin)
+        .get(&format!("{triggers}/{}", p.trigger), &t.admin)
         .await
         .expect_json(200);
     assert_eq!(one["event"], "jobStarted");
     let def = api
-        .get(&format!("{triggers}/{}/definition", p.trigger), &p.t.admin)
+        .get(&format!("{triggers}/{}/definition", p.trigger), &t.admin)
         .await
         .expect_json(200);
-    assert_eq!(def["id"], p.def.as_str());
+    assert_eq!(def["id"], p.definition.as_str());
     let expanded = api
-        .get(
-            &format!("{triggers}/{}?$expand=definition", p.trigger),
-            &p.t.admin,
-        )
+        .get(&format!("{triggers}/{}?$expand=definition", p.trigger), &t.admin)
         .await
         .expect_json(200);
-    assert_eq!(expanded["definition"]["id"], p.def.as_str());
+    assert_eq!(expanded["definition"]["id"], p.definition.as_str());
 
-    let body = json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&p.def)});
+    let body = json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&p.definition)});
     // One trigger per printer.
-    api.post(&triggers, &p.admin_app, &body).await.expect_error(409);
+    api.post(&triggers, &p.admin, &body).await.expect_error(409);
     // The token's app must be the definition's app.
-    let other_printer = p.t.printer("Other").await;
+    let other_printer = t.printer("Other").await;
     let other_triggers = format!("/v1.0/print/printers/{other_printer}/taskTriggers");
-    api.post(&other_triggers, &p.t.admin, &body).await.expect_denied();
-    let admin_other_app =
-        p.t.srv()
-            .user_token(&p.t.id, &p.t.admin_oid)
-            .scopes(ADMIN_SCOPES)
-            .admin()
-            .app(&uuid())
-            .mint();
+    api.post(&other_triggers, &t.admin, &body).await.expect_denied();
+    let admin_other_app = p.user_token(&p.admin_oid, ADMIN_SCOPES, true, Some(&uuid()));
     api.post(&other_triggers, &admin_other_app, &body)
         .await
         .expect_denied();
     // Bad bodies.
     for bad in [
-        json!({"event": "jobFinished", "definition@odata.bind": bind_definition(&p.def)}),
-        json!({"definition@odata.bind": bind_definition(&p.def)}),
+        json!({"event": "jobFinished", "definition@odata.bind": bind_definition(&p.definition)}),
+        json!({"definition@odata.bind": bind_definition(&p.definition)}),
         json!({"event": "jobStarted"}),
         json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&uuid())}),
-        json!({"event": "jobStarted", "definition@odata.bind": format!("https://graph.microsoft.com/v1.0/print/printers/{}", p.virt)}),
+        json!({"event": "jobStarted", "definition@odata.bind": format!("https://graph.microsoft.com/v1.0/print/printers/{}", p.printer)}),
     ] {
-        api.post(&other_triggers, &p.admin_app, &bad)
-            .await
-            .expect_error(400);
+        api.post(&other_triggers, &p.admin, &bad).await.expect_error(400);
     }
     // Unsupported list options (§2 row 13).
     for q in ["$top=1", "$count=true", "$select=id"] {
-        api.get(&format!("{triggers}?{q}"), &p.t.admin)
+        api.get(&format!("{triggers}?{q}"), &t.admin)
             .await
             .expect_error(400);
     }
-    api.post(&other_triggers, &p.admin_app, &body).await.expect(201);
+    api.post(&other_triggers, &p.admin, &body).await.expect(201);
 }
 
 #[tokio::test]
 async fn a_job_started_on_a_triggered_printer_is_held_with_a_processing_task() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
-    let job = p.held_job(&u.token, b"held bytes").await;
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
+    let (job, task_path) = held_job(&p, &u, b"held bytes").await;
     let g = api.get(&job.path(), &u.token).await.expect_json(200);
     assert_eq!(g["status"]["state"], "paused");
     assert_eq!(g["status"]["details"], json!(["releaseWait"]));
     assert_eq!(g["isFetchable"], false);
 
-    let task = p.task_of(&job).await;
+    // The job's print task, as the administrator sees it.
+    let v = api
+        .get(&format!("{}/tasks", job.path()), &t.admin)
+        .await
+        .expect_json(200);
+    let tasks = v["value"].as_array().unwrap();
+    assert_eq!(tasks.len(), 1, "{v}");
+    let task = tasks[0].clone();
     assert_eq!(task["status"]["state"], "processing");
-    let parent = format!("{}/v1.0/print/printers/{}/jobs/{}", api.srv.base, p.virt, job.id);
+    let parent = format!(
+        "{}/v1.0/print/printers/{}/jobs/{}",
+        api.srv.base, p.printer, job.id
+    );
     assert_eq!(task["parentUrl"], parent.as_str());
     let tasks = api
-        .get(&format!("/v1.0/print/taskDefinitions/{}/tasks", p.def), &p.app)
+        .get(
+            &format!("/v1.0/print/taskDefinitions/{}/tasks", p.definition),
+            &p.app,
+        )
         .await
         .expect_json(200);
     assert!(
@@ -318,26 +238,23 @@ async fn a_job_started_on_a_triggered_printer_is_held_with_a_processing_task() {
     );
     assert_eq!(tasks["value"].as_array().unwrap().len(), 1);
     assert_eq!(tasks["value"][0]["id"], task["id"]);
-    let one = api.get(&p.task_path(&task), &p.app).await.expect_json(200);
+    let one = api.get(&task_path, &p.app).await.expect_json(200);
     assert_eq!(one["parentUrl"], parent.as_str());
     let def = api
-        .get(&format!("{}/definition", p.task_path(&task)), &p.app)
+        .get(&format!("{task_path}/definition"), &p.app)
         .await
         .expect_json(200);
-    assert_eq!(def["id"], p.def.as_str());
+    assert_eq!(def["id"], p.definition.as_str());
     let tr = api
-        .get(&format!("{}/trigger", p.task_path(&task)), &p.app)
+        .get(&format!("{task_path}/trigger"), &p.app)
         .await
         .expect_json(200);
     assert_eq!(tr["id"], p.trigger.as_str());
     let e = api
-        .get(
-            &format!("{}?$expand=definition,trigger", p.task_path(&task)),
-            &p.app,
-        )
+        .get(&format!("{task_path}?$expand=definition,trigger"), &p.app)
         .await
         .expect_json(200);
-    assert_eq!(e["definition"]["id"], p.def.as_str());
+    assert_eq!(e["definition"]["id"], p.definition.as_str());
     assert_eq!(e["trigger"]["id"], p.trigger.as_str());
 
     // The job's tasks navigation, for the user and with $expand.
@@ -353,13 +270,13 @@ async fn a_job_started_on_a_triggered_printer_is_held_with_a_processing_task() {
         )
         .await
         .expect_json(200);
-    assert_eq!(via_job["id"], p.def.as_str());
+    assert_eq!(via_job["id"], p.definition.as_str());
     // The app finds the user's held jobs with the documented filter (§3.2 step 7).
     let found = api
         .get(
             &format!(
                 "/v1.0/print/printers/{}/jobs?$filter=createdBy/userPrincipalName%20eq%20'{}'",
-                p.virt, u.upn
+                p.printer, u.upn
             ),
             &p.app,
         )
@@ -370,10 +287,10 @@ async fn a_job_started_on_a_triggered_printer_is_held_with_a_processing_task() {
 
 #[tokio::test]
 async fn the_app_changes_a_held_job_then_completes_its_task_to_release_it() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
-    let job = p.held_job(&u.token, b"original").await;
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
+    let (job, task) = held_job(&p, &u, b"original").await;
 
     // Configuration PATCH: only configuration.
     let v = api
@@ -397,17 +314,16 @@ async fn the_app_changes_a_held_job_then_completes_its_task_to_release_it() {
         .expect_error(400);
 
     // Payload replacement by the app.
-    let url = p.t.upload_session(&job, &p.app, "application/pdf", 8).await;
+    let url = t.upload_session(&job, &p.app, "application/pdf", 8).await;
     put_chunk(api, &url, b"replaced", 0, 8).await.expect(201);
     let bin = api.get(&format!("{}/$value", job.doc_path()), &p.app).await;
     bin.expect(200);
     assert_eq!(bin.body, b"replaced");
 
     // Completing the task releases the job.
-    let task = p.task_of(&job).await;
     let done = api
         .patch(
-            &p.task_path(&task),
+            &task,
             &p.app,
             &json!({"status": {"state": "completed", "description": "Released at device 7"}}),
         )
@@ -423,7 +339,7 @@ async fn the_app_changes_a_held_job_then_completes_its_task_to_release_it() {
         .await
         .expect_error(409);
     api.patch(
-        &p.task_path(&task),
+        &task,
         &p.app,
         &json!({"status": {"state": "aborted", "description": "late"}}),
     )
@@ -431,7 +347,7 @@ async fn the_app_changes_a_held_job_then_completes_its_task_to_release_it() {
     .expect_error(409);
     // Repeating the same outcome is harmless.
     api.patch(
-        &p.task_path(&task),
+        &task,
         &p.app,
         &json!({"status": {"state": "completed", "description": "again"}}),
     )
@@ -441,12 +357,11 @@ async fn the_app_changes_a_held_job_then_completes_its_task_to_release_it() {
 
 #[tokio::test]
 async fn redirect_queues_a_new_job_on_the_destination_and_links_both() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
     let data = bytes(500);
-    let job = p.held_job(&u.token, &data).await;
-    let task = p.task_of(&job).await;
+    let (job, task) = held_job(&p, &u, &data).await;
 
     let r = api
         .post(
@@ -466,7 +381,10 @@ async fn redirect_queues_a_new_job_on_the_destination_and_links_both() {
     let new_id = new["id"].as_str().unwrap().to_string();
     assert_ne!(new_id, job.id);
     assert_eq!(new["configuration"]["copies"], 3);
-    let source_url = format!("{}/v1.0/print/printers/{}/jobs/{}", api.srv.base, p.virt, job.id);
+    let source_url = format!(
+        "{}/v1.0/print/printers/{}/jobs/{}",
+        api.srv.base, p.printer, job.id
+    );
     let new_url = format!("{}/v1.0/print/printers/{}/jobs/{new_id}", api.srv.base, p.dest);
     assert_eq!(new["redirectedFrom"], source_url.as_str());
     assert_eq!(new["status"]["state"], "pending");
@@ -486,7 +404,7 @@ async fn redirect_queues_a_new_job_on_the_destination_and_links_both() {
         "{source}"
     );
     assert_eq!(
-        api.get(&p.task_path(&task), &p.app).await.expect_json(200)["status"]["state"],
+        api.get(&task, &p.app).await.expect_json(200)["status"]["state"],
         "completed",
         "a redirect completes the task"
     );
@@ -494,7 +412,7 @@ async fn redirect_queues_a_new_job_on_the_destination_and_links_both() {
     // The new job lives on the destination and carries the same bytes.
     let dest_job = format!("/v1.0/print/printers/{}/jobs/{new_id}", p.dest);
     let g = api
-        .get(&format!("{dest_job}?$expand=documents"), &p.t.admin)
+        .get(&format!("{dest_job}?$expand=documents"), &t.admin)
         .await
         .expect_json(200);
     assert_eq!(g["isFetchable"], true);
@@ -518,10 +436,10 @@ async fn redirect_queues_a_new_job_on_the_destination_and_links_both() {
 
 #[tokio::test]
 async fn redirect_input_is_validated() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
-    let job = p.held_job(&u.token, b"x").await;
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
+    let (job, _) = held_job(&p, &u, b"x").await;
     for body in [
         json!({}),
         json!({"destinationPrinterId": uuid()}),
@@ -545,11 +463,10 @@ async fn redirect_input_is_validated() {
 
 #[tokio::test]
 async fn abort_ends_the_job_is_idempotent_and_then_cancel_conflicts() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
-    let job = p.held_job(&u.token, b"x").await;
-    let task = p.task_of(&job).await;
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
+    let (job, task) = held_job(&p, &u, b"x").await;
     let r = api
         .post(
             &job.action("abort"),
@@ -569,7 +486,7 @@ async fn abort_ends_the_job_is_idempotent_and_then_cancel_conflicts() {
         "{g}"
     );
     assert_eq!(
-        api.get(&p.task_path(&task), &p.app).await.expect_json(200)["status"]["state"],
+        api.get(&task, &p.app).await.expect_json(200)["status"]["state"],
         "aborted"
     );
     // Again: success, nothing changes.
@@ -587,7 +504,7 @@ async fn abort_ends_the_job_is_idempotent_and_then_cancel_conflicts() {
         .await
         .expect_error(409);
     // abort's body is optional but typed.
-    let other = p.held_job(&u.token, b"y").await;
+    let (other, _) = held_job(&p, &u, b"y").await;
     api.post(&other.action("abort"), &p.app, &json!({"reason": 5}))
         .await
         .expect_error(400);
@@ -599,13 +516,12 @@ async fn abort_ends_the_job_is_idempotent_and_then_cancel_conflicts() {
 
 #[tokio::test]
 async fn a_task_aborted_by_its_app_aborts_the_job() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
-    let job = p.held_job(&u.token, b"x").await;
-    let task = p.task_of(&job).await;
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
+    let (job, task) = held_job(&p, &u, b"x").await;
     api.patch(
-        &p.task_path(&task),
+        &task,
         &p.app,
         &json!({"status": {"state": "aborted", "description": "Expired"}}),
     )
@@ -616,7 +532,7 @@ async fn a_task_aborted_by_its_app_aborts_the_job() {
         "aborted"
     );
     api.patch(
-        &p.task_path(&task),
+        &task,
         &p.app,
         &json!({"status": {"state": "completed", "description": "x"}}),
     )
@@ -628,18 +544,16 @@ async fn a_task_aborted_by_its_app_aborts_the_job() {
         json!({"status": "done"}),
         json!({"status": {"state": "completed"}, "parentUrl": "x"}),
     ] {
-        api.patch(&p.task_path(&task), &p.app, &bad)
-            .await
-            .expect_error(400);
+        api.patch(&task, &p.app, &bad).await.expect_error(400);
     }
 }
 
 #[tokio::test]
 async fn a_user_may_cancel_a_held_job_and_the_app_can_no_longer_act_on_it() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
-    let job = p.held_job(&u.token, b"x").await;
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
+    let (job, _) = held_job(&p, &u, b"x").await;
     api.post_empty(&job.action("cancel"), &u.token).await.expect(204);
     assert_eq!(
         api.get(&job.path(), &u.token).await.expect_json(200)["status"]["state"],
@@ -663,11 +577,11 @@ async fn a_user_may_cancel_a_held_job_and_the_app_can_no_longer_act_on_it() {
 
 #[tokio::test]
 async fn only_the_app_owning_the_task_may_act_on_a_held_job() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
-    let job = p.held_job(&u.token, b"x").await;
-    let intruder = p.t.app(&uuid(), APP_ROLES);
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
+    let (job, _) = held_job(&p, &u, b"x").await;
+    let intruder = t.app(&uuid(), APP_ROLES);
     api.post_empty(&job.action("abort"), &intruder)
         .await
         .expect_denied();
@@ -715,33 +629,33 @@ async fn only_the_app_owning_the_task_may_act_on_a_held_job() {
 
 #[tokio::test]
 async fn deleting_the_trigger_stops_holding_new_jobs() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
     let r = api
         .delete(
-            &format!("/v1.0/print/printers/{}/taskTriggers/{}", p.virt, p.trigger),
-            &p.t.admin,
+            &format!("/v1.0/print/printers/{}/taskTriggers/{}", p.printer, p.trigger),
+            &t.admin,
         )
         .await;
     r.expect(204);
     assert!(r.body.is_empty());
     api.get(
-        &format!("/v1.0/print/printers/{}/taskTriggers/{}", p.virt, p.trigger),
-        &p.t.admin,
+        &format!("/v1.0/print/printers/{}/taskTriggers/{}", p.printer, p.trigger),
+        &t.admin,
     )
     .await
     .expect_code(404, "itemNotFound");
     assert_eq!(
         api.get(
-            &format!("/v1.0/print/printers/{}/taskTriggers", p.virt),
-            &p.t.admin
+            &format!("/v1.0/print/printers/{}/taskTriggers", p.printer),
+            &t.admin
         )
         .await
         .expect_json(200)["value"],
         json!([])
     );
-    let job = p.t.uploaded_job(&p.share, &u.token, b"x").await;
+    let job = t.uploaded_job(&p.share, &u.token, b"x").await;
     let st = api
         .post_empty(&job.action("start"), &u.token)
         .await
@@ -749,9 +663,9 @@ async fn deleting_the_trigger_stops_holding_new_jobs() {
     assert_eq!(st["state"], "pending");
     // A new trigger can be created again.
     api.post(
-        &format!("/v1.0/print/printers/{}/taskTriggers", p.virt),
-        &p.admin_app,
-        &json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&p.def)}),
+        &format!("/v1.0/print/printers/{}/taskTriggers", p.printer),
+        &p.admin,
+        &json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&p.definition)}),
     )
     .await
     .expect(201);
@@ -759,22 +673,19 @@ async fn deleting_the_trigger_stops_holding_new_jobs() {
 
 #[tokio::test]
 async fn redirecting_to_a_triggered_printer_holds_the_new_job_again() {
-    let p = Pull::new().await;
-    let api = &p.t.api;
-    let u = p.t.user("alice");
+    let (t, p) = pull().await;
+    let api = &t.api;
+    let u = t.user("alice");
     // A second virtual printer with a trigger of the same definition.
-    let (csr, _) = platen_pki::generate_csr_pem("Second");
-    let body = json!({"displayName": "Second", "manufacturer": "Contoso", "model": "Virtual", "hasPhysicalDevice": false,
-        "certificateSigningRequest": {"content": csr, "transportKey": "a2V5"}});
-    let second = p.t.printer_with(&p.admin_app, body).await;
+    let second = p.virtual_printer("Second").await;
     api.post(
         &format!("/v1.0/print/printers/{second}/taskTriggers"),
-        &p.admin_app,
-        &json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&p.def)}),
+        &p.admin,
+        &json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&p.definition)}),
     )
     .await
     .expect(201);
-    let job = p.held_job(&u.token, b"x").await;
+    let (job, _) = held_job(&p, &u, b"x").await;
     let new = api
         .post(
             &job.action("redirect"),
@@ -787,17 +698,20 @@ async fn redirecting_to_a_triggered_printer_holds_the_new_job_again() {
         "/v1.0/print/printers/{second}/jobs/{}",
         new["id"].as_str().unwrap()
     );
-    let g = api.get(&new_path, &p.t.admin).await.expect_json(200);
+    let g = api.get(&new_path, &t.admin).await.expect_json(200);
     assert_eq!(g["status"]["state"], "paused");
     assert_eq!(g["status"]["details"], json!(["releaseWait"]));
     let tasks = api
-        .get(&format!("{new_path}/tasks"), &p.t.admin)
+        .get(&format!("{new_path}/tasks"), &t.admin)
         .await
         .expect_json(200);
     assert_eq!(tasks["value"].as_array().unwrap().len(), 1);
     assert_eq!(tasks["value"][0]["status"]["state"], "processing");
     let all = api
-        .get(&format!("/v1.0/print/taskDefinitions/{}/tasks", p.def), &p.app)
+        .get(
+            &format!("/v1.0/print/taskDefinitions/{}/tasks", p.definition),
+            &p.app,
+        )
         .await
         .expect_json(200);
     assert_eq!(
@@ -810,22 +724,21 @@ async fn redirecting_to_a_triggered_printer_holds_the_new_job_again() {
 /// §2.1: "PATCH printTask | owning app (PrintTaskDefinition.ReadWrite.All, app-only) | 403".
 #[tokio::test]
 async fn another_app_cannot_patch_a_task() {
-    let p = Pull::new().await;
-    let u = p.t.user("alice");
-    let job = p.held_job(&u.token, b"x").await;
-    let task = p.task_of(&job).await;
-    let intruder = p.t.app(&uuid(), "PrintTaskDefinition.ReadWrite.All");
-    let r =
-        p.t.api
-            .patch(
-                &p.task_path(&task),
-                &intruder,
-                &json!({"status": {"state": "completed", "description": "x"}}),
-            )
-            .await;
+    let (t, p) = pull().await;
+    let u = t.user("alice");
+    let (job, task) = held_job(&p, &u, b"x").await;
+    let intruder = t.app(&uuid(), "PrintTaskDefinition.ReadWrite.All");
+    let r = t
+        .api
+        .patch(
+            &task,
+            &intruder,
+            &json!({"status": {"state": "completed", "description": "x"}}),
+        )
+        .await;
     r.expect_denied();
     assert_eq!(
-        p.t.api.get(&job.path(), &u.token).await.expect_json(200)["status"]["details"],
+        t.api.get(&job.path(), &u.token).await.expect_json(200)["status"]["details"],
         json!(["releaseWait"])
     );
 }

@@ -2,7 +2,7 @@
 //! trigger per printer, one copy of each byte range, one membership per user, one winner per job transition.
 
 use crate::common::*;
-use crate::pull::{Pull, bind_definition};
+use crate::pull::{bind_definition, held_job, pull};
 use serde_json::json;
 
 fn statuses(rs: &[Resp]) -> Vec<u16> {
@@ -39,14 +39,14 @@ async fn concurrent_shares_of_one_printer_yield_exactly_one() {
 
 #[tokio::test]
 async fn concurrent_triggers_on_one_printer_yield_exactly_one() {
-    let p = Pull::new().await;
-    let printer = p.t.printer("Contested").await;
+    let (t, p) = pull().await;
+    let printer = t.printer("Contested").await;
     let path = format!("/v1.0/print/printers/{printer}/taskTriggers");
-    let body = json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&p.def)});
-    let rs = futures::future::join_all((0..5).map(|_| p.t.api.post(&path, &p.admin_app, &body))).await;
+    let body = json!({"event": "jobStarted", "definition@odata.bind": bind_definition(&p.definition)});
+    let rs = futures::future::join_all((0..5).map(|_| t.api.post(&path, &p.admin, &body))).await;
     assert_eq!(statuses(&rs), vec![201, 409, 409, 409, 409], "{rs:?}");
     assert_eq!(
-        p.t.api.get(&path, &p.t.admin).await.expect_json(200)["value"]
+        t.api.get(&path, &t.admin).await.expect_json(200)["value"]
             .as_array()
             .unwrap()
             .len(),
@@ -142,17 +142,17 @@ async fn concurrent_cancels_and_starts_end_in_one_consistent_state() {
 
 #[tokio::test]
 async fn abort_and_redirect_of_one_held_job_have_one_winner() {
-    let p = Pull::new().await;
-    let u = p.t.user("alice");
+    let (t, p) = pull().await;
+    let u = t.user("alice");
     for _ in 0..3 {
-        let job = p.held_job(&u.token, b"x").await;
+        let (job, _) = held_job(&p, &u, b"x").await;
         let (abort_path, redirect_path) = (job.action("abort"), job.action("redirect"));
         let body = json!({"destinationPrinterId": p.dest});
         let (abort, redirect) = futures::join!(
-            p.t.api.post_empty(&abort_path, &p.app),
-            p.t.api.post(&redirect_path, &p.app, &body),
+            t.api.post_empty(&abort_path, &p.app),
+            t.api.post(&redirect_path, &p.app, &body),
         );
-        let state = p.t.api.get(&job.path(), &u.token).await.expect_json(200)["status"]["state"].clone();
+        let state = t.api.get(&job.path(), &u.token).await.expect_json(200)["status"]["state"].clone();
         match (abort.status, redirect.status) {
             (204, s) => {
                 assert!(s == 409 || s == 403, "{redirect:?}");
