@@ -185,6 +185,9 @@ impl InfraClient {
             r.job("output-device-job-state-message", v::text(m));
         }
         r.job("job-impressions-completed", v::integer(o.impressions));
+        if let Some(sheets) = o.sheets {
+            r.job("job-media-sheets-completed", v::integer(sheets));
+        }
         self.send(r).await.map(drop)
     }
 

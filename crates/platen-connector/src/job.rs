@@ -150,6 +150,7 @@ fn stopped_outcome(state: i32) -> Outcome {
         reasons: vec![stop_reason(state).into()],
         message: None,
         impressions: 0,
+        sheets: None,
     }
 }
 
@@ -215,6 +216,7 @@ async fn fetch(ctx: &PrinterCtx, e: &mut JobEntry) {
                 reasons: vec!["document-access-error".into()],
                 message: Some(format!("The connector could not fetch the document: {err}")),
                 impressions: 0,
+                sheets: None,
             });
             e.phase = Phase::Finished;
             persist(ctx, e).await;

@@ -52,6 +52,9 @@ pub struct Outcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub impressions: i32,
+    /// Sheets the printer reported (journals written before it was recorded have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheets: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,6 +230,7 @@ mod tests {
             reasons: vec![],
             message: None,
             impressions: 1,
+            sheets: None,
         });
         assert_eq!(e.device_state(), 9);
     }

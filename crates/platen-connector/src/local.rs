@@ -21,6 +21,8 @@ pub struct LocalJob {
     pub reasons: Vec<String>,
     pub message: Option<String>,
     pub impressions: i32,
+    /// `job-media-sheets-completed`, when the printer reports it.
+    pub sheets: Option<i32>,
 }
 
 pub struct LocalPrinter {
@@ -178,6 +180,7 @@ impl LocalPrinter {
                 "job-state-reasons",
                 "job-state-message",
                 "job-impressions-completed",
+                "job-media-sheets-completed",
             ]),
         );
         match self.send(r).await {
@@ -191,6 +194,7 @@ impl LocalPrinter {
                     reasons: msg::strings(g, "job-state-reasons"),
                     message: msg::string(g, "job-state-message"),
                     impressions: msg::int(g, "job-impressions-completed").unwrap_or(0),
+                    sheets: msg::int(g, "job-media-sheets-completed"),
                 }))
             }
             Err(e)

@@ -19,6 +19,7 @@ fn finish(e: &mut JobEntry, state: i32, reason: &str, message: Option<String>) {
         reasons: vec![reason.into()],
         message,
         impressions: 0,
+        sheets: None,
     });
     e.phase = Phase::Finished;
 }
@@ -184,6 +185,7 @@ pub fn outcome_of(j: &LocalJob, stop: Option<Stop>) -> Outcome {
         reasons,
         message: j.message.clone(),
         impressions: j.impressions,
+        sheets: j.sheets,
     }
 }
 
@@ -233,6 +235,7 @@ pub async fn follow(ctx: &PrinterCtx, e: &mut JobEntry) {
                         "The printer no longer knows its job {local_id}; whether it printed is unknown."
                     )),
                     impressions: 0,
+                    sheets: None,
                 });
                 e.phase = Phase::Finished;
                 return persist(ctx, e).await;
@@ -260,6 +263,7 @@ async fn progress(ctx: &PrinterCtx, job_id: i32, j: &LocalJob) {
         reasons: j.reasons.clone(),
         message: j.message.clone(),
         impressions: j.impressions,
+        sheets: j.sheets,
     };
     let sent = tokio::time::timeout(Duration::from_secs(5), ctx.infra.update_job_status(job_id, &o)).await;
     if let Ok(Err(err)) = sent {
@@ -277,6 +281,7 @@ mod tests {
             reasons: reasons.iter().map(|r| r.to_string()).collect(),
             message: None,
             impressions: 1,
+            sheets: None,
         }
     }
 

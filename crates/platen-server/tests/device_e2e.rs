@@ -201,6 +201,38 @@ async fn a_job_arrives_byte_identical_and_completes_acquired_by_the_printer() {
     assert_ne!(p["status"]["state"], "unknown", "status: {p}");
     let c = w.graph.get("/print/connectors", &w.admin).await;
     assert!(c.to_string().contains("Basement"), "the printConnector: {c}");
+    // Reports count what the printer reported through the connector.
+    let device = w.wait_device(&job, &["completed"], 30).await;
+    let reader = w.server.token(&[
+        "token",
+        "user",
+        "--tenant",
+        TENANT,
+        "--user",
+        ADMIN_OID,
+        "--scopes",
+        "Reports.Read.All",
+    ]);
+    let usage = w.graph.get("/reports/dailyPrintUsageByPrinter", &reader).await;
+    let row = &usage["value"][0];
+    assert_eq!(row["printerId"], w.printer_id.as_str(), "{usage}");
+    assert_eq!(row["completedJobCount"], 1, "{usage}");
+    assert_eq!(
+        row["pageCount"], device.impressions,
+        "as ippeveprinter counted: {usage}"
+    );
+    let archived = w
+        .graph
+        .get(
+            &format!(
+                "/reports/getPrinterArchivedPrintJobs(printerId='{}',startDateTime=null,endDateTime=null)",
+                w.printer_id
+            ),
+            &reader,
+        )
+        .await;
+    assert_eq!(archived["value"][0]["id"], job.id.as_str(), "{archived}");
+    assert_eq!(archived["value"][0]["acquiredByPrinter"], true, "{archived}");
     conn.term();
 }
 

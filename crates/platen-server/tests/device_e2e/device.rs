@@ -13,7 +13,7 @@ const GET_JOBS_TEST: &str = r#"{
   ATTR language attributes-natural-language en
   ATTR uri printer-uri $uri
   ATTR keyword which-jobs $which
-  ATTR keyword requested-attributes job-id,job-state,job-state-reasons,job-name
+  ATTR keyword requested-attributes job-id,job-state,job-state-reasons,job-name,job-impressions-completed
   STATUS successful-ok
 }
 "#;
@@ -25,6 +25,8 @@ pub struct DeviceJob {
     pub state: String,
     pub reasons: String,
     pub name: String,
+    /// `job-impressions-completed` as the printer reports it.
+    pub impressions: i64,
 }
 
 /// Every job ippeveprinter lists (active and recently finished), oldest first.
@@ -62,12 +64,14 @@ pub fn device_jobs(uri: &str, scratch: &Path) -> Vec<DeviceJob> {
                 state: String::new(),
                 reasons: String::new(),
                 name: String::new(),
+                impressions: 0,
             });
             match name {
                 "job-id" => j.id = value.parse().unwrap_or(0),
                 "job-state" => j.state = value.to_string(),
                 "job-state-reasons" => j.reasons = value.to_string(),
                 "job-name" => j.name = value.to_string(),
+                "job-impressions-completed" => j.impressions = value.parse().unwrap_or(0),
                 _ => {}
             }
         }
