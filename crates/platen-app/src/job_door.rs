@@ -61,7 +61,7 @@ pub(crate) enum Otherwise {
 /// How the door let the change through.
 pub(crate) enum Passage {
     Changed(Box<Committed>),
-    Unchanged(Job),
+    Unchanged(Box<Job>),
     /// The print task the change closes ended (or went) while the change was being decided: another request of
     /// its app or a redirect won. Carries the task as it is now.
     TaskEnded(Option<PrintTask>),
@@ -74,7 +74,7 @@ impl Passage {
     pub(crate) fn into_outcome(self) -> Result<Outcome<Job>> {
         match self {
             Passage::Changed(c) => Ok(Outcome::Changed(c.job)),
-            Passage::Unchanged(j) => Ok(Outcome::Unchanged(j)),
+            Passage::Unchanged(j) => Ok(Outcome::Unchanged(*j)),
             Passage::TaskEnded(_) | Passage::UploadSessionGone => Err(AppError::Internal(
                 "a job change without a task or an upload reported one".into(),
             )),
@@ -137,7 +137,9 @@ impl App {
             }
             let next = match (intent.event.map(|e| transition(job.phase, e)), &intent.otherwise) {
                 (Some(Transition::To(next)), _) => Some(next),
-                (Some(Transition::AlreadyDone), Otherwise::Answer) => return Ok(Passage::Unchanged(job)),
+                (Some(Transition::AlreadyDone), Otherwise::Answer) => {
+                    return Ok(Passage::Unchanged(Box::new(job)));
+                }
                 (Some(Transition::Refused(r)), Otherwise::Answer | Otherwise::Note(_)) => {
                     return Err(AppError::Refused(r));
                 }

@@ -228,8 +228,8 @@ fn parameters<'a>(
             )));
         }
         rest = &rest[key.len() + 1..];
-        let len = if rest.starts_with('\'') {
-            rest[1..].find('\'').map(|i| i + 2).ok_or_else(|| {
+        let len = if let Some(quoted) = rest.strip_prefix('\'') {
+            quoted.find('\'').map(|i| i + 2).ok_or_else(|| {
                 GraphError::bad_request(format!("The value of '{key}' has no closing quote."))
             })?
         } else {
