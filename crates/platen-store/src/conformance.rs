@@ -14,7 +14,9 @@ use platen_odata::parse_query;
 use serde_json::json;
 
 mod print_passwords;
+mod reports;
 pub use print_passwords::print_passwords;
+pub use reports::reports;
 
 /// `conformance_sections!(then, args…)` calls `then!(args…; section, section, …)` with the name of every
 /// section (a `pub async fn(&dyn Store)` below), so each backend's test file makes one test per section, named
@@ -32,7 +34,8 @@ macro_rules! conformance_sections {
             tenant_isolation,
             pull_printing,
             notifications,
-            print_passwords
+            print_passwords,
+            reports
         );
     };
 }
