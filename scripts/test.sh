@@ -8,7 +8,8 @@
 #   2. makes sure PostgreSQL answers on 127.0.0.1:5432 and exports PLATEN_TEST_POSTGRES;
 #   3. runs cargo fmt --check, clippy (-D warnings), cargo deny (deny.toml; cargo-deny is installed from
 #      crates.io when missing) and cargo test (--no-fail-fast) for the whole workspace;
-#   4. builds the `platen` binary and runs the Graph SDK compatibility suite (tests/compat) against it.
+#   4. builds the `platen` binary and runs the Graph SDK compatibility suites against it: Microsoft's Python SDKs
+#      (tests/compat) and Microsoft's JavaScript Graph client on Node (tests/compat-js, `npm ci` from its lock).
 # It exits non-zero when anything fails and ends with a one-line summary. Non-interactive (CI=true, no stdin).
 #
 # Options:
@@ -121,10 +122,14 @@ if ! command -v python3 >/dev/null 2>&1; then
 elif ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi
+# Node.js and npm for the JavaScript Graph client suite: the machine's own, else Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   apt_install "${missing[@]}"
 else
-  note "all present: ${APT_PACKAGES[*]} python3 (venv)"
+  note "all present: ${APT_PACKAGES[*]} python3 (venv) node npm"
 fi
 
 # cups-ipp-utils, cups and dbus are installed above, so the device, connector and IPP client tests must run (the
@@ -169,6 +174,17 @@ fi
 "$VENV/bin/python" -m pip freeze 2>/dev/null | grep -iE '^(msgraph-sdk|msgraph-beta-sdk|httpx|pytest|moto)==' | sed 's/^/    /' || true
 # The S3 server the blob store's S3 conformance test runs against.
 export PLATEN_TEST_MOTO_SERVER=$VENV/bin/moto_server
+
+# Node packages of tests/compat-js, exactly as locked; reinstalled only when the lock file changes.
+CURRENT_STEP="Node packages (tests/compat-js)"
+step "$CURRENT_STEP"
+JS_DIR=tests/compat-js
+if [[ ! -f $JS_DIR/node_modules/.package-lock.json || $JS_DIR/package-lock.json -nt $JS_DIR/node_modules/.package-lock.json ]]; then
+  note "npm ci in $JS_DIR"
+  npm ci --prefix "$JS_DIR" --no-audit --no-fund </dev/null || { echo "test.sh: npm ci failed in $JS_DIR" >&2; exit 1; }
+else
+  note "up to date"
+fi
 
 # --- 3. PostgreSQL ----------------------------------------------------------------------------------
 
@@ -241,10 +257,11 @@ export PLATEN_BIN=$TARGET_DIR/debug/platen
 # without dev-dependencies and compile dependencies again).
 check "build platen binary" cargo test --workspace --no-run
 if [[ " ${FAILED[*]-} " == *" build platen binary "* ]]; then
-  RESULTS+=("FAIL  Graph SDK compat suite (not run: no binary)")
-  FAILED+=("Graph SDK compat suite")
+  RESULTS+=("FAIL  Graph SDK compat suites (not run: no binary)")
+  FAILED+=("Graph SDK compat suites")
 else
   check "Graph SDK compat suite (tests/compat)" "$VENV/bin/python" -m pytest tests/compat
+  check "JavaScript Graph client suite (tests/compat-js)" env -C tests/compat-js node --test --test-concurrency=1
 fi
 
 # --- summary ----------------------------------------------------------------------------------------
