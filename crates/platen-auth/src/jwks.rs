@@ -12,7 +12,7 @@ const UNKNOWN_KID_REFETCH_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// Keys are re-read at least this often so that keys the issuer withdrew stop being trusted.
 const MAX_KEY_SET_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 /// After a failed fetch, requests wait this long before trying again instead of each retrying.
-const FAILURE_BACKOFF: Duration = Duration::from_secs(10);
+pub const FAILURE_BACKOFF: Duration = Duration::from_secs(10);
 /// Key sets are a few KiB; the cap bounds memory if the URL serves something else.
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
 

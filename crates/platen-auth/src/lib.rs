@@ -22,6 +22,9 @@ pub use device_assertion::{
     DeviceAssertion, MAX_ASSERTION_LIFETIME, device_assertion_subject, verify_device_assertion,
 };
 pub use error::AuthError;
+/// How long after a failed fetch of an issuer's signing keys the next fetch is tried: the `Retry-After` of the
+/// 503 a request gets meanwhile.
+pub use jwks::FAILURE_BACKOFF as KEY_FETCH_RETRY;
 pub use principal::{GLOBAL_ADMINISTRATOR_ROLE, PRINTER_ADMINISTRATOR_ROLE, Principal, TokenKind};
 pub use token::MAX_TOKEN_BYTES;
 pub use verifier::Verifier;

@@ -108,11 +108,14 @@ pub async fn authenticate(
             GraphError::unauthenticated(e.message(), e.www_authenticate())
         } else {
             tracing::error!(error = %e, "token validation failed on the server side");
-            GraphError::new(
+            let mut g = GraphError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "serviceNotAvailable",
                 "Signing keys of the token's issuer are unavailable; retry later.",
-            )
+            );
+            // The SDKs' retry handlers wait this long; the keys are fetched again after it.
+            g.retry_after = Some(platen_auth::KEY_FETCH_RETRY.as_secs().max(1));
+            g
         }
     })?;
     Ok(principal.into_caller(ip))

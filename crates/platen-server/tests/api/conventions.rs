@@ -385,3 +385,35 @@ async fn head_is_answered_like_get_without_a_body() {
         assert!(r.body.is_empty());
     }
 }
+
+/// When a trusted issuer's signing keys cannot be fetched the server is at fault, not the token: 503
+/// `serviceNotAvailable` with `Retry-After` (the SDKs' retry handlers wait that long), never a 401 that would make
+/// a client drop a good token.
+#[tokio::test]
+async fn unreachable_signing_keys_answer_503_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("platen.toml");
+    std::fs::write(
+        &config,
+        "[[auth.issuers]]\nissuer = \"https://login.example.test/tenant/v2.0\"\n\
+         audiences = [\"https://graph.microsoft.com\"]\njwks_url = \"http://127.0.0.1:9/keys\"\n",
+    )
+    .unwrap();
+    let srv = Server::start_with_env(BIN, &[("PLATEN_CONFIG", config.to_str().unwrap())]);
+    let api = Api::on(std::sync::Arc::new(srv));
+    let (_, key) = platen_pki::generate_csr_pem("issuer");
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"iss": "https://login.example.test/tenant/v2.0", "aud": "https://graph.microsoft.com",
+        "iat": now, "nbf": now, "exp": now + 600, "tid": uuid(), "oid": uuid(), "scp": "PrintJob.ReadWrite"});
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("k1".into());
+    let token = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_ec_pem(key.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let r = api.get("/v1.0/print/shares", &token).await;
+    r.expect_code(503, "serviceNotAvailable");
+    assert_eq!(r.header("retry-after"), Some("10"), "{r:?}");
+}
