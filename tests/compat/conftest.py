@@ -7,6 +7,7 @@ temporary data directory, and mints development tokens with `platen token`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -119,7 +120,8 @@ def _log_tail(path: Path | None, lines: int = 60) -> str:
     return "\n".join(text[-lines:])
 
 
-def _start(binary: Path, data_dir: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
+def _start(binary: Path, data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None
+           ) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(log_path, "ab")
@@ -128,7 +130,7 @@ def _start(binary: Path, data_dir: Path, log_path: Path) -> tuple[subprocess.Pop
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=_clean_env(),
+        env={**_clean_env(), **(extra_env or {})},
         cwd=data_dir,
     )
     log.close()
@@ -156,8 +158,9 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def platen():
+@contextlib.contextmanager
+def _running_platen(config: str | None = None):
+    """A `platen serve` on a free port with its own data directory (and `config` as its TOML file, if given)."""
     global _server_log
     binary = platen_bin()
     if not binary.is_file():
@@ -165,12 +168,16 @@ def platen():
                     f"or point PLATEN_BIN at it")
     root = Path(tempfile.mkdtemp(prefix="platen-compat-"))
     _server_log = root / "server.log"
+    extra_env = {}
+    if config is not None:
+        (root / "platen.toml").write_text(config)
+        extra_env["PLATEN_CONFIG"] = str(root / "platen.toml")
     proc = None
     try:
         for attempt in range(3):  # the free port may be grabbed between probing and binding
             data_dir = root / f"data{attempt}"
             data_dir.mkdir()
-            proc, url = _start(binary, data_dir, _server_log)
+            proc, url = _start(binary, data_dir, _server_log, extra_env)
             if proc.poll() is None:
                 break
         else:
@@ -188,6 +195,19 @@ def platen():
             print(f"\nkept Platen data and log in {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def platen():
+    with _running_platen() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def throttled_platen():
+    """A server of its own whose users may each create one print job per 2-second window."""
+    with _running_platen("[throttling]\njobs_per_user = { limit = 1, window_secs = 2 }\n") as p:
+        yield p
 
 
 @pytest.hookimpl(hookwrapper=True)

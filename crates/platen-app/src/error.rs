@@ -29,6 +29,12 @@ pub enum AppError {
     /// Too many wrong print passwords lately for the user or from the address: refused without checking.
     #[error("Too many failed sign-ins; retry in {} s.", retry_after.as_secs().max(1))]
     TooManyFailures { retry_after: std::time::Duration },
+    /// A throttling limit was reached (`AppConfig::throttling`); nothing was changed.
+    #[error("{message}")]
+    Throttled {
+        retry_after: std::time::Duration,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] platen_store::StoreError),
     #[error("document storage failed: {0}")]

@@ -107,6 +107,7 @@ impl App {
         if printer.is_accepting_jobs == Some(false) {
             return Err(AppError::Conflict("The printer is not accepting jobs.".into()));
         }
+        self.charge_job_creation(caller, &printer.id).await?;
         let now = now_micros();
         let job = Job {
             tenant_id: caller.tenant_id.clone(),

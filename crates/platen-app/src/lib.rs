@@ -20,6 +20,7 @@ mod share_events;
 mod shares;
 mod submissions;
 mod sweeper;
+mod throttle;
 mod uploads;
 pub mod webhooks;
 
@@ -56,6 +57,8 @@ pub struct AppConfig {
     pub allow_insecure_webhooks: bool,
     /// Print password logins: cache lifetime, failure limits, bookkeeping.
     pub print_passwords: PrintPasswordPolicy,
+    /// Limits on job creations and uploaded bytes (off unless configured).
+    pub throttling: platen_domain::throttling::ThrottlePolicy,
 }
 
 impl Default for AppConfig {
@@ -67,6 +70,7 @@ impl Default for AppConfig {
             device_certificate_lifetime: chrono::Duration::days(825),
             allow_insecure_webhooks: false,
             print_passwords: PrintPasswordPolicy::default(),
+            throttling: Default::default(),
         }
     }
 }

@@ -84,6 +84,12 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
+        // An IPP document's size is known once it has arrived: the one that goes over the user's byte limit is
+        // refused, and its bytes deleted.
+        if let Err(e) = self.charge_upload(&job, stored.size).await {
+            self.blobs.delete(&key).await?;
+            return Err(e);
+        }
         let finished = Document {
             display_name: incoming.name,
             content_type: incoming.content_type,

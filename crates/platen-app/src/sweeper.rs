@@ -1,5 +1,5 @@
 //! Background clean-up: expired upload sessions lose their partial data, and blobs no longer referenced by
-//! any row are deleted. Runs on every node; each step is idempotent, so nodes may overlap safely.
+//! any row are deleted, and throttling counters of windows long past. Runs on every node; each step is idempotent, so nodes may overlap safely.
 
 use crate::App;
 use platen_domain::time::now_micros;
@@ -17,6 +17,7 @@ impl App {
             self.blobs.delete(key).await?;
         }
         self.store.forget_orphan_blobs(&orphans).await?;
+        self.purge_throttle_windows().await?;
         Ok((expired.len(), orphans.len()))
     }
 }

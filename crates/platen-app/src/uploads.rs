@@ -293,6 +293,15 @@ impl App {
         {
             return Err(overlap());
         }
+        // Bytes count against the user's upload limit once the range is known to be new.
+        if self.config.throttling.upload_bytes_per_user.is_some() {
+            let job = self
+                .store
+                .get_job(&session.tenant_id, session.job_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("print job"))?;
+            self.charge_upload(&job, range.len()).await?;
+        }
         let key = format!(
             "uploads/{}/{}-{}-{}",
             session.id,

@@ -9,6 +9,7 @@ pub mod principal;
 pub mod records;
 pub mod share_printer;
 pub mod task;
+pub mod throttling;
 pub mod time;
 pub mod usage;
 

@@ -99,6 +99,12 @@ impl From<AppError> for GraphError {
                 g.retry_after = Some(secs);
                 g
             }
+            AppError::Throttled { retry_after, message } => {
+                let mut g = GraphError::new(StatusCode::TOO_MANY_REQUESTS, "activityLimitReached", message)
+                    .inner("throttledRequest");
+                g.retry_after = Some(retry_after.as_secs().max(1));
+                g
+            }
             AppError::Store(platen_store::StoreError::Query(q)) => q.into(),
             AppError::Store(platen_store::StoreError::Conflict(m)) => GraphError::conflict(m),
             AppError::Store(platen_store::StoreError::NotFound) => {

@@ -93,5 +93,7 @@ pub mod status {
     pub const SERVICE_UNAVAILABLE: i16 = 0x0502;
     pub const VERSION_NOT_SUPPORTED: i16 = 0x0503;
     pub const NOT_ACCEPTING_JOBS: i16 = 0x0506;
+    /// server-error-busy: a throttling limit; the client should retry later.
+    pub const BUSY: i16 = 0x0507;
     pub const MULTIPLE_DOCUMENT_JOBS_NOT_SUPPORTED: i16 = 0x0509;
 }

@@ -41,6 +41,10 @@ pub struct Config {
     /// with TLS). Defaults to on for the embedded default (no `database_url`) and off otherwise: several
     /// nodes sharing one database would all announce the same printers.
     pub dnssd: Option<bool>,
+    /// Limits on job creations (per user, printer, app) and uploaded bytes (per user), each
+    /// `{ limit = N, window_secs = S }`; off unless set. A request over a limit gets 429 with `Retry-After`.
+    #[serde(default)]
+    pub throttling: platen_domain::throttling::ThrottlePolicy,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +138,7 @@ impl Default for Config {
             http_header_timeout_secs: 30,
             tls: None,
             dnssd: None,
+            throttling: Default::default(),
         }
     }
 }

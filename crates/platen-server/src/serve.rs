@@ -78,6 +78,7 @@ pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
         max_document_size: cfg.max_document_size,
         upload_session_lifetime: Duration::from_secs(cfg.upload_session_lifetime_secs),
         allow_insecure_webhooks: cfg.allow_insecure_webhooks,
+        throttling: cfg.throttling.clone(),
         ..AppConfig::default()
     };
     let app = App::new(Arc::new(store.clone()), blobs, Arc::new(ca), app_config);

@@ -18,7 +18,7 @@ pub use feed::{ChangeEvent, ChangeFeed};
 pub use platen_domain::records::JobChange;
 pub use store::{
     ChangeFeedStore, ConnectorStore, DeviceStore, DocumentStore, JobStore, OutboxStore, PrintPasswordStore,
-    PrinterStore, ReportStore, SettingsStore, ShareStore, Store, SubscriptionStore, TaskStore,
+    PrinterStore, ReportStore, SettingsStore, ShareStore, Store, SubscriptionStore, TaskStore, ThrottleStore,
 };
 pub use types::*;
 

@@ -22,6 +22,7 @@ pub trait Store:
     + ConnectorStore
     + PrintPasswordStore
     + ReportStore
+    + ThrottleStore
     + ChangeFeedStore
     + Send
     + Sync
@@ -42,6 +43,7 @@ impl<T> Store for T where
         + ConnectorStore
         + PrintPasswordStore
         + ReportStore
+        + ThrottleStore
         + ChangeFeedStore
         + Send
         + Sync
@@ -313,6 +315,22 @@ pub trait ReportStore {
         scope: &ArchiveScope,
         q: &ListQuery,
     ) -> Result<Page<platen_domain::usage::ArchivedJob>>;
+}
+
+/// Throttling counters in fixed windows (see `platen_domain::throttling`).
+#[async_trait]
+pub trait ThrottleStore {
+    /// Adds `amount` to the counter of (`tenant`, `bucket`, `window_start`), created at zero, and returns the new
+    /// total; atomic across concurrent callers on every node.
+    async fn add_to_window(
+        &self,
+        tenant: &str,
+        bucket: &str,
+        window_start: Micros,
+        amount: i64,
+    ) -> Result<i64>;
+    /// Deletes the counters of windows that started before `before`.
+    async fn purge_windows(&self, before: Micros) -> Result<u64>;
 }
 
 /// The change feed.

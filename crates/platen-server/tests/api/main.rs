@@ -14,5 +14,6 @@ mod print_passwords;
 mod pull;
 mod races;
 mod reports;
+mod throttling;
 mod tls;
 mod uploads;

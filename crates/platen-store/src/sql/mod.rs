@@ -23,6 +23,7 @@ mod rows;
 pub(crate) mod shares;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;
+pub(crate) mod throttle;
 
 use crate::{ChangeEvent, ChangeFeedStore, Result, StoreError};
 use async_trait::async_trait;
