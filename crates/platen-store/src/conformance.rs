@@ -15,8 +15,10 @@ use serde_json::json;
 
 mod print_passwords;
 mod reports;
+mod throttle;
 pub use print_passwords::print_passwords;
 pub use reports::reports;
+pub use throttle::throttle_windows;
 
 /// `conformance_sections!(then, args…)` calls `then!(args…; section, section, …)` with the name of every
 /// section (a `pub async fn(&dyn Store)` below), so each backend's test file makes one test per section, named
@@ -35,7 +37,8 @@ macro_rules! conformance_sections {
             pull_printing,
             notifications,
             print_passwords,
-            reports
+            reports,
+            throttle_windows
         );
     };
 }
