@@ -5,7 +5,7 @@
 use crate::job_door::{Intent, Otherwise};
 use crate::{App, AppError, Outcome, Result};
 use platen_blob::ByteStream;
-use platen_domain::device::device_report;
+use platen_domain::device::{device_abort_error_code, device_report};
 use platen_domain::job::{JobEvent, Refusal};
 use platen_domain::records::{DeviceEvent, Document, IppSubscription, Job, Printer};
 use platen_domain::time::now_micros;
@@ -267,11 +267,18 @@ impl App {
             return Ok(job);
         };
         let reason = message.filter(|m| !m.is_empty());
+        // An abort by the device carries its cause as the job's errorCode (see `device_abort_error_code`).
+        let error_code = (event == JobEvent::DeviceAborted).then(|| device_abort_error_code(reasons));
         // A report that changes nothing (the device confirming a cancel Graph already shows) is history only.
         // The counters ride on a report that moves the job (the final one carries the totals).
         let report = Intent::new(event, device_actor(d))
             .reason(reason)
-            .edit(move |j| j.counts = j.counts.merged(counts))
+            .edit(move |j| {
+                j.counts = j.counts.merged(counts);
+                if error_code.is_some() {
+                    j.error_code = error_code;
+                }
+            })
             .otherwise(Otherwise::Note(|phase| {
                 format!("the device confirmed {}", phase.graph_state())
             }));

@@ -13,6 +13,7 @@ use platen_domain::records::{
 use platen_domain::task::{TaskState, TaskTransition, task_transition};
 use platen_domain::time::now_micros;
 use platen_domain::{Caller, JobId};
+use platen_store::{ListQuery, Page};
 use serde_json::Value;
 
 fn app_id(caller: &Caller) -> Result<&str> {
@@ -231,11 +232,17 @@ impl App {
     }
 
     // ---- tasks ---------------------------------------------------------------------------------------------
-    pub async fn list_tasks(&self, caller: &Caller, definition_id: &str) -> Result<Vec<PrintTask>> {
+    /// A page of the tasks of a definition the calling app owns, newest first.
+    pub async fn list_tasks(
+        &self,
+        caller: &Caller,
+        definition_id: &str,
+        query: &ListQuery,
+    ) -> Result<Page<PrintTask>> {
         self.own_task_definition(caller, definition_id).await?;
         Ok(self
             .store
-            .list_tasks(&caller.tenant_id, definition_id, 1000)
+            .list_tasks(&caller.tenant_id, definition_id, query)
             .await?)
     }
 

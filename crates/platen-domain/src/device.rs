@@ -51,6 +51,40 @@ pub fn device_report(state: i32, reasons: &[String]) -> Option<JobEvent> {
     }
 }
 
+/// `printJob.errorCode` for a job its device reports aborted (`output-device-job-state` 8).
+///
+/// Graph documents errorCode only as an Int32 and publishes no values, so Platen picks a stable mapping with an
+/// existing meaning: the RFC 8011 / PWG 5100.x IPP status code (`status-code`) that names the same failure as the
+/// device's `output-device-job-state-reasons` keyword (the `job-state-reasons` keywords). The most specific
+/// reason the device sent wins, in this order:
+///
+/// | reason keyword                 | errorCode | IPP status code                              |
+/// |--------------------------------|-----------|----------------------------------------------|
+/// | `unsupported-document-format`  | 1034      | 0x040A client-error-document-format-not-supported |
+/// | `unsupported-compression`      | 1039      | 0x040F client-error-compression-not-supported |
+/// | `compression-error`            | 1040      | 0x0410 client-error-compression-error        |
+/// | `document-format-error`        | 1041      | 0x0411 client-error-document-format-error    |
+/// | `document-access-error`        | 1042      | 0x0412 client-error-document-access-error    |
+/// | `service-off-line`             | 1282      | 0x0502 server-error-service-unavailable      |
+/// | anything else (`aborted-by-system`, `errors-detected`, none) | 1284 | 0x0504 server-error-device-error |
+///
+/// A job that completes, or that a user, operator or app cancels or aborts, keeps errorCode null.
+pub fn device_abort_error_code(reasons: &[String]) -> i32 {
+    const BY_REASON: &[(&str, i32)] = &[
+        ("unsupported-document-format", 0x040A),
+        ("unsupported-compression", 0x040F),
+        ("compression-error", 0x0410),
+        ("document-format-error", 0x0411),
+        ("document-access-error", 0x0412),
+        ("service-off-line", 0x0502),
+    ];
+    const DEVICE_ERROR: i32 = 0x0504;
+    BY_REASON
+        .iter()
+        .find(|(keyword, _)| reasons.iter().any(|r| r == keyword))
+        .map_or(DEVICE_ERROR, |(_, code)| *code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +97,19 @@ mod tests {
             assert_eq!(p.is_terminal(), s >= ipp_state::CANCELED, "{p:?}");
         }
         assert_eq!(ipp_job_state(JobPhase::Queued), (3, "job-fetchable"));
+    }
+
+    #[test]
+    fn abort_error_codes_prefer_the_most_specific_reason() {
+        let code = |r: &[&str]| device_abort_error_code(&r.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(code(&[]), 1284);
+        assert_eq!(code(&["aborted-by-system"]), 1284);
+        assert_eq!(code(&["aborted-by-system", "document-format-error"]), 1041);
+        assert_eq!(
+            code(&["document-access-error", "unsupported-document-format"]),
+            1034
+        );
+        assert_eq!(code(&["service-off-line"]), 1282);
     }
 
     #[test]

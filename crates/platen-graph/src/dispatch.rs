@@ -3,7 +3,7 @@
 use crate::ctx::{Ctx, GraphState, authenticate};
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{
-    connectors, documents, jobs, print, printers, pull, reports, shares, subscriptions, uploads,
+    connectors, documents, jobs, print, printers, pull, reports, shares, subscriptions, uploads, user_print,
 };
 use crate::route::{self, Route, Version};
 use axum::body::Body;
@@ -133,8 +133,10 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::Settings, M::GET) => print::get_settings(ctx).await,
         (R::Settings, M::PATCH) => print::patch_settings(ctx, body).await,
         (R::Services, M::GET) => print::services(ctx).await,
+        (R::ServicesCount, M::GET) => print::services_count(ctx).await,
         (R::Service(id), M::GET) => print::service(ctx, &id).await,
         (R::Endpoints(id), M::GET) => print::endpoints(ctx, &id).await,
+        (R::EndpointsCount(id), M::GET) => print::endpoints_count(ctx, &id).await,
         (R::Endpoint(id, e), M::GET) => print::endpoint(ctx, &id, &e).await,
 
         (R::Printers, M::GET) => printers::list(ctx).await,
@@ -144,11 +146,13 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::Printer(id), M::GET) => printers::get(ctx, &id).await,
         (R::Printer(id), M::PATCH) => printers::update(ctx, &id, body).await,
         (R::Printer(id), M::DELETE) => printers::delete(ctx, &id).await,
-        (R::PrinterRestoreDefaults(id), M::POST) => printers::restore_defaults(ctx, &id).await,
+        (R::PrinterRestoreDefaults(id), M::POST) => printers::restore_defaults(ctx, &id, body).await,
         (R::PrinterCapabilities(id), M::GET) => printers::capabilities(ctx, &id).await,
         (R::PrinterConnectors(id), M::GET) => printers::connectors(ctx, &id, None).await,
+        (R::PrinterConnectorsCount(id), M::GET) => printers::connectors_count(ctx, &id).await,
         (R::PrinterConnector(id, c), M::GET) => printers::connectors(ctx, &id, Some(&c)).await,
         (R::PrinterShares(id), M::GET) => printers::shares(ctx, &id, None, false).await,
+        (R::PrinterSharesCount(id), M::GET) => printers::shares_count(ctx, &id).await,
         (R::PrinterShare(id, s), M::GET) => printers::shares(ctx, &id, Some(&s), false).await,
         (R::PrinterSingleShare(id), M::GET) if ctx.version == Version::Beta => {
             printers::shares(ctx, &id, None, true).await
@@ -162,6 +166,7 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::Job(t, j), M::PATCH) => jobs::update(ctx, &t, &j, body).await,
         (R::JobAction(t, j, a), M::POST) => jobs::action(ctx, &t, &j, a, body).await,
         (R::JobTasks(t, j), M::GET) => jobs::tasks(ctx, &t, &j).await,
+        (R::JobTasksCount(t, j), M::GET) => jobs::tasks_count(ctx, &t, &j).await,
         (R::Documents(t, j), M::GET) => documents::list(ctx, &t, &j).await,
         (R::DocumentsCount(t, j), M::GET) => documents::count(ctx, &t, &j).await,
         (R::Document(t, j, d), M::GET) => documents::get(ctx, &t, &j, &d).await,
@@ -185,7 +190,8 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::AllowedGroupsCount(s), M::GET) => shares::member_count(ctx, &s, true).await,
         (R::AllowedGroupsRef(s), M::POST) => shares::add_group(ctx, &s, body).await,
         (R::AllowedGroup(s, g), M::DELETE) => shares::remove_group(ctx, &s, &g).await,
-        (R::RecentShares(u), M::GET) => shares::recent(ctx, u.as_deref()).await,
+        (R::UserPrint(u), M::GET) => user_print::get(ctx, u.as_deref()).await,
+        (R::RecentShares(u), M::GET) => user_print::recent_shares(ctx, u.as_deref()).await,
 
         (R::TaskDefinitions, M::GET) => pull::list_definitions(ctx).await,
         (R::TaskDefinitions, M::POST) => pull::create_definition(ctx, body).await,
@@ -221,7 +227,9 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::Connector(id), M::PATCH) => connectors::update(ctx, &id, body).await,
         (R::Connector(id), M::DELETE) => connectors::delete(ctx, &id).await,
 
-        (R::PrinterSingleShare(_), _) => Err(GraphError::not_found(
+        // v1.0 has no printer.share; on beta it is read-only (no documented operation changes or deletes it, so
+        // other methods get the 405 below).
+        (R::PrinterSingleShare(_), _) if ctx.version == Version::V1 => Err(GraphError::not_found(
             "printer.share is a beta navigation; use /beta.",
         )),
         (route, _) => Err(GraphError::method_not_allowed(allowed(&route))),
@@ -233,8 +241,9 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
 fn allowed(route: &Route) -> &'static str {
     use Route as R;
     match route {
-        // Print operations are read one at a time (GET /print/operations/{id}); the collection answers nothing.
-        R::Operations => "",
+        // Print operations are read one at a time (GET /print/operations/{id}); the collection answers nothing,
+        // nor does its count.
+        R::Operations | R::OperationsCount => "",
         R::Printers
         | R::Shares
         | R::Jobs(_)

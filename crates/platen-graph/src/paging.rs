@@ -4,7 +4,10 @@
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::response::collection;
-use platen_odata::{QueryOptions, decode_skiptoken, encode_skiptoken, next_link_query, query_fingerprint};
+use platen_odata::QueryOption::{self, Count, Expand, OrderBy, Search, Select, Skip, SkipToken, Top};
+use platen_odata::{
+    QueryOptions, decode_skiptoken, encode_skiptoken, evaluate, next_link_query, query_fingerprint,
+};
 use platen_store::{ListQuery, Page};
 use serde_json::{Map, Value};
 
@@ -40,6 +43,44 @@ pub fn list_query_for(ctx: &Ctx, q: &QueryOptions) -> GraphResult<ListQuery> {
         after,
         count: q.count.unwrap_or(false),
     })
+}
+
+/// What a `/$count` segment refuses. The SDKs' templates offer `$filter` and `$search` there; no print collection
+/// supports `$search`, and paging, ordering and shaping options mean nothing for a bare number.
+const NOT_ON_COUNT: &[QueryOption] = &[Select, OrderBy, Top, Skip, SkipToken, Count, Expand, Search];
+
+/// The store query behind a `/$count` segment: the collection's `$filter`, counted, with no page worth reading.
+pub fn count_query(ctx: &Ctx) -> GraphResult<ListQuery> {
+    ctx.reject(NOT_ON_COUNT)?;
+    Ok(ListQuery {
+        filter: ctx.query.filter.clone(),
+        limit: 1,
+        count: true,
+        ..ListQuery::default()
+    })
+}
+
+/// The `/$count` answer for a page the store counted with [`count_query`].
+pub fn counted<T>(page: &Page<T>) -> axum::response::Response {
+    crate::handlers::count_response(page.count.unwrap_or(0))
+}
+
+/// `/$count` of a small collection held in memory: how many of its rendered items pass `$filter`.
+pub fn count_items(ctx: &Ctx, items: Vec<Map<String, Value>>) -> GraphResult<axum::response::Response> {
+    ctx.reject(NOT_ON_COUNT)?;
+    let n = filter_items(&ctx.query, items).len();
+    Ok(crate::handlers::count_response(n as i64))
+}
+
+/// `$filter` applied in memory to the rendered items of a small collection (at most a handful of items: a job's
+/// documents and tasks, a printer's share and connector, the service endpoints), with the rules the SQL renderer
+/// follows: property names and string comparisons case-insensitive.
+pub fn filter_items(q: &QueryOptions, items: Vec<Map<String, Value>>) -> Vec<Map<String, Value>> {
+    let Some(filter) = &q.filter else { return items };
+    items
+        .into_iter()
+        .filter(|m| evaluate(filter, &Value::Object(m.clone())))
+        .collect()
 }
 
 /// Renders a page whose items are already rendered: `$select` applied, `@odata.count` if asked,

@@ -45,8 +45,10 @@ pub enum Route {
     PrinterRestoreDefaults(String),
     PrinterCapabilities(String),
     PrinterConnectors(String),
+    PrinterConnectorsCount(String),
     PrinterConnector(String, String),
     PrinterShares(String),
+    PrinterSharesCount(String),
     PrinterShare(String, String),
     /// β `printer.share` (single).
     PrinterSingleShare(String),
@@ -60,6 +62,7 @@ pub enum Route {
     DocumentValue(JobTarget, String, String),
     CreateUploadSession(JobTarget, String, String),
     JobTasks(JobTarget, String),
+    JobTasksCount(JobTarget, String),
     Shares,
     SharesCount,
     Share(String),
@@ -73,14 +76,19 @@ pub enum Route {
     AllowedGroupsRef(String),
     AllowedGroup(String, String),
     Operations,
+    OperationsCount,
     Operation(String),
     Connectors,
     ConnectorsCount,
     Connector(String),
     Services,
+    ServicesCount,
     Service(String),
     Endpoints(String),
+    EndpointsCount(String),
     Endpoint(String, String),
+    /// `/me/print` (None) or `/users/{id}/print`: the user's `userPrint`.
+    UserPrint(Option<String>),
     /// `/me/print/recentPrinterShares` (None) or `/users/{id}/print/recentPrinterShares`.
     RecentShares(Option<String>),
     TaskDefinitions,
@@ -162,8 +170,10 @@ pub fn parse(segs: &[String]) -> Option<Route> {
             "getcapabilities" | "getcapabilities()" | "microsoft.graph.getcapabilities()",
         ] => Route::PrinterCapabilities(o(p)),
         ["print", "printers", p, "connectors"] => Route::PrinterConnectors(o(p)),
+        ["print", "printers", p, "connectors", "$count"] => Route::PrinterConnectorsCount(o(p)),
         ["print", "printers", p, "connectors", c] => Route::PrinterConnector(o(p), o(c)),
         ["print", "printers", p, "shares"] => Route::PrinterShares(o(p)),
+        ["print", "printers", p, "shares", "$count"] => Route::PrinterSharesCount(o(p)),
         ["print", "printers", p, "shares", sh] => Route::PrinterShare(o(p), o(sh)),
         ["print", "printers", p, "share"] => Route::PrinterSingleShare(o(p)),
         ["print", "printers", p, "jobs", rest @ ..] => return jobs(JobTarget::Printer(o(p).into()), rest),
@@ -200,13 +210,16 @@ pub fn parse(segs: &[String]) -> Option<Route> {
         ["print", "shares" | "printershares", sh, "allowedgroups", g] => Route::AllowedGroup(o(sh), o(g)),
         ["print", "printers", _, "shares", sh, "allowedgroups", "$ref"] => Route::AllowedGroupsRef(o(sh)),
         ["print", "operations"] => Route::Operations,
+        ["print", "operations", "$count"] => Route::OperationsCount,
         ["print", "operations", id] => Route::Operation(o(id)),
         ["print", "connectors"] => Route::Connectors,
         ["print", "connectors", "$count"] => Route::ConnectorsCount,
         ["print", "connectors", c] => Route::Connector(o(c)),
         ["print", "services"] => Route::Services,
+        ["print", "services", "$count"] => Route::ServicesCount,
         ["print", "services", id] => Route::Service(o(id)),
         ["print", "services", id, "endpoints"] => Route::Endpoints(o(id)),
+        ["print", "services", id, "endpoints", "$count"] => Route::EndpointsCount(o(id)),
         ["print", "services", id, "endpoints", e] => Route::Endpoint(o(id), o(e)),
         ["print", "taskdefinitions"] => Route::TaskDefinitions,
         ["print", "taskdefinitions", "$count"] => Route::TaskDefinitionsCount,
@@ -228,6 +241,8 @@ pub fn parse(segs: &[String]) -> Option<Route> {
         ["print", "reports", rest @ ..] => return reports(rest, true),
         ["subscriptions"] => Route::Subscriptions,
         ["subscriptions", id] => Route::Subscription(o(id)),
+        ["me", "print"] => Route::UserPrint(None),
+        ["users", u, "print"] => Route::UserPrint(Some(o(u))),
         ["me", "print", "recentprintershares"] => Route::RecentShares(None),
         ["users", u, "print", "recentprintershares"] => Route::RecentShares(Some(o(u))),
         _ => return None,
@@ -262,6 +277,7 @@ fn jobs(t: JobTarget, rest: &[&str]) -> Option<Route> {
         [j, "documents", d, "$value"] => Route::DocumentValue(t, o(j), o(d)),
         [j, "documents", d, "createuploadsession"] => Route::CreateUploadSession(t, o(j), o(d)),
         [j, "tasks"] => Route::JobTasks(t, o(j)),
+        [j, "tasks", "$count"] => Route::JobTasksCount(t, o(j)),
         [j, "tasks", k] => Route::JobTask(t, o(j), o(k), None),
         [j, "tasks", k, "definition"] => Route::JobTask(t, o(j), o(k), Some(TaskNav::Definition)),
         [j, "tasks", k, "trigger"] => Route::JobTask(t, o(j), o(k), Some(TaskNav::Trigger)),
@@ -297,5 +313,13 @@ mod tests {
             Some(Route::SharePrinter("a b".into()))
         );
         assert_eq!(route("/print/nothing"), None);
+        assert_eq!(
+            route("/print/printers/p/jobs/7/tasks/$count"),
+            Some(Route::JobTasksCount(JobTarget::Printer("p".into()), "7".into()))
+        );
+        assert_eq!(
+            route("/print/services/platen/endpoints/%24count"),
+            Some(Route::EndpointsCount("platen".into()))
+        );
     }
 }

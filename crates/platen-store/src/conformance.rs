@@ -758,7 +758,14 @@ pub async fn pull_printing(s: &dyn Store) {
         "stale version writes nothing"
     );
     assert_eq!(s.tasks_of_job(t, j.id).await.unwrap(), vec![task.clone()]);
-    assert_eq!(s.list_tasks(t, "d1", 10).await.unwrap().len(), 1);
+    let tasks = ListQuery {
+        limit: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(
+        s.list_tasks(t, "d1", &tasks).await.unwrap().items,
+        vec![task.clone()]
+    );
 
     // Redirect: a new job on the destination, cross-linked, sharing the document; the task completes.
     let new_job = Job {

@@ -208,6 +208,27 @@ pub static GROUPS: FieldMap = FieldMap {
     },
 };
 
+/// The creation time a definition's tasks are listed by (newest first). printTask has no such Graph property, and
+/// task lists refuse `$filter` and `$orderby`: only the store sorts on it.
+pub const TASK_CREATED: &str = "createdDateTime";
+
+pub static TASKS: FieldMap = FieldMap {
+    fields: &[Field {
+        path: TASK_CREATED,
+        sql: "t.created_at",
+        kind: FieldKind::DateTime,
+        filterable: false,
+        sortable: true,
+    }],
+    key: Field {
+        path: "id",
+        sql: "t.id",
+        kind: FieldKind::Text,
+        filterable: false,
+        sortable: true,
+    },
+};
+
 /// The counters every `printUsage` row has (all non-null, so sortable: `$orderby=pageCount desc`).
 macro_rules! usage_fields {
     ($($extra:expr,)*) => {

@@ -166,7 +166,13 @@ pub trait TaskStore {
     async fn delete_task_trigger(&self, tenant: &str, id: &str) -> Result<bool>;
     async fn get_task(&self, tenant: &str, id: &str) -> Result<Option<PrintTask>>;
     /// A definition's tasks, newest first, at most `limit`.
-    async fn list_tasks(&self, tenant: &str, definition_id: &str, limit: u32) -> Result<Vec<PrintTask>>;
+    /// A definition's tasks, newest first (the query's own `$orderby`, if any, comes first), keyset-paged.
+    async fn list_tasks(
+        &self,
+        tenant: &str,
+        definition_id: &str,
+        query: &ListQuery,
+    ) -> Result<Page<PrintTask>>;
     async fn tasks_of_job(&self, tenant: &str, job_id: JobId) -> Result<Vec<PrintTask>>;
 }
 

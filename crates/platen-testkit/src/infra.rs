@@ -20,6 +20,8 @@ pub const OK: u16 = 0x0000;
 pub const NOT_FETCHABLE: u16 = 0x0420;
 /// IPP `job-state` canceled.
 pub const CANCELED: i32 = 7;
+/// IPP `job-state` aborted.
+pub const ABORTED: i32 = 8;
 /// IPP `job-state` completed.
 pub const COMPLETED: i32 = 9;
 
@@ -133,9 +135,27 @@ impl Device {
         state: i32,
         job_attrs: Vec<(&str, IppValue)>,
     ) -> u16 {
+        self.update_job_status_with_reasons(http, base, job, state, &["none"], job_attrs)
+            .await
+    }
+
+    /// Update-Job-Status for `job` with `output-device-job-state-reasons` `reasons` (keywords).
+    pub async fn update_job_status_with_reasons(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        job: i32,
+        state: i32,
+        reasons: &[&str],
+        job_attrs: Vec<(&str, IppValue)>,
+    ) -> u16 {
+        let reasons = match reasons {
+            [one] => keyword(one),
+            many => IppValue::Array(many.iter().map(|r| keyword(r)).collect()),
+        };
         let mut all = vec![
             ("output-device-job-state", enumv(state)),
-            ("output-device-job-state-reasons", keyword("none")),
+            ("output-device-job-state-reasons", reasons),
         ];
         all.extend(job_attrs);
         self.send_groups(

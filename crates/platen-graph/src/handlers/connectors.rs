@@ -1,9 +1,9 @@
 //! `/print/connectors` (connectors register through the device side; here: list, get, update, delete).
 
 use crate::ctx::Ctx;
-use crate::error::{GraphError, GraphResult};
+use crate::error::GraphResult;
 use crate::handlers::{object_body, schema_error};
-use crate::paging::{list_query, page_json, select};
+use crate::paging::{count_query, counted, list_query, page_json, select};
 use crate::response::{entity, no_content, ok};
 use crate::schema::{self, ObjectReader};
 use crate::wire;
@@ -73,12 +73,12 @@ pub async fn create(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
     Ok(crate::response::json(axum::http::StatusCode::CREATED, &body))
 }
 
+/// `/print/connectors/$count`; like the collection, it takes no `$filter`.
 pub async fn count(ctx: &Ctx) -> GraphResult<Response> {
     ctx.authorize(Operation::ListConnectors)?;
-    Err(
-        GraphError::bad_request("$count is not supported on the connectors collection.")
-            .inner("invalidQueryOption"),
-    )
+    ctx.reject(&[Filter])?;
+    let page = ctx.app().list_connectors(&ctx.caller, &count_query(ctx)?).await?;
+    Ok(counted(&page))
 }
 
 pub async fn get(ctx: &Ctx, id: &str) -> GraphResult<Response> {

@@ -4,7 +4,7 @@ use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::jobs::collection_path;
 use crate::handlers::{object_body, schema_error};
-use crate::paging::select;
+use crate::paging::{count_items, filter_items, select};
 use crate::response::{collection, entity, ok};
 use crate::schema::{self, ObjectReader};
 use crate::wire;
@@ -17,12 +17,17 @@ use platen_domain::time::to_graph;
 use platen_domain::{Operation, permissions};
 use serde_json::{Value, json};
 
-pub async fn list(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response> {
+/// A job's documents the caller may read, rendered.
+async fn documents(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Vec<wire::Obj>> {
     let access = ctx.authorize(Operation::GetDocument)?;
     let docs = ctx.app().list_documents(&ctx.caller, &access, t, job).await?;
-    let items = docs
-        .iter()
-        .map(|d| select(wire::document(d), &ctx.query).map(Value::Object))
+    Ok(docs.iter().map(wire::document).collect())
+}
+
+pub async fn list(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response> {
+    let items = filter_items(&ctx.query, documents(ctx, t, job).await?)
+        .into_iter()
+        .map(|m| select(m, &ctx.query).map(Value::Object))
         .collect::<GraphResult<Vec<_>>>()?;
     let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
     Ok(ok(&collection(
@@ -34,9 +39,8 @@ pub async fn list(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response> 
 }
 
 pub async fn count(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::GetDocument)?;
-    let docs = ctx.app().list_documents(&ctx.caller, &access, t, job).await?;
-    Ok(crate::handlers::count_response(docs.len() as i64))
+    let items = documents(ctx, t, job).await?;
+    count_items(ctx, items)
 }
 
 pub async fn get(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<Response> {

@@ -2,8 +2,8 @@
 
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
-use crate::handlers::{json_body, object_body, schema_error};
-use crate::paging::{list_query, page_json, select};
+use crate::handlers::{action_body, expect_no_parameters, json_body, object_body, schema_error};
+use crate::paging::{count_items, count_query, counted, filter_items, list_query, page_json, select};
 use crate::response::{collection, entity, json, no_content, ok};
 use crate::route::{JobAction, Version};
 use crate::schema::{self, ObjectReader};
@@ -87,12 +87,15 @@ pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
     Ok(ok(&page_json(ctx, &collection_path(t), page, rendered)?))
 }
 
-pub async fn count(ctx: &Ctx, _t: &JobTarget) -> GraphResult<Response> {
-    ctx.authorize(Operation::ListJobs)?;
-    Err(
-        GraphError::bad_request("$count is not supported on print job collections.")
-            .inner("invalidQueryOption"),
-    )
+/// `…/jobs/$count`: the jobs the collection lists to this caller (without a `*.All` permission, their own), with
+/// its `$filter`.
+pub async fn count(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
+    let access = ctx.authorize(Operation::ListJobs)?;
+    let page = ctx
+        .app()
+        .list_jobs(&ctx.caller, &access, t, &count_query(ctx)?)
+        .await?;
+    Ok(counted(&page))
 }
 
 pub async fn create(ctx: &Ctx, t: &JobTarget, body: &Bytes) -> GraphResult<Response> {
@@ -221,18 +224,9 @@ pub async fn update(ctx: &Ctx, t: &JobTarget, id: &str, body: &Bytes) -> GraphRe
     )))
 }
 
-/// Actions without parameters accept an empty body (with or without a JSON content type) or `{}`.
-fn expect_no_parameters(body: &Bytes) -> GraphResult<()> {
-    match json_body(body)? {
-        None => Ok(()),
-        Some(Value::Object(m)) if m.is_empty() => Ok(()),
-        Some(_) => Err(GraphError::bad_request("This action takes no parameters.")),
-    }
-}
-
-/// abort's optional body: nothing, `{}`, or `{"reason": "…"}`.
+/// abort's optional body: nothing (an empty body or `null`), `{}`, or `{"reason": "…"}`.
 pub fn abort_reason(body: &Bytes) -> GraphResult<Option<String>> {
-    let Some(v) = json_body(body)? else {
+    let Some(v) = action_body(body)? else {
         return Ok(None);
     };
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
@@ -248,15 +242,18 @@ pub fn abort_reason(body: &Bytes) -> GraphResult<Option<String>> {
     Ok(reason)
 }
 
+/// The print tasks triggered by a job that the caller sees, rendered.
+async fn job_tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Vec<Obj>> {
+    let access = ctx.authorize(Operation::GetJob)?;
+    let tasks = ctx.app().tasks_of_job(&ctx.caller, &access, t, id).await?;
+    Ok(tasks.iter().map(|task| wire::task(task, &ctx.root())).collect())
+}
+
 /// GET …/jobs/{id}/tasks: the print tasks triggered by the job.
 pub async fn tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::GetJob)?;
-    let items = ctx
-        .app()
-        .tasks_of_job(&ctx.caller, &access, t, id)
-        .await?
-        .iter()
-        .map(|task| select(wire::task(task, &ctx.root()), &ctx.query).map(Value::Object))
+    let items = filter_items(&ctx.query, job_tasks(ctx, t, id).await?)
+        .into_iter()
+        .map(|m| select(m, &ctx.query).map(Value::Object))
         .collect::<GraphResult<Vec<_>>>()?;
     let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
     Ok(ok(&collection(
@@ -265,6 +262,12 @@ pub async fn tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> 
         count,
         None,
     )))
+}
+
+/// GET …/jobs/{id}/tasks/$count.
+pub async fn tasks_count(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
+    let items = job_tasks(ctx, t, id).await?;
+    count_items(ctx, items)
 }
 
 /// GET …/jobs/{id}/tasks/{taskId}[/definition|/trigger].

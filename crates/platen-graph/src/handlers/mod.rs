@@ -10,6 +10,7 @@ pub mod reports;
 pub mod shares;
 pub mod subscriptions;
 pub mod uploads;
+pub mod user_print;
 
 use crate::error::{GraphError, GraphResult};
 use bytes::Bytes;
@@ -28,6 +29,22 @@ pub fn json_body(body: &Bytes) -> GraphResult<Option<Value>> {
         ));
     }
     Ok(Some(v))
+}
+
+/// An action's parameters: `None` for an empty body or the JSON literal `null`, which Microsoft's JavaScript client
+/// sends for `.post(null)` (the Graph SDK's way to call an action without parameters).
+pub fn action_body(body: &Bytes) -> GraphResult<Option<Value>> {
+    Ok(json_body(body)?.filter(|v| !v.is_null()))
+}
+
+/// Actions without parameters (start, cancel, restoreFactoryDefaults, …) accept an empty body (with or without a
+/// JSON content type), `null`, or `{}`.
+pub fn expect_no_parameters(body: &Bytes) -> GraphResult<()> {
+    match action_body(body)? {
+        None => Ok(()),
+        Some(Value::Object(m)) if m.is_empty() => Ok(()),
+        Some(_) => Err(GraphError::bad_request("This action takes no parameters.")),
+    }
 }
 
 /// NUL characters cannot be stored (PostgreSQL text refuses them) and have no business in print metadata.

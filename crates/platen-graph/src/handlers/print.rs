@@ -3,7 +3,7 @@
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{object_body, schema_error};
-use crate::paging::select;
+use crate::paging::{count_items, filter_items, select};
 use crate::response::{collection, entity, no_content, ok};
 use crate::wire;
 use axum::response::Response;
@@ -59,7 +59,7 @@ pub async fn patch_settings(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
 }
 
 /// The one print service: this Platen deployment, and the endpoints clients and devices use.
-fn service_endpoints(ctx: &Ctx) -> Vec<Value> {
+fn service_endpoints(ctx: &Ctx) -> Vec<wire::Obj> {
     let base = &ctx.base_url;
     let beta = ctx.version == crate::route::Version::Beta;
     [
@@ -86,9 +86,12 @@ fn service_endpoints(ctx: &Ctx) -> Vec<Value> {
     ]
     .into_iter()
     .map(|(id, name, uri)| {
-        let mut e = json!({"id": id, "displayName": name, "uri": uri});
+        let mut e = wire::Obj::new();
+        e.insert("id".into(), json!(id));
+        e.insert("displayName".into(), json!(name));
+        e.insert("uri".into(), json!(uri));
         if beta {
-            e["name"] = json!(name);
+            e.insert("name".into(), json!(name));
         }
         e
     })
@@ -97,15 +100,25 @@ fn service_endpoints(ctx: &Ctx) -> Vec<Value> {
 
 const SERVICE_ID: &str = "platen";
 
+/// The print services: this deployment alone.
+fn services_of() -> Vec<wire::Obj> {
+    let mut svc = wire::Obj::new();
+    svc.insert("id".into(), json!(SERVICE_ID));
+    vec![svc]
+}
+
 pub async fn services(ctx: &Ctx) -> GraphResult<Response> {
     ctx.authorize(Operation::GetServices)?;
-    let svc = json!({"id": SERVICE_ID});
-    Ok(ok(&collection(
-        ctx.context("print/services"),
-        vec![svc],
-        None,
-        None,
-    )))
+    let items = filter_items(&ctx.query, services_of())
+        .into_iter()
+        .map(Value::Object)
+        .collect();
+    Ok(ok(&collection(ctx.context("print/services"), items, None, None)))
+}
+
+pub async fn services_count(ctx: &Ctx) -> GraphResult<Response> {
+    ctx.authorize(Operation::GetServices)?;
+    count_items(ctx, services_of())
 }
 
 pub async fn service(ctx: &Ctx, id: &str) -> GraphResult<Response> {
@@ -122,7 +135,8 @@ pub async fn service(ctx: &Ctx, id: &str) -> GraphResult<Response> {
         .iter()
         .any(|e| e.path.eq_ignore_ascii_case("endpoints"))
     {
-        body.insert("endpoints".into(), Value::Array(service_endpoints(ctx)));
+        let endpoints = service_endpoints(ctx).into_iter().map(Value::Object).collect();
+        body.insert("endpoints".into(), Value::Array(endpoints));
     }
     Ok(ok(&entity(ctx.context("print/services/$entity"), body)))
 }
@@ -132,7 +146,10 @@ pub async fn endpoints(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     if id != SERVICE_ID {
         return Err(GraphError::not_found("The print service was not found."));
     }
-    let items = service_endpoints(ctx);
+    let items: Vec<Value> = filter_items(&ctx.query, service_endpoints(ctx))
+        .into_iter()
+        .map(Value::Object)
+        .collect();
     let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
     Ok(ok(&collection(
         ctx.context(&format!("print/services('{id}')/endpoints")),
@@ -142,16 +159,25 @@ pub async fn endpoints(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     )))
 }
 
+pub async fn endpoints_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::GetServices)?;
+    if id != SERVICE_ID {
+        return Err(GraphError::not_found("The print service was not found."));
+    }
+    count_items(ctx, service_endpoints(ctx))
+}
+
 pub async fn endpoint(ctx: &Ctx, id: &str, endpoint: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::GetServices)?;
     ctx.entity_options_only()?;
-    let found = (id == SERVICE_ID)
-        .then(|| service_endpoints(ctx).into_iter().find(|e| e["id"] == endpoint))
+    let m = (id == SERVICE_ID)
+        .then(|| {
+            service_endpoints(ctx)
+                .into_iter()
+                .find(|e| e.get("id").and_then(Value::as_str) == Some(endpoint))
+        })
         .flatten()
         .ok_or_else(|| GraphError::not_found("The print service endpoint was not found."))?;
-    let Value::Object(m) = found else {
-        return Err(GraphError::internal());
-    };
     Ok(ok(&entity(
         ctx.context(&format!("print/services('{id}')/endpoints/$entity")),
         m,

@@ -2,8 +2,10 @@
 
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
-use crate::handlers::{object_body, schema_error};
-use crate::paging::{list_query, page_json, select, selects};
+use crate::handlers::{expect_no_parameters, object_body, schema_error};
+use crate::paging::{
+    count_items, count_query, counted, filter_items, list_query, page_json, select, selects,
+};
 use crate::response::{collection, entity, no_content, ok};
 use crate::route::Version;
 use crate::schema::{self, ObjectReader};
@@ -78,12 +80,11 @@ pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
     Ok(ok(&page_json(ctx, "print/printers", page, rendered)?))
 }
 
+/// `/print/printers/$count`: the printers the collection lists, with its `$filter`.
 pub async fn count(ctx: &Ctx) -> GraphResult<Response> {
     ctx.authorize(Operation::ListPrinters)?;
-    Err(
-        GraphError::bad_request("$count is not supported on the printers collection.")
-            .inner("invalidQueryOption"),
-    )
+    let page = ctx.app().list_printers(&ctx.caller, &count_query(ctx)?).await?;
+    Ok(counted(&page))
 }
 
 /// Renders one printer the way a GET returns it: `defaults` included, `capabilities` only when `$select`ed.
@@ -246,9 +247,10 @@ pub async fn delete(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     Ok(no_content())
 }
 
-pub async fn restore_defaults(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+pub async fn restore_defaults(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> {
     ctx.authorize(Operation::RestoreFactoryDefaults)?;
     ctx.no_options()?;
+    expect_no_parameters(body)?;
     ctx.app().restore_factory_defaults(&ctx.caller, id).await?;
     Ok(no_content())
 }
@@ -287,9 +289,13 @@ pub async fn connectors(ctx: &Ctx, id: &str, one: Option<&str>) -> GraphResult<R
             )))
         }
         None => {
-            let items = connector
+            let rendered = connector
                 .iter()
-                .map(|c| select(wire::connector(c, ctx.version), &ctx.query).map(Value::Object))
+                .map(|c| wire::connector(c, ctx.version))
+                .collect();
+            let items = filter_items(&ctx.query, rendered)
+                .into_iter()
+                .map(|m| select(m, &ctx.query).map(Value::Object))
                 .collect::<GraphResult<Vec<_>>>()?;
             let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
             Ok(ok(&collection(
@@ -300,6 +306,34 @@ pub async fn connectors(ctx: &Ctx, id: &str, one: Option<&str>) -> GraphResult<R
             )))
         }
     }
+}
+
+/// `/print/printers/{id}/connectors/$count`: the printer's connector, if it has one (and `$filter` keeps it).
+pub async fn connectors_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListPrinterConnectors)?;
+    let p = ctx.app().get_printer(&ctx.caller, id).await?;
+    let connector = ctx.app().connector_of(&p).await?;
+    count_items(
+        ctx,
+        connector
+            .iter()
+            .map(|c| wire::connector(c, ctx.version))
+            .collect(),
+    )
+}
+
+/// `/print/printers/{id}/shares/$count`: the printer's share, if it is shared (and `$filter` keeps it).
+pub async fn shares_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    ctx.authorize(Operation::ListPrinterShares)?;
+    let p = ctx.app().get_printer(&ctx.caller, id).await?;
+    let share = ctx.app().share_of_printer(&ctx.caller, id).await?;
+    count_items(
+        ctx,
+        share
+            .iter()
+            .map(|s| wire::share(s, &p, ctx.version, None))
+            .collect(),
+    )
 }
 
 pub async fn shares(ctx: &Ctx, id: &str, one: Option<&str>, single_nav: bool) -> GraphResult<Response> {
@@ -327,9 +361,13 @@ pub async fn shares(ctx: &Ctx, id: &str, one: Option<&str>, single_nav: bool) ->
         }
         None => {
             ctx.reject(&[Count, Search])?;
-            let items = share
+            let rendered = share
                 .iter()
-                .map(|s| select(wire::share(s, &p, ctx.version, None), &ctx.query).map(Value::Object))
+                .map(|s| wire::share(s, &p, ctx.version, None))
+                .collect();
+            let items = filter_items(&ctx.query, rendered)
+                .into_iter()
+                .map(|m| select(m, &ctx.query).map(Value::Object))
                 .collect::<GraphResult<Vec<_>>>()?;
             Ok(ok(&collection(
                 ctx.context(&format!("print/printers('{id}')/shares")),

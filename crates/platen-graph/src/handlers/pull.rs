@@ -3,7 +3,7 @@
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{id_from_url, object_body, schema_error};
-use crate::paging::select;
+use crate::paging::{count_items, count_query, counted, list_query, page_json, select};
 use crate::response::{collection, entity, json, no_content, ok};
 use crate::route::TaskNav;
 use crate::schema::{self, ObjectReader};
@@ -13,7 +13,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use platen_domain::Operation;
 use platen_domain::task::TaskState;
-use platen_odata::QueryOption::{Count, Format, Search, Select, Skip, Top};
+use platen_odata::QueryOption::{Count, Filter, Format, OrderBy, Search, Select, Skip, SkipToken, Top};
 use serde_json::Value;
 
 /// The spec lists these as unsupported on task definition, task and trigger collections.
@@ -42,13 +42,15 @@ pub async fn list_definitions(ctx: &Ctx) -> GraphResult<Response> {
 
 /// These small collections are not filtered or ordered server-side; refuse rather than ignore.
 fn reject_list_filters(ctx: &Ctx) -> GraphResult<()> {
-    use platen_odata::QueryOption::{Filter, OrderBy, SkipToken};
     ctx.reject(&[Filter, OrderBy, SkipToken])
 }
 
+/// `/print/taskDefinitions/$count`: the calling app's definitions (like the collection, no `$filter`).
 pub async fn definitions_count(ctx: &Ctx) -> GraphResult<Response> {
     ctx.authorize(Operation::ManageTaskDefinitions)?;
-    Err(GraphError::bad_request("$count is not supported on task definitions.").inner("invalidQueryOption"))
+    reject_list_filters(ctx)?;
+    let items = ctx.app().list_task_definitions(&ctx.caller).await?;
+    count_items(ctx, items.iter().map(wire::task_definition).collect())
 }
 
 pub async fn create_definition(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
@@ -121,26 +123,37 @@ pub async fn delete_definition(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     Ok(no_content())
 }
 
+/// A definition's tasks, newest first, paged server-side like every collection (`@odata.nextLink` with a skip
+/// token; the client cannot choose the page size, `$top` being unsupported here).
 pub async fn list_tasks(ctx: &Ctx, definition: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::ManageTasks)?;
     ctx.reject(UNSUPPORTED_ON_LISTS)?;
-    reject_list_filters(ctx)?;
-    let tasks = ctx.app().list_tasks(&ctx.caller, definition).await?;
-    let mut values = Vec::with_capacity(tasks.len());
-    for t in &tasks {
-        values.push(Value::Object(expand_task(ctx, t).await?));
+    ctx.reject(&[Filter, OrderBy])?;
+    let page = ctx
+        .app()
+        .list_tasks(&ctx.caller, definition, &list_query(ctx)?)
+        .await?;
+    let mut rendered = Vec::with_capacity(page.items.len());
+    for t in &page.items {
+        rendered.push(expand_task(ctx, t).await?);
     }
-    Ok(ok(&collection(
-        ctx.context("Collection(microsoft.graph.printTask)"),
-        values,
-        None,
-        None,
-    )))
+    Ok(ok(&page_json(
+        ctx,
+        "Collection(microsoft.graph.printTask)",
+        page,
+        rendered,
+    )?))
 }
 
-pub async fn tasks_count(ctx: &Ctx, _definition: &str) -> GraphResult<Response> {
+/// `/print/taskDefinitions/{id}/tasks/$count` (like the collection, no `$filter`).
+pub async fn tasks_count(ctx: &Ctx, definition: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::ManageTasks)?;
-    Err(GraphError::bad_request("$count is not supported on print tasks.").inner("invalidQueryOption"))
+    reject_list_filters(ctx)?;
+    let page = ctx
+        .app()
+        .list_tasks(&ctx.caller, definition, &count_query(ctx)?)
+        .await?;
+    Ok(counted(&page))
 }
 
 /// A task with its `$expand`ed `definition`/`trigger`.
@@ -247,7 +260,7 @@ pub async fn task_navigation(
                 .await?
                 .ok_or_else(|| GraphError::not_found("The task trigger no longer exists."))?;
             Ok(ok(&entity(
-                ctx.context("print/printers/taskTriggers/$entity"),
+                trigger_context(ctx, &tr),
                 select(wire::task_trigger(&tr), &ctx.query)?,
             )))
         }
@@ -256,6 +269,14 @@ pub async fn task_navigation(
 
 fn triggers_context(ctx: &Ctx, printer: &str) -> String {
     ctx.context(&format!("print/printers('{printer}')/taskTriggers"))
+}
+
+/// A single trigger lives in its printer's `taskTriggers`, whichever path reached it.
+fn trigger_context(ctx: &Ctx, t: &platen_domain::records::TaskTrigger) -> String {
+    ctx.context(&format!(
+        "print/printers('{}')/taskTriggers/$entity",
+        t.printer_id.as_str()
+    ))
 }
 
 pub async fn list_triggers(ctx: &Ctx, printer: &str) -> GraphResult<Response> {
@@ -275,9 +296,12 @@ pub async fn list_triggers(ctx: &Ctx, printer: &str) -> GraphResult<Response> {
     )))
 }
 
-pub async fn triggers_count(ctx: &Ctx, _printer: &str) -> GraphResult<Response> {
+/// `/print/printers/{id}/taskTriggers/$count` (like the collection, no `$filter`).
+pub async fn triggers_count(ctx: &Ctx, printer: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::ListTaskTriggers)?;
-    Err(GraphError::bad_request("$count is not supported on task triggers.").inner("invalidQueryOption"))
+    reject_list_filters(ctx)?;
+    let items = ctx.app().task_triggers(&ctx.caller, printer).await?;
+    count_items(ctx, items.iter().map(wire::task_trigger).collect())
 }
 
 pub async fn create_trigger(ctx: &Ctx, printer: &str, body: &Bytes) -> GraphResult<Response> {

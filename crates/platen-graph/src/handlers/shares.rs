@@ -1,10 +1,11 @@
-//! `/print/shares` (β alias `printerShares`), access lists, and `/me/print/recentPrinterShares`.
+//! `/print/shares` (β alias `printerShares`) and their access lists.
 
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{id_from_url, object_body, schema_error};
-use crate::paging::{list_query, page_json, select, selects};
-use crate::response::{collection, entity, json, no_content, ok};
+use crate::paging::{count_query, counted, list_query, page_json, select, selects};
+use crate::response::{entity, json, no_content, ok};
+use crate::route::Version;
 use crate::schema::ObjectReader;
 use crate::wire::{self, Obj};
 use axum::http::StatusCode;
@@ -13,7 +14,7 @@ use bytes::Bytes;
 use platen_app::ShareUpdate;
 use platen_domain::records::{Printer, Share};
 use platen_domain::{Operation, permissions};
-use platen_odata::QueryOption::{Count, OrderBy, Search};
+use platen_odata::QueryOption::{Count, Search};
 use serde_json::Value;
 
 const SHARE_READ_ONLY: &[&str] = &[
@@ -83,12 +84,15 @@ pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
     Ok(ok(&page_json(ctx, "print/shares", page, rendered)?))
 }
 
+/// `/print/shares/$count`: the shares the collection lists to this caller (administrators all, users those they
+/// may use), with its `$filter`.
 pub async fn count(ctx: &Ctx) -> GraphResult<Response> {
-    ctx.authorize(Operation::ListShares)?;
-    Err(
-        GraphError::bad_request("$count is not supported on the shares collection.")
-            .inner("invalidQueryOption"),
-    )
+    let access = ctx.authorize(Operation::ListShares)?;
+    let page = ctx
+        .app()
+        .list_shares(&ctx.caller, &access, &count_query(ctx)?)
+        .await?;
+    Ok(counted(&page))
 }
 
 pub async fn get(ctx: &Ctx, id: &str) -> GraphResult<Response> {
@@ -100,6 +104,24 @@ pub async fn get(ctx: &Ctx, id: &str) -> GraphResult<Response> {
         ctx.context("print/shares/$entity"),
         render(ctx, &s, &p).await?,
     )))
+}
+
+/// The share's name from `displayName`, or on beta also from `name` (printerBase's legacy alias of displayName in
+/// the beta schema, §1.2/§1.12); when both are sent they must agree.
+fn share_name(ctx: &Ctx, r: &mut ObjectReader<'_>) -> GraphResult<Option<String>> {
+    let display_name = r
+        .opt_string("displayName", MAX_SHARE_NAME)
+        .map_err(schema_error)?;
+    if ctx.version != Version::Beta {
+        return Ok(display_name);
+    }
+    let name = r.opt_string("name", MAX_SHARE_NAME).map_err(schema_error)?;
+    match (display_name, name) {
+        (Some(d), Some(n)) if d != n => Err(GraphError::bad_request(
+            "name is the beta alias of displayName; send one of them, or the same value in both.",
+        )),
+        (d, n) => Ok(d.or(n)),
+    }
 }
 
 fn printer_bind(r: &mut ObjectReader<'_>) -> GraphResult<Option<String>> {
@@ -117,7 +139,10 @@ pub async fn create(ctx: &Ctx, body: &Bytes) -> GraphResult<Response> {
     ctx.no_options()?;
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
-    let name = r.string("displayName", MAX_SHARE_NAME).map_err(schema_error)?;
+    let name = match share_name(ctx, &mut r)? {
+        Some(n) => n,
+        None => r.string("displayName", MAX_SHARE_NAME).map_err(schema_error)?,
+    };
     let allow_all = r
         .opt_bool("allowAllUsers")
         .map_err(schema_error)?
@@ -143,9 +168,7 @@ pub async fn update(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> 
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
     let u = ShareUpdate {
-        display_name: r
-            .opt_string("displayName", MAX_SHARE_NAME)
-            .map_err(schema_error)?,
+        display_name: share_name(ctx, &mut r)?,
         allow_all_users: r.opt_bool("allowAllUsers").map_err(schema_error)?,
         printer_id: printer_bind(&mut r)?,
     };
@@ -224,14 +247,13 @@ pub async fn allowed_groups(ctx: &Ctx, share: &str) -> GraphResult<Response> {
 }
 
 pub async fn member_count(ctx: &Ctx, share: &str, groups: bool) -> GraphResult<Response> {
-    let mut q = list_query(ctx)?;
-    q.count = true;
-    q.limit = 1;
     let count = if groups {
         ctx.authorize(Operation::ListAllowedGroups)?;
+        let q = count_query(ctx)?;
         ctx.app().allowed_groups(&ctx.caller, share, &q).await?.count
     } else {
         ctx.authorize(Operation::ListAllowedUsers)?;
+        let q = count_query(ctx)?;
         ctx.app().allowed_users(&ctx.caller, share, &q).await?.count
     };
     Ok(crate::handlers::count_response(count.unwrap_or(0)))
@@ -265,36 +287,4 @@ pub async fn remove_group(ctx: &Ctx, share: &str, group: &str) -> GraphResult<Re
     ctx.no_options()?;
     ctx.app().disallow_group(&ctx.caller, share, group).await?;
     Ok(no_content())
-}
-
-/// `/me/print/recentPrinterShares` or `/users/{id}/print/recentPrinterShares` (own id only).
-pub async fn recent(ctx: &Ctx, user: Option<&str>) -> GraphResult<Response> {
-    ctx.authorize(Operation::ListRecentShares)?;
-    ctx.reject(&[Count, OrderBy, Search])?;
-    if let Some(u) = user
-        && !permissions::is_self(&ctx.caller, u)
-    {
-        return Err(GraphError::forbidden(
-            "Only the signed-in user's own recent printer shares can be read.",
-        ));
-    }
-    let limit = ctx.query.top.map(|t| t.min(100) as u32).unwrap_or(25);
-    let recent = ctx.app().recent_shares(&ctx.caller, limit).await?;
-    let mut items = Vec::with_capacity(recent.len());
-    for (s, used) in &recent {
-        let p = printer_of(ctx, s).await?;
-        items.push(Value::Object(select(
-            wire::share(s, &p, ctx.version, Some(*used)),
-            &ctx.query,
-        )?));
-    }
-    let who = user
-        .map(|u| format!("users('{u}')"))
-        .unwrap_or_else(|| "me".into());
-    Ok(ok(&collection(
-        ctx.context(&format!("{who}/print/recentPrinterShares")),
-        items,
-        None,
-        None,
-    )))
 }

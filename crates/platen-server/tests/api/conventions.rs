@@ -211,6 +211,8 @@ async fn parameterless_actions_accept_empty_bodies_with_or_without_a_json_conten
             "",
         ),
         ("empty object", Some("application/json"), "{}"),
+        // What Microsoft's JavaScript client sends for `.post(null)`.
+        ("JSON null", Some("application/json"), "null"),
     ];
     for (what, ct, body) in &variants {
         let job = t.uploaded_job(&s, &u.token, b"x").await;
@@ -232,6 +234,33 @@ async fn parameterless_actions_accept_empty_bodies_with_or_without_a_json_conten
         }
         api.exec(rb.body(body.to_string())).await.expect(204);
     }
+}
+
+#[tokio::test]
+async fn a_json_null_body_is_no_parameters_and_parameters_are_still_refused() {
+    let (t, p) = crate::pull::pull().await;
+    let api = &t.api;
+    let u = t.user("u");
+    // abort's parameters are optional: `null` is none.
+    let (held, _) = crate::pull::held_job(&p, &u, b"held").await;
+    api.post(&held.action("abort"), &p.app, &Value::Null)
+        .await
+        .expect(204);
+    let aborted = api.get(&held.path(), &u.token).await.expect_json(200);
+    assert_eq!(aborted["status"]["state"], "aborted", "{aborted}");
+    // Actions without parameters still refuse parameters, with or without `null` in them.
+    let (_, s) = t.open_share("Parameters").await;
+    let job = t.uploaded_job(&s, &u.token, b"x").await;
+    let restore = format!("/v1.0/print/printers/{}/restoreFactoryDefaults", p.printer);
+    for body in [json!({"x": 1}), json!([null]), json!(0)] {
+        api.post(&job.action("start"), &u.token, &body)
+            .await
+            .expect_error(400);
+        api.post(&restore, &t.admin, &body).await.expect_error(400);
+    }
+    api.post(&job.action("start"), &u.token, &Value::Null)
+        .await
+        .expect(200);
 }
 
 #[tokio::test]

@@ -2,9 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_input;
+mod beta_shares;
 mod common;
 mod connections;
 mod conventions;
+mod counts;
+mod device_errors;
 mod dnssd;
 mod flows;
 mod isolation;
@@ -12,8 +15,10 @@ mod odata;
 mod permissions;
 mod print_passwords;
 mod pull;
+mod pull_navigation;
 mod races;
 mod reports;
 mod throttling;
 mod tls;
 mod uploads;
+mod user_print;

@@ -1,13 +1,15 @@
 //! Task definitions, triggers and print tasks.
 
 use super::bind::audited;
+use super::list::Collection;
 use super::rows;
 use super::{SqlStore, conflict_on_unique};
-use crate::{Result, StoreError, TaskStore};
+use crate::{ListQuery, Page, Result, StoreError, TaskStore, fields};
 use async_trait::async_trait;
 use platen_domain::JobId;
 use platen_domain::records::{PrintTask, TaskDefinition, TaskTrigger};
 use platen_domain::task::TaskState;
+use platen_odata::{OrderBy, SqlValue};
 use sqlx::Any;
 use sqlx::any::AnyRow;
 
@@ -158,17 +160,20 @@ impl TaskStore for SqlStore {
         row.as_ref().map(task).transpose()
     }
 
-    async fn list_tasks(&self, tenant: &str, definition: &str, limit: u32) -> Result<Vec<PrintTask>> {
-        let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND definition_id = $2 ORDER BY created_at DESC, id LIMIT {}",
-            limit.max(1)
-        );
-        let rows = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(definition)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(task).collect()
+    async fn list_tasks(&self, tenant: &str, definition: &str, query: &ListQuery) -> Result<Page<PrintTask>> {
+        let mut query = query.clone();
+        query.orderby.push(OrderBy {
+            path: fields::TASK_CREATED.into(),
+            descending: true,
+        });
+        let coll = Collection {
+            columns: TASK_COLUMNS,
+            from: "tasks t",
+            scope: vec!["t.tenant_id = $1".into(), "t.definition_id = $2".into()],
+            params: vec![SqlValue::Text(tenant.into()), SqlValue::Text(definition.into())],
+            fields: &fields::TASKS,
+        };
+        self.list_page(coll, &query, task).await
     }
 
     async fn tasks_of_job(&self, tenant: &str, job: JobId) -> Result<Vec<PrintTask>> {
