@@ -10,7 +10,12 @@ use axum::response::Response;
 pub struct RequestIds {
     pub request_id: String,
     pub client_request_id: Option<String>,
+    /// `Prefer: include-unknown-enum-members`: the client reads evolvable enum members (see
+    /// `schema::enums::hides_member`); without it they are answered as `unknownFutureValue`.
+    pub include_unknown_enum_members: bool,
 }
+
+const INCLUDE_UNKNOWN: &str = "include-unknown-enum-members";
 
 tokio::task_local! {
     static CURRENT: RequestIds;
@@ -21,6 +26,7 @@ impl RequestIds {
         CURRENT.try_with(Clone::clone).unwrap_or_else(|_| RequestIds {
             request_id: uuid::Uuid::new_v4().to_string(),
             client_request_id: None,
+            include_unknown_enum_members: false,
         })
     }
 }
@@ -32,14 +38,26 @@ pub async fn middleware(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_string);
+    // `Prefer` may repeat and lists preferences separated by commas (RFC 7240).
+    let include_unknown_enum_members = req
+        .headers()
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case(INCLUDE_UNKNOWN));
     let ids = RequestIds {
         request_id: uuid::Uuid::new_v4().to_string(),
         client_request_id,
+        include_unknown_enum_members,
     };
     let mut resp = CURRENT.scope(ids.clone(), next.run(req)).await;
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&ids.request_id) {
         headers.insert("request-id", v);
+    }
+    if ids.include_unknown_enum_members {
+        headers.insert("preference-applied", HeaderValue::from_static(INCLUDE_UNKNOWN));
     }
     if let Some(v) = ids
         .client_request_id

@@ -13,10 +13,68 @@ pub fn json_body(v: &Value) -> Body {
 }
 
 pub fn json(status: StatusCode, v: &Value) -> Response {
-    let mut resp = (status, json_body(v)).into_response();
+    let body = if crate::request_ids::RequestIds::current().include_unknown_enum_members || !hides_any(v) {
+        json_body(v)
+    } else {
+        let mut seen = v.clone();
+        hide_evolvable(&mut seen);
+        json_body(&seen)
+    };
+    let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     resp
+}
+
+/// Evolvable enum values in a response: printer status `details` (a `status` object's details; job state
+/// details have no evolvable members) and `finishings` (capabilities, defaults, job configurations).
+fn evolvable(key: &str, parent: &Map<String, Value>) -> Option<&'static [&'static str]> {
+    use crate::schema::enums::{PRINT_FINISHING, PRINTER_PROCESSING_STATE_DETAIL};
+    match key {
+        "details" if parent.contains_key("state") => Some(PRINTER_PROCESSING_STATE_DETAIL),
+        "finishings" => Some(PRINT_FINISHING),
+        _ => None,
+    }
+}
+
+/// Whether `v` holds an evolvable member a client must not see unasked (checked before copying anything).
+fn hides_any(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, x)| match (evolvable(k, m), x) {
+            (Some(members), Value::Array(items)) => items.iter().any(|i| {
+                i.as_str()
+                    .is_some_and(|s| crate::schema::enums::hides_member(members, s))
+            }),
+            _ => hides_any(x),
+        }),
+        Value::Array(items) => items.iter().any(hides_any),
+        _ => false,
+    }
+}
+
+/// Replaces every evolvable member in `v` by `unknownFutureValue`.
+fn hide_evolvable(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            let keys: Vec<(String, Option<&'static [&'static str]>)> =
+                m.keys().map(|k| (k.clone(), evolvable(k, m))).collect();
+            for (k, members) in keys {
+                let Some(x) = m.get_mut(&k) else { continue };
+                match (members, x) {
+                    (Some(members), Value::Array(items)) => {
+                        for i in items.iter_mut() {
+                            if let Some(s) = i.as_str() {
+                                *i = Value::String(crate::schema::enums::as_seen(members, s, false));
+                            }
+                        }
+                    }
+                    (_, x) => hide_evolvable(x),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(hide_evolvable),
+        _ => {}
+    }
 }
 
 pub fn ok(v: &Value) -> Response {

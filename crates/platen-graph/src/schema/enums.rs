@@ -352,3 +352,37 @@ mod tests {
         assert_eq!(core, PRINTER_PROCESSING_STATE_REASON[..34].to_vec());
     }
 }
+
+/// Graph's evolvable enums: members listed after `unknownFutureValue` are sent only to clients that asked for
+/// them with `Prefer: include-unknown-enum-members`; others read `unknownFutureValue` instead. Of the print
+/// enumerations, `printerProcessingStateDetail` and `printFinishing` have such members.
+pub fn hides_member(members: &[&str], value: &str) -> bool {
+    members
+        .iter()
+        .position(|m| *m == "unknownFutureValue")
+        .is_some_and(|cut| members[cut + 1..].contains(&value))
+}
+
+/// `value`, or `unknownFutureValue` when it is an evolvable member the client did not ask for.
+pub fn as_seen(members: &[&str], value: &str, include_unknown: bool) -> String {
+    if !include_unknown && hides_member(members, value) {
+        "unknownFutureValue".to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod evolvable_tests {
+    use super::*;
+
+    #[test]
+    fn members_after_unknown_future_value_are_hidden_unless_asked_for() {
+        assert!(!hides_member(PRINTER_PROCESSING_STATE_DETAIL, "mediaEmpty"));
+        assert!(hides_member(PRINTER_PROCESSING_STATE_DETAIL, "banderAdded"));
+        assert!(hides_member(PRINT_FINISHING, "bindLeft"));
+        assert!(!hides_member(PRINT_FINISHING, "staple"));
+        assert_eq!(as_seen(PRINT_FINISHING, "bindLeft", false), "unknownFutureValue");
+        assert_eq!(as_seen(PRINT_FINISHING, "bindLeft", true), "bindLeft");
+    }
+}

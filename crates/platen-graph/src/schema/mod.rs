@@ -10,7 +10,7 @@
 //! - enum values are member-name strings, matched case-sensitively;
 //! - explicit `null`s are kept (PATCH semantics: `null` clears) unless the member is non-nullable.
 
-mod enums;
+pub(crate) mod enums;
 mod error;
 mod job_configuration;
 mod location;

@@ -446,3 +446,43 @@ async fn unreachable_signing_keys_answer_503_with_retry_after() {
     r.expect_code(503, "serviceNotAvailable");
     assert_eq!(r.header("retry-after"), Some("10"), "{r:?}");
 }
+
+/// Evolvable enums (`printFinishing`, `printerProcessingStateDetail`): members after `unknownFutureValue` reach
+/// only clients that send `Prefer: include-unknown-enum-members` (answered with `Preference-Applied`); others read
+/// `unknownFutureValue`, as on Graph.
+#[tokio::test]
+async fn evolvable_enum_members_need_prefer_include_unknown_enum_members() {
+    let t = Tenant::new();
+    let (_, share) = t.open_share("Evolvable").await;
+    let user = t.user("evolvable");
+    let (id, _) = t
+        .api
+        .create_job(
+            &format!("/v1.0/print/shares/{share}/jobs"),
+            &user.token,
+            json!({"finishings": ["staple", "bindLeft"]}),
+        )
+        .await;
+    let path = format!("/v1.0/print/shares/{share}/jobs/{id}");
+    let plain = t.api.get(&path, &user.token).await;
+    assert_eq!(
+        plain.json()["configuration"]["finishings"],
+        json!(["staple", "unknownFutureValue"]),
+        "{plain:?}"
+    );
+    assert_eq!(plain.header("preference-applied"), None);
+    let rb = t
+        .api
+        .authed(Method::GET, &path, &user.token)
+        .header("Prefer", "odata.maxpagesize=5, include-unknown-enum-members");
+    let asked = t.api.exec(rb).await;
+    assert_eq!(
+        asked.json()["configuration"]["finishings"],
+        json!(["staple", "bindLeft"]),
+        "{asked:?}"
+    );
+    assert_eq!(
+        asked.header("preference-applied"),
+        Some("include-unknown-enum-members")
+    );
+}
