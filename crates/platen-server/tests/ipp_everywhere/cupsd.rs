@@ -260,18 +260,7 @@ async fn a_page_printed_from_cups_arrives_at_the_device_behind_the_share() {
     let bob = env.user("bob", &[]);
     let (_d, pdf_path, _) = sample_pdf();
     let cups = tokio::task::spawn_blocking(Cupsd::start).await.unwrap();
-    cups.run(
-        "lpadmin",
-        &[
-            "-p",
-            "platen",
-            "-E",
-            "-v",
-            &env.uri(Some(&bob)),
-            "-m",
-            "everywhere",
-        ],
-    );
+    cups.add_everywhere_queue(&env.uri(Some(&bob)));
     let local = submitted_job(&cups.run("lp", &["-d", "platen", &pdf_path.display().to_string()]));
     let job = graph_job_of(&env, &cups, &bob.upn, &[]).await;
     let id = job["id"].as_str().unwrap().to_string();
