@@ -121,6 +121,22 @@ impl Tenant {
         self.api.create_share(&self.admin, printer, name, allow_all).await
     }
 
+    /// A physical printer whose key the test holds, shared with all users, and an INFRA device connected for it
+    /// (device token from its signed assertion): `(printer, share, device, http client)`.
+    pub async fn device_printer(
+        &self,
+        name: &str,
+    ) -> (String, String, platen_testkit::infra::Device, reqwest::Client) {
+        let (csr, key) = platen_pki::generate_csr_pem(name);
+        let mut body = printer_create_body(name);
+        body["certificateSigningRequest"]["content"] = csr.into();
+        let printer = self.printer_with(&self.admin, body).await;
+        let share = self.share(&printer, name, true).await;
+        let http = platen_testkit::http::client();
+        let device = platen_testkit::infra::Device::connect(&http, &self.srv().base, &printer, &key).await;
+        (printer, share, device, http)
+    }
+
     /// A registered printer shared with all users: `(printer, share)`.
     pub async fn open_share(&self, name: &str) -> (String, String) {
         let p = self.printer(name).await;

@@ -18,13 +18,7 @@ struct Site {
 impl Site {
     async fn new() -> Site {
         let t = Tenant::new();
-        let (csr, key) = platen_pki::generate_csr_pem("Errors");
-        let mut body = printer_create_body("Errors");
-        body["certificateSigningRequest"]["content"] = csr.into();
-        let printer = t.printer_with(&t.admin, body).await;
-        let share = t.share(&printer, "Errors", true).await;
-        let http = platen_testkit::http::client();
-        let device = Device::connect(&http, &t.srv().base, &printer, &key).await;
+        let (_, share, device, http) = t.device_printer("Errors").await;
         let user = t.user("u");
         Site {
             t,

@@ -29,13 +29,7 @@ struct Site {
 impl Site {
     async fn new() -> Site {
         let t = Tenant::new();
-        let (csr, key) = platen_pki::generate_csr_pem("Reports");
-        let mut body = printer_create_body("Floor 4");
-        body["certificateSigningRequest"]["content"] = csr.into();
-        let printer = t.printer_with(&t.admin, body).await;
-        let share = t.share(&printer, "Floor 4", true).await;
-        let http = platen_testkit::http::client();
-        let device = Device::connect(&http, &t.srv().base, &printer, &key).await;
+        let (printer, share, device, http) = t.device_printer("Floor 4").await;
         let group = uuid();
         let alice = t.user_with("alice", USER_SCOPES, &group);
         let bob = t.user("bob");
