@@ -204,13 +204,9 @@ impl App {
         };
         let mut c = JobChange::new(updated.clone(), job.version, record);
         if next.is_some_and(|n| n.is_terminal()) && !job.phase.is_terminal() {
-            // The job ends: its archived record and usage rollups are written with this change.
-            let printer_name = self
-                .store
-                .get_printer(&job.tenant_id, &job.printer_id)
-                .await?
-                .map(|p| p.display_name);
-            c.archive = ArchivedJob::of(&updated, printer_name, now);
+            // The job ends: its archived record and usage rollups are written with this change (the store reads
+            // the printer's name inside that transaction, so ending a job costs no extra round trip).
+            c.archive = ArchivedJob::of(&updated, None, now);
         }
         if next.is_some() {
             c.notifications = self

@@ -119,27 +119,18 @@ impl Cupsd {
     fn add_everywhere_queue(&self, uri: &str) {
         self.run("lpadmin", &["-p", "platen", "-E", "-v", uri, "-m", "everywhere"]);
         let queue = format!("ipp://127.0.0.1:{}/printers/platen", self.port);
-        let test = self._dir.path().join("queue-ready.test");
-        std::fs::write(
-            &test,
-            "{ OPERATION Get-Printer-Attributes GROUP operation-attributes-tag ATTR charset attributes-charset utf-8 \
-             ATTR naturalLanguage attributes-natural-language en ATTR uri printer-uri $uri \
-             ATTR keyword requested-attributes printer-make-and-model,printer-is-accepting-jobs \
-             STATUS successful-ok DISPLAY printer-make-and-model DISPLAY printer-is-accepting-jobs }",
-        )
-        .unwrap();
         let mut last = String::new();
         for _ in 0..300 {
-            let (_, out) = ipptool(&["-tv", &queue, &test.display().to_string()]);
-            let value = |name: &str| {
-                out.lines()
-                    .find(|l| l.trim_start().starts_with(&format!("{name} (")))
-                    .and_then(|l| l.split_once('='))
-                    .map(|(_, v)| v.trim().to_string())
-            };
-            let model = value("printer-make-and-model");
+            let values = self.query(
+                "queue-ready",
+                &queue,
+                "Get-Printer-Attributes",
+                "printer-uri",
+                &["printer-make-and-model", "printer-is-accepting-jobs"],
+            );
+            let model = values[0].clone();
             if model.as_deref().is_some_and(|m| m != "Local Raw Printer")
-                && value("printer-is-accepting-jobs").as_deref() == Some("true")
+                && values[1].as_deref() == Some("true")
             {
                 return;
             }
@@ -152,24 +143,47 @@ impl Cupsd {
         );
     }
 
+    /// `operation` on `uri` (passed as `uri_attr`) with ipptool; the values of `names` as ipptool prints them
+    /// (`name (type) = value`), in order, `None` where absent.
+    fn query(
+        &self,
+        label: &str,
+        uri: &str,
+        operation: &str,
+        uri_attr: &str,
+        names: &[&str],
+    ) -> Vec<Option<String>> {
+        let test = self._dir.path().join(format!("{label}.test"));
+        let display: String = names.iter().map(|n| format!(" DISPLAY {n}")).collect();
+        std::fs::write(
+            &test,
+            format!(
+                "{{ OPERATION {operation} GROUP operation-attributes-tag ATTR charset attributes-charset utf-8 \
+                 ATTR naturalLanguage attributes-natural-language en ATTR uri {uri_attr} $uri \
+                 ATTR keyword requested-attributes {} STATUS successful-ok{display} }}",
+                names.join(",")
+            ),
+        )
+        .unwrap();
+        let (_, out) = ipptool(&["-tv", uri, &test.display().to_string()]);
+        names
+            .iter()
+            .map(|name| {
+                out.lines()
+                    .find(|l| l.trim_start().starts_with(&format!("{name} (")))
+                    .and_then(|l| l.split_once('='))
+                    .map(|(_, v)| v.trim().to_string())
+            })
+            .collect()
+    }
+
     /// The local job's `job-state` as cupsd reports it.
     fn job_state(&self, job: &str) -> Option<i32> {
         let id = job.rsplit('-').next()?;
         let uri = format!("ipp://127.0.0.1:{}/jobs/{id}", self.port);
-        let test = self._dir.path().join("job-state.test");
-        std::fs::write(
-            &test,
-            "{ OPERATION Get-Job-Attributes GROUP operation-attributes-tag ATTR charset attributes-charset utf-8 \
-             ATTR naturalLanguage attributes-natural-language en ATTR uri job-uri $uri \
-             ATTR keyword requested-attributes job-state STATUS successful-ok DISPLAY job-state }",
-        )
-        .ok()?;
-        let (_, out) = ipptool(&["-tv", &uri, &test.display().to_string()]);
-        // The answer's attributes print as `job-state (enum) = canceled`.
-        let line = out
-            .lines()
-            .find(|l| l.trim_start().starts_with("job-state (enum)"))?;
-        let word = line.split('=').nth(1)?.trim().to_string();
+        let word = self
+            .query("job-state", &uri, "Get-Job-Attributes", "job-uri", &["job-state"])
+            .pop()??;
         Some(match word.as_str() {
             "pending" => 3,
             "pending-held" => 4,

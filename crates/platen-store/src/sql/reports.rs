@@ -24,12 +24,14 @@ const ARCHIVED_COLUMNS: &str = "a.tenant_id, a.job_id, a.printer_id, a.printer_n
     a.counts, a.groups_json";
 
 /// Writes `a` and adds it to its four rollup rows. Called once per job: only the change that first moves a job
-/// into an ended phase carries an archive, and that change commits under the job's version.
+/// into an ended phase carries an archive, and that change commits under the job's version. Without a printer
+/// name in `a`, the printer's current name is read here, in the same statement.
 pub(crate) async fn archive_in(tx: &mut sqlx::Transaction<'_, Any>, a: &ArchivedJob) -> Result<()> {
     sqlx::query(
         "INSERT INTO archived_jobs (tenant_id, job_id, printer_id, printer_name, user_id, user_name, user_upn, phase, \
          state, created_at, acquired_at, completed_at, copies_printed, is_color, is_duplex, counts, groups_json) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+         VALUES ($1,$2,$3,COALESCE($4, (SELECT display_name FROM printers WHERE tenant_id = $1 AND id = $3)), \
+         $5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
     )
     .bind(a.tenant_id.as_str())
     .bind(a.job_id.get())
@@ -75,7 +77,9 @@ async fn add_usage(tx: &mut sqlx::Transaction<'_, Any>, tenant: &str, row: &Usag
         "INSERT INTO usage_rollups (tenant_id, period, dimension, id, subject_id, subject_name, usage_date, \
          completed_jobs, completed_color_jobs, completed_black_and_white_jobs, incomplete_jobs, pages, \
          black_and_white_pages, color_pages, media_sheets, double_sided_sheets, single_sided_sheets) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) \
+         VALUES ($1,$2,$3,$4,$5, \
+         COALESCE($6, (SELECT display_name FROM printers WHERE tenant_id = $1 AND id = $5 AND $3 = 'printer'), $5), \
+         $7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) \
          ON CONFLICT (tenant_id, period, dimension, id) DO UPDATE SET \
          subject_name = excluded.subject_name, \
          completed_jobs = usage_rollups.completed_jobs + excluded.completed_jobs, \
@@ -94,8 +98,9 @@ async fn add_usage(tx: &mut sqlx::Transaction<'_, Any>, tenant: &str, row: &Usag
     .bind(row.dimension.as_str())
     .bind(&row.id)
     .bind(&row.subject_id)
-    // Always a name, so the `userPrincipalName` / `printerName` sort key is never null.
-    .bind(row.subject_name.clone().unwrap_or_else(|| row.subject_id.clone()))
+    // Always a name (the printer's current one, else the subject's id), so the `userPrincipalName` /
+    // `printerName` sort key is never null.
+    .bind(&row.subject_name)
     .bind(row.usage_date)
     .bind(c.completed_jobs)
     .bind(c.completed_color_jobs)
