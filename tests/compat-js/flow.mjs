@@ -66,6 +66,16 @@ async function userFlow() {
   assert.deepEqual(mine.value.map((j) => j.id), [job.id]);
   assert.equal(mine.value[0].documents[0].size, data.length);
 
+  // $value: Graph answers 302 to a pre-authenticated URL; the client's RedirectHandler follows it to the bytes.
+  const valuePath = `${jobs}/${job.id}/documents/${doc.id}/$value`;
+  const raw = await fetch(`${base}/v1.0${valuePath}`, {
+    redirect: "manual", headers: { Authorization: `Bearer ${process.env.ALICE}` },
+  });
+  assert.equal(raw.status, 302);
+  assert.match(raw.headers.get("location"), /\/downloads\/[^?]+\?tempauthtoken=/);
+  const downloaded = await alice.api(valuePath).responseType(ResponseType.ARRAYBUFFER).get();
+  assert.deepEqual(Buffer.from(downloaded), data);
+
   // Cancel answers 204 (undefined); a repeat is idempotent; the job ends canceled.
   assert.equal(await alice.api(`${jobs}/${job.id}/cancel`).post(), undefined);
   assert.equal(await alice.api(`${jobs}/${job.id}/cancel`).post(), undefined);

@@ -257,6 +257,15 @@ def test_v1_user_flow_through_msgraph_sdk(platen):
             content = await doc_rb.content.get()
             assert isinstance(content, bytes), f"$value not returned as bytes: {type(content)}"
             assert content == data, f"downloaded {len(content)} bytes differ from the {len(data)} uploaded"
+            # ... because the SDK followed Graph's 302 to a pre-authenticated URL, which also serves ranges.
+            value_url = f"{platen.url}/v1.0/print/shares/{share.id}/jobs/{job.id}/documents/{doc.id}/$value"
+            async with httpx.AsyncClient() as raw:
+                found = await raw.get(value_url, headers={"Authorization": f"Bearer {platen.alice_token()}"})
+                assert found.status_code == 302, found.text
+                location = found.headers["location"]
+                assert "/downloads/" in location and "tempauthtoken=" in location, location
+                part = await raw.get(location, headers={"Range": "bytes=1-4"})
+                assert part.status_code == 206 and part.content == data[1:5], (part.status_code, part.headers)
 
             # Cancel returns None (204); a repeat is idempotent; the job ends canceled.
             assert await job_rb.cancel.post() is None

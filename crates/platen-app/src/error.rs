@@ -23,6 +23,9 @@ pub enum AppError {
     /// The upload protocol refused a request.
     #[error("{message}")]
     Upload { failure: UploadFailure, message: String },
+    /// A download URL is unknown, expired, or its secret is wrong.
+    #[error("The download URL is not valid or has expired; request the document's $value again.")]
+    DownloadLinkInvalid,
     /// A print password was wrong, unknown, revoked or not the user's.
     #[error("The user name or print password is wrong.")]
     BadCredentials,

@@ -7,6 +7,7 @@ mod connectors;
 mod device_reads;
 mod devices;
 mod directory;
+mod downloads;
 mod error;
 mod job_door;
 mod jobs;
@@ -26,6 +27,7 @@ pub mod webhooks;
 
 pub use connection::ConnectionInfo;
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
+pub use downloads::DownloadGrant;
 pub use error::{AppError, UploadFailure};
 pub use jobs::{JobTarget, Outcome, describe_refusal};
 pub use print_passwords::{NewPrintPassword, PRINT_PASSWORD_SCOPES, PrintPasswordOwner, PrintPasswordPolicy};
@@ -49,6 +51,8 @@ pub struct AppConfig {
     pub max_document_size: u64,
     /// How long an upload URL stays valid.
     pub upload_session_lifetime: Duration,
+    /// How long a download URL (the target of `$value`'s redirect) stays valid.
+    pub download_url_lifetime: Duration,
     /// Largest byte range accepted by one upload PUT (Graph: each PUT is under 10 MB).
     pub max_fragment_size: u64,
     /// Lifetime of device certificates issued at printer registration.
@@ -66,6 +70,7 @@ impl Default for AppConfig {
         Self {
             max_document_size: 1 << 30,
             upload_session_lifetime: Duration::from_secs(3600),
+            download_url_lifetime: Duration::from_secs(600),
             max_fragment_size: 10 * 1024 * 1024 - 1,
             device_certificate_lifetime: chrono::Duration::days(825),
             allow_insecure_webhooks: false,

@@ -1,5 +1,5 @@
 //! Background clean-up: expired upload sessions lose their partial data, and blobs no longer referenced by
-//! any row are deleted, and throttling counters of windows long past. Runs on every node; each step is idempotent, so nodes may overlap safely.
+//! any row are deleted, and throttling counters of windows long past and expired download URLs go. Runs on every node; each step is idempotent, so nodes may overlap safely.
 
 use crate::App;
 use platen_domain::time::now_micros;
@@ -18,6 +18,8 @@ impl App {
         }
         self.store.forget_orphan_blobs(&orphans).await?;
         self.purge_throttle_windows().await?;
+        // Bounded batches through the expiry index; the rest waits for the next pass.
+        self.store.purge_download_tickets(now_micros(), 1000).await?;
         Ok((expired.len(), orphans.len()))
     }
 }

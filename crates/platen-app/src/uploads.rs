@@ -1,4 +1,4 @@
-//! Documents: resumable upload sessions and downloads.
+//! Documents: resumable upload sessions (downloads are in `downloads.rs`).
 //!
 //! An upload URL carries its own credential: a random secret whose SHA-256 is stored with the session, valid
 //! until the session expires. Each PUT streams one byte range into its own blob; the ranges are recorded in the
@@ -84,7 +84,7 @@ fn session_gone() -> AppError {
     )
 }
 
-fn hash_token(token: &str) -> String {
+pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -426,24 +426,6 @@ impl App {
     }
 
     /// Opens a document's bytes for download (`$value`).
-    pub async fn open_document(
-        &self,
-        caller: &Caller,
-        access: &Access,
-        target: &JobTarget,
-        job_id: &str,
-        document_id: &str,
-    ) -> Result<(Document, u64, ByteStream)> {
-        let job = self.find_job(caller, access, target, job_id).await?;
-        let doc = self.document_of(&job.tenant_id, job.id, document_id).await?;
-        let key = doc
-            .blob_key
-            .clone()
-            .ok_or_else(|| AppError::NotFound("The document has no content yet.".into()))?;
-        let (len, stream) = self.blobs.get(&key).await?;
-        Ok((doc, len, stream))
-    }
-
     pub async fn get_document(
         &self,
         caller: &Caller,

@@ -48,6 +48,9 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put(&self, key: &str, body: ByteStream, max_len: u64) -> Result<Stored, BlobError>;
     /// Streams the blob's bytes.
     async fn get(&self, key: &str) -> Result<(u64, ByteStream), BlobError>;
+    /// Streams `len` bytes of the blob from byte `offset` (a ranged download). A range reaching past the end is
+    /// cut at the end: the caller checks ranges against the document's recorded size.
+    async fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<ByteStream, BlobError>;
     /// Concatenates `parts` in order into `key` (the pieces of a resumable upload), hashing as it goes.
     async fn compose(&self, key: &str, parts: &[String]) -> Result<Stored, BlobError>;
     /// Deleting a missing blob is not an error.

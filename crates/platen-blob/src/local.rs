@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tokio::fs::{self, File};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
 use tokio_util::io::ReaderStream;
 
 #[derive(Debug, Clone)]
@@ -162,6 +162,19 @@ impl BlobStore for LocalDisk {
         };
         let len = file.metadata().await?.len();
         Ok((len, ReaderStream::with_capacity(file, 64 * 1024).boxed()))
+    }
+
+    async fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<ByteStream, BlobError> {
+        let path = self.path(key)?;
+        let mut file = match File::open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(BlobError::NotFound(key.into()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        file.seek(std::io::SeekFrom::Start(offset)).await?;
+        Ok(ReaderStream::with_capacity(file.take(len), 64 * 1024).boxed())
     }
 
     async fn compose(&self, key: &str, parts: &[String]) -> Result<Stored, BlobError> {

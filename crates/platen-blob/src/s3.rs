@@ -10,7 +10,7 @@ use bytes::BytesMut;
 use futures::{StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
-use object_store::{ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 
 /// Multipart part size (S3: at least 5 MiB except the last).
@@ -149,6 +149,18 @@ impl BlobStore for S3Blobs {
 
     async fn get(&self, key: &str) -> Result<(u64, ByteStream), BlobError> {
         self.open_stream(key).await
+    }
+
+    async fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<ByteStream, BlobError> {
+        let path = Self::path(key)?;
+        if len == 0 {
+            // object_store refuses an empty range; the object must still exist.
+            self.store.head(&path).await.map_err(backend)?;
+            return Ok(futures::stream::empty().boxed());
+        }
+        let opts = GetOptions::new().with_range(Some(offset..offset.saturating_add(len)));
+        let r = self.store.get_opts(&path, opts).await.map_err(backend)?;
+        Ok(r.into_stream().map(|c| c.map_err(std::io::Error::other)).boxed())
     }
 
     async fn compose(&self, key: &str, parts: &[String]) -> Result<Stored, BlobError> {

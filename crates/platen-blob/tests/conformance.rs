@@ -67,6 +67,15 @@ async fn read(s: &dyn BlobStore, key: &str) -> (Vec<u8>, usize) {
     (out, items)
 }
 
+async fn read_range(s: &dyn BlobStore, key: &str, from: usize, len: usize) -> Vec<u8> {
+    let mut st = s.get_range(key, from as u64, len as u64).await.unwrap();
+    let mut out = vec![];
+    while let Some(c) = st.next().await {
+        out.extend_from_slice(&c.unwrap());
+    }
+    out
+}
+
 async fn missing(s: &dyn BlobStore, key: &str) -> bool {
     matches!(s.get(key).await, Err(BlobError::NotFound(_)))
 }
@@ -123,6 +132,27 @@ async fn conforms(s: &dyn BlobStore, chunk: usize, chunked: bool) {
         !chunked || items > 1,
         "bytes are streamed, not returned in one piece"
     );
+    // Ranged reads of the composed blob (whose chunks, where the store has any, are of uneven sizes): any
+    // offset and length, across part and chunk boundaries, exactly those bytes; past the end, cut at the end.
+    for (from, len) in [
+        (0, 1),
+        (0, whole.len()),
+        (chunk - 1, 3),
+        (chunk + 2, chunk + 5),
+        (whole.len() - 1, 1),
+        (whole.len() - 4, 100),
+        (7, 0),
+    ] {
+        assert_eq!(
+            read_range(s, &k("composed"), from, len).await,
+            whole[from..(from + len).min(whole.len())],
+            "range {from}+{len}"
+        );
+    }
+    assert!(matches!(
+        s.get_range(&k("nope"), 0, 1).await,
+        Err(BlobError::NotFound(_))
+    ));
     // The parts are untouched.
     assert_eq!(read(s, &k("p-m")).await.0, parts[2]);
     // Composing a single part, and no parts (an empty blob).

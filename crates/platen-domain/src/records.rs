@@ -108,6 +108,18 @@ pub struct Document {
     pub blob_key: Option<String>,
 }
 
+/// A short-lived, pre-authenticated download of one document (`$value` answers 302 to its URL). The URL carries
+/// a secret; only its SHA-256 is stored. The ticket names the document, not its bytes, so a document whose
+/// bytes are gone (purged, job deleted) is refused when the URL is used, not served stale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadTicket {
+    pub id: String,
+    pub tenant_id: TenantId,
+    pub document_id: String,
+    pub token_sha256: String,
+    pub expires_at: Micros,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadSession {
     pub id: String,

@@ -3,7 +3,8 @@
 use crate::ctx::{Ctx, GraphState, authenticate};
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{
-    connectors, documents, jobs, print, printers, pull, reports, shares, subscriptions, uploads, user_print,
+    connectors, documents, downloads, jobs, print, printers, pull, reports, shares, subscriptions, uploads,
+    user_print,
 };
 use crate::route::{self, Route, Version};
 use axum::body::Body;
@@ -56,6 +57,9 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
                 }
                 Err(e) => e.into_response(),
             });
+        }
+        Some("downloads") if segs.len() == 2 => {
+            return downloads::handle(&state.app, &parts.method, &segs[1], &raw_query, &parts.headers).await;
         }
         Some("healthz") if segs.len() == 1 => return Ok((StatusCode::OK, "ok").into_response()),
         _ => {}

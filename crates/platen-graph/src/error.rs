@@ -87,6 +87,10 @@ impl From<AppError> for GraphError {
             }
             AppError::Refused(r) => refusal(r),
             AppError::Upload { failure, message } => upload_failure(failure, message),
+            e @ AppError::DownloadLinkInvalid => {
+                GraphError::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
+                    .inner("invalidToken")
+            }
             AppError::BadCredentials => GraphError::unauthenticated(
                 "The user name or print password is wrong.",
                 r#"Basic realm="platen", charset="UTF-8""#.into(),

@@ -5,6 +5,7 @@
 //! failure is a [`GraphError`]. Platen's own print password endpoints (`/platen/print-passwords`) are ordinary
 //! axum routes beside it, with the same tokens and errors.
 
+mod byte_range;
 mod ctx;
 mod dispatch;
 mod error;

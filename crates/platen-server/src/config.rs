@@ -25,6 +25,8 @@ pub struct Config {
     /// Bytes; at least 1 GiB by default.
     pub max_document_size: u64,
     pub upload_session_lifetime_secs: u64,
+    /// How long the URL a document's `$value` redirects to stays valid.
+    pub download_url_lifetime_secs: u64,
     pub auth: AuthSettings,
     /// Accept plain-http webhook URLs on non-loopback hosts (loopback http is always accepted).
     pub allow_insecure_webhooks: bool,
@@ -128,6 +130,7 @@ impl Default for Config {
             s3: None,
             max_document_size: 1 << 30,
             upload_session_lifetime_secs: 3600,
+            download_url_lifetime_secs: 600,
             auth: AuthSettings {
                 trust_dev_issuer: true,
                 issuers: vec![],

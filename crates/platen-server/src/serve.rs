@@ -77,6 +77,7 @@ pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
     let app_config = AppConfig {
         max_document_size: cfg.max_document_size,
         upload_session_lifetime: Duration::from_secs(cfg.upload_session_lifetime_secs),
+        download_url_lifetime: Duration::from_secs(cfg.download_url_lifetime_secs),
         allow_insecure_webhooks: cfg.allow_insecure_webhooks,
         throttling: cfg.throttling.clone(),
         ..AppConfig::default()

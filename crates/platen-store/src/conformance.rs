@@ -13,9 +13,11 @@ use platen_domain::time::now_micros;
 use platen_odata::parse_query;
 use serde_json::json;
 
+mod download_tickets;
 mod print_passwords;
 mod reports;
 mod throttle;
+pub use download_tickets::download_tickets;
 pub use print_passwords::print_passwords;
 pub use reports::reports;
 pub use throttle::throttle_windows;
@@ -38,7 +40,8 @@ macro_rules! conformance_sections {
             notifications,
             print_passwords,
             reports,
-            throttle_windows
+            throttle_windows,
+            download_tickets
         );
     };
 }

@@ -268,6 +268,10 @@ pub trait DocumentStore {
     async fn expired_upload_sessions(&self, now: Micros, limit: u32) -> Result<Vec<String>>;
     async fn orphan_blobs(&self, limit: u32) -> Result<Vec<String>>;
     async fn forget_orphan_blobs(&self, keys: &[String]) -> Result<()>;
+    async fn create_download_ticket(&self, ticket: &DownloadTicket) -> Result<()>;
+    async fn get_download_ticket(&self, id: &str) -> Result<Option<DownloadTicket>>;
+    /// Deletes up to `limit` tickets that expired before `now`; returns how many.
+    async fn purge_download_tickets(&self, now: Micros, limit: u32) -> Result<u64>;
 }
 
 /// Connectors.

@@ -8,7 +8,6 @@ use crate::paging::{count_items, filter_items, select};
 use crate::response::{collection, entity, ok};
 use crate::schema::{self, ObjectReader};
 use crate::wire;
-use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -53,20 +52,26 @@ pub async fn get(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<
     )))
 }
 
-/// `$value`: the document's bytes, streamed.
+/// `$value`: as on Graph, 302 to a short-lived pre-authenticated URL (`/downloads/{id}?tempauthtoken=…`)
+/// that streams the bytes and serves byte ranges. The caller is checked here, exactly as for any document read.
 pub async fn download(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<Response> {
     let access = ctx.authorize(Operation::DownloadDocument)?;
     ctx.no_options()?;
-    let (d, len, stream) = ctx.app().open_document(&ctx.caller, &access, t, job, doc).await?;
-    let mut resp = (StatusCode::OK, Body::from_stream(stream)).into_response();
+    let grant = ctx
+        .app()
+        .grant_download(&ctx.caller, &access, t, job, doc)
+        .await?;
+    let location = format!(
+        "{}/downloads/{}?tempauthtoken={}",
+        ctx.base_url, grant.id, grant.token
+    );
+    let mut resp = StatusCode::FOUND.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    let ct = HeaderValue::from_str(&d.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::CONTENT_TYPE, ct);
-    if let Some(sha) = d.sha256.as_deref().and_then(|s| HeaderValue::from_str(s).ok()) {
-        h.insert("x-platen-content-sha256", sha);
-    }
+    h.insert(
+        header::LOCATION,
+        HeaderValue::from_str(&location).map_err(|_| GraphError::internal())?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }
 

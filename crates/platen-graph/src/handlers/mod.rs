@@ -2,6 +2,7 @@
 
 pub mod connectors;
 pub mod documents;
+pub mod downloads;
 pub mod jobs;
 pub mod print;
 pub mod printers;

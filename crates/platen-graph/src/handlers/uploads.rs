@@ -12,7 +12,8 @@ use platen_app::{App, ContentRange, RangeOutcome, UploadStatus};
 use platen_domain::time::to_graph;
 use serde_json::{Value, json};
 
-fn token_of(raw_query: &str) -> GraphResult<String> {
+/// The `tempauthtoken` of a pre-authenticated URL (`what`: "upload", "download").
+pub(crate) fn token_of(raw_query: &str, what: &str) -> GraphResult<String> {
     url_params(raw_query)
         .into_iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("tempauthtoken"))
@@ -20,7 +21,7 @@ fn token_of(raw_query: &str) -> GraphResult<String> {
         .filter(|v| !v.is_empty())
         .ok_or_else(|| {
             GraphError::unauthenticated(
-                "The upload URL's tempauthtoken is missing.",
+                format!("The {what} URL's tempauthtoken is missing."),
                 r#"Bearer realm="platen""#.into(),
             )
         })
@@ -52,7 +53,7 @@ pub async fn handle(
     headers: &HeaderMap,
     body: Body,
 ) -> GraphResult<Response> {
-    let token = token_of(raw_query)?;
+    let token = token_of(raw_query, "upload")?;
     match *method {
         Method::GET => Ok(ok(&status_json(&app.upload_status(session, &token).await?))),
         Method::DELETE => {

@@ -9,6 +9,7 @@ mod conventions;
 mod counts;
 mod device_errors;
 mod dnssd;
+mod downloads;
 mod flows;
 mod isolation;
 mod odata;

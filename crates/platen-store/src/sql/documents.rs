@@ -7,7 +7,8 @@ use super::rows::{self, DOCUMENT_COLUMNS};
 use crate::{AddRange, DocumentStore, Result};
 use async_trait::async_trait;
 use platen_domain::JobId;
-use platen_domain::records::{Document, UploadRange, UploadSession};
+use platen_domain::TenantId;
+use platen_domain::records::{Document, DownloadTicket, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
 use sqlx::Any;
@@ -204,6 +205,51 @@ impl DocumentStore for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn create_download_ticket(&self, t: &DownloadTicket) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO download_tickets (id, tenant_id, document_id, token_sha256, expires_at) \
+             VALUES ($1,$2,$3,$4,$5)",
+        )
+        .bind(&t.id)
+        .bind(t.tenant_id.as_str())
+        .bind(&t.document_id)
+        .bind(&t.token_sha256)
+        .bind(t.expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_download_ticket(&self, id: &str) -> Result<Option<DownloadTicket>> {
+        let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, tenant_id, document_id, token_sha256, expires_at FROM download_tickets WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(
+            |(id, tenant, document_id, token_sha256, expires_at)| DownloadTicket {
+                id,
+                tenant_id: TenantId::new(tenant),
+                document_id,
+                token_sha256,
+                expires_at,
+            },
+        ))
+    }
+
+    async fn purge_download_tickets(&self, now: Micros, limit: u32) -> Result<u64> {
+        let done = sqlx::query(audited(&format!(
+            "DELETE FROM download_tickets WHERE id IN \
+             (SELECT id FROM download_tickets WHERE expires_at < $1 ORDER BY expires_at LIMIT {})",
+            limit.max(1)
+        )))
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
     }
 }
 
