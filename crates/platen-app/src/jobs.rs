@@ -100,7 +100,13 @@ impl App {
             return Ok(share);
         }
         match share {
-            Some(s) if s.allow_all_users || self.store.share_visible_to(&caller.tenant_id, &s.id, &viewer_of(caller)).await? => {
+            Some(s)
+                if s.allow_all_users
+                    || self
+                        .store
+                        .share_visible_to(&caller.tenant_id, &s.id, &viewer_of(caller))
+                        .await? =>
+            {
                 Ok(Some(s))
             }
             _ => Err(AppError::not_found("printer")),
@@ -138,7 +144,8 @@ impl App {
         if share.is_none() {
             // Printing straight to a printer needs no role (row 19), but a user still prints only where a share
             // lets them; administrators and apps reach every printer.
-            self.reachable_share_of_printer(caller, access, &printer.id).await?;
+            self.reachable_share_of_printer(caller, access, &printer.id)
+                .await?;
         }
         if printer.is_accepting_jobs == Some(false) {
             return Err(AppError::Conflict("The printer is not accepting jobs.".into()));

@@ -6,7 +6,9 @@
 use crate::principal::Caller;
 
 mod job_paths;
-pub use job_paths::{Companion, GET_PRINTER_ACCESS, GET_SHARE_ACCESS, JOB_OPERATIONS, JobPath, authorize_job};
+pub use job_paths::{
+    Companion, GET_PRINTER_ACCESS, GET_SHARE_ACCESS, JOB_OPERATIONS, JobPath, authorize_job,
+};
 
 /// Every operation a route can map to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -61,7 +61,9 @@ pub fn shape(
     order(q, &mut items)?;
     let count = q.count.unwrap_or(false).then_some(items.len() as i64);
     let skip = usize::try_from(q.skip.unwrap_or(0)).unwrap_or(usize::MAX);
-    let top = q.top.map_or(usize::MAX, |t| usize::try_from(t).unwrap_or(usize::MAX));
+    let top = q
+        .top
+        .map_or(usize::MAX, |t| usize::try_from(t).unwrap_or(usize::MAX));
     let values = items
         .into_iter()
         .skip(skip)
@@ -93,7 +95,11 @@ fn ensure_json_format(q: &QueryOptions) -> GraphResult<()> {
 fn order(q: &QueryOptions, items: &mut [Obj]) -> GraphResult<()> {
     for key in &q.orderby {
         let head = key.path.split('/').next().unwrap_or_default();
-        if !items.is_empty() && !items.iter().any(|m| m.keys().any(|k| k.eq_ignore_ascii_case(head))) {
+        if !items.is_empty()
+            && !items
+                .iter()
+                .any(|m| m.keys().any(|k| k.eq_ignore_ascii_case(head)))
+        {
             return Err(GraphError::bad_request(format!(
                 "$orderby: '{}' is not a property of this resource.",
                 key.path
@@ -122,7 +128,11 @@ fn lookup<'a>(item: &'a Obj, path: &str) -> &'a Value {
         .map_or(&Value::Null, |(_, v)| v);
     segments.fold(start, |v, seg| {
         v.as_object()
-            .and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(seg)).map(|(_, v)| v))
+            .and_then(|m| {
+                m.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(seg))
+                    .map(|(_, v)| v)
+            })
             .unwrap_or(&Value::Null)
     })
 }
@@ -173,7 +183,10 @@ mod tests {
     }
 
     fn ids(values: &[Value]) -> Vec<&str> {
-        values.iter().map(|v| v["id"].as_str().unwrap_or_default()).collect()
+        values
+            .iter()
+            .map(|v| v["id"].as_str().unwrap_or_default())
+            .collect()
     }
 
     #[test]
@@ -191,7 +204,14 @@ mod tests {
 
     #[test]
     fn unsupported_and_unknown_options_are_refused() {
-        for q in ["$top=1", "$search=x", "$skiptoken=abc", "$expand=x", "$format=xml", "$orderby=nope"] {
+        for q in [
+            "$top=1",
+            "$search=x",
+            "$skiptoken=abc",
+            "$expand=x",
+            "$format=xml",
+            "$orderby=nope",
+        ] {
             let unsupported = [QueryOption::Top];
             assert!(
                 shape(&query(q), items(), &unsupported, Expansion::Refused).is_err(),

@@ -139,12 +139,18 @@ fn job_operations_through_a_printer_also_need_a_get_printer_permission() {
     let bare = user(&["PrintJob.ReadWrite"], false);
     assert!(authorize(&bare, Operation::ListJobs).is_ok());
     for path in [JobPath::Printer, JobPath::Share] {
-        assert!(authorize_job(&bare, Operation::ListJobs, path).is_err(), "{path:?}");
+        assert!(
+            authorize_job(&bare, Operation::ListJobs, path).is_err(),
+            "{path:?}"
+        );
     }
     // A share permission lets a user read a printer too (row 5), so it serves both paths.
     let share_user = user(&["PrintJob.ReadWrite", "PrinterShare.ReadBasic.All"], false);
     for path in [JobPath::Printer, JobPath::Share] {
-        assert!(authorize_job(&share_user, Operation::CancelJob, path).is_ok(), "{path:?}");
+        assert!(
+            authorize_job(&share_user, Operation::CancelJob, path).is_ok(),
+            "{path:?}"
+        );
     }
     // A printer permission reads printers, not shares (row 35).
     let printer_reader = user(&["PrintJob.ReadWrite", "Printer.Read.All"], false);
@@ -160,7 +166,11 @@ fn applications_reach_jobs_through_printers_with_a_printer_role_only() {
     let with = app(&["PrintJob.Manage.All", "Printer.Read.All"]);
     assert!(authorize_job(&with, Operation::RedirectJob, JobPath::Printer).is_ok());
     // No application permission grants Get printerShare.
-    let reader = app(&["PrintJob.Read.All", "Printer.ReadWrite.All", "PrinterShare.ReadWrite.All"]);
+    let reader = app(&[
+        "PrintJob.Read.All",
+        "Printer.ReadWrite.All",
+        "PrinterShare.ReadWrite.All",
+    ]);
     assert!(authorize_job(&reader, Operation::GetJob, JobPath::Share).is_err());
 }
 
@@ -172,9 +182,15 @@ fn the_companion_permission_alone_grants_no_job_operation() {
         for path in [JobPath::Printer, JobPath::Share] {
             let c = path.companion();
             for admin in [false, true] {
-                assert!(authorize_job(&user(c.delegated, admin), op, path).is_err(), "{op:?} {path:?}");
+                assert!(
+                    authorize_job(&user(c.delegated, admin), op, path).is_err(),
+                    "{op:?} {path:?}"
+                );
             }
-            assert!(authorize_job(&app(c.application), op, path).is_err(), "{op:?} {path:?}");
+            assert!(
+                authorize_job(&app(c.application), op, path).is_err(),
+                "{op:?} {path:?}"
+            );
         }
     }
 }
@@ -182,7 +198,13 @@ fn the_companion_permission_alone_grants_no_job_operation() {
 #[test]
 fn settings_printer_shares_and_printer_jobs_need_no_admin_role() {
     assert!(authorize(&user(&["PrintSettings.Read.All"], false), Operation::GetSettings).is_ok());
-    assert!(authorize(&user(&["PrinterShare.ReadBasic.All"], false), Operation::ListPrinterShares).is_ok());
+    assert!(
+        authorize(
+            &user(&["PrinterShare.ReadBasic.All"], false),
+            Operation::ListPrinterShares
+        )
+        .is_ok()
+    );
     assert!(authorize(&user(&["PrintJob.Create"], false), Operation::CreatePrinterJob).is_ok());
     // Rows that do name the role keep it.
     assert!(authorize(&user(&["Printer.Read.All"], false), Operation::ListPrinters).is_err());

@@ -3,10 +3,8 @@
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{expect_no_parameters, object_body, schema_error};
-use crate::paging::{
-    count_items, count_query, counted, list_query, page_json, select, selects,
-};
 use crate::in_memory::{Expansion, small_collection};
+use crate::paging::{count_items, count_query, counted, list_query, page_json, select, selects};
 use crate::response::{entity, no_content, ok};
 use crate::route::Version;
 use crate::schema::{self, ObjectReader};
@@ -322,7 +320,10 @@ pub async fn connectors_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
 /// `/print/printers/{id}/shares/$count`: the printer's share, if it is shared (and `$filter` keeps it).
 pub async fn shares_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     let access = ctx.authorize(Operation::ListPrinterShares)?;
-    let share = ctx.app().reachable_share_of_printer(&ctx.caller, &access, id).await?;
+    let share = ctx
+        .app()
+        .reachable_share_of_printer(&ctx.caller, &access, id)
+        .await?;
     let p = ctx.app().get_printer(&ctx.caller, id).await?;
     count_items(
         ctx,
@@ -337,7 +338,10 @@ pub async fn shares_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
 /// shared with them, and get the reduced list view, as on `/print/shares`.
 pub async fn shares(ctx: &Ctx, id: &str, one: Option<&str>, single_nav: bool) -> GraphResult<Response> {
     let access = ctx.authorize(Operation::ListPrinterShares)?;
-    let share = ctx.app().reachable_share_of_printer(&ctx.caller, &access, id).await?;
+    let share = ctx
+        .app()
+        .reachable_share_of_printer(&ctx.caller, &access, id)
+        .await?;
     let p = ctx.app().get_printer(&ctx.caller, id).await?;
     if single_nav {
         ctx.entity_options_only()?;

@@ -20,8 +20,9 @@ use serde_json::Value;
 /// The spec lists these as unsupported on task definition, task and trigger collections.
 const UNSUPPORTED_ON_LISTS: &[platen_odata::QueryOption] = &[Count, Format, Search, Select, Skip, Top];
 /// Definitions and triggers are read whole and not filtered or ordered: refused rather than ignored.
-const UNSUPPORTED_IN_MEMORY: &[platen_odata::QueryOption] =
-    &[Count, Format, Search, Select, Skip, Top, Filter, OrderBy, SkipToken];
+const UNSUPPORTED_IN_MEMORY: &[platen_odata::QueryOption] = &[
+    Count, Format, Search, Select, Skip, Top, Filter, OrderBy, SkipToken,
+];
 
 fn definition_context(ctx: &Ctx) -> String {
     ctx.context("print/taskDefinitions/$entity")

@@ -1339,7 +1339,7 @@ async fn cancel_own_job_with_read_write_basic() {
     let oid = uuid();
     let setup = t.token(&oid, USER_SCOPES, false);
     let job = t.job(&format!("/v1.0/print/shares/{s}/jobs"), &setup).await;
-    let basic = t.token(&oid, "PrintJob.ReadWriteBasic", false);
+    let basic = t.token(&oid, "PrintJob.ReadWriteBasic PrinterShare.ReadBasic.All", false);
     t.api.post_empty(&job.action("cancel"), &basic).await.expect(204);
     // The cancel took: the job, read back through the same share path, is canceled.
     assert!(job.collection.starts_with("/v1.0/print/shares/"), "{job:?}");
@@ -1353,19 +1353,19 @@ async fn cancel_another_users_job_needs_an_all_permission_and_the_admin_role() {
     let (t, _p, _s, job) = job_of_alice().await;
     let bob = uuid();
     // Basic permission: only one's own jobs.
-    let basic = t.token(&bob, "PrintJob.ReadWriteBasic", false);
+    let basic = t.token(&bob, "PrintJob.ReadWriteBasic PrinterShare.ReadBasic.All", false);
     t.api
         .post_empty(&job.action("cancel"), &basic)
         .await
         .expect_denied();
     // Even for an administrator, a non-.All permission reaches only their own jobs.
-    let admin_basic = t.token(&bob, "PrintJob.ReadWrite", true);
+    let admin_basic = t.token(&bob, "PrintJob.ReadWrite PrinterShare.ReadBasic.All", true);
     t.api
         .post_empty(&job.action("cancel"), &admin_basic)
         .await
         .expect_denied();
     // .All without the role.
-    let all = t.token(&bob, "PrintJob.ReadWrite.All", false);
+    let all = t.token(&bob, "PrintJob.ReadWrite.All PrinterShare.ReadBasic.All", false);
     t.api
         .post_empty(&job.action("cancel"), &all)
         .await
@@ -1373,7 +1373,7 @@ async fn cancel_another_users_job_needs_an_all_permission_and_the_admin_role() {
     let g = t.api.get(&job.path(), &t.admin).await.expect_json(200);
     assert_eq!(g["status"]["state"], "paused", "refused cancels changed nothing");
     // .All with the Printer Administrator role.
-    let admin_all = t.token(&bob, "PrintJob.ReadWrite.All", true);
+    let admin_all = t.token(&bob, "PrintJob.ReadWrite.All PrinterShare.ReadBasic.All", true);
     t.api
         .post_empty(&job.action("cancel"), &admin_all)
         .await
@@ -1387,7 +1387,7 @@ async fn cancel_another_users_job_needs_an_all_permission_and_the_admin_role() {
 #[tokio::test]
 async fn cancel_of_an_unknown_job_is_not_found() {
     let (t, p, s, _job) = job_of_alice().await;
-    let admin = t.token(&uuid(), "PrintJob.ReadWrite.All", true);
+    let admin = t.token(&uuid(), "PrintJob.ReadWrite.All PrinterShare.ReadBasic.All", true);
     for id in ["424242424", "not-a-number", "0", "-1"] {
         t.api
             .post_empty(&format!("/v1.0/print/shares/{s}/jobs/{id}/cancel"), &admin)
@@ -1404,7 +1404,7 @@ async fn cancel_of_an_unknown_job_is_not_found() {
 async fn cancel_of_another_tenants_job_is_not_found() {
     let (a, p, _s, job) = job_of_alice().await;
     let b = Tenant::new();
-    let intruder = b.token(&uuid(), "PrintJob.ReadWrite.All", true);
+    let intruder = b.token(&uuid(), "PrintJob.ReadWrite.All PrinterShare.ReadBasic.All", true);
     a.api
         .post_empty(&job.action("cancel"), &intruder)
         .await
@@ -1482,7 +1482,7 @@ async fn users_list_and_read_only_their_own_jobs_unless_all_and_admin() {
     );
     t.api.get(&jb.path(), &alice.token).await.expect_denied();
     // .All without the role still reaches only one's own jobs.
-    let all_user = t.token(&alice.oid, "PrintJob.Read.All", false);
+    let all_user = t.token(&alice.oid, "PrintJob.Read.All PrinterShare.ReadBasic.All", false);
     assert_eq!(
         ids(t
             .api
@@ -1511,7 +1511,12 @@ async fn users_list_and_read_only_their_own_jobs_unless_all_and_admin() {
             .expect_json(200)),
         both
     );
-    t.api.get(&jb.path(), &app).await.expect(200);
+    // Apps read jobs through the printer: no application permission grants Get printerShare (row 35).
+    t.api
+        .get(&format!("/v1.0/print/printers/{p}/jobs/{}", jb.id), &app)
+        .await
+        .expect(200);
+    t.api.get(&jb.path(), &app).await.expect_denied();
 }
 
 #[tokio::test]
@@ -1571,16 +1576,25 @@ async fn another_users_document_is_off_limits_without_all_and_admin() {
         .await
         .expect_denied();
     t.api
-        .get(&job.doc_path(), &t.token(&bob, "PrintJob.Read", true))
+        .get(
+            &job.doc_path(),
+            &t.token(&bob, "PrintJob.Read PrinterShare.ReadBasic.All", true),
+        )
         .await
         .expect_denied();
     let doc_via_printer = format!("/v1.0/print/printers/{p}/jobs/{}/documents/{}", job.id, job.doc);
     t.api
-        .get(&doc_via_printer, &t.token(&bob, "PrintJob.Read.All", false))
+        .get(
+            &doc_via_printer,
+            &t.token(&bob, "PrintJob.Read.All PrinterShare.ReadBasic.All", false),
+        )
         .await
         .expect_denied();
     t.api
-        .get(&doc_via_printer, &t.token(&bob, "PrintJob.Read.All", true))
+        .get(
+            &doc_via_printer,
+            &t.token(&bob, "PrintJob.Read.All PrinterShare.ReadBasic.All", true),
+        )
         .await
         .expect(200);
     t.api
@@ -1626,7 +1640,11 @@ async fn job_paths_also_need_a_get_printer_or_get_printer_share_permission() {
 
     // Applications: a printer role on the printer path; no application permission grants Get printerShare.
     let app_id = uuid();
-    denied(t.api.get(&printer_jobs, &t.app(&app_id, "PrintJob.Read.All")).await);
+    denied(
+        t.api
+            .get(&printer_jobs, &t.app(&app_id, "PrintJob.Read.All"))
+            .await,
+    );
     let reader = t.app(&app_id, "PrintJob.Read.All Printer.Read.All");
     t.api.get(&printer_jobs, &reader).await.expect(200);
     denied(t.api.get(&share_jobs, &reader).await);
@@ -1657,7 +1675,11 @@ async fn settings_printer_shares_and_printer_jobs_need_no_admin_role() {
     // Lists give users the reduced view, as /print/shares does.
     assert!(shares["value"][0].get("allowAllUsers").is_none(), "{shares}");
     t.api
-        .post(&format!("/v1.0/print/printers/{open_printer}/jobs"), &user, &json!({}))
+        .post(
+            &format!("/v1.0/print/printers/{open_printer}/jobs"),
+            &user,
+            &json!({}),
+        )
         .await
         .expect(201);
     for printer in [&closed_printer, &unshared_printer] {
@@ -1672,7 +1694,11 @@ async fn settings_printer_shares_and_printer_jobs_need_no_admin_role() {
     }
     // An administrator reaches every printer.
     t.api
-        .post(&format!("/v1.0/print/printers/{unshared_printer}/jobs"), &t.admin, &json!({}))
+        .post(
+            &format!("/v1.0/print/printers/{unshared_printer}/jobs"),
+            &t.admin,
+            &json!({}),
+        )
         .await
         .expect(201);
 }
