@@ -679,12 +679,12 @@ async fn collections_read_whole_apply_or_refuse_every_option() {
             .expect_error(400);
     }
     // A printer's share and connector.
-    t.api
+    let shares = t
+        .api
         .get(&format!("/v1.0/print/printers/{p}/shares?$skip=1"), &t.admin)
         .await
-        .expect_json(200)["value"]
-        .as_array()
-        .map(|v| assert!(v.is_empty()));
+        .expect_json(200);
+    assert_eq!(shares["value"], json!([]), "{shares}");
     t.api
         .get(
             &format!("/v1.0/print/printers/{p}/connectors?$expand=x"),
