@@ -39,7 +39,7 @@ def test_reports_through_the_sdks(platen):
     async def flow():
         bob_token = platen._token(
             "user", "--tenant", platen.tenant, "--user", bob.oid, "--upn", bob.upn, "--name", bob.name,
-            "--app", platen.client_app, "--scopes", "PrintJob.ReadWrite Printer.Read.All", "--groups", group)
+            "--app", platen.client_app, "--scopes", "PrintJob.ReadWrite Printer.Read.All PrinterShare.ReadBasic.All", "--groups", group)
         reader_token = platen.user_token(Identity(str(uuid.uuid4()), "reader@contoso.example", "Reader"),
                                          READER_SCOPES)
         async with sdk.v1_client(platen.url, platen.admin_token()) as admin, \

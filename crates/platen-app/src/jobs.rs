@@ -5,7 +5,7 @@
 use crate::job_door::Intent;
 use crate::{App, AppError, Result};
 use platen_domain::job::{JobBirth, JobEvent, Refusal, birth};
-use platen_domain::permissions::Access;
+use platen_domain::permissions::{Access, JobPath};
 use platen_domain::records::{Document, Job, JobEventRecord, Printer, Share, UserIdentity};
 use platen_domain::time::now_micros;
 use platen_domain::{Caller, JobId, PrinterId, ShareId};
@@ -17,6 +17,16 @@ use serde_json::Value;
 pub enum JobTarget {
     Printer(PrinterId),
     Share(ShareId),
+}
+
+impl JobTarget {
+    /// Which collection addresses the job, for the permission that path needs.
+    pub fn path(&self) -> JobPath {
+        match self {
+            JobTarget::Printer(_) => JobPath::Printer,
+            JobTarget::Share(_) => JobPath::Share,
+        }
+    }
 }
 
 /// The result of an action that may already have happened (an SDK retry).
@@ -76,6 +86,33 @@ impl App {
         }
     }
 
+    /// The share of a printer as the caller may reach it: administrators and apps reach every printer (and see
+    /// its share, if any); other users reach a printer only through a share they may use, so for them a printer
+    /// without one is not found.
+    pub async fn reachable_share_of_printer(
+        &self,
+        caller: &Caller,
+        access: &Access,
+        printer_id: &str,
+    ) -> Result<Option<Share>> {
+        let share = self.store.share_of_printer(&caller.tenant_id, printer_id).await?;
+        if access.admin {
+            return Ok(share);
+        }
+        match share {
+            Some(s)
+                if s.allow_all_users
+                    || self
+                        .store
+                        .share_visible_to(&caller.tenant_id, &s.id, &viewer_of(caller))
+                        .await? =>
+            {
+                Ok(Some(s))
+            }
+            _ => Err(AppError::not_found("printer")),
+        }
+    }
+
     /// A share's users: everyone if it allows all users, else its allowed users and members of its allowed groups.
     /// Administrators and apps manage every share.
     pub async fn ensure_share_usable(&self, caller: &Caller, access: &Access, share: &Share) -> Result<()> {
@@ -104,6 +141,12 @@ impl App {
         display_name: Option<String>,
     ) -> Result<(Job, Document)> {
         let (printer, share) = self.resolve_target(caller, access, target).await?;
+        if share.is_none() {
+            // Printing straight to a printer needs no role (row 19), but a user still prints only where a share
+            // lets them; administrators and apps reach every printer.
+            self.reachable_share_of_printer(caller, access, &printer.id)
+                .await?;
+        }
         if printer.is_accepting_jobs == Some(false) {
             return Err(AppError::Conflict("The printer is not accepting jobs.".into()));
         }

@@ -5,6 +5,11 @@
 
 use crate::principal::Caller;
 
+mod job_paths;
+pub use job_paths::{
+    Companion, GET_PRINTER_ACCESS, GET_SHARE_ACCESS, JOB_OPERATIONS, JobPath, authorize_job,
+};
+
 /// Every operation a route can map to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
@@ -252,7 +257,8 @@ impl Operation {
     /// THE table.
     pub fn rule(self) -> Rule {
         match self {
-            Op::GetSettings => d(&["PrintSettings.Read.All", "PrintSettings.ReadWrite.All"], true),
+            // Row 1 names no directory role: whoever holds a PrintSettings permission reads the settings.
+            Op::GetSettings => d(&["PrintSettings.Read.All", "PrintSettings.ReadWrite.All"], false),
             Op::UpdateSettings => d(&["PrintSettings.ReadWrite.All"], true),
             Op::ListPrinters => d(PRINTER_READ, true),
             Op::CreatePrinter => d(PRINTER_CREATE, true),
@@ -264,12 +270,15 @@ impl Operation {
             Op::RestoreFactoryDefaults => d(PRINTER_WRITE, true),
             Op::GetCapabilities => d(PRINTER_READ, true),
             Op::ListPrinterConnectors => d(CONNECTOR_READ, true),
-            Op::ListPrinterShares => d(SHARE_READ, true),
+            // Row 12 names no directory role: a user sees a printer's share with share permissions.
+            Op::ListPrinterShares => d(SHARE_READ, false),
             Op::GetOperation => d(PRINTER_CREATE, true),
             Op::ListTaskTriggers | Op::GetTaskTrigger => d(PRINTER_READ, true),
             Op::CreateTaskTrigger | Op::DeleteTaskTrigger => d(PRINTER_WRITE, true),
             Op::ListJobs | Op::GetJob => da(JOB_READ_D, JOB_READ_A, false),
-            Op::CreatePrinterJob => d(JOB_CREATE_PRINTER, true),
+            // Row 19: the current map names no role (only older pages did, §6.9). Which printers a user may print
+            // to directly is an object-level check in `App::create_job`.
+            Op::CreatePrinterJob => d(JOB_CREATE_PRINTER, false),
             Op::CreateShareJob => d(JOB_CREATE_SHARE, false),
             Op::UpdateJob | Op::AbortJob => a(JOB_APP_WRITE),
             Op::StartJob => d(JOB_CREATE_PRINTER, false),

@@ -5,8 +5,9 @@ use crate::error::{GraphError, GraphResult};
 use crate::route::Version;
 use axum::http::HeaderMap;
 use platen_app::App;
+use platen_app::JobTarget;
 use platen_auth::Verifier;
-use platen_domain::permissions::{Access, authorize};
+use platen_domain::permissions::{Access, authorize, authorize_job};
 use platen_domain::{Caller, Operation};
 use platen_odata::{QueryOption, QueryOptions};
 use std::sync::Arc;
@@ -53,6 +54,12 @@ impl Ctx {
 
     pub fn authorize(&self, op: Operation) -> GraphResult<Access> {
         Ok(authorize(&self.caller, op)?)
+    }
+
+    /// A job operation (`permissions::JOB_OPERATIONS`): its own permissions, and the Get-printer or
+    /// Get-printerShare permission the collection addressing the job needs.
+    pub fn authorize_job(&self, op: Operation, target: &JobTarget) -> GraphResult<Access> {
+        Ok(authorize_job(&self.caller, op, target.path())?)
     }
 
     /// For routes documented with either of two operations' permissions (see `permissions::READ_PRINTER`).

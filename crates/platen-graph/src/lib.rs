@@ -10,6 +10,7 @@ mod ctx;
 mod dispatch;
 mod error;
 mod handlers;
+mod in_memory;
 mod paging;
 mod print_passwords;
 mod reports;

@@ -31,8 +31,28 @@ pub fn printer_status(p: &Printer, version: Version) -> Value {
     if version == Version::Beta {
         s["processingState"] = json!(p.status_state);
         s["processingStateDescription"] = json!(p.status_description.clone().unwrap_or_default());
+        s["processingStateReasons"] = json!(processing_state_reasons(&p.status_details));
     }
     s
+}
+
+/// β's legacy `processingStateReasons`: the state details again, in the older, shorter enum
+/// (`printerProcessingStateReason`, the core IPP reasons). A detail that enum lacks reads `unknownFutureValue`,
+/// once, as a client of the legacy list has no other way to learn of it.
+fn processing_state_reasons(details: &[String]) -> Vec<&'static str> {
+    use crate::schema::PRINTER_PROCESSING_STATE_REASON as REASONS;
+    let mut reasons: Vec<&'static str> = Vec::with_capacity(details.len());
+    for d in details {
+        let reason = REASONS
+            .iter()
+            .find(|r| r.eq_ignore_ascii_case(d))
+            .copied()
+            .unwrap_or("unknownFutureValue");
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    reasons
 }
 
 /// `defaults`/`capabilities` are added by the caller when they should appear.

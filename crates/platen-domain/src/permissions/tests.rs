@@ -132,3 +132,80 @@ fn either_operation_grants_the_printer_read() {
     );
     assert!(authorize_first(&user(&["PrintJob.ReadWrite"], false), READ_PRINTER).is_err());
 }
+
+#[test]
+fn job_operations_through_a_printer_also_need_a_get_printer_permission() {
+    use crate::permissions::{JobPath, authorize_job};
+    let bare = user(&["PrintJob.ReadWrite"], false);
+    assert!(authorize(&bare, Operation::ListJobs).is_ok());
+    for path in [JobPath::Printer, JobPath::Share] {
+        assert!(
+            authorize_job(&bare, Operation::ListJobs, path).is_err(),
+            "{path:?}"
+        );
+    }
+    // A share permission lets a user read a printer too (row 5), so it serves both paths.
+    let share_user = user(&["PrintJob.ReadWrite", "PrinterShare.ReadBasic.All"], false);
+    for path in [JobPath::Printer, JobPath::Share] {
+        assert!(
+            authorize_job(&share_user, Operation::CancelJob, path).is_ok(),
+            "{path:?}"
+        );
+    }
+    // A printer permission reads printers, not shares (row 35).
+    let printer_reader = user(&["PrintJob.ReadWrite", "Printer.Read.All"], false);
+    assert!(authorize_job(&printer_reader, Operation::GetJob, JobPath::Printer).is_ok());
+    assert!(authorize_job(&printer_reader, Operation::GetJob, JobPath::Share).is_err());
+}
+
+#[test]
+fn applications_reach_jobs_through_printers_with_a_printer_role_only() {
+    use crate::permissions::{JobPath, authorize_job};
+    let without = app(&["PrintJob.Manage.All"]);
+    assert!(authorize_job(&without, Operation::RedirectJob, JobPath::Printer).is_err());
+    let with = app(&["PrintJob.Manage.All", "Printer.Read.All"]);
+    assert!(authorize_job(&with, Operation::RedirectJob, JobPath::Printer).is_ok());
+    // No application permission grants Get printerShare.
+    let reader = app(&[
+        "PrintJob.Read.All",
+        "Printer.ReadWrite.All",
+        "PrinterShare.ReadWrite.All",
+    ]);
+    assert!(authorize_job(&reader, Operation::GetJob, JobPath::Share).is_err());
+}
+
+/// Every job operation's own rule still decides first: the companion never grants anything by itself.
+#[test]
+fn the_companion_permission_alone_grants_no_job_operation() {
+    use crate::permissions::{JOB_OPERATIONS, JobPath, authorize_job};
+    for &op in JOB_OPERATIONS {
+        for path in [JobPath::Printer, JobPath::Share] {
+            let c = path.companion();
+            for admin in [false, true] {
+                assert!(
+                    authorize_job(&user(c.delegated, admin), op, path).is_err(),
+                    "{op:?} {path:?}"
+                );
+            }
+            assert!(
+                authorize_job(&app(c.application), op, path).is_err(),
+                "{op:?} {path:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn settings_printer_shares_and_printer_jobs_need_no_admin_role() {
+    assert!(authorize(&user(&["PrintSettings.Read.All"], false), Operation::GetSettings).is_ok());
+    assert!(
+        authorize(
+            &user(&["PrinterShare.ReadBasic.All"], false),
+            Operation::ListPrinterShares
+        )
+        .is_ok()
+    );
+    assert!(authorize(&user(&["PrintJob.Create"], false), Operation::CreatePrinterJob).is_ok());
+    // Rows that do name the role keep it.
+    assert!(authorize(&user(&["Printer.Read.All"], false), Operation::ListPrinters).is_err());
+}

@@ -4,8 +4,9 @@ use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::jobs::collection_path;
 use crate::handlers::{object_body, schema_error};
-use crate::paging::{count_items, filter_items, select};
-use crate::response::{collection, entity, ok};
+use crate::in_memory::{Expansion, small_collection};
+use crate::paging::{count_items, select};
+use crate::response::{entity, ok};
 use crate::schema::{self, ObjectReader};
 use crate::wire;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -14,27 +15,24 @@ use bytes::Bytes;
 use platen_app::JobTarget;
 use platen_domain::time::to_graph;
 use platen_domain::{Operation, permissions};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// A job's documents the caller may read, rendered.
 async fn documents(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Vec<wire::Obj>> {
-    let access = ctx.authorize(Operation::GetDocument)?;
+    let access = ctx.authorize_job(Operation::GetDocument, t)?;
     let docs = ctx.app().list_documents(&ctx.caller, &access, t, job).await?;
     Ok(docs.iter().map(wire::document).collect())
 }
 
 pub async fn list(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response> {
-    let items = filter_items(&ctx.query, documents(ctx, t, job).await?)
-        .into_iter()
-        .map(|m| select(m, &ctx.query).map(Value::Object))
-        .collect::<GraphResult<Vec<_>>>()?;
-    let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
-    Ok(ok(&collection(
-        ctx.context(&format!("{}('{job}')/documents", collection_path(t))),
+    let items = documents(ctx, t, job).await?;
+    Ok(ok(&small_collection(
+        ctx,
+        &format!("{}('{job}')/documents", collection_path(t)),
         items,
-        count,
-        None,
-    )))
+        &[],
+        Expansion::Refused,
+    )?))
 }
 
 pub async fn count(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response> {
@@ -43,7 +41,7 @@ pub async fn count(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response>
 }
 
 pub async fn get(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::GetDocument)?;
+    let access = ctx.authorize_job(Operation::GetDocument, t)?;
     ctx.entity_options_only()?;
     let d = ctx.app().get_document(&ctx.caller, &access, t, job, doc).await?;
     Ok(ok(&entity(
@@ -83,10 +81,11 @@ pub async fn create_upload_session(
     body: &Bytes,
 ) -> GraphResult<Response> {
     let (through_printer, through_share) = permissions::CREATE_UPLOAD_SESSION;
-    let access = ctx.authorize(match t {
+    let op = match t {
         JobTarget::Printer(_) => through_printer,
         JobTarget::Share(_) => through_share,
-    })?;
+    };
+    let access = ctx.authorize_job(op, t)?;
     ctx.no_options()?;
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;

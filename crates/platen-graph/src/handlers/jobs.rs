@@ -3,8 +3,9 @@
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{action_body, expect_no_parameters, json_body, object_body, schema_error};
-use crate::paging::{count_items, count_query, counted, filter_items, list_query, page_json, select};
-use crate::response::{collection, entity, json, no_content, ok};
+use crate::in_memory::{Expansion, small_collection};
+use crate::paging::{count_items, count_query, counted, list_query, page_json, select};
+use crate::response::{entity, json, no_content, ok};
 use crate::route::{JobAction, Version};
 use crate::schema::{self, ObjectReader};
 use crate::wire::{self, Obj};
@@ -71,7 +72,7 @@ async fn render(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
 }
 
 pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::ListJobs)?;
+    let access = ctx.authorize_job(Operation::ListJobs, t)?;
     ctx.reject(&[Count, Search])?;
     let page = ctx
         .app()
@@ -90,7 +91,7 @@ pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
 /// `…/jobs/$count`: the jobs the collection lists to this caller (without a `*.All` permission, their own), with
 /// its `$filter`.
 pub async fn count(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::ListJobs)?;
+    let access = ctx.authorize_job(Operation::ListJobs, t)?;
     let page = ctx
         .app()
         .list_jobs(&ctx.caller, &access, t, &count_query(ctx)?)
@@ -104,7 +105,7 @@ pub async fn create(ctx: &Ctx, t: &JobTarget, body: &Bytes) -> GraphResult<Respo
         JobTarget::Printer(_) => through_printer,
         JobTarget::Share(_) => through_share,
     };
-    let access = ctx.authorize(op)?;
+    let access = ctx.authorize_job(op, t)?;
     ctx.no_options()?;
     let v = json_body(body)?.unwrap_or_else(|| Value::Object(Default::default()));
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
@@ -134,7 +135,7 @@ pub async fn create(ctx: &Ctx, t: &JobTarget, body: &Bytes) -> GraphResult<Respo
 }
 
 pub async fn get(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::GetJob)?;
+    let access = ctx.authorize_job(Operation::GetJob, t)?;
     ctx.entity_options_only()?;
     let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
     Ok(ok(&entity(
@@ -153,7 +154,7 @@ pub async fn action(
     ctx.no_options()?;
     match action {
         JobAction::Start => {
-            let access = ctx.authorize(Operation::StartJob)?;
+            let access = ctx.authorize_job(Operation::StartJob, t)?;
             expect_no_parameters(body)?;
             let job = ctx.app().start_job(&ctx.caller, &access, t, id).await?;
             Ok(ok(&entity(
@@ -162,19 +163,19 @@ pub async fn action(
             )))
         }
         JobAction::Cancel => {
-            let access = ctx.authorize(Operation::CancelJob)?;
+            let access = ctx.authorize_job(Operation::CancelJob, t)?;
             expect_no_parameters(body)?;
             ctx.app().cancel_job(&ctx.caller, &access, t, id).await?;
             Ok(no_content())
         }
         JobAction::Abort => {
-            let access = ctx.authorize(Operation::AbortJob)?;
+            let access = ctx.authorize_job(Operation::AbortJob, t)?;
             let reason = abort_reason(body)?;
             ctx.app().abort_job(&ctx.caller, &access, t, id, reason).await?;
             Ok(no_content())
         }
         JobAction::Redirect => {
-            let access = ctx.authorize(Operation::RedirectJob)?;
+            let access = ctx.authorize_job(Operation::RedirectJob, t)?;
             let v = object_body(body)?;
             let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
             let destination = r
@@ -201,7 +202,7 @@ pub async fn action(
 
 /// PATCH of a job: only the app owning a processing print task on it may change `configuration`.
 pub async fn update(ctx: &Ctx, t: &JobTarget, id: &str, body: &Bytes) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::UpdateJob)?;
+    let access = ctx.authorize_job(Operation::UpdateJob, t)?;
     ctx.no_options()?;
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
@@ -244,24 +245,26 @@ pub fn abort_reason(body: &Bytes) -> GraphResult<Option<String>> {
 
 /// The print tasks triggered by a job that the caller sees, rendered.
 async fn job_tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Vec<Obj>> {
-    let access = ctx.authorize(Operation::GetJob)?;
+    let access = ctx.authorize_job(Operation::GetJob, t)?;
     let tasks = ctx.app().tasks_of_job(&ctx.caller, &access, t, id).await?;
     Ok(tasks.iter().map(|task| wire::task(task, &ctx.root())).collect())
 }
 
-/// GET …/jobs/{id}/tasks: the print tasks triggered by the job.
+/// GET …/jobs/{id}/tasks: the print tasks triggered by the job, each with its `$expand`ed definition/trigger.
 pub async fn tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
-    let items = filter_items(&ctx.query, job_tasks(ctx, t, id).await?)
-        .into_iter()
-        .map(|m| select(m, &ctx.query).map(Value::Object))
-        .collect::<GraphResult<Vec<_>>>()?;
-    let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
-    Ok(ok(&collection(
-        ctx.context(&format!("{}('{id}')/tasks", collection_path(t))),
+    let access = ctx.authorize_job(Operation::GetJob, t)?;
+    let tasks = ctx.app().tasks_of_job(&ctx.caller, &access, t, id).await?;
+    let mut items = Vec::with_capacity(tasks.len());
+    for task in &tasks {
+        items.push(crate::handlers::pull::expand_task(ctx, task).await?);
+    }
+    Ok(ok(&small_collection(
+        ctx,
+        &format!("{}('{id}')/tasks", collection_path(t)),
         items,
-        count,
-        None,
-    )))
+        &[],
+        Expansion::Rendered,
+    )?))
 }
 
 /// GET …/jobs/{id}/tasks/$count.
@@ -278,7 +281,7 @@ pub async fn task(
     task_id: &str,
     nav: Option<crate::route::TaskNav>,
 ) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::GetJob)?;
+    let access = ctx.authorize_job(Operation::GetJob, t)?;
     ctx.entity_options_only()?;
     let task = ctx
         .app()

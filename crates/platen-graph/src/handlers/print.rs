@@ -3,8 +3,9 @@
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{object_body, schema_error};
-use crate::paging::{count_items, filter_items, select};
-use crate::response::{collection, entity, no_content, ok};
+use crate::in_memory::{Expansion, small_collection};
+use crate::paging::{count_items, select};
+use crate::response::{entity, no_content, ok};
 use crate::wire;
 use axum::response::Response;
 use bytes::Bytes;
@@ -109,11 +110,14 @@ fn services_of() -> Vec<wire::Obj> {
 
 pub async fn services(ctx: &Ctx) -> GraphResult<Response> {
     ctx.authorize(Operation::GetServices)?;
-    let items = filter_items(&ctx.query, services_of())
-        .into_iter()
-        .map(Value::Object)
-        .collect();
-    Ok(ok(&collection(ctx.context("print/services"), items, None, None)))
+    // A service's one navigation, `endpoints`, is expanded on the single service only.
+    Ok(ok(&small_collection(
+        ctx,
+        "print/services",
+        services_of(),
+        &[],
+        Expansion::Refused,
+    )?))
 }
 
 pub async fn services_count(ctx: &Ctx) -> GraphResult<Response> {
@@ -146,17 +150,13 @@ pub async fn endpoints(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     if id != SERVICE_ID {
         return Err(GraphError::not_found("The print service was not found."));
     }
-    let items: Vec<Value> = filter_items(&ctx.query, service_endpoints(ctx))
-        .into_iter()
-        .map(Value::Object)
-        .collect();
-    let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
-    Ok(ok(&collection(
-        ctx.context(&format!("print/services('{id}')/endpoints")),
-        items,
-        count,
-        None,
-    )))
+    Ok(ok(&small_collection(
+        ctx,
+        &format!("print/services('{id}')/endpoints"),
+        service_endpoints(ctx),
+        &[],
+        Expansion::Refused,
+    )?))
 }
 
 pub async fn endpoints_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {

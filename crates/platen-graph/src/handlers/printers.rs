@@ -3,10 +3,9 @@
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{expect_no_parameters, object_body, schema_error};
-use crate::paging::{
-    count_items, count_query, counted, filter_items, list_query, page_json, select, selects,
-};
-use crate::response::{collection, entity, no_content, ok};
+use crate::in_memory::{Expansion, small_collection};
+use crate::paging::{count_items, count_query, counted, list_query, page_json, select, selects};
+use crate::response::{entity, no_content, ok};
 use crate::route::Version;
 use crate::schema::{self, ObjectReader};
 use crate::wire::{self, Obj};
@@ -293,17 +292,13 @@ pub async fn connectors(ctx: &Ctx, id: &str, one: Option<&str>) -> GraphResult<R
                 .iter()
                 .map(|c| wire::connector(c, ctx.version))
                 .collect();
-            let items = filter_items(&ctx.query, rendered)
-                .into_iter()
-                .map(|m| select(m, &ctx.query).map(Value::Object))
-                .collect::<GraphResult<Vec<_>>>()?;
-            let count = ctx.query.count.unwrap_or(false).then_some(items.len() as i64);
-            Ok(ok(&collection(
-                ctx.context(&format!("print/printers('{id}')/connectors")),
-                items,
-                count,
-                None,
-            )))
+            Ok(ok(&small_collection(
+                ctx,
+                &format!("print/printers('{id}')/connectors"),
+                rendered,
+                &[],
+                Expansion::Refused,
+            )?))
         }
     }
 }
@@ -324,9 +319,12 @@ pub async fn connectors_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
 
 /// `/print/printers/{id}/shares/$count`: the printer's share, if it is shared (and `$filter` keeps it).
 pub async fn shares_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
-    ctx.authorize(Operation::ListPrinterShares)?;
+    let access = ctx.authorize(Operation::ListPrinterShares)?;
+    let share = ctx
+        .app()
+        .reachable_share_of_printer(&ctx.caller, &access, id)
+        .await?;
     let p = ctx.app().get_printer(&ctx.caller, id).await?;
-    let share = ctx.app().share_of_printer(&ctx.caller, id).await?;
     count_items(
         ctx,
         share
@@ -336,10 +334,15 @@ pub async fn shares_count(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     )
 }
 
+/// A printer's share (row 12: share permissions, no role). Users who are not administrators reach only printers
+/// shared with them, and get the reduced list view, as on `/print/shares`.
 pub async fn shares(ctx: &Ctx, id: &str, one: Option<&str>, single_nav: bool) -> GraphResult<Response> {
-    ctx.authorize(Operation::ListPrinterShares)?;
+    let access = ctx.authorize(Operation::ListPrinterShares)?;
+    let share = ctx
+        .app()
+        .reachable_share_of_printer(&ctx.caller, &access, id)
+        .await?;
     let p = ctx.app().get_printer(&ctx.caller, id).await?;
-    let share = ctx.app().share_of_printer(&ctx.caller, id).await?;
     if single_nav {
         ctx.entity_options_only()?;
         let s = share.ok_or_else(|| GraphError::not_found("The printer is not shared."))?;
@@ -360,21 +363,23 @@ pub async fn shares(ctx: &Ctx, id: &str, one: Option<&str>, single_nav: bool) ->
             )))
         }
         None => {
-            ctx.reject(&[Count, Search])?;
             let rendered = share
                 .iter()
-                .map(|s| wire::share(s, &p, ctx.version, None))
+                .map(|s| {
+                    if access.sees_full_share_lists() {
+                        wire::share(s, &p, ctx.version, None)
+                    } else {
+                        wire::share_basic(s, &p, ctx.version)
+                    }
+                })
                 .collect();
-            let items = filter_items(&ctx.query, rendered)
-                .into_iter()
-                .map(|m| select(m, &ctx.query).map(Value::Object))
-                .collect::<GraphResult<Vec<_>>>()?;
-            Ok(ok(&collection(
-                ctx.context(&format!("print/printers('{id}')/shares")),
-                items,
-                None,
-                None,
-            )))
+            Ok(ok(&small_collection(
+                ctx,
+                &format!("print/printers('{id}')/shares"),
+                rendered,
+                &[Count],
+                Expansion::Refused,
+            )?))
         }
     }
 }

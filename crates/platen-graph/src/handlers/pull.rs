@@ -3,8 +3,9 @@
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{id_from_url, object_body, schema_error};
+use crate::in_memory::{Expansion, small_collection};
 use crate::paging::{count_items, count_query, counted, list_query, page_json, select};
-use crate::response::{collection, entity, json, no_content, ok};
+use crate::response::{entity, json, no_content, ok};
 use crate::route::TaskNav;
 use crate::schema::{self, ObjectReader};
 use crate::wire;
@@ -18,6 +19,10 @@ use serde_json::Value;
 
 /// The spec lists these as unsupported on task definition, task and trigger collections.
 const UNSUPPORTED_ON_LISTS: &[platen_odata::QueryOption] = &[Count, Format, Search, Select, Skip, Top];
+/// Definitions and triggers are read whole and not filtered or ordered: refused rather than ignored.
+const UNSUPPORTED_IN_MEMORY: &[platen_odata::QueryOption] = &[
+    Count, Format, Search, Select, Skip, Top, Filter, OrderBy, SkipToken,
+];
 
 fn definition_context(ctx: &Ctx) -> String {
     ctx.context("print/taskDefinitions/$entity")
@@ -25,19 +30,15 @@ fn definition_context(ctx: &Ctx) -> String {
 
 pub async fn list_definitions(ctx: &Ctx) -> GraphResult<Response> {
     ctx.authorize(Operation::ManageTaskDefinitions)?;
-    ctx.reject(UNSUPPORTED_ON_LISTS)?;
-    reject_list_filters(ctx)?;
     let items = ctx.app().list_task_definitions(&ctx.caller).await?;
-    let values = items
-        .iter()
-        .map(|d| Value::Object(wire::task_definition(d)))
-        .collect();
-    Ok(ok(&collection(
-        ctx.context("print/taskDefinitions"),
-        values,
-        None,
-        None,
-    )))
+    let rendered = items.iter().map(wire::task_definition).collect();
+    Ok(ok(&small_collection(
+        ctx,
+        "print/taskDefinitions",
+        rendered,
+        UNSUPPORTED_IN_MEMORY,
+        Expansion::Refused,
+    )?))
 }
 
 /// These small collections are not filtered or ordered server-side; refuse rather than ignore.
@@ -267,10 +268,6 @@ pub async fn task_navigation(
     }
 }
 
-fn triggers_context(ctx: &Ctx, printer: &str) -> String {
-    ctx.context(&format!("print/printers('{printer}')/taskTriggers"))
-}
-
 /// A single trigger lives in its printer's `taskTriggers`, whichever path reached it.
 fn trigger_context(ctx: &Ctx, t: &platen_domain::records::TaskTrigger) -> String {
     ctx.context(&format!(
@@ -281,19 +278,15 @@ fn trigger_context(ctx: &Ctx, t: &platen_domain::records::TaskTrigger) -> String
 
 pub async fn list_triggers(ctx: &Ctx, printer: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::ListTaskTriggers)?;
-    ctx.reject(UNSUPPORTED_ON_LISTS)?;
-    reject_list_filters(ctx)?;
     let items = ctx.app().task_triggers(&ctx.caller, printer).await?;
-    let values = items
-        .iter()
-        .map(|t| Value::Object(wire::task_trigger(t)))
-        .collect();
-    Ok(ok(&collection(
-        triggers_context(ctx, printer),
-        values,
-        None,
-        None,
-    )))
+    let rendered = items.iter().map(wire::task_trigger).collect();
+    Ok(ok(&small_collection(
+        ctx,
+        &format!("print/printers('{printer}')/taskTriggers"),
+        rendered,
+        UNSUPPORTED_IN_MEMORY,
+        Expansion::Refused,
+    )?))
 }
 
 /// `/print/printers/{id}/taskTriggers/$count` (like the collection, no `$filter`).

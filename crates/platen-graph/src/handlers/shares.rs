@@ -14,7 +14,7 @@ use bytes::Bytes;
 use platen_app::ShareUpdate;
 use platen_domain::records::{Printer, Share};
 use platen_domain::{Operation, permissions};
-use platen_odata::QueryOption::{Count, Search};
+use platen_odata::QueryOption::{Count, Expand, Search};
 use serde_json::Value;
 
 const SHARE_READ_ONLY: &[&str] = &[
@@ -216,8 +216,13 @@ fn ref_id(body: &Bytes, collection: &[&str]) -> GraphResult<String> {
     Ok(id)
 }
 
+/// The directory objects of a share's lists carry no navigation Platen renders, and no print collection
+/// supports `$search`: refused rather than ignored.
+const MEMBER_LISTS_REFUSE: &[platen_odata::QueryOption] = &[Search, Expand];
+
 pub async fn allowed_users(ctx: &Ctx, share: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::ListAllowedUsers)?;
+    ctx.reject(MEMBER_LISTS_REFUSE)?;
     let page = ctx
         .app()
         .allowed_users(&ctx.caller, share, &list_query(ctx)?)
@@ -233,6 +238,7 @@ pub async fn allowed_users(ctx: &Ctx, share: &str) -> GraphResult<Response> {
 
 pub async fn allowed_groups(ctx: &Ctx, share: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::ListAllowedGroups)?;
+    ctx.reject(MEMBER_LISTS_REFUSE)?;
     let page = ctx
         .app()
         .allowed_groups(&ctx.caller, share, &list_query(ctx)?)

@@ -3,12 +3,13 @@
 
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
+use crate::in_memory::{Expansion, shape};
 use crate::paging::select;
 use crate::response::{collection, entity, ok};
 use crate::wire::{self, Obj};
 use axum::response::Response;
 use platen_domain::{Operation, permissions};
-use platen_odata::QueryOption::{Count, OrderBy, Search};
+use platen_odata::QueryOption::{Count, OrderBy};
 use platen_odata::QueryOptions;
 use serde_json::Value;
 
@@ -30,21 +31,23 @@ fn ensure_self(ctx: &Ctx, user: Option<&str>) -> GraphResult<()> {
     }
 }
 
+/// How many recent shares a user has at most: the list is read whole and shaped in memory.
+const MOST_RECENT: u32 = 100;
+/// What one answer lists when the client names no `$top`.
+const DEFAULT_TOP: u64 = 25;
+
 /// The caller's recently used shares, most recent first, shaped by `q` (the request's options, or those of
-/// `$expand=recentPrinterShares(…)`).
-async fn recent_items(ctx: &Ctx, q: &QueryOptions) -> GraphResult<Vec<Value>> {
-    q.ensure_supported(&[Count, OrderBy, Search])?;
-    let limit = q.top.map(|t| t.min(100) as u32).unwrap_or(25);
-    let recent = ctx.app().recent_shares(&ctx.caller, limit).await?;
+/// `$expand=recentPrinterShares(…)`); row 44 lists `$count`, `$orderby` and `$search` as unsupported.
+async fn recent_items(ctx: &Ctx, q: &QueryOptions) -> GraphResult<(Vec<Value>, Option<i64>)> {
+    let recent = ctx.app().recent_shares(&ctx.caller, MOST_RECENT).await?;
     let mut items = Vec::with_capacity(recent.len());
     for (s, used) in &recent {
         let p = ctx.app().printer_of_share(&ctx.caller, s).await?;
-        items.push(Value::Object(select(
-            wire::share(s, &p, ctx.version, Some(*used)),
-            q,
-        )?));
+        items.push(wire::share(s, &p, ctx.version, Some(*used)));
     }
-    Ok(items)
+    let mut q = q.clone();
+    q.top.get_or_insert(DEFAULT_TOP);
+    shape(&q, items, &[Count, OrderBy], Expansion::Refused)
 }
 
 /// `/me/print` or `/users/{id}/print` (own id only): the complex `userPrint`, whose one member is the contained
@@ -61,7 +64,7 @@ pub async fn get(ctx: &Ctx, user: Option<&str>) -> GraphResult<Response> {
                 e.path
             )));
         }
-        let items = recent_items(ctx, &e.options).await?;
+        let (items, _) = recent_items(ctx, &e.options).await?;
         body.insert("recentPrinterShares".into(), Value::Array(items));
     }
     Ok(ok(&entity(
@@ -74,11 +77,11 @@ pub async fn get(ctx: &Ctx, user: Option<&str>) -> GraphResult<Response> {
 pub async fn recent_shares(ctx: &Ctx, user: Option<&str>) -> GraphResult<Response> {
     ctx.authorize(Operation::ListRecentShares)?;
     ensure_self(ctx, user)?;
-    let items = recent_items(ctx, &ctx.query).await?;
+    let (items, count) = recent_items(ctx, &ctx.query).await?;
     Ok(ok(&collection(
         ctx.context(&format!("{}/recentPrinterShares", user_print_path(user))),
         items,
-        None,
+        count,
         None,
     )))
 }

@@ -95,3 +95,47 @@ async fn beta_printer_share_navigation_is_read_only() {
         .await
         .expect_error(404);
 }
+
+/// β's legacy `printerStatus.processingStateReasons` (§1.10, §1.12): the state details in the older reason enum,
+/// a detail that enum lacks read as `unknownFutureValue`; never on v1.0.
+#[tokio::test]
+async fn beta_printer_status_carries_processing_state_reasons() {
+    let t = Tenant::new();
+    let app_id = uuid();
+    let admin_app = t
+        .srv()
+        .user_token(&t.id, &t.admin_oid)
+        .scopes(ADMIN_SCOPES)
+        .admin()
+        .app(&app_id)
+        .mint();
+    let (csr, _) = platen_pki::generate_csr_pem("virtual");
+    let body = json!({"displayName": "Reasons", "manufacturer": "M", "model": "V", "hasPhysicalDevice": false,
+        "certificateSigningRequest": {"content": csr, "transportKey": "a2V5"}});
+    let printer = t.printer_with(&admin_app, body).await;
+    let status = json!({"state": "stopped", "details": ["mediaEmpty", "alertRemovalOfBinaryChangeEntry", "coverOpen"]});
+    t.api
+        .patch(
+            &format!("/v1.0/print/printers/{printer}"),
+            &t.app(&app_id, "Printer.ReadWrite.All"),
+            &json!({"status": status}),
+        )
+        .await
+        .expect(200);
+    let beta = t
+        .api
+        .get(&format!("/beta/print/printers/{printer}"), &t.admin)
+        .await
+        .expect_json(200);
+    assert_eq!(
+        beta["status"]["processingStateReasons"],
+        json!(["mediaEmpty", "unknownFutureValue", "coverOpen"]),
+        "{beta}"
+    );
+    let v1 = t
+        .api
+        .get(&format!("/v1.0/print/printers/{printer}"), &t.admin)
+        .await
+        .expect_json(200);
+    assert!(v1["status"].get("processingStateReasons").is_none(), "{v1}");
+}

@@ -604,3 +604,104 @@ async fn fetchable_jobs_can_be_filtered() {
         .collect();
     assert_eq!(ids, vec![started.id.as_str()]);
 }
+
+/// Collections read whole rather than paged in SQL (a job's documents and tasks, a printer's share, connector and
+/// task triggers, the services and their endpoints, recent shares) apply every option or refuse it with a 400
+/// (§4.2, §6.19); none is ignored. The paged share-member and connector lists refuse what they cannot apply.
+#[tokio::test]
+async fn collections_read_whole_apply_or_refuse_every_option() {
+    let t = Tenant::new();
+    let (p, s) = t.open_share("Small").await;
+    let user = t.token(&uuid(), USER_SCOPES, false);
+    let job = t.job(&format!("/v1.0/print/shares/{s}/jobs"), &user).await;
+    let docs = format!("{}/documents", job.path());
+
+    let past = t
+        .api
+        .get(&format!("{docs}?$skip=1&$count=true"), &user)
+        .await
+        .expect_json(200);
+    assert_eq!(past["value"], json!([]), "{past}");
+    assert_eq!(past["@odata.count"], 1, "{past}");
+    let one = t
+        .api
+        .get(&format!("{docs}?$top=1&$orderby=size desc&$select=id"), &user)
+        .await
+        .expect_json(200);
+    assert_eq!(one["value"], json!([{"id": job.doc}]), "{one}");
+    for q in [
+        "$skiptoken=abc",
+        "$search=x",
+        "$expand=tasks",
+        "$format=xml",
+        "$orderby=nope",
+        "$top=0",
+    ] {
+        t.api.get(&format!("{docs}?{q}"), &user).await.expect_error(400);
+    }
+    t.api
+        .get(&format!("{docs}?$format=json"), &user)
+        .await
+        .expect(200);
+
+    // The service endpoints: $top and $skip page the in-memory list.
+    let services = t.api.get("/v1.0/print/services", &user).await.expect_json(200);
+    let service = services["value"][0]["id"]
+        .as_str()
+        .expect("a service")
+        .to_string();
+    let endpoints = format!("/v1.0/print/services/{service}/endpoints");
+    let all = t.api.get(&endpoints, &user).await.expect_json(200)["value"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let skipped = t
+        .api
+        .get(&format!("{endpoints}?$skip=1"), &user)
+        .await
+        .expect_json(200);
+    assert_eq!(
+        skipped["value"].as_array().map_or(0, Vec::len),
+        all.saturating_sub(1)
+    );
+
+    // Row 13's unsupported options, and $expand the trigger list does not render.
+    let triggers = format!("/v1.0/print/printers/{p}/taskTriggers");
+    for q in [
+        "$top=1",
+        "$skip=1",
+        "$select=id",
+        "$count=true",
+        "$expand=definition",
+    ] {
+        t.api
+            .get(&format!("{triggers}?{q}"), &t.admin)
+            .await
+            .expect_error(400);
+    }
+    // A printer's share and connector.
+    let shares = t
+        .api
+        .get(&format!("/v1.0/print/printers/{p}/shares?$skip=1"), &t.admin)
+        .await
+        .expect_json(200);
+    assert_eq!(shares["value"], json!([]), "{shares}");
+    t.api
+        .get(
+            &format!("/v1.0/print/printers/{p}/connectors?$expand=x"),
+            &t.admin,
+        )
+        .await
+        .expect_error(400);
+    // Paged lists that have nothing to expand.
+    t.api
+        .get(
+            &format!("/v1.0/print/shares/{s}/allowedUsers?$expand=manager"),
+            &t.admin,
+        )
+        .await
+        .expect_error(400);
+    t.api
+        .get("/v1.0/print/connectors?$expand=x", &t.admin)
+        .await
+        .expect_error(400);
+}

@@ -195,8 +195,10 @@ fn spec(r: R) -> Spec {
     use AsAdmin::*;
     match r {
         // #1 (GET /print returns settings) and #2.
+        // Row 1 names no role.
         R::GetPrint | R::GetSettings => Spec {
             d: &["PrintSettings.Read.All", "PrintSettings.ReadWrite.All"],
+            as_admin: No,
             deny_d: &["Printer.FullControl.All"],
             ..base()
         },
@@ -273,8 +275,10 @@ fn spec(r: R) -> Spec {
             deny_d: &["Printer.Read.All"],
             ..base()
         },
+        // Row 12 names no role (the fixture's printer is shared with everyone).
         R::PrinterShares => Spec {
             d: SHARE_READ_D,
+            as_admin: No,
             deny_d: &["Printer.Read.All"],
             ..base()
         },
@@ -285,20 +289,22 @@ fn spec(r: R) -> Spec {
             as_admin: No,
             deny_d: &["Printer.ReadWrite.All", "PrintJob.Create"],
             deny_a: &["Printer.ReadWrite.All"],
-            with_a: PRINTER_COMPANION,
-            ..base()
-        },
-        R::ListShareJobs => Spec {
-            d: JOB_READ_D,
-            a: JOB_READ_A,
-            as_admin: No,
-            deny_d: &["PrinterShare.ReadWrite.All", "PrintJob.Create"],
-            deny_a: &["Printer.ReadWrite.All"],
             with_d: SHARE_COMPANION,
             with_a: PRINTER_COMPANION,
             ..base()
         },
-        // #19 / #20.
+        // Row 18's application column is unreachable: the Get-printerShare permission it also needs (row 35)
+        // has no application form, so apps read jobs through the printer path.
+        R::ListShareJobs => Spec {
+            d: JOB_READ_D,
+            as_admin: No,
+            deny_d: &["PrinterShare.ReadWrite.All", "PrintJob.Create"],
+            deny_a: JOB_READ_A,
+            with_d: SHARE_COMPANION,
+            with_a: PRINTER_COMPANION,
+            ..base()
+        },
+        // #19 / #20 (#19 names no role; the fixture's printer is shared with everyone).
         R::CreatePrinterJob => Spec {
             d: &[
                 "PrintJob.Create",
@@ -307,7 +313,9 @@ fn spec(r: R) -> Spec {
                 "PrintJob.ReadWriteBasic",
                 "PrintJob.ReadWriteBasic.All",
             ],
+            as_admin: No,
             deny_d: &["PrintJob.Read", "PrintJob.ReadBasic"],
+            with_d: SHARE_COMPANION,
             ..base()
         },
         R::CreateShareJob => Spec {
@@ -329,15 +337,16 @@ fn spec(r: R) -> Spec {
             as_admin: No,
             deny_d: &["Printer.Read.All", "PrinterShare.ReadWrite.All"],
             deny_a: &["Printer.ReadWrite.All"],
+            with_d: SHARE_COMPANION,
             with_a: PRINTER_COMPANION,
             ..base()
         },
+        // Like #18: no application permission grants Get printerShare.
         R::GetShareJob => Spec {
             d: JOB_READ_D,
-            a: JOB_READ_A,
             as_admin: No,
             deny_d: &["PrinterShare.ReadWrite.All"],
-            deny_a: &["Printer.ReadWrite.All"],
+            deny_a: JOB_READ_A,
             with_d: SHARE_COMPANION,
             with_a: PRINTER_COMPANION,
             ..base()
@@ -390,6 +399,7 @@ fn spec(r: R) -> Spec {
             as_admin: No,
             deny_d: &["PrintJob.ReadBasic", "PrintJob.ReadWriteBasic"],
             deny_a: &["PrintJob.ReadBasic.All", "PrintJob.ReadWriteBasic.All"],
+            with_d: SHARE_COMPANION,
             with_a: PRINTER_COMPANION,
             ..base()
         },
@@ -1329,7 +1339,7 @@ async fn cancel_own_job_with_read_write_basic() {
     let oid = uuid();
     let setup = t.token(&oid, USER_SCOPES, false);
     let job = t.job(&format!("/v1.0/print/shares/{s}/jobs"), &setup).await;
-    let basic = t.token(&oid, "PrintJob.ReadWriteBasic", false);
+    let basic = t.token(&oid, "PrintJob.ReadWriteBasic PrinterShare.ReadBasic.All", false);
     t.api.post_empty(&job.action("cancel"), &basic).await.expect(204);
     // The cancel took: the job, read back through the same share path, is canceled.
     assert!(job.collection.starts_with("/v1.0/print/shares/"), "{job:?}");
@@ -1343,19 +1353,19 @@ async fn cancel_another_users_job_needs_an_all_permission_and_the_admin_role() {
     let (t, _p, _s, job) = job_of_alice().await;
     let bob = uuid();
     // Basic permission: only one's own jobs.
-    let basic = t.token(&bob, "PrintJob.ReadWriteBasic", false);
+    let basic = t.token(&bob, "PrintJob.ReadWriteBasic PrinterShare.ReadBasic.All", false);
     t.api
         .post_empty(&job.action("cancel"), &basic)
         .await
         .expect_denied();
     // Even for an administrator, a non-.All permission reaches only their own jobs.
-    let admin_basic = t.token(&bob, "PrintJob.ReadWrite", true);
+    let admin_basic = t.token(&bob, "PrintJob.ReadWrite PrinterShare.ReadBasic.All", true);
     t.api
         .post_empty(&job.action("cancel"), &admin_basic)
         .await
         .expect_denied();
     // .All without the role.
-    let all = t.token(&bob, "PrintJob.ReadWrite.All", false);
+    let all = t.token(&bob, "PrintJob.ReadWrite.All PrinterShare.ReadBasic.All", false);
     t.api
         .post_empty(&job.action("cancel"), &all)
         .await
@@ -1363,7 +1373,7 @@ async fn cancel_another_users_job_needs_an_all_permission_and_the_admin_role() {
     let g = t.api.get(&job.path(), &t.admin).await.expect_json(200);
     assert_eq!(g["status"]["state"], "paused", "refused cancels changed nothing");
     // .All with the Printer Administrator role.
-    let admin_all = t.token(&bob, "PrintJob.ReadWrite.All", true);
+    let admin_all = t.token(&bob, "PrintJob.ReadWrite.All PrinterShare.ReadBasic.All", true);
     t.api
         .post_empty(&job.action("cancel"), &admin_all)
         .await
@@ -1377,7 +1387,7 @@ async fn cancel_another_users_job_needs_an_all_permission_and_the_admin_role() {
 #[tokio::test]
 async fn cancel_of_an_unknown_job_is_not_found() {
     let (t, p, s, _job) = job_of_alice().await;
-    let admin = t.token(&uuid(), "PrintJob.ReadWrite.All", true);
+    let admin = t.token(&uuid(), "PrintJob.ReadWrite.All PrinterShare.ReadBasic.All", true);
     for id in ["424242424", "not-a-number", "0", "-1"] {
         t.api
             .post_empty(&format!("/v1.0/print/shares/{s}/jobs/{id}/cancel"), &admin)
@@ -1394,7 +1404,7 @@ async fn cancel_of_an_unknown_job_is_not_found() {
 async fn cancel_of_another_tenants_job_is_not_found() {
     let (a, p, _s, job) = job_of_alice().await;
     let b = Tenant::new();
-    let intruder = b.token(&uuid(), "PrintJob.ReadWrite.All", true);
+    let intruder = b.token(&uuid(), "PrintJob.ReadWrite.All PrinterShare.ReadBasic.All", true);
     a.api
         .post_empty(&job.action("cancel"), &intruder)
         .await
@@ -1472,7 +1482,7 @@ async fn users_list_and_read_only_their_own_jobs_unless_all_and_admin() {
     );
     t.api.get(&jb.path(), &alice.token).await.expect_denied();
     // .All without the role still reaches only one's own jobs.
-    let all_user = t.token(&alice.oid, "PrintJob.Read.All", false);
+    let all_user = t.token(&alice.oid, "PrintJob.Read.All PrinterShare.ReadBasic.All", false);
     assert_eq!(
         ids(t
             .api
@@ -1501,7 +1511,12 @@ async fn users_list_and_read_only_their_own_jobs_unless_all_and_admin() {
             .expect_json(200)),
         both
     );
-    t.api.get(&jb.path(), &app).await.expect(200);
+    // Apps read jobs through the printer: no application permission grants Get printerShare (row 35).
+    t.api
+        .get(&format!("/v1.0/print/printers/{p}/jobs/{}", jb.id), &app)
+        .await
+        .expect(200);
+    t.api.get(&jb.path(), &app).await.expect_denied();
 }
 
 #[tokio::test]
@@ -1561,16 +1576,25 @@ async fn another_users_document_is_off_limits_without_all_and_admin() {
         .await
         .expect_denied();
     t.api
-        .get(&job.doc_path(), &t.token(&bob, "PrintJob.Read", true))
+        .get(
+            &job.doc_path(),
+            &t.token(&bob, "PrintJob.Read PrinterShare.ReadBasic.All", true),
+        )
         .await
         .expect_denied();
     let doc_via_printer = format!("/v1.0/print/printers/{p}/jobs/{}/documents/{}", job.id, job.doc);
     t.api
-        .get(&doc_via_printer, &t.token(&bob, "PrintJob.Read.All", false))
+        .get(
+            &doc_via_printer,
+            &t.token(&bob, "PrintJob.Read.All PrinterShare.ReadBasic.All", false),
+        )
         .await
         .expect_denied();
     t.api
-        .get(&doc_via_printer, &t.token(&bob, "PrintJob.Read.All", true))
+        .get(
+            &doc_via_printer,
+            &t.token(&bob, "PrintJob.Read.All PrinterShare.ReadBasic.All", true),
+        )
         .await
         .expect(200);
     t.api
@@ -1581,4 +1605,100 @@ async fn another_users_document_is_off_limits_without_all_and_admin() {
         )
         .await
         .expect(200);
+}
+
+/// §2 rows 17, 18, 20, 23: a job operation also needs a permission that grants Get printer (through a printer)
+/// or Get printerShare (through a share). Without it: Graph's 403, like any missing permission.
+#[tokio::test]
+async fn job_paths_also_need_a_get_printer_or_get_printer_share_permission() {
+    let t = Tenant::new();
+    let (p, s) = t.open_share("Companion").await;
+    let printer_jobs = format!("/v1.0/print/printers/{p}/jobs");
+    let share_jobs = format!("/v1.0/print/shares/{s}/jobs");
+    let denied = |r: Resp| {
+        r.expect(403);
+        assert_eq!(r.assert_graph_error()["code"], "accessDenied");
+    };
+
+    // PrintJob permissions alone reach neither path.
+    let bare = t.token(&uuid(), "PrintJob.ReadWrite", false);
+    denied(t.api.get(&printer_jobs, &bare).await);
+    denied(t.api.get(&share_jobs, &bare).await);
+    denied(t.api.post(&share_jobs, &bare, &json!({})).await);
+    denied(t.api.post(&printer_jobs, &bare, &json!({})).await);
+
+    // A printer permission grants Get printer, not Get printerShare.
+    let printer_reader = t.token(&uuid(), "PrintJob.ReadWrite Printer.Read.All", false);
+    t.api.get(&printer_jobs, &printer_reader).await.expect(200);
+    denied(t.api.get(&share_jobs, &printer_reader).await);
+
+    // A share permission grants both (row 5 lists the share permissions for Get printer too).
+    let user = t.token(&uuid(), USER_SCOPES, false);
+    let job = t.job(&share_jobs, &user).await;
+    t.api.get(&printer_jobs, &user).await.expect(200);
+    t.api.get(&job.path(), &user).await.expect(200);
+
+    // Applications: a printer role on the printer path; no application permission grants Get printerShare.
+    let app_id = uuid();
+    denied(
+        t.api
+            .get(&printer_jobs, &t.app(&app_id, "PrintJob.Read.All"))
+            .await,
+    );
+    let reader = t.app(&app_id, "PrintJob.Read.All Printer.Read.All");
+    t.api.get(&printer_jobs, &reader).await.expect(200);
+    denied(t.api.get(&share_jobs, &reader).await);
+    denied(t.api.get(&job.path(), &reader).await);
+}
+
+/// §2 rows 1, 12 and 19 (and §6.9 "Permissions drift"): reading the settings, a printer's shares and printing
+/// straight to a printer need no Printer Administrator role. Without the role a user still reaches only printers
+/// shared with them.
+#[tokio::test]
+async fn settings_printer_shares_and_printer_jobs_need_no_admin_role() {
+    let t = Tenant::new();
+    let settings = t.token(&uuid(), "PrintSettings.Read.All", false);
+    t.api.get("/v1.0/print/settings", &settings).await.expect(200);
+
+    let (open_printer, open_share) = t.open_share("Open").await;
+    let closed_printer = t.printer("Closed").await;
+    t.share(&closed_printer, "Closed", false).await;
+    let unshared_printer = t.printer("Unshared").await;
+
+    let user = t.token(&uuid(), "PrintJob.Create PrinterShare.ReadBasic.All", false);
+    let shares = t
+        .api
+        .get(&format!("/v1.0/print/printers/{open_printer}/shares"), &user)
+        .await
+        .expect_json(200);
+    assert_eq!(shares["value"][0]["id"], json!(open_share), "{shares}");
+    // Lists give users the reduced view, as /print/shares does.
+    assert!(shares["value"][0].get("allowAllUsers").is_none(), "{shares}");
+    t.api
+        .post(
+            &format!("/v1.0/print/printers/{open_printer}/jobs"),
+            &user,
+            &json!({}),
+        )
+        .await
+        .expect(201);
+    for printer in [&closed_printer, &unshared_printer] {
+        t.api
+            .get(&format!("/v1.0/print/printers/{printer}/shares"), &user)
+            .await
+            .expect(404);
+        t.api
+            .post(&format!("/v1.0/print/printers/{printer}/jobs"), &user, &json!({}))
+            .await
+            .expect(404);
+    }
+    // An administrator reaches every printer.
+    t.api
+        .post(
+            &format!("/v1.0/print/printers/{unshared_printer}/jobs"),
+            &t.admin,
+            &json!({}),
+        )
+        .await
+        .expect(201);
 }
