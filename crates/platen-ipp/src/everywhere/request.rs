@@ -161,10 +161,34 @@ impl ShareRequest {
     }
 }
 
+/// A configuration the share's printer does not offer (its capabilities changed since the description was
+/// read, or a member the description does not express): the IPP attribute it came from, in the unsupported group.
+fn unsupported_setting(u: &platen_domain::UnsupportedSetting) -> Failure {
+    // `finishings` reports the one item not offered; the template mapping reads a list.
+    let value = match u.property.as_str() {
+        "finishings" => serde_json::Value::Array(vec![u.value.clone()]),
+        _ => u.value.clone(),
+    };
+    let mut fragment = serde_json::Map::new();
+    fragment.insert(u.property.clone(), value);
+    let mut unsupported = IppAttributeGroup::new(DelimiterTag::UnsupportedAttributes);
+    for (name, value) in platen_ipp_model::mapping::job_template(&serde_json::Value::Object(fragment)) {
+        if let Ok(a) = IppAttribute::with_name(name, value) {
+            unsupported.attributes_mut().push(a);
+        }
+    }
+    Failure {
+        status: status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
+        message: u.to_string(),
+        unsupported: Some(unsupported),
+    }
+}
+
 /// App errors as IPP statuses. Another user's job is `client-error-not-authorized` (another user might be
 /// allowed); a share the user may not print to is decided first, by [`ShareRequest::check_share_access`].
 pub fn app_failure(e: AppError) -> Failure {
     let f = match e {
+        AppError::UnsupportedSetting(u) => return unsupported_setting(&u),
         AppError::NotFound(m) => IppFailure::new(status::NOT_FOUND, m),
         AppError::Forbidden(m) => IppFailure::new(status::NOT_AUTHORIZED, m),
         AppError::Refused(r) => IppFailure::new(status::NOT_POSSIBLE, platen_app::describe_refusal(r)),
