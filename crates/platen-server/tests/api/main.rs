@@ -5,6 +5,7 @@ mod bad_input;
 mod beta_shares;
 mod common;
 mod connections;
+mod configurations;
 mod conventions;
 mod counts;
 mod device_errors;
