@@ -107,7 +107,11 @@ pub fn unsupported_setting(configuration: &Value, capabilities: &Value) -> Optio
         .or_else(|| check_margins(config, caps))
 }
 
-fn check_rule(r: &Rule, config: &Map<String, Value>, caps: &Map<String, Value>) -> Option<UnsupportedSetting> {
+fn check_rule(
+    r: &Rule,
+    config: &Map<String, Value>,
+    caps: &Map<String, Value>,
+) -> Option<UnsupportedSetting> {
     let asked = config.get(r.member).filter(|v| !v.is_null())?;
     let offered = caps.get(r.capability).filter(|v| !v.is_null())?;
     let refused = |value: &Value| UnsupportedSetting {
@@ -199,16 +203,36 @@ mod tests {
     fn each_checked_member_is_refused_with_its_value() {
         let cases = [
             (json!({"mediaSize":"A3"}), "mediaSize", json!("A3")),
-            (json!({"inputBin":"by-pass-tray"}), "inputBin", json!("by-pass-tray")),
+            (
+                json!({"inputBin":"by-pass-tray"}),
+                "inputBin",
+                json!("by-pass-tray"),
+            ),
             (json!({"outputBin":"face-up"}), "outputBin", json!("face-up")),
             (json!({"colorMode":"color"}), "colorMode", json!("color")),
-            (json!({"duplexMode":"flipOnShortEdge"}), "duplexMode", json!("flipOnShortEdge")),
+            (
+                json!({"duplexMode":"flipOnShortEdge"}),
+                "duplexMode",
+                json!("flipOnShortEdge"),
+            ),
             (json!({"quality":"high"}), "quality", json!("high")),
             (json!({"dpi":1200}), "dpi", json!(1200)),
-            (json!({"orientation":"reversePortrait"}), "orientation", json!("reversePortrait")),
+            (
+                json!({"orientation":"reversePortrait"}),
+                "orientation",
+                json!("reversePortrait"),
+            ),
             (json!({"pagesPerSheet":6}), "pagesPerSheet", json!(6)),
-            (json!({"finishings":["none","punch"]}), "finishings", json!("punch")),
-            (json!({"feedOrientation":"shortEdgeFirst"}), "feedOrientation", json!("shortEdgeFirst")),
+            (
+                json!({"finishings":["none","punch"]}),
+                "finishings",
+                json!("punch"),
+            ),
+            (
+                json!({"feedOrientation":"shortEdgeFirst"}),
+                "feedOrientation",
+                json!("shortEdgeFirst"),
+            ),
             (json!({"scaling":"fill"}), "scaling", json!("fill")),
             (json!({"margin":{"top":0,"left":10}}), "margin.left", json!(10)),
         ];
@@ -223,7 +247,10 @@ mod tests {
 
     #[test]
     fn copies_must_lie_within_the_range_and_open_bounds_do_not_limit() {
-        assert_eq!(refusal(json!({"copies":100})), Some(("copies".to_owned(), json!(100))));
+        assert_eq!(
+            refusal(json!({"copies":100})),
+            Some(("copies".to_owned(), json!(100)))
+        );
         assert_eq!(refusal(json!({"copies":1})), None);
         let open = json!({"copiesPerJob":{"start":2}});
         assert!(unsupported_setting(&json!({"copies":1}), &open).is_some());
@@ -232,7 +259,10 @@ mod tests {
 
     #[test]
     fn media_and_bin_names_match_without_regard_to_case() {
-        assert_eq!(refusal(json!({"mediaSize":"north america letter","inputBin":"AUTO"})), None);
+        assert_eq!(
+            refusal(json!({"mediaSize":"north america letter","inputBin":"AUTO"})),
+            None
+        );
         assert!(refusal(json!({"colorMode":"BlackAndWhite"})).is_some());
     }
 
@@ -249,7 +279,10 @@ mod tests {
 
     #[test]
     fn null_members_ask_for_nothing_and_an_empty_list_offers_nothing() {
-        assert_eq!(refusal(json!({"mediaSize":null,"finishings":null,"margin":null})), None);
+        assert_eq!(
+            refusal(json!({"mediaSize":null,"finishings":null,"margin":null})),
+            None
+        );
         let none_offered = json!({"finishings":[]});
         assert!(unsupported_setting(&json!({"finishings":["none"]}), &none_offered).is_some());
         assert!(unsupported_setting(&json!({"finishings":[]}), &none_offered).is_none());

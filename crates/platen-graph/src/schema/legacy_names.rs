@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value};
 
-use super::enums::{PRINT_COLOR_CONFIGURATION, PRINT_MEDIA_TYPE, PRINTER_FEED_DIRECTION};
 use super::ApiVersion;
+use super::enums::{PRINT_COLOR_CONFIGURATION, PRINT_MEDIA_TYPE, PRINTER_FEED_DIRECTION};
 use super::error::{SchemaError, child_path};
 
 /// How a legacy member's value becomes the v1.0 member's value, and back.
@@ -59,12 +59,19 @@ const PRESENTATION: &[(&str, &str)] = &[
     ("clockwiseFromTopRight", "clockwiseFromTopRight"),
     ("counterClockwiseFromBottomLeft", "counterclockwiseFromBottomLeft"),
     ("clockwiseFromBottomLeft", "clockwiseFromBottomLeft"),
-    ("counterClockwiseFromBottomRight", "counterclockwiseFromBottomRight"),
+    (
+        "counterClockwiseFromBottomRight",
+        "counterclockwiseFromBottomRight",
+    ),
     ("clockwiseFromBottomRight", "clockwiseFromBottomRight"),
 ];
 
 pub(crate) const CAPABILITY_NAMES: &[LegacyName] = &[
-    legacy("feedDirections", "feedOrientations", Conversion::Subset(PRINTER_FEED_DIRECTION)),
+    legacy(
+        "feedDirections",
+        "feedOrientations",
+        Conversion::Subset(PRINTER_FEED_DIRECTION),
+    ),
     legacy(
         "supportedColorConfigurations",
         "colorModes",
@@ -72,11 +79,19 @@ pub(crate) const CAPABILITY_NAMES: &[LegacyName] = &[
     ),
     legacy("supportedCopiesPerJob", "copiesPerJob", Conversion::Range),
     legacy("supportedDocumentMimeTypes", "contentTypes", Conversion::Same),
-    legacy("supportedDuplexConfigurations", "duplexModes", Conversion::Renamed(DUPLEX)),
+    legacy(
+        "supportedDuplexConfigurations",
+        "duplexModes",
+        Conversion::Renamed(DUPLEX),
+    ),
     legacy("supportedFinishings", "finishings", Conversion::Same),
     legacy("supportedMediaColors", "mediaColors", Conversion::Same),
     legacy("supportedMediaSizes", "mediaSizes", Conversion::Same),
-    legacy("supportedMediaTypes", "mediaTypes", Conversion::Subset(PRINT_MEDIA_TYPE)),
+    legacy(
+        "supportedMediaTypes",
+        "mediaTypes",
+        Conversion::Subset(PRINT_MEDIA_TYPE),
+    ),
     legacy("supportedOrientations", "orientations", Conversion::Same),
     legacy("supportedOutputBins", "outputBins", Conversion::Same),
     legacy("supportedPagesPerSheet", "pagesPerSheet", Conversion::RangeAsList),
@@ -92,7 +107,11 @@ pub(crate) const DEFAULT_NAMES: &[LegacyName] = &[
     legacy("documentMimeType", "contentType", Conversion::Same),
     legacy("duplexConfiguration", "duplexMode", Conversion::Renamed(DUPLEX)),
     legacy("pdfFitToPage", "fitPdfToPage", Conversion::Same),
-    legacy("presentationDirection", "multipageLayout", Conversion::Renamed(PRESENTATION)),
+    legacy(
+        "presentationDirection",
+        "multipageLayout",
+        Conversion::Renamed(PRESENTATION),
+    ),
     legacy(
         "printColorConfiguration",
         "colorMode",
@@ -211,9 +230,9 @@ fn to_legacy(conversion: Conversion, modern: &Value) -> Option<Value> {
     }
     match conversion {
         Conversion::Same => Some(modern.clone()),
-        Conversion::Renamed(pairs) => spelled(modern, |s| {
-            pairs.iter().find(|(_, m)| *m == s).map(|(l, _)| *l)
-        }),
+        Conversion::Renamed(pairs) => {
+            spelled(modern, |s| pairs.iter().find(|(_, m)| *m == s).map(|(l, _)| *l))
+        }
         Conversion::Subset(members) => spelled(modern, |s| members.iter().copied().find(|m| *m == s)),
         Conversion::Range => {
             let mut range = range_as_start_end(modern);
@@ -329,11 +348,20 @@ mod tests {
             "mediaTypes":["stationery","custom-stock"],"colorModes":["color","unknownFutureValue"],
             "duplexModes":["flipOnShortEdge"],"multipageLayouts":["counterclockwiseFromTopRight"],"dpis":[600]});
         let shown = with_legacy(&modern, CAPABILITY_NAMES);
-        assert_eq!(shown["supportedCopiesPerJob"], json!({"start":1,"end":9,"minimum":1,"maximum":9}));
-        assert_eq!(shown["supportedPagesPerSheet"], json!({"start":1,"end":4,"minimum":1,"maximum":4}));
+        assert_eq!(
+            shown["supportedCopiesPerJob"],
+            json!({"start":1,"end":9,"minimum":1,"maximum":9})
+        );
+        assert_eq!(
+            shown["supportedPagesPerSheet"],
+            json!({"start":1,"end":4,"minimum":1,"maximum":4})
+        );
         assert_eq!(shown["supportedMediaTypes"], json!(["stationery"]));
         assert_eq!(shown["supportedColorConfigurations"], json!(["color"]));
-        assert_eq!(shown["supportedDuplexConfigurations"], json!(["twoSidedShortEdge"]));
+        assert_eq!(
+            shown["supportedDuplexConfigurations"],
+            json!(["twoSidedShortEdge"])
+        );
         assert_eq!(
             shown["supportedPresentationDirections"],
             json!(["counterClockwiseFromTopRight"])
@@ -344,7 +372,10 @@ mod tests {
 
     #[test]
     fn defaults_without_a_legacy_spelling_show_no_legacy_member() {
-        let shown = with_legacy(&json!({"colorMode":"unknownFutureValue","quality":null}), DEFAULT_NAMES);
+        let shown = with_legacy(
+            &json!({"colorMode":"unknownFutureValue","quality":null}),
+            DEFAULT_NAMES,
+        );
         assert_eq!(
             shown,
             json!({"colorMode":"unknownFutureValue","quality":null,"printQuality":null})
@@ -357,9 +388,11 @@ mod tests {
             json!({"colorModes":["color"],"supportedColorConfigurations":["grayscale"]}),
             CAPABILITY_NAMES,
         );
-        assert!(e.is_err_and(|e| e.target == "capabilities.supportedColorConfigurations"
-            && e.message.contains("disagree")));
-        let agreeing = json!({"copiesPerJob":{"start":1,"end":5},"supportedCopiesPerJob":{"minimum":1,"maximum":5}});
+        assert!(e.is_err_and(
+            |e| e.target == "capabilities.supportedColorConfigurations" && e.message.contains("disagree")
+        ));
+        let agreeing =
+            json!({"copiesPerJob":{"start":1,"end":5},"supportedCopiesPerJob":{"minimum":1,"maximum":5}});
         assert_eq!(
             folded(agreeing, CAPABILITY_NAMES),
             Ok(json!({"copiesPerJob":{"start":1,"end":5}}))
@@ -368,7 +401,11 @@ mod tests {
 
     #[test]
     fn pages_per_sheet_ranges_must_be_closed_and_small() {
-        for bad in [json!({"start":1}), json!({"start":1,"end":100000}), json!({"start":0,"end":4})] {
+        for bad in [
+            json!({"start":1}),
+            json!({"start":1,"end":100000}),
+            json!({"start":0,"end":4}),
+        ] {
             let e = folded(json!({"supportedPagesPerSheet": bad}), CAPABILITY_NAMES);
             assert!(e.is_err_and(|e| e.target == "capabilities.supportedPagesPerSheet"));
         }
@@ -385,7 +422,10 @@ mod tests {
     #[test]
     fn null_legacy_members_clear_their_v1_member() {
         assert_eq!(
-            folded(json!({"supportedMediaSizes":null,"printQuality":null}), CAPABILITY_NAMES),
+            folded(
+                json!({"supportedMediaSizes":null,"printQuality":null}),
+                CAPABILITY_NAMES
+            ),
             Ok(json!({"mediaSizes":null,"printQuality":null}))
         );
     }

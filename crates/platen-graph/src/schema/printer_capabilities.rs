@@ -139,11 +139,13 @@ mod tests {
         let pages: Vec<i64> = (1..=16).collect();
         assert_eq!(
             stored,
-            Ok(json!({"copiesPerJob":{"start":1,"end":9999},"contentTypes":["application/pdf"],
+            Ok(
+                json!({"copiesPerJob":{"start":1,"end":9999},"contentTypes":["application/pdf"],
                 "mediaTypes":["stationery","labels"],"multipageLayouts":["clockwiseFromTopLeft"],
                 "qualities":["high"],"colorModes":["color"],"duplexModes":["oneSided"],"finishings":["none"],
                 "mediaColors":["white"],"mediaSizes":["A4"],"orientations":["portrait"],"outputBins":["face-down"],
-                "pagesPerSheet":pages,"feedOrientations":["longEdgeFirst"]}))
+                "pagesPerSheet":pages,"feedOrientations":["longEdgeFirst"]})
+            )
         );
         let e = printer_capabilities(&legacy, &ApiVersion::V1).err();
         assert!(e.is_some_and(|e| e.message.contains("beta")));
@@ -195,9 +197,15 @@ mod tests {
         let beta = capabilities_for(&stored, &ApiVersion::Beta);
         assert_eq!(beta["mediaSizes"], json!(["A4"]));
         assert_eq!(beta["supportedMediaSizes"], json!(["A4"]));
-        assert_eq!(beta["supportedCopiesPerJob"], json!({"start":1,"end":9,"minimum":1,"maximum":9}));
+        assert_eq!(
+            beta["supportedCopiesPerJob"],
+            json!({"start":1,"end":9,"minimum":1,"maximum":9})
+        );
         // A row stored verbatim before the canonical form shows v1.0 names only on v1.0.
         let old_row = json!({"supportedMediaSizes":["A5"]});
-        assert_eq!(capabilities_for(&old_row, &ApiVersion::V1), json!({"mediaSizes":["A5"]}));
+        assert_eq!(
+            capabilities_for(&old_row, &ApiVersion::V1),
+            json!({"mediaSizes":["A5"]})
+        );
     }
 }

@@ -85,8 +85,10 @@ mod tests {
             "printColorConfiguration":"grayscale","printQuality":"high"});
         assert_eq!(
             printer_defaults(&legacy, &ApiVersion::Beta),
-            Ok(json!({"contentType":"application/pdf","duplexMode":"flipOnLongEdge","fitPdfToPage":true,
-                "multipageLayout":"counterclockwiseFromTopLeft","colorMode":"grayscale","quality":"high"}))
+            Ok(
+                json!({"contentType":"application/pdf","duplexMode":"flipOnLongEdge","fitPdfToPage":true,
+                "multipageLayout":"counterclockwiseFromTopLeft","colorMode":"grayscale","quality":"high"})
+            )
         );
         let e = printer_defaults(&legacy, &ApiVersion::V1).err();
         assert!(e.is_some_and(|e| e.message.contains("beta")));

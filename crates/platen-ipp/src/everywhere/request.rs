@@ -205,3 +205,42 @@ pub fn app_failure(e: AppError) -> Failure {
     };
     f.into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platen_domain::UnsupportedSetting;
+    use serde_json::json;
+
+    fn refused(property: &str, value: serde_json::Value) -> Failure {
+        app_failure(AppError::UnsupportedSetting(UnsupportedSetting {
+            property: property.to_owned(),
+            value,
+            offered: json!([]),
+            capability: "whatever",
+        }))
+    }
+
+    fn unsupported_names(f: &Failure) -> Vec<String> {
+        f.unsupported
+            .iter()
+            .flat_map(|g| g.attributes().iter().map(|a| a.name().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_configuration_the_printer_does_not_offer_is_attributes_or_values_not_supported() {
+        let f = refused("mediaSize", json!("iso_a3_297x420mm"));
+        assert_eq!(f.status, status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED);
+        assert!(f.message.contains("configuration.mediaSize"), "{}", f.message);
+        assert_eq!(unsupported_names(&f), vec!["media".to_owned()]);
+        assert_eq!(
+            unsupported_names(&refused("finishings", json!("staple"))),
+            vec!["finishings".to_owned()]
+        );
+        // A member with no IPP attribute still answers the status, with an empty group.
+        let f = refused("margin.top", json!(5));
+        assert_eq!(f.status, status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED);
+        assert!(unsupported_names(&f).is_empty());
+    }
+}

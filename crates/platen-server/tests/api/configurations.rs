@@ -65,14 +65,22 @@ async fn a_job_asking_for_what_the_printer_does_not_offer_is_refused_by_property
         (json!({"inputBin":"by-pass-tray"}), "inputBin", "'by-pass-tray'"),
         (json!({"outputBin":"face-up"}), "outputBin", "'face-up'"),
         (json!({"colorMode":"color"}), "colorMode", "'color'"),
-        (json!({"duplexMode":"flipOnLongEdge"}), "duplexMode", "'flipOnLongEdge'"),
+        (
+            json!({"duplexMode":"flipOnLongEdge"}),
+            "duplexMode",
+            "'flipOnLongEdge'",
+        ),
         (json!({"quality":"high"}), "quality", "'high'"),
         (json!({"dpi":1200}), "dpi", "1200"),
         (json!({"orientation":"landscape"}), "orientation", "'landscape'"),
         (json!({"copies":11}), "copies", "11"),
         (json!({"pagesPerSheet":4}), "pagesPerSheet", "4"),
         (json!({"finishings":["staple"]}), "finishings", "'staple'"),
-        (json!({"feedOrientation":"shortEdgeFirst"}), "feedOrientation", "'shortEdgeFirst'"),
+        (
+            json!({"feedOrientation":"shortEdgeFirst"}),
+            "feedOrientation",
+            "'shortEdgeFirst'",
+        ),
         (json!({"scaling":"fill"}), "scaling", "'fill'"),
         (json!({"margin":{"top":500}}), "margin.top", "500"),
     ];
@@ -93,7 +101,8 @@ async fn a_printer_without_capabilities_refuses_no_configuration() {
     let t = Tenant::new();
     let (_p, s) = t.open_share("Undescribed").await;
     let u = t.user("u");
-    let body = json!({"configuration": {"mediaSize":"A0","colorMode":"color","copies":999,"finishings":["bind"]}});
+    let body =
+        json!({"configuration": {"mediaSize":"A0","colorMode":"color","copies":999,"finishings":["bind"]}});
     t.api
         .post(&format!("/v1.0/print/shares/{s}/jobs"), &u.token, &body)
         .await
@@ -116,10 +125,7 @@ async fn a_start_is_refused_when_the_capabilities_no_longer_offer_the_configurat
     let r = t.api.post_empty(&job.action("start"), &u.token).await;
     assert_refused(&r, "colorMode", "'color'");
     set_capabilities(&t, "v1.0", &p, &app, json!({"colorModes":["color"]})).await;
-    t.api
-        .post_empty(&job.action("start"), &u.token)
-        .await
-        .expect(200);
+    t.api.post_empty(&job.action("start"), &u.token).await.expect(200);
 }
 
 #[tokio::test]
@@ -129,7 +135,14 @@ async fn pull_print_changes_and_redirects_must_fit_the_printer() {
     let (job, _task) = held_job(&p, &u, b"held").await;
     let manage = t.app(&p.app_id, "Printer.ReadWrite.All");
     set_capabilities(&t, "v1.0", &p.printer, &manage, json!({"mediaSizes":["A4"]})).await;
-    set_capabilities(&t, "v1.0", &p.dest, &manage, json!({"copiesPerJob":{"start":1,"end":2}})).await;
+    set_capabilities(
+        &t,
+        "v1.0",
+        &p.dest,
+        &manage,
+        json!({"copiesPerJob":{"start":1,"end":2}}),
+    )
+    .await;
 
     let patch = |size: &str| json!({"configuration": {"mediaSize": size}});
     let r = t.api.patch(&job.path(), &p.app, &patch("A3")).await;
@@ -161,7 +174,10 @@ async fn beta_legacy_capabilities_are_stored_under_v1_names_and_shown_per_versio
     // v1.0: the v1.0 names only, whichever version wrote them.
     let v1 = t
         .api
-        .get(&format!("/v1.0/print/printers/{p}?$select=capabilities"), &t.admin)
+        .get(
+            &format!("/v1.0/print/printers/{p}?$select=capabilities"),
+            &t.admin,
+        )
         .await
         .expect_json(200)["capabilities"]
         .clone();
@@ -181,7 +197,10 @@ async fn beta_legacy_capabilities_are_stored_under_v1_names_and_shown_per_versio
     // β: the v1.0 names and the legacy ones; getCapabilities() as its documented example.
     let beta = t
         .api
-        .get(&format!("/beta/print/printers/{p}?$select=capabilities"), &t.admin)
+        .get(
+            &format!("/beta/print/printers/{p}?$select=capabilities"),
+            &t.admin,
+        )
         .await
         .expect_json(200)["capabilities"]
         .clone();
@@ -193,7 +212,10 @@ async fn beta_legacy_capabilities_are_stored_under_v1_names_and_shown_per_versio
     for shown in [&beta, &from_function] {
         assert_eq!(shown["mediaSizes"], json!(["A4"]), "{shown}");
         assert_eq!(shown["supportedMediaSizes"], json!(["A4"]), "{shown}");
-        assert_eq!(shown["supportedDuplexConfigurations"], json!(["twoSidedLongEdge"]));
+        assert_eq!(
+            shown["supportedDuplexConfigurations"],
+            json!(["twoSidedLongEdge"])
+        );
         assert_eq!(shown["supportedColorConfigurations"], json!(["grayscale"]));
         assert_eq!(
             shown["supportedPresentationDirections"],
@@ -236,7 +258,10 @@ async fn v1_capabilities_reach_beta_with_legacy_names_and_legacy_input_is_checke
     // v1.0 has no legacy names; on β a legacy member must agree with its v1.0 member.
     for (version, caps) in [
         ("v1.0", json!({"supportedMediaSizes":["A4"]})),
-        ("beta", json!({"colorModes":["color"],"supportedColorConfigurations":["grayscale"]})),
+        (
+            "beta",
+            json!({"colorModes":["color"],"supportedColorConfigurations":["grayscale"]}),
+        ),
         ("beta", json!({"supportedPagesPerSheet":{"start":1}})),
     ] {
         t.api
@@ -256,7 +281,10 @@ async fn v1_capabilities_reach_beta_with_legacy_names_and_legacy_input_is_checke
     set_capabilities(&t, "beta", &p, &app, read_back).await;
     let v1 = t
         .api
-        .get(&format!("/v1.0/print/printers/{p}?$select=capabilities"), &t.admin)
+        .get(
+            &format!("/v1.0/print/printers/{p}?$select=capabilities"),
+            &t.admin,
+        )
         .await
         .expect_json(200);
     assert_eq!(v1["capabilities"], capabilities());
@@ -290,7 +318,12 @@ async fn beta_legacy_defaults_are_stored_under_v1_names_and_shown_per_version() 
         .get(&format!("/beta/print/printers/{p}"), &t.admin)
         .await
         .expect_json(200);
-    for (name, value) in legacy.as_object().into_iter().flatten().chain(modern.as_object().into_iter().flatten()) {
+    for (name, value) in legacy
+        .as_object()
+        .into_iter()
+        .flatten()
+        .chain(modern.as_object().into_iter().flatten())
+    {
         assert_eq!(&beta["defaults"][name], value, "{name}: {beta}");
     }
 

@@ -4,8 +4,8 @@
 mod bad_input;
 mod beta_shares;
 mod common;
-mod connections;
 mod configurations;
+mod connections;
 mod conventions;
 mod counts;
 mod device_errors;
