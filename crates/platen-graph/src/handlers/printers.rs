@@ -90,9 +90,9 @@ pub async fn count(ctx: &Ctx) -> GraphResult<Response> {
 /// Renders one printer the way a GET returns it: `defaults` included, `capabilities` only when `$select`ed.
 pub async fn render(ctx: &Ctx, p: &Printer) -> GraphResult<Obj> {
     let mut m = wire::printer(p, ctx.version);
-    m.insert("defaults".into(), wire::defaults(&p, ctx.version));
+    m.insert("defaults".into(), wire::defaults(p, ctx.version));
     if selects(&ctx.query, "capabilities") {
-        m.insert("capabilities".into(), wire::capabilities(&p, ctx.version));
+        m.insert("capabilities".into(), wire::capabilities(p, ctx.version));
     }
     expand(ctx, p, &mut m).await?;
     select(m, &ctx.query)
