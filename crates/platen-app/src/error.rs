@@ -17,6 +17,10 @@ pub enum AppError {
         message: String,
         inner: Option<&'static str>,
     },
+    /// A job configuration asks for something the printer's capabilities do not offer (Graph: 400; IPP:
+    /// client-error-attributes-or-values-not-supported).
+    #[error("{0}")]
+    UnsupportedSetting(platen_domain::UnsupportedSetting),
     /// The job state machine refused the event.
     #[error("{0:?}")]
     Refused(Refusal),

@@ -150,6 +150,7 @@ impl App {
         if printer.is_accepting_jobs == Some(false) {
             return Err(AppError::Conflict("The printer is not accepting jobs.".into()));
         }
+        ensure_configuration_fits(&configuration, &printer)?;
         self.charge_job_creation(caller, &printer.id).await?;
         let now = now_micros();
         let job = Job {
@@ -277,7 +278,18 @@ impl App {
         job_id: &str,
     ) -> Result<Job> {
         let job = self.find_job(caller, access, target, job_id).await?;
+        // The printer's capabilities may have changed since the job was created.
+        let printer = self.job_printer(&job).await?;
+        ensure_configuration_fits(&job.configuration, &printer)?;
         self.start_with_trigger(caller, job).await
+    }
+
+    /// The printer a job was created on (or redirected to).
+    pub(crate) async fn job_printer(&self, job: &Job) -> Result<Printer> {
+        self.store
+            .get_printer(&job.tenant_id, &job.printer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("printer"))
     }
 
     /// `cancel` (users): idempotent for an already canceled job; refused for jobs that ended otherwise.
@@ -292,6 +304,14 @@ impl App {
         self.change_job(job, Intent::new(JobEvent::Cancel, actor(caller)))
             .await?
             .into_outcome()
+    }
+}
+
+/// Refuses a configuration that asks for something the printer's capabilities do not offer.
+pub(crate) fn ensure_configuration_fits(configuration: &Value, printer: &Printer) -> Result<()> {
+    match platen_domain::unsupported_setting(configuration, &printer.capabilities) {
+        Some(unsupported) => Err(AppError::UnsupportedSetting(unsupported)),
+        None => Ok(()),
     }
 }
 

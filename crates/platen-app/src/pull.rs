@@ -3,7 +3,7 @@
 //! the payload. An app acts on a job only while a task of its own trigger is processing on it.
 
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
-use crate::jobs::actor;
+use crate::jobs::{actor, ensure_configuration_fits};
 use crate::{App, AppError, JobTarget, Outcome, Result};
 use platen_domain::job::{JobBirth, JobEvent, Refusal, Transition, birth, transition};
 use platen_domain::permissions::Access;
@@ -441,6 +441,10 @@ impl App {
                 "The destination printer is not accepting jobs.".into(),
             ));
         }
+        // A configuration given with the redirect is the app's adaptation to the destination: it must fit it.
+        if let Some(configuration) = &configuration {
+            ensure_configuration_fits(configuration, &dest)?;
+        }
         let source_doc = self
             .store
             .list_documents(&job.tenant_id, job.id)
@@ -522,6 +526,7 @@ impl App {
     ) -> Result<Job> {
         let job = self.find_job(caller, access, target, job_id).await?;
         self.ensure_app_may_modify(caller, &job).await?;
+        ensure_configuration_fits(&configuration, &self.job_printer(&job).await?)?;
         let modify = Intent::new(JobEvent::Modify, actor(caller))
             .edit(move |j| j.configuration = configuration.clone());
         self.change_job(job, modify).await?.into_job()

@@ -1,6 +1,7 @@
 //! Platen's domain: plain records, the job state machine, the permission rules and the principal model.
 //! Nothing here does I/O; the storage, HTTP and IPP layers all build on these definitions.
 
+pub mod configuration_fit;
 pub mod device;
 pub mod ids;
 pub mod job;
@@ -13,6 +14,7 @@ pub mod throttling;
 pub mod time;
 pub mod usage;
 
+pub use configuration_fit::{UnsupportedSetting, unsupported_setting};
 pub use ids::{JobId, PrinterId, ShareId, TenantId};
 pub use job::{CompletionDetail, JobEvent, JobPhase, Refusal, Transition};
 pub use permissions::{Access, Operation, PermissionDenied};

@@ -85,6 +85,7 @@ impl From<AppError> for GraphError {
                 g.inner_code = inner;
                 g
             }
+            AppError::UnsupportedSetting(u) => GraphError::bad_request(u.to_string()),
             AppError::Refused(r) => refusal(r),
             AppError::Upload { failure, message } => upload_failure(failure, message),
             e @ AppError::DownloadLinkInvalid => {

@@ -27,12 +27,13 @@ pub fn json(status: StatusCode, v: &Value) -> Response {
 }
 
 /// Evolvable enum values in a response: printer status `details` (a `status` object's details; job state
-/// details have no evolvable members) and `finishings` (capabilities, defaults, job configurations).
+/// details have no evolvable members) and `finishings` (capabilities, defaults, job configurations;
+/// β capabilities' legacy `supportedFinishings`).
 fn evolvable(key: &str, parent: &Map<String, Value>) -> Option<&'static [&'static str]> {
     use crate::schema::enums::{PRINT_FINISHING, PRINTER_PROCESSING_STATE_DETAIL};
     match key {
         "details" if parent.contains_key("state") => Some(PRINTER_PROCESSING_STATE_DETAIL),
-        "finishings" => Some(PRINT_FINISHING),
+        "finishings" | "supportedFinishings" => Some(PRINT_FINISHING),
         _ => None,
     }
 }

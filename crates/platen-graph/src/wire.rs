@@ -55,6 +55,16 @@ fn processing_state_reasons(details: &[String]) -> Vec<&'static str> {
     reasons
 }
 
+/// A printer's (or its share's) `defaults` in `version`'s shape (β adds the legacy names; v1.0 never has them).
+pub fn defaults(p: &Printer, version: Version) -> Value {
+    crate::schema::defaults_for(&p.defaults, &version.schema())
+}
+
+/// A printer's (or its share's) `capabilities` in `version`'s shape, as [`defaults`].
+pub fn capabilities(p: &Printer, version: Version) -> Value {
+    crate::schema::capabilities_for(&p.capabilities, &version.schema())
+}
+
 /// `defaults`/`capabilities` are added by the caller when they should appear.
 pub fn printer(p: &Printer, version: Version) -> Obj {
     let mut m = obj(json!({

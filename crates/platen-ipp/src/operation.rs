@@ -54,6 +54,9 @@ pub fn app_failure(e: platen_app::AppError) -> IppFailure {
         E::Forbidden(m) => IppFailure::new(status::NOT_AUTHORIZED, m),
         E::Conflict(m) => IppFailure::new(status::NOT_POSSIBLE, m),
         E::BadRequest { message, .. } => IppFailure::bad_request(message),
+        E::UnsupportedSetting(u) => {
+            IppFailure::new(status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED, u.to_string())
+        }
         E::Throttled { message, .. } => IppFailure::new(status::BUSY, message),
         other => {
             tracing::error!(error = %other, "IPP operation failed");

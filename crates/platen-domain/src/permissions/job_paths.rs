@@ -4,7 +4,7 @@
 //! `/print/shares/{id}/jobs…`). Kept as data next to the rule table, and checked by [`authorize_job`] so no
 //! handler decides it.
 
-use super::{Access, NONE, Operation, PermissionDenied, authorize};
+use super::{Access, Operation, PermissionDenied, authorize};
 use crate::principal::Caller;
 
 /// The collection a job request is addressed through.
@@ -40,8 +40,10 @@ pub const GET_PRINTER_ACCESS: Companion = Companion {
     application: &["Printer.Read.All", "Printer.ReadWrite.All"],
 };
 
-/// Row 35 (`GET /print/shares/{id}`): delegated share permissions only; no application permission reads a share,
-/// so application tokens reach jobs through the printer path alone.
+/// Row 35 (`GET /print/shares/{id}`) for delegated callers. Row 35 has no application permission, yet row 18
+/// documents application permissions for `GET /print/shares/{id}/jobs` and the same "also needs" note: read
+/// literally, the two rows would lock every application out of a path the contract gives them. An application
+/// reaches the share's jobs with the permission that reads the share's printer (row 5's application form).
 pub const GET_SHARE_ACCESS: Companion = Companion {
     grants: "Get printerShare",
     delegated: &[
@@ -49,7 +51,7 @@ pub const GET_SHARE_ACCESS: Companion = Companion {
         "PrinterShare.ReadWrite.All",
         "PrinterShare.Read.All",
     ],
-    application: NONE,
+    application: GET_PRINTER_ACCESS.application,
 };
 
 impl JobPath {
@@ -92,16 +94,9 @@ pub fn authorize_job(caller: &Caller, op: Operation, path: JobPath) -> Result<Ac
     if accepted.iter().any(|p| caller.holds(p)) {
         return Ok(access);
     }
-    Err(PermissionDenied(if accepted.is_empty() {
-        format!(
-            "Application tokens cannot reach print jobs through a printer share: no application permission grants {} access; use /print/printers/{{id}}/jobs.",
-            companion.grants
-        )
-    } else {
-        format!(
-            "The token also needs a permission that grants {} access; one of: {}.",
-            companion.grants,
-            accepted.join(", ")
-        )
-    }))
+    Err(PermissionDenied(format!(
+        "The token also needs a permission that grants {} access; one of: {}.",
+        companion.grants,
+        accepted.join(", ")
+    )))
 }

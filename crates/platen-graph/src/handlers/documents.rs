@@ -53,7 +53,7 @@ pub async fn get(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<
 /// `$value`: as on Graph, 302 to a short-lived pre-authenticated URL (`/downloads/{id}?tempauthtoken=…`)
 /// that streams the bytes and serves byte ranges. The caller is checked here, exactly as for any document read.
 pub async fn download(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<Response> {
-    let access = ctx.authorize(Operation::DownloadDocument)?;
+    let access = ctx.authorize_job(Operation::DownloadDocument, t)?;
     ctx.no_options()?;
     let grant = ctx
         .app()

@@ -89,9 +89,9 @@ pub async fn count(ctx: &Ctx) -> GraphResult<Response> {
 /// Renders one printer the way a GET returns it: `defaults` included, `capabilities` only when `$select`ed.
 pub async fn render(ctx: &Ctx, p: &Printer) -> GraphResult<Obj> {
     let mut m = wire::printer(p, ctx.version);
-    m.insert("defaults".into(), p.defaults.clone());
+    m.insert("defaults".into(), wire::defaults(p, ctx.version));
     if selects(&ctx.query, "capabilities") {
-        m.insert("capabilities".into(), p.capabilities.clone());
+        m.insert("capabilities".into(), wire::capabilities(p, ctx.version));
     }
     expand(ctx, p, &mut m).await?;
     select(m, &ctx.query)
@@ -235,7 +235,7 @@ pub async fn update(ctx: &Ctx, id: &str, body: &Bytes) -> GraphResult<Response> 
     }
     let p = ctx.app().update_printer(&ctx.caller, id, u).await?;
     let mut m = wire::printer(&p, ctx.version);
-    m.insert("defaults".into(), p.defaults.clone());
+    m.insert("defaults".into(), wire::defaults(&p, ctx.version));
     Ok(ok(&entity(ctx.context("print/printers/$entity"), m)))
 }
 
@@ -262,8 +262,9 @@ pub async fn capabilities(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     ctx.authorize(Operation::GetCapabilities)?;
     ctx.no_options()?;
     let p = ctx.app().get_printer(&ctx.caller, id).await?;
-    let caps = match &p.capabilities {
-        Value::Object(m) => m.clone(),
+    // β's function: the legacy `supported*` names of its documented example, with the v1.0 names.
+    let caps = match wire::capabilities(&p, ctx.version) {
+        Value::Object(m) => m,
         _ => Obj::new(),
     };
     Ok(ok(&entity(
@@ -397,7 +398,7 @@ pub async fn operation(ctx: &Ctx, id: &str) -> GraphResult<Response> {
         // The printer may have been deleted since; the operation then reports no printer.
         if let Some(p) = ctx.app().printer_if_present(&ctx.caller, pid).await? {
             let mut pm = wire::printer(&p, ctx.version);
-            pm.insert("defaults".into(), p.defaults.clone());
+            pm.insert("defaults".into(), wire::defaults(&p, ctx.version));
             m.insert("printer".into(), Value::Object(pm));
         }
     }

@@ -38,15 +38,15 @@ async fn printer_of(ctx: &Ctx, s: &Share) -> GraphResult<Printer> {
 async fn render(ctx: &Ctx, s: &Share, p: &Printer) -> GraphResult<Obj> {
     let last = ctx.app().share_last_used_by(&ctx.caller, &s.id).await?;
     let mut m = wire::share(s, p, ctx.version, last);
-    m.insert("defaults".into(), p.defaults.clone());
+    m.insert("defaults".into(), wire::defaults(p, ctx.version));
     if selects(&ctx.query, "capabilities") {
-        m.insert("capabilities".into(), p.capabilities.clone());
+        m.insert("capabilities".into(), wire::capabilities(p, ctx.version));
     }
     for e in &ctx.query.expand {
         match e.path.to_ascii_lowercase().as_str() {
             "printer" => {
                 let mut pm = wire::printer(p, ctx.version);
-                pm.insert("defaults".into(), p.defaults.clone());
+                pm.insert("defaults".into(), wire::defaults(p, ctx.version));
                 m.insert("printer".into(), Value::Object(pm));
             }
             other => {

@@ -13,6 +13,7 @@
 pub(crate) mod enums;
 mod error;
 mod job_configuration;
+mod legacy_names;
 mod location;
 mod media_type;
 mod primitives;
@@ -37,8 +38,8 @@ pub use enums::{
 pub use error::SchemaError;
 pub use job_configuration::{MAX_COPIES, document_configuration, job_configuration};
 pub use location::location;
-pub use printer_capabilities::printer_capabilities;
-pub use printer_defaults::printer_defaults;
+pub use printer_capabilities::{capabilities_for, printer_capabilities};
+pub use printer_defaults::{defaults_for, printer_defaults};
 pub use reader::ObjectReader;
 pub use settings::settings;
 pub use status::{printer_status, task_status};

@@ -8,6 +8,7 @@ use super::enums::{
     FINISHING, MEDIA_TYPE, MULTIPAGE_LAYOUT, ORIENTATION, PRESENTATION_DIRECTION, QUALITY, SCALING,
 };
 use super::error::SchemaError;
+use super::legacy_names::{CAPABILITY_NAMES, Fold, as_shown, fold_legacy};
 use super::shape::{ComplexType, Kind, Member, Root, validate_complex};
 use super::shared_types::INTEGER_RANGE;
 
@@ -79,9 +80,17 @@ const PRINTER_CAPABILITIES: ComplexType = ComplexType::new(
     ],
 );
 
-/// Validates a printerCapabilities value and returns the value to store; `null` is returned as is.
+/// Validates a printerCapabilities value and returns the value to store: the canonical (v1.0) shape, β legacy
+/// members folded into their v1.0 members; `null` is returned as is.
 pub fn printer_capabilities(v: &Value, version: &ApiVersion) -> Result<Value, SchemaError> {
-    validate_complex(&PRINTER_CAPABILITIES, v, "capabilities", Root::Nullable, version)
+    let mut value = validate_complex(&PRINTER_CAPABILITIES, v, "capabilities", Root::Nullable, version)?;
+    fold_legacy(&mut value, CAPABILITY_NAMES, "capabilities", Fold::Strict)?;
+    Ok(value)
+}
+
+/// Stored capabilities as `version` shows them: v1.0 names only on v1.0; on β also the legacy names.
+pub fn capabilities_for(stored: &Value, version: &ApiVersion) -> Value {
+    as_shown(stored, CAPABILITY_NAMES, version)
 }
 
 #[cfg(test)]
@@ -118,7 +127,7 @@ mod tests {
     }
 
     #[test]
-    fn legacy_beta_capabilities_from_get_capabilities_are_accepted_on_beta_only() {
+    fn legacy_beta_capabilities_are_accepted_on_beta_only_and_stored_under_v1_names() {
         let legacy = json!({"supportedCopiesPerJob":{"minimum":1,"maximum":9999},
             "supportedDocumentMimeTypes":["application/pdf"],"supportedMediaTypes":["stationery","labels"],
             "supportedPresentationDirections":["clockwiseFromTopLeft"],"supportedPrintQualities":["high"],
@@ -126,9 +135,17 @@ mod tests {
             "supportedFinishings":["none"],"supportedMediaColors":["white"],"supportedMediaSizes":["A4"],
             "supportedOrientations":["portrait"],"supportedOutputBins":["face-down"],
             "supportedPagesPerSheet":{"start":1,"end":16},"feedDirections":["longEdgeFirst"]});
+        let stored = printer_capabilities(&legacy, &ApiVersion::Beta);
+        let pages: Vec<i64> = (1..=16).collect();
         assert_eq!(
-            printer_capabilities(&legacy, &ApiVersion::Beta),
-            Ok(legacy.clone())
+            stored,
+            Ok(
+                json!({"copiesPerJob":{"start":1,"end":9999},"contentTypes":["application/pdf"],
+                "mediaTypes":["stationery","labels"],"multipageLayouts":["clockwiseFromTopLeft"],
+                "qualities":["high"],"colorModes":["color"],"duplexModes":["oneSided"],"finishings":["none"],
+                "mediaColors":["white"],"mediaSizes":["A4"],"orientations":["portrait"],"outputBins":["face-down"],
+                "pagesPerSheet":pages,"feedOrientations":["longEdgeFirst"]})
+            )
         );
         let e = printer_capabilities(&legacy, &ApiVersion::V1).err();
         assert!(e.is_some_and(|e| e.message.contains("beta")));
@@ -170,6 +187,25 @@ mod tests {
         assert_eq!(
             target(json!({"colorMode":["color"]})),
             Some("capabilities.colorMode".to_owned())
+        );
+    }
+
+    #[test]
+    fn stored_capabilities_are_shown_in_each_versions_shape() {
+        let stored = json!({"mediaSizes":["A4"],"copiesPerJob":{"start":1,"end":9}});
+        assert_eq!(capabilities_for(&stored, &ApiVersion::V1), stored);
+        let beta = capabilities_for(&stored, &ApiVersion::Beta);
+        assert_eq!(beta["mediaSizes"], json!(["A4"]));
+        assert_eq!(beta["supportedMediaSizes"], json!(["A4"]));
+        assert_eq!(
+            beta["supportedCopiesPerJob"],
+            json!({"start":1,"end":9,"minimum":1,"maximum":9})
+        );
+        // A row stored verbatim before the canonical form shows v1.0 names only on v1.0.
+        let old_row = json!({"supportedMediaSizes":["A5"]});
+        assert_eq!(
+            capabilities_for(&old_row, &ApiVersion::V1),
+            json!({"mediaSizes":["A5"]})
         );
     }
 }

@@ -8,6 +8,7 @@ use super::enums::{
     ORIENTATION, PRESENTATION_DIRECTION, QUALITY, SCALING,
 };
 use super::error::SchemaError;
+use super::legacy_names::{DEFAULT_NAMES, Fold, as_shown, fold_legacy};
 use super::shape::{ComplexType, Kind, Member, Root, validate_complex};
 
 const PRINTER_DEFAULTS: ComplexType = ComplexType::new(
@@ -40,9 +41,17 @@ const PRINTER_DEFAULTS: ComplexType = ComplexType::new(
     ],
 );
 
-/// Validates a printerDefaults value and returns the value to store; `null` (nullable member) is returned as is.
+/// Validates a printerDefaults value and returns the value to store: the canonical (v1.0) shape, β legacy
+/// members folded into their v1.0 members; `null` (nullable member) is returned as is.
 pub fn printer_defaults(v: &Value, version: &ApiVersion) -> Result<Value, SchemaError> {
-    validate_complex(&PRINTER_DEFAULTS, v, "defaults", Root::Nullable, version)
+    let mut value = validate_complex(&PRINTER_DEFAULTS, v, "defaults", Root::Nullable, version)?;
+    fold_legacy(&mut value, DEFAULT_NAMES, "defaults", Fold::Strict)?;
+    Ok(value)
+}
+
+/// Stored defaults as `version` shows them: v1.0 names only on v1.0; on β also the legacy names.
+pub fn defaults_for(stored: &Value, version: &ApiVersion) -> Value {
+    as_shown(stored, DEFAULT_NAMES, version)
 }
 
 #[cfg(test)]
@@ -70,11 +79,17 @@ mod tests {
     }
 
     #[test]
-    fn legacy_members_only_on_beta() {
+    fn legacy_members_only_on_beta_and_stored_under_v1_names() {
         let legacy = json!({"documentMimeType":"application/pdf","duplexConfiguration":"twoSidedLongEdge",
             "pdfFitToPage":true,"presentationDirection":"counterClockwiseFromTopLeft",
             "printColorConfiguration":"grayscale","printQuality":"high"});
-        assert_eq!(printer_defaults(&legacy, &ApiVersion::Beta), Ok(legacy.clone()));
+        assert_eq!(
+            printer_defaults(&legacy, &ApiVersion::Beta),
+            Ok(
+                json!({"contentType":"application/pdf","duplexMode":"flipOnLongEdge","fitPdfToPage":true,
+                "multipageLayout":"counterclockwiseFromTopLeft","colorMode":"grayscale","quality":"high"})
+            )
+        );
         let e = printer_defaults(&legacy, &ApiVersion::V1).err();
         assert!(e.is_some_and(|e| e.message.contains("beta")));
         let e = printer_defaults(
@@ -103,6 +118,22 @@ mod tests {
         assert_eq!(
             target(json!({"quality":"best"})),
             Some("defaults.quality".to_owned())
+        );
+    }
+
+    #[test]
+    fn stored_defaults_are_shown_in_each_versions_shape() {
+        let stored = json!({"quality":"high","duplexMode":"flipOnShortEdge"});
+        assert_eq!(defaults_for(&stored, &ApiVersion::V1), stored);
+        assert_eq!(
+            defaults_for(&stored, &ApiVersion::Beta),
+            json!({"quality":"high","printQuality":"high","duplexMode":"flipOnShortEdge",
+                "duplexConfiguration":"twoSidedShortEdge"})
+        );
+        let old_row = json!({"printQuality":"low","pdfFitToPage":false});
+        assert_eq!(
+            defaults_for(&old_row, &ApiVersion::V1),
+            json!({"quality":"low","fitPdfToPage":false})
         );
     }
 }

@@ -161,10 +161,34 @@ impl ShareRequest {
     }
 }
 
+/// A configuration the share's printer does not offer (its capabilities changed since the description was
+/// read, or a member the description does not express): the IPP attribute it came from, in the unsupported group.
+fn unsupported_setting(u: &platen_domain::UnsupportedSetting) -> Failure {
+    // `finishings` reports the one item not offered; the template mapping reads a list.
+    let value = match u.property.as_str() {
+        "finishings" => serde_json::Value::Array(vec![u.value.clone()]),
+        _ => u.value.clone(),
+    };
+    let mut fragment = serde_json::Map::new();
+    fragment.insert(u.property.clone(), value);
+    let mut unsupported = IppAttributeGroup::new(DelimiterTag::UnsupportedAttributes);
+    for (name, value) in platen_ipp_model::mapping::job_template(&serde_json::Value::Object(fragment)) {
+        if let Ok(a) = IppAttribute::with_name(name, value) {
+            unsupported.attributes_mut().push(a);
+        }
+    }
+    Failure {
+        status: status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
+        message: u.to_string(),
+        unsupported: Some(unsupported),
+    }
+}
+
 /// App errors as IPP statuses. Another user's job is `client-error-not-authorized` (another user might be
 /// allowed); a share the user may not print to is decided first, by [`ShareRequest::check_share_access`].
 pub fn app_failure(e: AppError) -> Failure {
     let f = match e {
+        AppError::UnsupportedSetting(u) => return unsupported_setting(&u),
         AppError::NotFound(m) => IppFailure::new(status::NOT_FOUND, m),
         AppError::Forbidden(m) => IppFailure::new(status::NOT_AUTHORIZED, m),
         AppError::Refused(r) => IppFailure::new(status::NOT_POSSIBLE, platen_app::describe_refusal(r)),
@@ -180,4 +204,43 @@ pub fn app_failure(e: AppError) -> Failure {
         }
     };
     f.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platen_domain::UnsupportedSetting;
+    use serde_json::json;
+
+    fn refused(property: &str, value: serde_json::Value) -> Failure {
+        app_failure(AppError::UnsupportedSetting(UnsupportedSetting {
+            property: property.to_owned(),
+            value,
+            offered: json!([]),
+            capability: "whatever",
+        }))
+    }
+
+    fn unsupported_names(f: &Failure) -> Vec<String> {
+        f.unsupported
+            .iter()
+            .flat_map(|g| g.attributes().iter().map(|a| a.name().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_configuration_the_printer_does_not_offer_is_attributes_or_values_not_supported() {
+        let f = refused("mediaSize", json!("iso_a3_297x420mm"));
+        assert_eq!(f.status, status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED);
+        assert!(f.message.contains("configuration.mediaSize"), "{}", f.message);
+        assert_eq!(unsupported_names(&f), vec!["media".to_owned()]);
+        assert_eq!(
+            unsupported_names(&refused("finishings", json!("staple"))),
+            vec!["finishings".to_owned()]
+        );
+        // A member with no IPP attribute still answers the status, with an empty group.
+        let f = refused("margin.top", json!(5));
+        assert_eq!(f.status, status::ATTRIBUTES_OR_VALUES_NOT_SUPPORTED);
+        assert!(unsupported_names(&f).is_empty());
+    }
 }

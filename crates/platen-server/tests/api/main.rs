@@ -4,6 +4,7 @@
 mod bad_input;
 mod beta_shares;
 mod common;
+mod configurations;
 mod connections;
 mod conventions;
 mod counts;

@@ -293,13 +293,14 @@ fn spec(r: R) -> Spec {
             with_a: PRINTER_COMPANION,
             ..base()
         },
-        // Row 18's application column is unreachable: the Get-printerShare permission it also needs (row 35)
-        // has no application form, so apps read jobs through the printer path.
+        // Row 18's application column, with the Get-printerShare companion (row 35, which has no application
+        // form) read for applications as row 5's printer permission.
         R::ListShareJobs => Spec {
             d: JOB_READ_D,
+            a: JOB_READ_A,
             as_admin: No,
             deny_d: &["PrinterShare.ReadWrite.All", "PrintJob.Create"],
-            deny_a: JOB_READ_A,
+            deny_a: &["Printer.ReadWrite.All"],
             with_d: SHARE_COMPANION,
             with_a: PRINTER_COMPANION,
             ..base()
@@ -341,12 +342,13 @@ fn spec(r: R) -> Spec {
             with_a: PRINTER_COMPANION,
             ..base()
         },
-        // Like #18: no application permission grants Get printerShare.
+        // Like #18.
         R::GetShareJob => Spec {
             d: JOB_READ_D,
+            a: JOB_READ_A,
             as_admin: No,
             deny_d: &["PrinterShare.ReadWrite.All"],
-            deny_a: JOB_READ_A,
+            deny_a: &["Printer.ReadWrite.All"],
             with_d: SHARE_COMPANION,
             with_a: PRINTER_COMPANION,
             ..base()
@@ -1511,12 +1513,12 @@ async fn users_list_and_read_only_their_own_jobs_unless_all_and_admin() {
             .expect_json(200)),
         both
     );
-    // Apps read jobs through the printer: no application permission grants Get printerShare (row 35).
+    // Apps read jobs through the printer and through its share alike (with a printer permission).
     t.api
         .get(&format!("/v1.0/print/printers/{p}/jobs/{}", jb.id), &app)
         .await
         .expect(200);
-    t.api.get(&jb.path(), &app).await.expect_denied();
+    t.api.get(&jb.path(), &app).await.expect(200);
 }
 
 #[tokio::test]
@@ -1638,16 +1640,14 @@ async fn job_paths_also_need_a_get_printer_or_get_printer_share_permission() {
     t.api.get(&printer_jobs, &user).await.expect(200);
     t.api.get(&job.path(), &user).await.expect(200);
 
-    // Applications: a printer role on the printer path; no application permission grants Get printerShare.
+    // Applications: a printer role on either path (no application permission grants Get printerShare itself).
     let app_id = uuid();
-    denied(
-        t.api
-            .get(&printer_jobs, &t.app(&app_id, "PrintJob.Read.All"))
-            .await,
-    );
+    let bare_app = t.app(&app_id, "PrintJob.Read.All PrinterShare.ReadWrite.All");
+    denied(t.api.get(&printer_jobs, &bare_app).await);
+    denied(t.api.get(&share_jobs, &bare_app).await);
     let reader = t.app(&app_id, "PrintJob.Read.All Printer.Read.All");
     t.api.get(&printer_jobs, &reader).await.expect(200);
-    denied(t.api.get(&share_jobs, &reader).await);
+    t.api.get(&share_jobs, &reader).await.expect(200);
     denied(t.api.get(&job.path(), &reader).await);
 }
 
