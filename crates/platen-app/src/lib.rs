@@ -9,6 +9,7 @@ mod devices;
 mod directory;
 mod downloads;
 mod error;
+mod in_flight;
 mod job_door;
 mod jobs;
 mod navigation;
@@ -90,6 +91,8 @@ pub struct App {
     directory: Arc<directory::SeenCache>,
     /// Print password logins on this node: verified-credential cache, failure counters, argon2 slots.
     logins: Arc<print_passwords::Logins>,
+    /// Uploads in progress on this node, per user (`concurrent_uploads_per_user`).
+    uploads_in_flight: Arc<in_flight::InFlight>,
     /// Poked after a commit that queued change notifications, so delivery starts at once instead of at the
     /// next poll.
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
@@ -114,6 +117,7 @@ impl App {
             logins: Arc::new(print_passwords::Logins::new(config.print_passwords.clone())),
             config,
             directory: Arc::new(directory::SeenCache::default()),
+            uploads_in_flight: Arc::default(),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             device_wakeup: Arc::new(tokio::sync::Notify::new()),
             share_wakeup: Arc::new(tokio::sync::Notify::new()),

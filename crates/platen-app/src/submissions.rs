@@ -62,6 +62,7 @@ impl App {
                 "The job already has its document; a job holds one document.".into(),
             ));
         }
+        let _slot = self.upload_slot(&job)?;
         let key = format!("documents/{}/{}", document.id, uuid::Uuid::new_v4().simple());
         let limit = self.config.max_document_size;
         let too_large = Arc::new(AtomicBool::new(false));

@@ -1,9 +1,10 @@
 //! Throttling (off unless configured, `AppConfig::throttling`): job creations per user, per printer and per app,
-//! and uploaded bytes per user, counted in fixed windows in the store so every node counts together. A request
+//! and uploaded bytes per user, counted in fixed windows in the store so every node counts together; and uploads in
+//! progress per user, counted on each node. A request
 //! over a limit is refused with [`AppError::Throttled`] (Graph: 429 with `Retry-After`; IPP: server-error-busy)
 //! and changes nothing else.
 
-use crate::{App, AppError, Result};
+use crate::{App, AppError, Result, in_flight};
 use platen_domain::Caller;
 use platen_domain::records::Job;
 use platen_domain::throttling::{Limit, bucket};
@@ -75,6 +76,28 @@ impl App {
             .await?;
         }
         Ok(())
+    }
+
+    /// A slot for one more upload of `job`'s owner in progress on this node, when that is limited; hold it until
+    /// the body is stored or refused.
+    pub(crate) fn upload_slot(&self, job: &Job) -> Result<Option<in_flight::Slot>> {
+        let Some(limit) = self.config.throttling.concurrent_uploads_per_user else {
+            return Ok(None);
+        };
+        let key = format!(
+            "{}/{}",
+            job.tenant_id.as_str(),
+            job.created_by.id.to_ascii_lowercase()
+        );
+        match self.uploads_in_flight.try_take(&key, limit) {
+            Some(slot) => Ok(Some(slot)),
+            None => Err(AppError::Throttled {
+                retry_after: std::time::Duration::from_secs(1),
+                message: format!(
+                    "Too many uploads in progress for this user: at most {limit} at once; retry when one has finished."
+                ),
+            }),
+        }
     }
 
     /// Deletes counters of windows long past; returns how many.

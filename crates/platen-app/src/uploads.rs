@@ -293,13 +293,17 @@ impl App {
         {
             return Err(overlap());
         }
-        // Bytes count against the user's upload limit once the range is known to be new.
-        if self.config.throttling.upload_bytes_per_user.is_some() {
+        // Bytes count against the user's upload limit once the range is known to be new; the slot (when uploads in
+        // progress are limited) is held until the range is stored.
+        let throttling = &self.config.throttling;
+        let mut _slot = None;
+        if throttling.upload_bytes_per_user.is_some() || throttling.concurrent_uploads_per_user.is_some() {
             let job = self
                 .store
                 .get_job(&session.tenant_id, session.job_id)
                 .await?
                 .ok_or_else(|| AppError::not_found("print job"))?;
+            _slot = self.upload_slot(&job)?;
             self.charge_upload(&job, range.len()).await?;
         }
         let key = format!(

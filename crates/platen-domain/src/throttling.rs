@@ -1,5 +1,5 @@
 //! Throttling policy: how many job creations per user, per printer and per app, and how many uploaded bytes per
-//! user, a window of time allows. Off unless configured (every limit `None`). Counts are kept in fixed windows in
+//! user, a window of time allows, and how many uploads a user may have in progress at once. Off unless configured (every limit `None`). Counts are kept in fixed windows in
 //! the store, so every node of an installation counts together; a window is `window_secs` long and starts at a
 //! multiple of it, so a burst straddling two windows may reach twice a limit (the price of one counter per
 //! window instead of a log of every request).
@@ -46,6 +46,11 @@ pub struct ThrottlePolicy {
     /// Document bytes uploaded for one user's jobs (Graph upload sessions and IPP documents).
     #[serde(default)]
     pub upload_bytes_per_user: Option<Limit>,
+    /// Document uploads one user may have in progress at once on one node (Graph range PUTs and IPP documents
+    /// being received). Per node, unlike the windows above: it protects a node's connections and disk
+    /// bandwidth, and an upload that dies with its node must not hold a slot anywhere.
+    #[serde(default)]
+    pub concurrent_uploads_per_user: Option<u64>,
 }
 
 impl ThrottlePolicy {

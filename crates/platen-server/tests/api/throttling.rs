@@ -3,6 +3,7 @@
 //! reached, and change nothing; other users and printers are not affected.
 
 use crate::common::*;
+use futures::StreamExt;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -85,4 +86,92 @@ async fn uploaded_bytes_per_user_are_limited() {
         .await
         .expect_json(200);
     assert_eq!(status["nextExpectedRanges"], json!(["0-2047"]), "{status}");
+}
+
+/// `concurrent_uploads_per_user = 1`: while one of a user's range PUTs is still sending its body, another of the
+/// user's PUTs is refused with 429 (and stores nothing); another user is not affected; once the first body is in,
+/// the next PUT goes through.
+#[tokio::test]
+async fn uploads_in_progress_per_user_are_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("platen.toml");
+    std::fs::write(&config, "[throttling]\nconcurrent_uploads_per_user = 1\n").unwrap();
+    let srv = Server::start_with_env(BIN, &[("PLATEN_CONFIG", config.to_str().unwrap())]);
+    let t = Tenant::on(Api::on(Arc::new(srv)));
+    let (_, share) = t.open_share("Concurrent").await;
+    let jobs = format!("/v1.0/print/shares/{share}/jobs");
+    let erin = t.user("erin");
+    let slow_job = t.job(&jobs, &erin.token).await;
+    let slow_url = t
+        .upload_session(&slow_job, &erin.token, "application/pdf", 1000)
+        .await;
+    let probe_job = t.job(&jobs, &erin.token).await;
+    let probe_url = t
+        .upload_session(&probe_job, &erin.token, "application/pdf", 100)
+        .await;
+
+    // The slow PUT sends half its body, then waits for `release`; refused while a probe holds the slot, it tries
+    // again.
+    let data = bytes(1000);
+    let (release, released) = tokio::sync::watch::channel(false);
+    let slow = {
+        let api = t.api.clone();
+        let url = slow_url.clone();
+        tokio::spawn(async move {
+            loop {
+                let (head, tail) = (data[..500].to_vec(), data[500..].to_vec());
+                let mut released = released.clone();
+                let body = futures::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(
+                    futures::stream::once(async move {
+                        let _ = released.wait_for(|go| *go).await;
+                        Ok(tail)
+                    }),
+                );
+                let r = api
+                    .exec(
+                        api.req(reqwest::Method::PUT, &url)
+                            .header("content-range", "bytes 0-999/1000")
+                            .header("content-length", "1000")
+                            .body(reqwest::Body::wrap_stream(body)),
+                    )
+                    .await;
+                if r.status != 429 {
+                    return r;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        })
+    };
+    // Probe with one new byte at a time until the slow PUT holds the slot (only it can: probes go one at a time);
+    // a probe admitted before that stores its byte, harmlessly.
+    let mut next = 0usize;
+    let refused = loop {
+        assert!(next < 100, "no probe was refused while an upload was in progress");
+        let r = t.api.put_chunk(&probe_url, &[b'x'], next, 100).await;
+        if r.status == 429 {
+            break r;
+        }
+        r.expect(202);
+        next += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_throttled(&refused);
+    // Another user uploads meanwhile.
+    let frank = t.user("frank");
+    t.uploaded_job(&share, &frank.token, &bytes(10)).await;
+    // The refused byte was not kept.
+    let status = t
+        .api
+        .exec(t.api.req(reqwest::Method::GET, &probe_url))
+        .await
+        .expect_json(200);
+    assert_eq!(
+        status["nextExpectedRanges"],
+        json!([format!("{next}-99")]),
+        "{status}"
+    );
+    // The slow body finishes; the slot is free again.
+    release.send(true).unwrap();
+    slow.await.unwrap().expect(201);
+    t.api.put_chunk(&probe_url, &[b'x'], next, 100).await.expect(202);
 }
