@@ -193,6 +193,7 @@ impl App {
             uploaded_at: None,
             downloaded_at: None,
             blob_key: None,
+            configuration: None,
         };
         let event = JobEventRecord {
             at: now,

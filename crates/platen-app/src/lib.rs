@@ -7,6 +7,7 @@ mod connectors;
 mod device_reads;
 mod devices;
 mod directory;
+mod document_settings;
 mod downloads;
 mod error;
 mod in_flight;

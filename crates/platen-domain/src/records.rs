@@ -106,6 +106,8 @@ pub struct Document {
     pub downloaded_at: Option<Micros>,
     /// Where the bytes live in the blob store, once uploaded.
     pub blob_key: Option<String>,
+    /// beta `printerDocumentConfiguration`, validated by the Graph layer; None when never set.
+    pub configuration: Option<Value>,
 }
 
 /// A short-lived, pre-authenticated download of one document (`$value` answers 302 to its URL). The URL carries

@@ -173,15 +173,22 @@ pub fn job(j: &Job, version: Version, root: &str) -> Obj {
     m
 }
 
-pub fn document(d: &Document) -> Obj {
-    obj(json!({
+pub fn document(d: &Document, version: Version) -> Obj {
+    let mut m = obj(json!({
         "id": d.id,
         "displayName": d.display_name,
         "contentType": d.content_type,
         "size": d.size,
         "uploadedDateTime": time(d.uploaded_at),
         "downloadedDateTime": time(d.downloaded_at),
-    }))
+    }));
+    if version == Version::Beta {
+        m.insert(
+            "configuration".into(),
+            d.configuration.clone().unwrap_or(Value::Null),
+        );
+    }
+    m
 }
 
 pub fn operation(op: &PrinterOperation) -> Obj {

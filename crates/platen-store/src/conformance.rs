@@ -128,6 +128,7 @@ pub fn document(tenant: &str, id: &str) -> Document {
         uploaded_at: None,
         downloaded_at: None,
         blob_key: None,
+        configuration: None,
     }
 }
 
@@ -491,6 +492,41 @@ pub async fn uploads(s: &dyn Store) {
         )
         .await
         .unwrap();
+    // A document's configuration is set only while its job is at the version the caller read.
+    let config = json!({"copies": 2, "feedDirection": "longEdgeFirst"});
+    assert!(
+        s.set_document_configuration(t, &doc.id, job.id, job.version, Some(&config))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.get_document(t, &doc.id).await.unwrap().unwrap().configuration,
+        Some(config.clone())
+    );
+    assert!(
+        !s.set_document_configuration(t, &doc.id, job.id, job.version + 1, None)
+            .await
+            .unwrap(),
+        "a stale job version changes nothing"
+    );
+    assert!(
+        !s.set_document_configuration("other-tenant", &doc.id, job.id, job.version, None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.list_documents(t, job.id).await.unwrap()[0].configuration,
+        Some(config)
+    );
+    assert!(
+        s.set_document_configuration(t, &doc.id, job.id, job.version, None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.get_document(t, &doc.id).await.unwrap().unwrap().configuration,
+        None
+    );
     let session = UploadSession {
         id: "sess1".into(),
         tenant_id: t.into(),

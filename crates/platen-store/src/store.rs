@@ -268,6 +268,15 @@ pub trait DocumentStore {
     async fn expired_upload_sessions(&self, now: Micros, limit: u32) -> Result<Vec<String>>;
     async fn orphan_blobs(&self, limit: u32) -> Result<Vec<String>>;
     async fn forget_orphan_blobs(&self, keys: &[String]) -> Result<()>;
+    /// Sets a document's (beta) configuration if its job is still at `job_version`; false otherwise.
+    async fn set_document_configuration(
+        &self,
+        tenant: &str,
+        document_id: &str,
+        job_id: JobId,
+        job_version: i64,
+        configuration: Option<&serde_json::Value>,
+    ) -> Result<bool>;
     async fn create_download_ticket(&self, ticket: &DownloadTicket) -> Result<()>;
     async fn get_download_ticket(&self, id: &str) -> Result<Option<DownloadTicket>>;
     /// Deletes up to `limit` tickets that expired before `now`; returns how many.

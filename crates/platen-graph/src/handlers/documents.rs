@@ -7,6 +7,7 @@ use crate::handlers::{object_body, schema_error};
 use crate::in_memory::{Expansion, small_collection};
 use crate::paging::{count_items, select};
 use crate::response::{entity, ok};
+use crate::route::Version;
 use crate::schema::{self, ObjectReader};
 use crate::wire;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -21,7 +22,7 @@ use serde_json::json;
 async fn documents(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Vec<wire::Obj>> {
     let access = ctx.authorize_job(Operation::GetDocument, t)?;
     let docs = ctx.app().list_documents(&ctx.caller, &access, t, job).await?;
-    Ok(docs.iter().map(wire::document).collect())
+    Ok(docs.iter().map(|d| wire::document(d, ctx.version)).collect())
 }
 
 pub async fn list(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response> {
@@ -46,9 +47,54 @@ pub async fn get(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<
     let d = ctx.app().get_document(&ctx.caller, &access, t, job, doc).await?;
     Ok(ok(&entity(
         ctx.context(&format!("{}('{job}')/documents/$entity", collection_path(t))),
-        select(wire::document(&d), &ctx.query)?,
+        select(wire::document(&d, ctx.version), &ctx.query)?,
     )))
 }
+
+/// PATCH of a document: beta's `configuration` (printerDocumentConfiguration) is its one writable property, until
+/// the job is started; v1.0 has none. Permission: that of writing the document (createUploadSession's).
+pub async fn update(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str, body: &Bytes) -> GraphResult<Response> {
+    let (through_printer, through_share) = permissions::CREATE_UPLOAD_SESSION;
+    let op = match t {
+        JobTarget::Printer(_) => through_printer,
+        JobTarget::Share(_) => through_share,
+    };
+    let access = ctx.authorize_job(op, t)?;
+    ctx.entity_options_only()?;
+    let v = object_body(body)?;
+    let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
+    let configuration = match ctx.version {
+        Version::Beta => r.take("configuration").cloned(),
+        Version::V1 => None,
+    };
+    r.finish(DOCUMENT_READ_ONLY).map_err(schema_error)?;
+    let Some(configuration) = configuration else {
+        return Err(GraphError::bad_request(match ctx.version {
+            Version::Beta => "The only property of a print document that can be changed is configuration.",
+            Version::V1 => "A print document has no property that can be changed on v1.0.",
+        }));
+    };
+    let configuration = schema::document_configuration(&configuration).map_err(schema_error)?;
+    let configuration = (!configuration.is_null()).then_some(configuration);
+    let d = ctx
+        .app()
+        .set_document_configuration(&ctx.caller, &access, t, job, doc, configuration)
+        .await?;
+    Ok(ok(&entity(
+        ctx.context(&format!("{}('{job}')/documents/$entity", collection_path(t))),
+        select(wire::document(&d, ctx.version), &ctx.query)?,
+    )))
+}
+
+/// Server-set properties: named as read-only when a PATCH sends them.
+const DOCUMENT_READ_ONLY: &[&str] = &[
+    "id",
+    "displayName",
+    "contentType",
+    "size",
+    "uploadedDateTime",
+    "downloadedDateTime",
+];
 
 /// `$value`: as on Graph, 302 to a short-lived pre-authenticated URL (`/downloads/{id}?tempauthtoken=…`)
 /// that streams the bytes and serves byte ranges. The caller is checked here, exactly as for any document read.

@@ -49,7 +49,7 @@ async fn render(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
                 let docs = ctx.app().documents_of(j).await?;
                 let items = docs
                     .iter()
-                    .map(|d| select(wire::document(d), &e.options).map(Value::Object))
+                    .map(|d| select(wire::document(d, ctx.version), &e.options).map(Value::Object))
                     .collect::<GraphResult<Vec<_>>>()?;
                 m.insert("documents".into(), Value::Array(items));
             }
@@ -126,7 +126,7 @@ pub async fn create(ctx: &Ctx, t: &JobTarget, body: &Bytes) -> GraphResult<Respo
     let mut m = wire::job(&job, ctx.version, &ctx.root());
     m.insert(
         "documents".into(),
-        Value::Array(vec![Value::Object(wire::document(&doc))]),
+        Value::Array(vec![Value::Object(wire::document(&doc, ctx.version))]),
     );
     Ok(json(
         StatusCode::CREATED,

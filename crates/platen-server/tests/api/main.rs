@@ -10,6 +10,7 @@ mod conventions;
 mod counts;
 mod device_errors;
 mod dnssd;
+mod document_configuration;
 mod downloads;
 mod flows;
 mod isolation;

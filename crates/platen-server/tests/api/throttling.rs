@@ -147,7 +147,7 @@ async fn uploads_in_progress_per_user_are_limited() {
     let mut next = 0usize;
     let refused = loop {
         assert!(next < 100, "no probe was refused while an upload was in progress");
-        let r = t.api.put_chunk(&probe_url, &[b'x'], next, 100).await;
+        let r = t.api.put_chunk(&probe_url, b"x", next, 100).await;
         if r.status == 429 {
             break r;
         }
@@ -173,5 +173,5 @@ async fn uploads_in_progress_per_user_are_limited() {
     // The slow body finishes; the slot is free again.
     release.send(true).unwrap();
     slow.await.unwrap().expect(201);
-    t.api.put_chunk(&probe_url, &[b'x'], next, 100).await.expect(202);
+    t.api.put_chunk(&probe_url, b"x", next, 100).await.expect(202);
 }

@@ -3,7 +3,7 @@
 
 use super::SqlStore;
 use super::bind::audited;
-use super::rows::{self, DOCUMENT_COLUMNS};
+use super::rows::{self, DOCUMENT_COLUMNS, to_json};
 use crate::{AddRange, DocumentStore, Result};
 use async_trait::async_trait;
 use platen_domain::JobId;
@@ -16,7 +16,7 @@ use sqlx::Any;
 pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, d: &Document) -> Result<()> {
     sqlx::query(
         "INSERT INTO documents (tenant_id, id, job_id, display_name, content_type, size, sha256, uploaded_at, \
-         downloaded_at, blob_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+         downloaded_at, blob_key, configuration) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
     )
     .bind(d.tenant_id.as_str())
     .bind(&d.id)
@@ -28,6 +28,7 @@ pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, d: &Document) ->
     .bind(d.uploaded_at)
     .bind(d.downloaded_at)
     .bind(&d.blob_key)
+    .bind(d.configuration.as_ref().map(to_json))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -205,6 +206,29 @@ impl DocumentStore for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_document_configuration(
+        &self,
+        tenant: &str,
+        document_id: &str,
+        job_id: JobId,
+        job_version: i64,
+        configuration: Option<&serde_json::Value>,
+    ) -> Result<bool> {
+        // Only while the job is the version the caller decided on: a start (which bumps it) wins the race.
+        let done = sqlx::query(
+            "UPDATE documents SET configuration = $1 WHERE tenant_id = $2 AND id = $3 AND job_id = $4 \
+             AND EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = $2 AND j.id = $4 AND j.version = $5)",
+        )
+        .bind(configuration.map(to_json))
+        .bind(tenant)
+        .bind(document_id)
+        .bind(job_id.get())
+        .bind(job_version)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn create_download_ticket(&self, t: &DownloadTicket) -> Result<()> {

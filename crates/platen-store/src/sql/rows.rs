@@ -154,7 +154,7 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
 }
 
 pub(crate) const DOCUMENT_COLUMNS: &str = "d.tenant_id, d.id, d.job_id, d.display_name, d.content_type, d.size, \
-    d.sha256, d.uploaded_at, d.downloaded_at, d.blob_key";
+    d.sha256, d.uploaded_at, d.downloaded_at, d.blob_key, d.configuration";
 
 pub(crate) fn document(row: &AnyRow) -> Result<Document> {
     Ok(Document {
@@ -168,6 +168,7 @@ pub(crate) fn document(row: &AnyRow) -> Result<Document> {
         uploaded_at: opt_int(row, "uploaded_at")?,
         downloaded_at: opt_int(row, "downloaded_at")?,
         blob_key: opt_text(row, "blob_key")?,
+        configuration: opt_serde(row, "configuration")?,
     })
 }
 
