@@ -59,7 +59,10 @@ pub fn respond(version: Version, headers: &HeaderMap) -> Response {
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
     h.insert("OData-Version", HeaderValue::from_static("4.0"));
     // Static for the life of the binary; a day keeps tools from refetching it, the tag lets them revalidate.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
     if let Ok(tag) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, tag);
     }
@@ -84,7 +87,10 @@ mod tests {
     fn a_matching_if_none_match_gets_304() {
         let (_, tag) = document(Version::V1);
         let mut h = HeaderMap::new();
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&format!("\"x\", W/{tag}")).unwrap());
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("\"x\", W/{tag}")).unwrap(),
+        );
         assert_eq!(respond(Version::V1, &h).status(), StatusCode::NOT_MODIFIED);
         assert_eq!(respond(Version::Beta, &h).status(), StatusCode::OK);
         assert_eq!(respond(Version::V1, &HeaderMap::new()).status(), StatusCode::OK);

@@ -153,7 +153,8 @@ impl Csdl {
         };
         for n in elements(*schema) {
             if n.tag_name().namespace() != Some(EDM) {
-                csdl.duplicates.push(format!("element outside the edm namespace: {:?}", n.tag_name()));
+                csdl.duplicates
+                    .push(format!("element outside the edm namespace: {:?}", n.tag_name()));
                 continue;
             }
             match n.tag_name().name() {
@@ -191,10 +192,12 @@ impl Csdl {
                     navigation,
                 };
                 if t.members.insert(child_name.clone(), m).is_some() {
-                    self.duplicates.push(format!("{name}.{child_name} declared twice"));
+                    self.duplicates
+                        .push(format!("{name}.{child_name} declared twice"));
                 }
             } else if t.enum_members.contains(&child_name) {
-                self.duplicates.push(format!("enum member {name}.{child_name} declared twice"));
+                self.duplicates
+                    .push(format!("enum member {name}.{child_name} declared twice"));
             } else {
                 t.enum_members.push(child_name);
             }
@@ -218,7 +221,8 @@ impl Csdl {
             bound: n.attribute("IsBound") == Some("true"),
         };
         if self.operations.iter().any(|o| o.key() == op.key()) {
-            self.duplicates.push(format!("{} {} declared twice for one binding", op.kind, op.name));
+            self.duplicates
+                .push(format!("{} {} declared twice for one binding", op.kind, op.name));
         }
         self.operations.push(op);
     }
@@ -230,19 +234,23 @@ impl Csdl {
                 "EntitySet" => (attr(child, "EntityType"), true),
                 "Singleton" => (attr(child, "Type"), false),
                 other => {
-                    self.duplicates.push(format!("unexpected container element {other}"));
+                    self.duplicates
+                        .push(format!("unexpected container element {other}"));
                     continue;
                 }
             };
             if self.container.insert(name.clone(), entry).is_some() {
-                self.duplicates.push(format!("container member {name} declared twice"));
+                self.duplicates
+                    .push(format!("container member {name} declared twice"));
             }
         }
     }
 
     /// The short name of a qualified name of this schema (`graph.printer`, `microsoft.graph.printer`).
     fn short<'a>(&self, qualified: &'a str) -> Option<&'a str> {
-        let by_namespace = qualified.strip_prefix(self.namespace.as_str()).and_then(|r| r.strip_prefix('.'));
+        let by_namespace = qualified
+            .strip_prefix(self.namespace.as_str())
+            .and_then(|r| r.strip_prefix('.'));
         let by_alias = self
             .alias
             .as_deref()
@@ -342,7 +350,9 @@ impl Csdl {
 
     /// A property or navigation property declared on a type or one of its base types.
     pub fn member(&self, short: &str, name: &str) -> Option<&Member> {
-        self.base_chain(short)?.into_iter().find_map(|t| t.members.get(name))
+        self.base_chain(short)?
+            .into_iter()
+            .find_map(|t| t.members.get(name))
     }
 
     fn is_open(&self, short: &str) -> bool {
@@ -385,7 +395,9 @@ impl Csdl {
                 .clone()
                 .ok_or_else(|| format!("'{name}' follows a primitive in '{fragment}'"))?;
             if current.collection {
-                return Err(format!("'{name}' follows a collection without a key in '{fragment}'"));
+                return Err(format!(
+                    "'{name}' follows a collection without a key in '{fragment}'"
+                ));
             }
             let member = self
                 .member(&owner, name)
@@ -393,7 +405,9 @@ impl Csdl {
             current = self.resolve(&member.type_name)?;
             if keyed {
                 if !current.collection {
-                    return Err(format!("'{name}' is not a collection but has a key in '{fragment}'"));
+                    return Err(format!(
+                        "'{name}' is not a collection but has a key in '{fragment}'"
+                    ));
                 }
                 current.collection = false;
             }
@@ -550,7 +564,10 @@ mod tests {
             .replace("Type=\"a.state\"", "Type=\"graph.state\"")
             .replace("<EnumType Name=\"state\">", "<EnumType Name=\"status\">");
         let problems = Csdl::parse(&broken).unwrap().problems();
-        assert!(problems.iter().any(|p| p.contains("type status declared twice")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("type status declared twice")),
+            "{problems:?}"
+        );
         assert!(problems.iter().any(|p| p.contains("graph.state")), "{problems:?}");
     }
 }

@@ -13,6 +13,7 @@ mod dnssd;
 mod downloads;
 mod flows;
 mod isolation;
+mod metadata;
 mod odata;
 mod permissions;
 mod print_passwords;
