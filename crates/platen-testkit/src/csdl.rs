@@ -561,13 +561,18 @@ mod tests {
         assert!(Csdl::parse("<Schema/>").is_err());
         assert!(Csdl::parse("<edmx:Edmx").is_err());
         let broken = DOC
-            .replace("Type=\"a.state\"", "Type=\"graph.state\"")
+            .replace("Type=\"a.status\"", "Type=\"graph.status\"")
             .replace("<EnumType Name=\"state\">", "<EnumType Name=\"status\">");
         let problems = Csdl::parse(&broken).unwrap().problems();
         assert!(
             problems.iter().any(|p| p.contains("type status declared twice")),
             "{problems:?}"
         );
-        assert!(problems.iter().any(|p| p.contains("graph.state")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("'graph.status' does not resolve")),
+            "{problems:?}"
+        );
     }
 }
