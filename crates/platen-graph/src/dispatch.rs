@@ -6,6 +6,7 @@ use crate::handlers::{
     connectors, documents, downloads, jobs, print, printers, pull, reports, shares, subscriptions, uploads,
     user_print,
 };
+use crate::metadata;
 use crate::route::{self, Route, Version};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -83,6 +84,13 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
             ),
         )
     })?;
+    // Graph serves its CSDL to anyone: OData tools and code generators read it before they hold a token.
+    if route == Route::Metadata {
+        return match parts.method {
+            Method::GET | Method::HEAD => Ok(metadata::respond(version, &parts.headers)),
+            _ => Err(GraphError::method_not_allowed(allowed(&route))),
+        };
+    }
     let caller = authenticate(&state.verifier, &parts.headers, ip).await?;
     state.app.remember_user(&caller).await?;
     if raw_query.to_ascii_lowercase().contains("%00") {
@@ -268,6 +276,8 @@ fn allowed(route: &Route) -> &'static str {
         | R::AllowedUsersRef(_)
         | R::AllowedGroupsRef(_) => "POST",
         R::AllowedUser(..) | R::AllowedGroup(..) => "DELETE",
+        // Answered in `serve` before authentication; HEAD, as everywhere, is GET without the body.
+        R::Metadata => "GET",
         _ => "GET",
     }
 }

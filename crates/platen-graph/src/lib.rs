@@ -11,6 +11,7 @@ mod dispatch;
 mod error;
 mod handlers;
 mod in_memory;
+pub mod metadata;
 mod paging;
 mod print_passwords;
 mod reports;

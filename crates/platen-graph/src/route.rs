@@ -36,6 +36,8 @@ pub enum JobAction {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// `$metadata`: the version's CSDL document, read without authentication.
+    Metadata,
     Print,
     Settings,
     Printers,
@@ -154,6 +156,7 @@ pub fn parse(segs: &[String]) -> Option<Route> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let o = |x: &str| x.to_string();
     Some(match s.as_slice() {
+        ["$metadata"] => Route::Metadata,
         ["print"] => Route::Print,
         ["print", "settings"] => Route::Settings,
         ["print", "printers"] => Route::Printers,

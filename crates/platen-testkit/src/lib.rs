@@ -8,12 +8,15 @@
 //! - [`ippeve`]: CUPS' `ippeveprinter` on loopback as the real printer, on a private D-Bus so that it
 //!   never depends on the machine's system bus being up (or on a stale socket left by an earlier one).
 //! - [`http`]: buffered responses with Graph-error assertions, and a client bound to one server.
+//! - [`csdl`]: an OData CSDL document read into a model that checks its references and resolves
+//!   `@odata.context` fragments and property names against it.
 //! - [`graph`]: a `platen serve` shared by a test binary, tokens from `platen token`, and fixtures (printer,
 //!   share, job, upload) built from public HTTP calls only.
 //! - [`pull`]: the pull-printing fixture (an app's task definition, a virtual printer with its trigger, a share,
 //!   a destination printer) and the app's and the user's calls on it.
 
 pub mod backend;
+pub mod csdl;
 pub mod graph;
 pub mod http;
 pub mod infra;

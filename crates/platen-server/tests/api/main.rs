@@ -14,6 +14,7 @@ mod document_configuration;
 mod downloads;
 mod flows;
 mod isolation;
+mod metadata;
 mod odata;
 mod permissions;
 mod print_passwords;
