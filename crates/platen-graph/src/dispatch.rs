@@ -99,6 +99,8 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
         ));
     }
     let query = platen_odata::parse_query(&raw_query)?;
+    // Every answer is JSON, whatever the route: a `$format` asking for anything else is refused here, once.
+    crate::in_memory::ensure_json_format(&query)?;
     let body = read_body(body, state.max_json_body).await?;
     let path = segs[1..].join("/");
     let content_type = parts

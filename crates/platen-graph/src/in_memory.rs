@@ -74,7 +74,7 @@ pub fn shape(
 }
 
 /// Every response is JSON; `$format` may only ask for that.
-fn ensure_json_format(q: &QueryOptions) -> GraphResult<()> {
+pub(crate) fn ensure_json_format(q: &QueryOptions) -> GraphResult<()> {
     match q.format.as_deref() {
         None => Ok(()),
         Some(f) => {

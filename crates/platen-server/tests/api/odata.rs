@@ -705,3 +705,30 @@ async fn collections_read_whole_apply_or_refuse_every_option() {
         .await
         .expect_error(400);
 }
+
+/// `$format` may only ask for JSON, on every route: lists paged in SQL, single entities and small collections
+/// alike (an OData client asking for XML learns at once that it will not get it).
+#[tokio::test]
+async fn format_other_than_json_is_refused_everywhere() {
+    let t = Tenant::new();
+    let (p, s) = t.open_share("Format").await;
+    for path in [
+        "/v1.0/print/printers".to_string(),
+        format!("/v1.0/print/printers/{p}"),
+        format!("/v1.0/print/shares/{s}"),
+        format!("/v1.0/print/printers/{p}/jobs"),
+        format!("/v1.0/print/printers/{p}/connectors"),
+    ] {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        t.api
+            .get(&format!("{path}{sep}$format=xml"), &t.admin)
+            .await
+            .expect_bad_request();
+        for ok in ["json", "application/json", "application/json;odata.metadata=minimal"] {
+            t.api
+                .get(&format!("{path}{sep}$format={ok}"), &t.admin)
+                .await
+                .expect(200);
+        }
+    }
+}
