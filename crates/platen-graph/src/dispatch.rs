@@ -197,6 +197,9 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::Share(id), M::PATCH) => shares::update(ctx, &id, body).await,
         (R::Share(id), M::DELETE) => shares::delete(ctx, &id).await,
         (R::SharePrinter(id), M::GET) => shares::printer(ctx, &id).await,
+        (R::SharePrinterRef(id), M::GET) => shares::printer_ref(ctx, &id).await,
+        (R::AllowedUsersRef(s), M::GET) => shares::allowed_refs(ctx, &s, false).await,
+        (R::AllowedGroupsRef(s), M::GET) => shares::allowed_refs(ctx, &s, true).await,
         (R::AllowedUsers(s), M::GET) => shares::allowed_users(ctx, &s).await,
         (R::AllowedUsersCount(s), M::GET) => shares::member_count(ctx, &s, false).await,
         (R::AllowedUsersRef(s), M::POST) => shares::add_user(ctx, &s, body).await,
@@ -271,12 +274,10 @@ fn allowed(route: &Route) -> &'static str {
         }
         R::Job(..) | R::Task(..) | R::Document(..) | R::Settings => "GET, PATCH",
         R::TaskTrigger(..) => "GET, DELETE",
-        R::PrinterCreate
-        | R::PrinterRestoreDefaults(_)
-        | R::JobAction(..)
-        | R::CreateUploadSession(..)
-        | R::AllowedUsersRef(_)
-        | R::AllowedGroupsRef(_) => "POST",
+        R::AllowedUsersRef(_) | R::AllowedGroupsRef(_) => "GET, POST",
+        R::PrinterCreate | R::PrinterRestoreDefaults(_) | R::JobAction(..) | R::CreateUploadSession(..) => {
+            "POST"
+        }
         R::AllowedUser(..) | R::AllowedGroup(..) => "DELETE",
         // Answered in `serve` before authentication; HEAD, as everywhere, is GET without the body.
         R::Metadata => "GET",

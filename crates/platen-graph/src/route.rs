@@ -69,6 +69,8 @@ pub enum Route {
     SharesCount,
     Share(String),
     SharePrinter(String),
+    /// `GET /print/shares/{id}/printer/$ref`: the reference, not the printer.
+    SharePrinterRef(String),
     AllowedUsers(String),
     AllowedUsersCount(String),
     AllowedUsersRef(String),
@@ -187,6 +189,7 @@ pub fn parse(segs: &[String]) -> Option<Route> {
         ["print", "shares" | "printershares", "$count"] => Route::SharesCount,
         ["print", "shares" | "printershares", sh] => Route::Share(o(sh)),
         ["print", "shares" | "printershares", sh, "printer"] => Route::SharePrinter(o(sh)),
+        ["print", "shares" | "printershares", sh, "printer", "$ref"] => Route::SharePrinterRef(o(sh)),
         ["print", "shares" | "printershares", sh, "allowedusers"] => Route::AllowedUsers(o(sh)),
         ["print", "shares" | "printershares", sh, "allowedusers", "$count"] => {
             Route::AllowedUsersCount(o(sh))

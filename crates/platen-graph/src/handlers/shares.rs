@@ -200,6 +200,45 @@ pub async fn printer(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     )))
 }
 
+/// `GET /print/shares/{id}/printer/$ref`: the OData reference to the share's printer.
+pub async fn printer_ref(ctx: &Ctx, id: &str) -> GraphResult<Response> {
+    let (_, access) = ctx.authorize_first(permissions::READ_SHARE_PRINTER)?;
+    ctx.no_options()?;
+    let s = ctx.app().get_share(&ctx.caller, &access, id).await?;
+    let p = printer_of(ctx, &s).await?;
+    Ok(ok(&serde_json::json!({
+        "@odata.context": ctx.context("$ref"),
+        "@odata.id": format!("{}/print/printers/{}", ctx.root(), p.id),
+    })))
+}
+
+/// `GET …/allowedUsers/$ref` (or `allowedGroups`): the members as OData references, paged like the members.
+pub async fn allowed_refs(ctx: &Ctx, share: &str, groups: bool) -> GraphResult<Response> {
+    ctx.authorize(if groups {
+        Operation::ListAllowedGroups
+    } else {
+        Operation::ListAllowedUsers
+    })?;
+    ctx.reject(&[Search, Expand, platen_odata::QueryOption::Select])?;
+    let q = list_query(ctx)?;
+    let root = ctx.root();
+    let reference = |kind: &str, id: &str| {
+        let mut m = serde_json::Map::new();
+        m.insert("@odata.id".into(), Value::String(format!("{root}/{kind}/{id}")));
+        m
+    };
+    let body = if groups {
+        let page = ctx.app().allowed_groups(&ctx.caller, share, &q).await?;
+        let refs = page.items.iter().map(|g| reference("groups", &g.id)).collect();
+        page_json(ctx, "Collection($ref)", page, refs)?
+    } else {
+        let page = ctx.app().allowed_users(&ctx.caller, share, &q).await?;
+        let refs = page.items.iter().map(|u| reference("users", &u.id)).collect();
+        page_json(ctx, "Collection($ref)", page, refs)?
+    };
+    Ok(ok(&body))
+}
+
 /// The id named by a `$ref` body: `{"@odata.id": "https://…/users/{id}"}`.
 fn ref_id(body: &Bytes, collection: &[&str]) -> GraphResult<String> {
     let v = object_body(body)?;

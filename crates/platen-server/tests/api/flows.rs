@@ -1381,3 +1381,65 @@ async fn expanded_documents_are_returned_alongside_a_select() {
     );
     assert_eq!(keys(&v["documents"][0]), vec!["id"]);
 }
+
+/// `$ref` reads: a share's members and its printer as OData references (`@odata.id`), under the same permission
+/// as the entities; the references resolve with a GET.
+#[tokio::test]
+async fn references_of_members_and_of_the_share_printer_are_readable() {
+    let t = Tenant::new();
+    let api = &t.api;
+    let p = t.printer("Refs").await;
+    let s = t.share(&p, "Refs", false).await;
+    let (u1, g1) = (uuid(), uuid());
+    let users = format!("/v1.0/print/shares/{s}/allowedUsers");
+    let groups = format!("/v1.0/print/shares/{s}/allowedGroups");
+    for (coll, kind, id) in [(&users, "users", &u1), (&groups, "groups", &g1)] {
+        api.post(
+            &format!("{coll}/$ref"),
+            &t.admin,
+            &json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/{kind}/{id}")}),
+        )
+        .await
+        .expect(204);
+    }
+    let root = format!("{}/v1.0", api.srv.base);
+    for (coll, kind, id) in [(&users, "users", &u1), (&groups, "groups", &g1)] {
+        let refs = api
+            .get(&format!("{coll}/$ref?$count=true"), &t.admin)
+            .await
+            .expect_json(200);
+        assert_eq!(
+            refs["@odata.context"],
+            format!("{root}/$metadata#Collection($ref)"),
+            "{refs}"
+        );
+        assert_eq!(refs["@odata.count"], 1, "{refs}");
+        assert_eq!(
+            refs["value"],
+            json!([{"@odata.id": format!("{root}/{kind}/{id}")}]),
+            "{refs}"
+        );
+        api.get(&format!("{coll}/$ref?$select=id"), &t.admin)
+            .await
+            .expect_bad_request();
+    }
+    let printer_ref = api
+        .get(&format!("/v1.0/print/shares/{s}/printer/$ref"), &t.admin)
+        .await
+        .expect_json(200);
+    assert_eq!(
+        printer_ref["@odata.id"],
+        format!("{root}/print/printers/{p}"),
+        "{printer_ref}"
+    );
+    let printer = api
+        .get(printer_ref["@odata.id"].as_str().unwrap(), &t.admin)
+        .await
+        .expect_json(200);
+    assert_eq!(printer["id"], p.as_str());
+    // Same permission as the members themselves: a user without a share permission is refused.
+    let user = t.user("nobody");
+    api.get(&format!("{users}/$ref"), &user.token)
+        .await
+        .expect_denied();
+}
