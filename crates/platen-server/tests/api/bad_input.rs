@@ -685,7 +685,7 @@ async fn wrong_methods_are_405() {
             &t.admin,
         ),
         (
-            Method::GET,
+            Method::PUT,
             format!("/v1.0/print/shares/{s}/allowedUsers/$ref"),
             &t.admin,
         ),
