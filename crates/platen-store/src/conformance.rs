@@ -274,10 +274,52 @@ pub async fn shares_and_visibility(s: &dyn Store) {
     s.add_allowed_user(t, "closed", &bob_user).await.unwrap();
     s.add_allowed_user(t, "closed", &bob_user).await.unwrap(); // idempotent
     assert!(s.share_visible_to(t, "closed", &bob).await.unwrap());
+    // One member of one list, by id (any case); a list holds only what was added to it.
+    use crate::ShareList::{AllowedGroups, AllowedUsers};
+    assert!(
+        s.share_list_contains(t, "closed", AllowedUsers, "BOB")
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.share_list_contains(t, "closed", AllowedGroups, "g-admins")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains(t, "closed", AllowedUsers, "alice")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains(t, "closed", AllowedGroups, "bob")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains(t, "closed", AllowedUsers, "g-admins")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains(t, "open", AllowedUsers, "bob")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains("other-tenant", "closed", AllowedUsers, "bob")
+            .await
+            .unwrap()
+    );
     let users = s.list_allowed_users(t, "closed", &page(10)).await.unwrap();
     assert_eq!(users.items, vec![bob_user]);
     assert!(s.remove_allowed_user(t, "closed", "BOB").await.unwrap());
     assert!(!s.share_visible_to(t, "closed", &bob).await.unwrap());
+    assert!(
+        !s.share_list_contains(t, "closed", AllowedUsers, "bob")
+            .await
+            .unwrap()
+    );
     assert_eq!(
         s.list_allowed_groups(t, "closed", &page(10))
             .await
