@@ -751,7 +751,10 @@ pub async fn pull_printing(s: &dyn Store) {
         ..definition(t, "d2", "app-b")
     };
     s.create_task_definition(&d2).await.unwrap();
-    assert_eq!(s.list_task_definitions(t, "app-a").await.unwrap(), [d1.clone()]);
+    assert_eq!(
+        s.list_task_definitions(t, "app-a").await.unwrap(),
+        std::slice::from_ref(&d1)
+    );
     assert_eq!(s.get_task_definition(t, "d2").await.unwrap(), Some(d2));
     let mut d = s.get_task_definition(t, "d1").await.unwrap().unwrap();
     assert_eq!(d, d1, "every createdBy member round-trips");
