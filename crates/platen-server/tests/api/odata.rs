@@ -724,7 +724,11 @@ async fn format_other_than_json_is_refused_everywhere() {
             .get(&format!("{path}{sep}$format=xml"), &t.admin)
             .await
             .expect_bad_request();
-        for ok in ["json", "application/json", "application/json;odata.metadata=minimal"] {
+        for ok in [
+            "json",
+            "application/json",
+            "application/json;odata.metadata=minimal",
+        ] {
             t.api
                 .get(&format!("{path}{sep}$format={ok}"), &t.admin)
                 .await
