@@ -368,6 +368,7 @@ fn caller_of(p: &PrintPassword) -> Caller {
         user_principal_name: Some(p.user_principal_name.clone()),
         display_name: p.display_name.clone(),
         app_id: None,
+        app_display_name: None,
         kind: CallerKind::Delegated {
             scopes: PRINT_PASSWORD_SCOPES.iter().map(|s| s.to_string()).collect(),
         },

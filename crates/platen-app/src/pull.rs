@@ -23,6 +23,12 @@ fn app_id(caller: &Caller) -> Result<&str> {
         .ok_or_else(|| AppError::Forbidden("The token carries no application id (appid/azp).".into()))
 }
 
+/// An application token's `oid` is its service principal; a delegated token's is the user, whose app has no
+/// service principal the token names.
+fn service_principal(caller: &Caller) -> Option<&Caller> {
+    (!caller.is_delegated()).then_some(caller)
+}
+
 fn task_ended(state: TaskState) -> AppError {
     AppError::Conflict(format!("The print task already ended ({}).", state.as_str()))
 }
@@ -48,6 +54,8 @@ impl App {
             display_name,
             app_id: app_id(caller)?.to_string(),
             app_display_name,
+            service_principal_id: service_principal(caller).map(|c| c.object_id.clone()),
+            service_principal_name: service_principal(caller).and_then(|c| c.app_display_name.clone()),
             created_at: now_micros(),
         };
         self.store.create_task_definition(&d).await?;

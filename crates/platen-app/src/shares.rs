@@ -6,7 +6,7 @@ use platen_domain::Caller;
 use platen_domain::permissions::Access;
 use platen_domain::records::{DirectoryGroup, DirectoryUser, Printer, Share};
 use platen_domain::time::now_micros;
-use platen_store::{ListQuery, Page};
+use platen_store::{ListQuery, Page, ShareList};
 
 #[derive(Default)]
 pub struct ShareUpdate {
@@ -191,6 +191,27 @@ impl App {
             .store
             .list_allowed_groups(&caller.tenant_id, share_id, q)
             .await?)
+    }
+
+    /// Succeeds when `member_id` is itself on the share's `list` (`…/allowedUsers/{id}` names an entry of the
+    /// list, not anyone who may use the share); not found otherwise, or when the share does not exist.
+    pub async fn ensure_on_share_list(
+        &self,
+        caller: &Caller,
+        share_id: &str,
+        list: ShareList,
+        member_id: &str,
+    ) -> Result<()> {
+        self.existing_share(caller, share_id).await?;
+        let listed = self
+            .store
+            .share_list_contains(&caller.tenant_id, share_id, list, member_id)
+            .await?;
+        match (listed, list) {
+            (true, _) => Ok(()),
+            (false, ShareList::AllowedUsers) => Err(AppError::not_found("allowed user")),
+            (false, ShareList::AllowedGroups) => Err(AppError::not_found("allowed group")),
+        }
     }
 
     /// Every share of every tenant with its printer, oldest first, at most `limit`. No caller: this is for the

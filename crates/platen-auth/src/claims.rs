@@ -24,6 +24,7 @@ pub(crate) struct EntraClaims {
     name: Option<String>,
     appid: Option<String>,
     azp: Option<String>,
+    app_displayname: Option<String>,
     scp: Option<String>,
     roles: Option<Vec<String>>,
     wids: Option<Vec<String>>,
@@ -46,6 +47,7 @@ impl EntraClaims {
             user_principal_name: non_empty(self.upn).or_else(|| non_empty(self.preferred_username)),
             display_name: non_empty(self.name),
             app_id: non_empty(self.appid).or_else(|| non_empty(self.azp)),
+            app_display_name: non_empty(self.app_displayname),
             kind,
             directory_roles: self.wids.unwrap_or_default(),
             groups: self.groups.unwrap_or_default(),
@@ -111,7 +113,8 @@ mod tests {
     #[test]
     fn application_v2_token_and_permissionless_app_token() {
         let principal = to_principal(serde_json::json!({
-            "iss": "i", "exp": 1, "tid": "t", "oid": "o", "azp": "app", "roles": ["Printer.ReadWrite.All"]
+            "iss": "i", "exp": 1, "tid": "t", "oid": "o", "azp": "app", "roles": ["Printer.ReadWrite.All"],
+            "app_displayname": "Release Station"
         }))
         .unwrap();
         assert_eq!(
@@ -121,6 +124,7 @@ mod tests {
             }
         );
         assert_eq!(principal.app_id.as_deref(), Some("app"));
+        assert_eq!(principal.app_display_name.as_deref(), Some("Release Station"));
         assert_eq!(principal.user_principal_name, None);
 
         let bare =

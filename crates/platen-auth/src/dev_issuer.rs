@@ -42,6 +42,8 @@ pub struct DevClaims {
     pub name: Option<String>,
     /// `azp` (the client app); required for application tokens.
     pub app_id: Option<String>,
+    /// `app_displayname`: the client app's name in the tenant (an application token's service principal name).
+    pub app_display_name: Option<String>,
     /// Delegated permissions (`scp`).
     pub scopes: Vec<String>,
     /// Application permissions (`roles`); ignored for delegated tokens.
@@ -196,6 +198,11 @@ fn token_payload(claims: &DevClaims, lifetime: Duration) -> Result<Value, AuthEr
     payload.insert("oid".into(), json!(object_id));
     payload.insert("sub".into(), json!(object_id));
     insert_optional(&mut payload, "azp", claims.app_id.as_deref());
+    insert_optional(
+        &mut payload,
+        "app_displayname",
+        claims.app_display_name.as_deref(),
+    );
     insert_optional(&mut payload, "upn", claims.upn.as_deref());
     insert_optional(&mut payload, "preferred_username", claims.upn.as_deref());
     insert_optional(&mut payload, "name", claims.name.as_deref());

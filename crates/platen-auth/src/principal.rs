@@ -35,6 +35,8 @@ pub struct Principal {
     pub display_name: Option<String>,
     /// The client application: `appid` (v1 tokens) or `azp` (v2 tokens).
     pub app_id: Option<String>,
+    /// The client application's display name (`app_displayname`).
+    pub app_display_name: Option<String>,
     /// Delegated or application, with the granted permissions.
     pub kind: TokenKind,
     /// Directory role template ids (`wids`).
@@ -58,6 +60,7 @@ impl Principal {
             user_principal_name: self.user_principal_name,
             display_name: self.display_name,
             app_id: self.app_id,
+            app_display_name: self.app_display_name,
             kind: match self.kind {
                 TokenKind::Delegated { scopes } => CallerKind::Delegated { scopes },
                 TokenKind::Application { roles } => CallerKind::Application { roles },
@@ -114,6 +117,7 @@ mod tests {
             user_principal_name: None,
             display_name: None,
             app_id: None,
+            app_display_name: None,
             kind,
             directory_roles: directory_roles.iter().map(|role| (*role).to_owned()).collect(),
             groups: Vec::new(),

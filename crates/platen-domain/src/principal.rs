@@ -22,6 +22,9 @@ pub struct Caller {
     pub display_name: Option<String>,
     /// The client app the token was issued to (`appid`/`azp`).
     pub app_id: Option<String>,
+    /// The client app's name in the tenant (`app_displayname`): for an application token, the name of the
+    /// service principal `object_id` names.
+    pub app_display_name: Option<String>,
     pub kind: CallerKind,
     /// Directory role template ids (`wids`).
     pub directory_roles: Vec<String>,

@@ -206,6 +206,10 @@ pub struct TaskDefinition {
     pub app_id: String,
     /// `createdBy.displayName`.
     pub app_display_name: Option<String>,
+    /// `createdBy.servicePrincipalId`: the creating app's service principal (its token's `oid`).
+    pub service_principal_id: Option<String>,
+    /// `createdBy.servicePrincipalName`: that service principal's name (its token's `app_displayname`).
+    pub service_principal_name: Option<String>,
     pub created_at: Micros,
 }
 

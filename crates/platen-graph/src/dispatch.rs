@@ -3,8 +3,8 @@
 use crate::ctx::{Ctx, GraphState, authenticate};
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{
-    connectors, documents, downloads, jobs, print, printers, pull, reports, shares, subscriptions, uploads,
-    user_print,
+    connectors, documents, downloads, jobs, print, printers, provisioning_errors, pull, reports, shares,
+    subscriptions, uploads, user_print,
 };
 use crate::metadata;
 use crate::route::{self, Route, Version};
@@ -208,6 +208,10 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::AllowedGroupsCount(s), M::GET) => shares::member_count(ctx, &s, true).await,
         (R::AllowedGroupsRef(s), M::POST) => shares::add_group(ctx, &s, body).await,
         (R::AllowedGroup(s, g), M::DELETE) => shares::remove_group(ctx, &s, &g).await,
+        (R::ProvisioningErrors(s, list, m), M::GET) => provisioning_errors::list(ctx, &s, list, &m).await,
+        (R::ProvisioningErrorsCount(s, list, m), M::GET) => {
+            provisioning_errors::count(ctx, &s, list, &m).await
+        }
         (R::UserPrint(u), M::GET) => user_print::get(ctx, u.as_deref()).await,
         (R::RecentShares(u), M::GET) => user_print::recent_shares(ctx, u.as_deref()).await,
 

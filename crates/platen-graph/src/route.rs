@@ -4,6 +4,7 @@
 
 use crate::error::GraphError;
 use platen_app::JobTarget;
+use platen_store::ShareList;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -79,6 +80,9 @@ pub enum Route {
     AllowedGroupsCount(String),
     AllowedGroupsRef(String),
     AllowedGroup(String, String),
+    /// `…/allowedUsers/{id}/serviceProvisioningErrors` and `…/allowedGroups/{id}/…`: share, list, member.
+    ProvisioningErrors(String, ShareList, String),
+    ProvisioningErrorsCount(String, ShareList, String),
     Operations,
     OperationsCount,
     Operation(String),
@@ -195,6 +199,40 @@ pub fn parse(segs: &[String]) -> Option<Route> {
             Route::AllowedUsersCount(o(sh))
         }
         ["print", "shares" | "printershares", sh, "allowedusers", "$ref"] => Route::AllowedUsersRef(o(sh)),
+        [
+            "print",
+            "shares" | "printershares",
+            sh,
+            "allowedusers",
+            u,
+            "serviceprovisioningerrors",
+        ] => Route::ProvisioningErrors(o(sh), ShareList::AllowedUsers, o(u)),
+        [
+            "print",
+            "shares" | "printershares",
+            sh,
+            "allowedusers",
+            u,
+            "serviceprovisioningerrors",
+            "$count",
+        ] => Route::ProvisioningErrorsCount(o(sh), ShareList::AllowedUsers, o(u)),
+        [
+            "print",
+            "shares" | "printershares",
+            sh,
+            "allowedgroups",
+            g,
+            "serviceprovisioningerrors",
+        ] => Route::ProvisioningErrors(o(sh), ShareList::AllowedGroups, o(g)),
+        [
+            "print",
+            "shares" | "printershares",
+            sh,
+            "allowedgroups",
+            g,
+            "serviceprovisioningerrors",
+            "$count",
+        ] => Route::ProvisioningErrorsCount(o(sh), ShareList::AllowedGroups, o(g)),
         ["print", "shares" | "printershares", sh, "allowedusers", u, "$ref"] => {
             Route::AllowedUser(o(sh), o(u))
         }
@@ -326,6 +364,22 @@ mod tests {
         assert_eq!(
             route("/print/services/platen/endpoints/%24count"),
             Some(Route::EndpointsCount("platen".into()))
+        );
+        assert_eq!(
+            route("/print/printerShares/S/allowedUsers/U/serviceProvisioningErrors"),
+            Some(Route::ProvisioningErrors(
+                "s".into(),
+                ShareList::AllowedUsers,
+                "u".into()
+            ))
+        );
+        assert_eq!(
+            route("/print/shares/s/allowedGroups/g/serviceProvisioningErrors/$count"),
+            Some(Route::ProvisioningErrorsCount(
+                "s".into(),
+                ShareList::AllowedGroups,
+                "g".into()
+            ))
         );
     }
 }

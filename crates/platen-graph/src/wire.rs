@@ -247,7 +247,12 @@ pub fn task_definition(d: &TaskDefinition) -> Obj {
     obj(json!({
         "id": d.id,
         "displayName": d.display_name,
-        "createdBy": {"appId": d.app_id, "displayName": d.app_display_name},
+        "createdBy": {
+            "appId": d.app_id,
+            "displayName": d.app_display_name,
+            "servicePrincipalId": d.service_principal_id,
+            "servicePrincipalName": d.service_principal_name,
+        },
     }))
 }
 

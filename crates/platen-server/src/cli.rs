@@ -102,6 +102,12 @@ pub struct AppToken {
     /// The app's client id (`appid`/`azp`).
     #[arg(long)]
     pub app: String,
+    /// The app's name in the tenant (`app_displayname`), e.g. its service principal's display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The service principal's object id (`oid`); derived from tenant and app when omitted.
+    #[arg(long)]
+    pub service_principal: Option<String>,
     /// Space-separated application permissions (`roles`).
     #[arg(long)]
     pub roles: String,

@@ -37,6 +37,7 @@ pub fn run(cmd: TokenCommand) -> anyhow::Result<()> {
                     upn: u.upn,
                     name: u.name,
                     app_id: u.app,
+                    app_display_name: None,
                     scopes,
                     roles: vec![],
                     directory_roles: if u.admin {
@@ -59,10 +60,12 @@ pub fn run(cmd: TokenCommand) -> anyhow::Result<()> {
                 &a.common,
                 DevClaims {
                     tenant_id: a.tenant,
-                    object_id: String::new(),
+                    // Empty: the dev issuer derives the service principal's id from tenant and app.
+                    object_id: a.service_principal.unwrap_or_default(),
                     upn: None,
                     name: None,
                     app_id: Some(a.app),
+                    app_display_name: a.name,
                     scopes: vec![],
                     roles,
                     directory_roles: vec![],

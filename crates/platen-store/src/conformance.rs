@@ -274,10 +274,52 @@ pub async fn shares_and_visibility(s: &dyn Store) {
     s.add_allowed_user(t, "closed", &bob_user).await.unwrap();
     s.add_allowed_user(t, "closed", &bob_user).await.unwrap(); // idempotent
     assert!(s.share_visible_to(t, "closed", &bob).await.unwrap());
+    // One member of one list, by id (any case); a list holds only what was added to it.
+    use crate::ShareList::{AllowedGroups, AllowedUsers};
+    assert!(
+        s.share_list_contains(t, "closed", AllowedUsers, "BOB")
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.share_list_contains(t, "closed", AllowedGroups, "g-admins")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains(t, "closed", AllowedUsers, "alice")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains(t, "closed", AllowedGroups, "bob")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains(t, "closed", AllowedUsers, "g-admins")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains(t, "open", AllowedUsers, "bob")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.share_list_contains("other-tenant", "closed", AllowedUsers, "bob")
+            .await
+            .unwrap()
+    );
     let users = s.list_allowed_users(t, "closed", &page(10)).await.unwrap();
     assert_eq!(users.items, vec![bob_user]);
     assert!(s.remove_allowed_user(t, "closed", "BOB").await.unwrap());
     assert!(!s.share_visible_to(t, "closed", &bob).await.unwrap());
+    assert!(
+        !s.share_list_contains(t, "closed", AllowedUsers, "bob")
+            .await
+            .unwrap()
+    );
     assert_eq!(
         s.list_allowed_groups(t, "closed", &page(10))
             .await
@@ -666,6 +708,8 @@ fn definition(tenant: &str, id: &str, app: &str) -> TaskDefinition {
         display_name: format!("Definition {id}"),
         app_id: app.into(),
         app_display_name: Some("Release app".into()),
+        service_principal_id: Some(format!("sp-{app}")),
+        service_principal_name: Some(format!("Service principal of {app}")),
         created_at: now_micros(),
     }
 }
@@ -698,23 +742,30 @@ pub async fn pull_printing(s: &dyn Store) {
     s.create_printer(&printer(t, "dest", "Destination"), &operation(t, "dop", "dest"))
         .await
         .unwrap();
-    s.create_task_definition(&definition(t, "d1", "app-a"))
-        .await
-        .unwrap();
-    s.create_task_definition(&definition(t, "d2", "app-b"))
-        .await
-        .unwrap();
-    assert_eq!(s.list_task_definitions(t, "app-a").await.unwrap().len(), 1);
+    let d1 = definition(t, "d1", "app-a");
+    s.create_task_definition(&d1).await.unwrap();
+    // A delegated creator names no service principal: both stay absent.
+    let d2 = TaskDefinition {
+        service_principal_id: None,
+        service_principal_name: None,
+        ..definition(t, "d2", "app-b")
+    };
+    s.create_task_definition(&d2).await.unwrap();
+    assert_eq!(
+        s.list_task_definitions(t, "app-a").await.unwrap(),
+        std::slice::from_ref(&d1)
+    );
+    assert_eq!(s.get_task_definition(t, "d2").await.unwrap(), Some(d2));
     let mut d = s.get_task_definition(t, "d1").await.unwrap().unwrap();
+    assert_eq!(d, d1, "every createdBy member round-trips");
     d.display_name = "Renamed".into();
     s.update_task_definition(&d).await.unwrap();
+    let renamed = s.get_task_definition(t, "d1").await.unwrap().unwrap();
+    assert_eq!(renamed.display_name, "Renamed");
     assert_eq!(
-        s.get_task_definition(t, "d1")
-            .await
-            .unwrap()
-            .unwrap()
-            .display_name,
-        "Renamed"
+        (renamed.service_principal_id, renamed.service_principal_name),
+        (d1.service_principal_id, d1.service_principal_name),
+        "a rename keeps the creator's service principal"
     );
 
     let trigger = TaskTrigger {

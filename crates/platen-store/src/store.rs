@@ -2,7 +2,9 @@
 //! other layers program against (`Arc<dyn Store>`). Each area's trait is implemented for
 //! [`crate::sql::SqlStore`] in the `sql` module of the same name.
 
-use crate::{AddRange, ArchiveScope, ChangeEvent, Commit, JobScope, ListQuery, Page, Result, Viewer};
+use crate::{
+    AddRange, ArchiveScope, ChangeEvent, Commit, JobScope, ListQuery, Page, Result, ShareList, Viewer,
+};
 use async_trait::async_trait;
 use platen_domain::JobId;
 use platen_domain::records::*;
@@ -120,6 +122,15 @@ pub trait ShareStore {
         share_id: &str,
         query: &ListQuery,
     ) -> Result<Page<DirectoryGroup>>;
+    /// Whether `member_id` (a user's or group's object id, compared case-insensitively) is on the share's `list`
+    /// itself; membership through a group or `allowAllUsers` does not count.
+    async fn share_list_contains(
+        &self,
+        tenant: &str,
+        share_id: &str,
+        list: ShareList,
+        member_id: &str,
+    ) -> Result<bool>;
     async fn record_share_use(&self, tenant: &str, share_id: &str, user_id: &str, at: Micros) -> Result<()>;
     async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>>;
     /// The viewer's most recently used shares that are still visible to them, newest first.

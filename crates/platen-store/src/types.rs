@@ -21,6 +21,13 @@ pub enum StoreError {
     UnsupportedUrl(String),
 }
 
+/// One of a share's two access lists (`allowedUsers`, `allowedGroups`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareList {
+    AllowedUsers,
+    AllowedGroups,
+}
+
 /// How a collection is filtered, ordered and paged. Built by the HTTP layer from OData options.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {

@@ -204,8 +204,13 @@ impl<'a> TokenBuilder<'a> {
     pub fn upn(self, u: &str) -> Self {
         self.arg("--upn", u)
     }
+    /// A user's `name`, or an app's `app_displayname`.
     pub fn name(self, n: &str) -> Self {
         self.arg("--name", n)
+    }
+    /// An app token's `oid` (its service principal), instead of the one derived from tenant and app.
+    pub fn service_principal(self, id: &str) -> Self {
+        self.arg("--service-principal", id)
     }
     /// The client the user signed in to.
     pub fn app(self, a: &str) -> Self {

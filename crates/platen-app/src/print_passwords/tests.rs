@@ -29,6 +29,7 @@ fn user(oid: &str, upn: Option<&str>) -> Caller {
         user_principal_name: upn.map(str::to_string),
         display_name: Some(format!("User {oid}")),
         app_id: Some("client".into()),
+        app_display_name: None,
         kind: CallerKind::Delegated {
             scopes: vec!["PrintJob.ReadWrite".into()],
         },

@@ -36,6 +36,7 @@ async fn application_token_round_trips_with_a_stable_object_id() {
     let claims = DevClaims {
         tenant_id: TENANT.into(),
         app_id: Some("connector-app".into()),
+        app_display_name: Some("Connector".into()),
         roles: vec!["Printer.ReadWrite.All".into()],
         audience: "00000003-0000-0000-c000-000000000000".into(),
         ..DevClaims::default()
@@ -59,6 +60,7 @@ async fn application_token_round_trips_with_a_stable_object_id() {
     assert!(!first.is_delegated());
     assert!(first.has_permission("Printer.ReadWrite.All"));
     assert_eq!(first.app_id.as_deref(), Some("connector-app"));
+    assert_eq!(first.app_display_name.as_deref(), Some("Connector"));
     assert!(uuid::Uuid::parse_str(&first.object_id).is_ok());
     assert_eq!(first.object_id, second.object_id);
     assert_eq!(first.user_principal_name, None);

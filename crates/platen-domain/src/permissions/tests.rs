@@ -8,6 +8,7 @@ fn user(scopes: &[&str], admin: bool) -> Caller {
         user_principal_name: None,
         display_name: None,
         app_id: Some("app".into()),
+        app_display_name: None,
         kind: CallerKind::Delegated {
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
         },

@@ -6,6 +6,7 @@ pub mod downloads;
 pub mod jobs;
 pub mod print;
 pub mod printers;
+pub mod provisioning_errors;
 pub mod pull;
 pub mod reports;
 pub mod shares;

@@ -118,6 +118,7 @@ pub fn guest(share: &Share, message: &platen_ipp_model::message::Msg, conn: Conn
         user_principal_name: None,
         display_name: Some(format!("{said} (unauthenticated)")),
         app_id: None,
+        app_display_name: None,
         kind: platen_domain::CallerKind::Delegated {
             scopes: vec!["PrintJob.ReadWriteBasic".into()],
         },

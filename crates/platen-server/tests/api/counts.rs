@@ -111,6 +111,30 @@ async fn count_segments_answer_the_bare_number_of_what_the_collection_lists() {
     let connectors_of = format!("/v1.0/print/printers/{p}/connectors/$count");
     assert_eq!(count(api, &connectors_of, &t.admin).await, 0);
 
+    // A share's lists, and the service provisioning errors of one entry (none: Platen provisions nothing).
+    let member = uuid();
+    api.post(
+        &format!("/v1.0/print/shares/{restricted_share}/allowedUsers/$ref"),
+        &t.admin,
+        &json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{member}")}),
+    )
+    .await
+    .expect(204);
+    let users_of = format!("/v1.0/print/shares/{restricted_share}/allowedUsers");
+    assert_eq!(count(api, &format!("{users_of}/$count"), &t.admin).await, 1);
+    let groups_of = format!("/beta/print/printerShares/{restricted_share}/allowedGroups/$count");
+    assert_eq!(count(api, &groups_of, &t.admin).await, 0);
+    for errors in [
+        format!("{users_of}/{member}/serviceProvisioningErrors/$count"),
+        format!(
+            "/beta/print/printerShares/{restricted_share}/allowedUsers/{member}/serviceProvisioningErrors/$count"
+        ),
+    ] {
+        assert_eq!(count(api, &errors, &t.admin).await, 0);
+    }
+    let absent = format!("{users_of}/{}/serviceProvisioningErrors/$count", uuid());
+    api.get(&absent, &t.admin).await.expect_code(404, "itemNotFound");
+
     // Connectors (the collection takes no $filter, nor does its count).
     assert_eq!(count(api, "/v1.0/print/connectors/$count", &t.admin).await, 0);
     api.post(

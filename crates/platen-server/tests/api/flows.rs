@@ -406,6 +406,91 @@ async fn allowed_users_and_groups_refs_add_list_count_and_remove() {
     );
 }
 
+/// `…/allowedUsers/{id}/serviceProvisioningErrors` and `…/allowedGroups/{id}/…` (+ `/$count`), v1.0 and beta:
+/// Platen provisions users and groups into no other service, so an entry of a share's list has no errors; an
+/// id that is not on that list is not found; reading them takes what reading the list takes.
+#[tokio::test]
+async fn service_provisioning_errors_of_a_share_list_entry() {
+    let t = Tenant::new();
+    let api = &t.api;
+    let p = t.printer("Provisioned").await;
+    let s = t.share(&p, "Provisioned", false).await;
+    let (user, group) = (uuid(), uuid());
+    for (list, kind, id) in [
+        ("allowedUsers", "users", &user),
+        ("allowedGroups", "groups", &group),
+    ] {
+        api.post(
+            &format!("/v1.0/print/shares/{s}/{list}/$ref"),
+            &t.admin,
+            &json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/{kind}/{id}")}),
+        )
+        .await
+        .expect(204);
+    }
+    for (list, id, other) in [("allowedUsers", &user, &group), ("allowedGroups", &group, &user)] {
+        for base in [
+            format!("/v1.0/print/shares/{s}"),
+            format!("/beta/print/shares/{s}"),
+            format!("/beta/print/printerShares/{s}"),
+        ] {
+            let errors = format!("{base}/{list}/{id}/serviceProvisioningErrors");
+            let v = api.get(&errors, &t.admin).await.expect_json(200);
+            assert_eq!(v["value"], json!([]), "{errors}: {v}");
+            let context = v["@odata.context"].as_str().unwrap_or_default();
+            assert!(
+                context.ends_with(&format!(
+                    "/$metadata#print/shares('{s}')/{list}('{id}')/serviceProvisioningErrors"
+                )),
+                "{errors}: {v}"
+            );
+            let counted = api
+                .get(&format!("{errors}?$count=true&$top=5"), &t.admin)
+                .await
+                .expect_json(200);
+            assert_eq!(counted["@odata.count"], 0, "{counted}");
+            let n = api.get(&format!("{errors}/$count"), &t.admin).await;
+            n.expect(200);
+            assert_eq!(n.text().trim(), "0");
+
+            // Not on this list (the other list's id, an unknown id, an unknown share): 404, count included.
+            for missing in [
+                format!("{base}/{list}/{other}/serviceProvisioningErrors"),
+                format!("{base}/{list}/{}/serviceProvisioningErrors", uuid()),
+                format!(
+                    "/v1.0/print/shares/{}/{list}/{id}/serviceProvisioningErrors",
+                    uuid()
+                ),
+                format!("{base}/{list}/{other}/serviceProvisioningErrors/$count"),
+            ] {
+                api.get(&missing, &t.admin).await.expect_code(404, "itemNotFound");
+            }
+            // Nothing to expand or search; read-only.
+            for q in ["$expand=x", "$search=x"] {
+                api.get(&format!("{errors}?{q}"), &t.admin)
+                    .await
+                    .expect_error(400);
+            }
+            api.post(&errors, &t.admin, &json!({})).await.expect(405);
+        }
+    }
+    // The list's own permission: a user without PrinterShare.Read(Write).All is refused.
+    let alice = t.user("alice");
+    let errors = format!("/v1.0/print/shares/{s}/allowedUsers/{user}/serviceProvisioningErrors");
+    api.get(&errors, &alice.token).await.expect_denied();
+    api.get(&format!("{errors}/$count"), &alice.token)
+        .await
+        .expect_denied();
+    // Gone from the list, gone here.
+    api.delete(
+        &format!("/v1.0/print/shares/{s}/allowedUsers/{user}/$ref"),
+        &t.admin,
+    )
+    .await
+    .expect(204);
+    api.get(&errors, &t.admin).await.expect_code(404, "itemNotFound");
+}
+
 #[tokio::test]
 async fn users_see_only_the_shares_allowed_to_them() {
     let t = Tenant::new();

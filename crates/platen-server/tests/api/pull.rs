@@ -144,6 +144,102 @@ async fn task_definitions_belong_to_the_app_that_created_them() {
         .expect_code(404, "itemNotFound");
 }
 
+/// `createdBy` names the creating app's service principal from its token (`oid`, `app_displayname`), on v1.0
+/// and beta; the client cannot set either (they are server facts, like `appId`).
+#[tokio::test]
+async fn task_definitions_name_the_creating_service_principal() {
+    let t = Tenant::new();
+    let api = &t.api;
+    let (app_id, sp) = (uuid(), uuid());
+    let app = api
+        .srv
+        .app_token(&t.id, &app_id)
+        .roles("PrintTaskDefinition.ReadWrite.All")
+        .name("Contoso Release Station")
+        .service_principal(&sp)
+        .mint();
+    let created = api
+        .post(
+            "/v1.0/print/taskDefinitions",
+            &app,
+            &json!({"displayName": "Release", "createdBy": {"displayName": "Release app"}}),
+        )
+        .await
+        .expect_json(201);
+    let expected = json!({
+        "appId": app_id,
+        "displayName": "Release app",
+        "servicePrincipalId": sp,
+        "servicePrincipalName": "Contoso Release Station",
+    });
+    assert_eq!(created["createdBy"], expected, "{created}");
+    let id = created["id"].as_str().unwrap();
+    for version in ["v1.0", "beta"] {
+        let read = api
+            .get(&format!("/{version}/print/taskDefinitions/{id}"), &app)
+            .await
+            .expect_json(200);
+        assert_eq!(read["createdBy"], expected, "{version}: {read}");
+    }
+    let list = api
+        .get("/beta/print/taskDefinitions", &app)
+        .await
+        .expect_json(200);
+    assert_eq!(list["value"][0]["createdBy"], expected, "{list}");
+
+    // Read-only on creation and update: a client's value is refused, not stored over the token's.
+    for member in ["servicePrincipalId", "servicePrincipalName"] {
+        let body = json!({"displayName": "Mine", "createdBy": {member: "spoofed"}});
+        let refused = api
+            .post("/v1.0/print/taskDefinitions", &app, &body)
+            .await
+            .expect_error(400);
+        let message = refused["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("createdBy.{member}' is read-only")),
+            "{refused}"
+        );
+        api.patch(&format!("/v1.0/print/taskDefinitions/{id}"), &app, &body)
+            .await
+            .expect_error(400);
+    }
+    let renamed = api
+        .patch(
+            &format!("/v1.0/print/taskDefinitions/{id}"),
+            &app,
+            &json!({"createdBy": {"displayName": "Renamed app"}}),
+        )
+        .await
+        .expect_json(200);
+    assert_eq!(renamed["createdBy"]["servicePrincipalId"], sp.as_str());
+    assert_eq!(
+        renamed["createdBy"]["servicePrincipalName"],
+        "Contoso Release Station"
+    );
+
+    // A token without `app_displayname` still names the service principal's id; its name stays null.
+    let unnamed = t.app(&uuid(), "PrintTaskDefinition.ReadWrite.All");
+    let d = api
+        .post(
+            "/v1.0/print/taskDefinitions",
+            &unnamed,
+            &json!({"displayName": "Unnamed"}),
+        )
+        .await
+        .expect_json(201);
+    assert!(
+        d["createdBy"]["servicePrincipalId"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{d}"
+    );
+    assert_eq!(
+        d["createdBy"]["servicePrincipalName"],
+        serde_json::Value::Null,
+        "{d}"
+    );
+}
+
 #[tokio::test]
 async fn task_triggers_one_per_printer_created_through_the_definitions_app() {
     let (t, p) = pull().await;

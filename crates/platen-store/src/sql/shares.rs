@@ -5,7 +5,7 @@ use super::bind::b;
 use super::list::Collection;
 use super::rows::{self, PRINTER_COLUMNS, SHARE_COLUMNS};
 use super::{SqlStore, conflict_on_unique};
-use crate::{ListQuery, Page, Result, ShareStore, StoreError, Viewer, fields};
+use crate::{ListQuery, Page, Result, ShareList, ShareStore, StoreError, Viewer, fields};
 use async_trait::async_trait;
 use platen_domain::records::{DirectoryGroup, DirectoryUser, Printer, Share};
 use platen_domain::time::Micros;
@@ -176,19 +176,11 @@ impl ShareStore for SqlStore {
     }
 
     async fn remove_allowed_user(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<bool> {
-        remove_member(self, "share_allowed_users", "user_id", tenant, share_id, user_id).await
+        remove_member(self, ShareList::AllowedUsers, tenant, share_id, user_id).await
     }
 
     async fn remove_allowed_group(&self, tenant: &str, share_id: &str, group_id: &str) -> Result<bool> {
-        remove_member(
-            self,
-            "share_allowed_groups",
-            "group_id",
-            tenant,
-            share_id,
-            group_id,
-        )
-        .await
+        remove_member(self, ShareList::AllowedGroups, tenant, share_id, group_id).await
     }
 
     async fn list_allowed_users(
@@ -234,6 +226,24 @@ impl ShareStore for SqlStore {
             })
         })
         .await
+    }
+
+    async fn share_list_contains(
+        &self,
+        tenant: &str,
+        share_id: &str,
+        list: ShareList,
+        member_id: &str,
+    ) -> Result<bool> {
+        let (table, column) = list_table(list);
+        let sql = format!("SELECT 1 FROM {table} WHERE tenant_id = $1 AND share_id = $2 AND {column} = $3");
+        let found: Option<i32> = sqlx::query_scalar(audited(&sql))
+            .bind(tenant)
+            .bind(share_id)
+            .bind(member_id.to_ascii_lowercase())
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(found.is_some())
     }
 
     async fn record_share_use(&self, tenant: &str, share_id: &str, user_id: &str, at: Micros) -> Result<()> {
@@ -363,14 +373,22 @@ pub(crate) async fn delete_share_rows(
 }
 
 /// Removes one user or group (`column` of `table`) from a share's access list.
+/// The table holding `list` and its member column (ids stored lower-cased).
+fn list_table(list: ShareList) -> (&'static str, &'static str) {
+    match list {
+        ShareList::AllowedUsers => ("share_allowed_users", "user_id"),
+        ShareList::AllowedGroups => ("share_allowed_groups", "group_id"),
+    }
+}
+
 async fn remove_member(
     s: &SqlStore,
-    table: &str,
-    column: &str,
+    list: ShareList,
     tenant: &str,
     share_id: &str,
     id: &str,
 ) -> Result<bool> {
+    let (table, column) = list_table(list);
     let sql = format!("DELETE FROM {table} WHERE tenant_id = $1 AND share_id = $2 AND {column} = $3");
     let done = sqlx::query(audited(&sql))
         .bind(tenant)

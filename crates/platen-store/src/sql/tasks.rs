@@ -13,7 +13,8 @@ use platen_odata::{OrderBy, SqlValue};
 use sqlx::Any;
 use sqlx::any::AnyRow;
 
-const DEFINITION_COLUMNS: &str = "tenant_id, id, display_name, app_id, app_display_name, created_at";
+const DEFINITION_COLUMNS: &str = "tenant_id, id, display_name, app_id, app_display_name, \
+     service_principal_id, service_principal_name, created_at";
 
 fn definition(r: &AnyRow) -> Result<TaskDefinition> {
     Ok(TaskDefinition {
@@ -22,6 +23,8 @@ fn definition(r: &AnyRow) -> Result<TaskDefinition> {
         display_name: rows::text(r, "display_name")?,
         app_id: rows::text(r, "app_id")?,
         app_display_name: rows::opt_text(r, "app_display_name")?,
+        service_principal_id: rows::opt_text(r, "service_principal_id")?,
+        service_principal_name: rows::opt_text(r, "service_principal_name")?,
         created_at: rows::int(r, "created_at")?,
     })
 }
@@ -29,18 +32,19 @@ fn definition(r: &AnyRow) -> Result<TaskDefinition> {
 #[async_trait]
 impl TaskStore for SqlStore {
     async fn create_task_definition(&self, d: &TaskDefinition) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO task_definitions (tenant_id, id, display_name, app_id, app_display_name, created_at) \
-             VALUES ($1,$2,$3,$4,$5,$6)",
-        )
-        .bind(d.tenant_id.as_str())
-        .bind(&d.id)
-        .bind(&d.display_name)
-        .bind(&d.app_id)
-        .bind(&d.app_display_name)
-        .bind(d.created_at)
-        .execute(&self.write)
-        .await?;
+        let sql =
+            format!("INSERT INTO task_definitions ({DEFINITION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)");
+        sqlx::query(audited(&sql))
+            .bind(d.tenant_id.as_str())
+            .bind(&d.id)
+            .bind(&d.display_name)
+            .bind(&d.app_id)
+            .bind(&d.app_display_name)
+            .bind(&d.service_principal_id)
+            .bind(&d.service_principal_name)
+            .bind(d.created_at)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 

@@ -22,6 +22,7 @@ fn caller(tenant: &str) -> Caller {
         user_principal_name: Some("u@x".into()),
         display_name: None,
         app_id: None,
+        app_display_name: None,
         kind: CallerKind::Delegated { scopes: vec![] },
         directory_roles: vec![],
         groups: vec![],
