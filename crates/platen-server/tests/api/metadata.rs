@@ -226,6 +226,19 @@ async fn v1_responses_have_resolvable_contexts_and_declared_properties() {
         .await;
     a.get(&format!("/v1.0/print/shares/{share}/allowedGroups"), &admin)
         .await;
+    a.get(
+        &format!(
+            "/v1.0/print/shares/{share}/allowedUsers/{}/serviceProvisioningErrors",
+            alice.oid
+        ),
+        &admin,
+    )
+    .await;
+    a.get(
+        &format!("/v1.0/print/shares/{share}/allowedGroups/{group}/serviceProvisioningErrors"),
+        &admin,
+    )
+    .await;
 
     // A job through its life: created, uploaded, started, printed by the device.
     let jobs = format!("/v1.0/print/shares/{share}/jobs");
