@@ -116,3 +116,28 @@ mod tests {
         assert!(!needs_pdf_conversion(OXPS, &[]));
     }
 }
+
+/// Why a conversion failed; the job is aborted with [`ConversionFailure::error_code`] and a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversionFailure {
+    /// The converter refused the document (not a valid OXPS).
+    Corrupt,
+    /// The converter ran out of its wall-clock or CPU time.
+    TimedOut,
+    /// The converted document would exceed the size limit.
+    TooLarge,
+    /// The converter is not installed (or not where the configuration says).
+    ConverterMissing,
+}
+
+impl ConversionFailure {
+    /// The job's `errorCode`, an IPP status code as for a device's abort (`device::device_abort_error_code`).
+    pub fn error_code(self) -> i32 {
+        match self {
+            Self::Corrupt => 0x0411,          // client-error-document-format-error
+            Self::TooLarge => 0x0409,         // client-error-request-entity-too-large
+            Self::TimedOut => 0x0500,         // server-error-internal-error
+            Self::ConverterMissing => 0x0500, // server-error-internal-error
+        }
+    }
+}

@@ -123,11 +123,18 @@ pub struct ConvertedPayload {
 }
 
 impl Document {
-    /// What a device fetches: the converted payload when there is one, else the upload (content type, key).
-    pub fn device_payload(&self) -> Option<(&str, &str)> {
-        match &self.converted {
-            Some(c) => Some((c.content_type.as_str(), c.blob_key.as_str())),
-            None => self.blob_key.as_deref().map(|k| (self.content_type.as_str(), k)),
+    /// The document as a device sees it (Fetch-Job, Fetch-Document): the converted payload's type, size, hash
+    /// and bytes when there is one, else the upload.
+    pub fn for_device(self) -> Document {
+        match self.converted.clone() {
+            Some(c) => Document {
+                content_type: c.content_type,
+                size: c.size,
+                sha256: Some(c.sha256),
+                blob_key: Some(c.blob_key),
+                ..self
+            },
+            None => self,
         }
     }
 }
