@@ -72,7 +72,7 @@ pub struct UploadStatus {
 #[derive(Debug, Clone)]
 pub enum RangeOutcome {
     Partial(UploadStatus),
-    Completed(Document),
+    Completed(Box<Document>),
 }
 
 fn upload_error(failure: UploadFailure, message: String) -> AppError {
@@ -275,7 +275,7 @@ impl App {
             return self
                 .complete_upload(&session, &existing)
                 .await
-                .map(RangeOutcome::Completed);
+                .map(|d| RangeOutcome::Completed(Box::new(d)));
         }
         if existing
             .iter()
@@ -344,7 +344,7 @@ impl App {
                 if missing.is_empty() {
                     self.complete_upload(&session, &all)
                         .await
-                        .map(RangeOutcome::Completed)
+                        .map(|d| RangeOutcome::Completed(Box::new(d)))
                 } else {
                     Ok(RangeOutcome::Partial(UploadStatus {
                         expires_at: session.expires_at,
