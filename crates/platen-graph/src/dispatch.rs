@@ -182,7 +182,7 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::Documents(t, j), M::GET) => documents::list(ctx, &t, &j).await,
         (R::DocumentsCount(t, j), M::GET) => documents::count(ctx, &t, &j).await,
         (R::Document(t, j, d), M::GET) => documents::get(ctx, &t, &j, &d).await,
-        (R::Document(t, j, d), M::PATCH) => documents::update(ctx, &t, &j, &d, &body).await,
+        (R::Document(t, j, d), M::PATCH) => documents::update(ctx, &t, &j, &d, body).await,
         (R::DocumentValue(t, j, d), M::GET) => documents::download(ctx, &t, &j, &d).await,
         (R::CreateUploadSession(t, j, d), M::POST) => {
             documents::create_upload_session(ctx, &t, &j, &d, body).await
