@@ -20,7 +20,8 @@ impl App {
             .list_documents(&d.tenant_id, job.id)
             .await?
             .into_iter()
-            .next();
+            .next()
+            .map(Document::for_device);
         Ok((job, document))
     }
 }

@@ -240,6 +240,8 @@ impl App {
             .into_iter()
             .next()
             .ok_or_else(|| AppError::not_found("print document"))?;
+        // A converted payload (an OXPS upload to a PDF-only printer) replaces the upload for the device.
+        let doc = doc.for_device();
         let key = doc
             .blob_key
             .clone()

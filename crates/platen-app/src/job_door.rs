@@ -10,7 +10,9 @@
 use crate::{App, AppError, Outcome, Result};
 use platen_domain::job::effects::device_notices;
 use platen_domain::job::{JobEvent, JobPhase, Transition, transition};
-use platen_domain::records::{FinishedUpload, Job, JobChange, JobEventRecord, PrintTask, RedirectedJob};
+use platen_domain::records::{
+    DocumentConversion, FinishedUpload, Job, JobChange, JobEventRecord, PrintTask, RedirectedJob,
+};
 use platen_domain::time::now_micros;
 use platen_domain::usage::ArchivedJob;
 use platen_store::{Commit, Committed};
@@ -44,6 +46,8 @@ pub(crate) struct Rides {
     pub redirect: Option<RedirectedJob>,
     /// The upload this change finishes (a Graph upload session, or a document an IPP client sent).
     pub upload: Option<FinishedUpload>,
+    /// The converted payload the job's document gets (the conversion finishing).
+    pub conversion: Option<DocumentConversion>,
 }
 
 /// What the door does when the table does not move the job.
@@ -232,6 +236,7 @@ impl App {
         c.new_task = intent.rides.new_task.clone();
         c.task_update = intent.rides.task_update.clone();
         c.upload = intent.rides.upload.clone();
+        c.converted = intent.rides.conversion.clone();
         Ok(c)
     }
 }

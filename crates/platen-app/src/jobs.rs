@@ -194,6 +194,7 @@ impl App {
             downloaded_at: None,
             blob_key: None,
             configuration: None,
+            converted: None,
         };
         let event = JobEventRecord {
             at: now,
@@ -339,5 +340,6 @@ pub fn describe_refusal(r: Refusal) -> String {
         Refusal::NotFetchable => "The job is not fetchable.".into(),
         Refusal::NotAcquired => "The job has not been acquired by a printer.".into(),
         Refusal::NotStarted => "The job has not been started.".into(),
+        Refusal::NotTransforming => "The job's document is not being converted.".into(),
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod connection;
 mod connectors;
+mod conversions;
+mod converter;
 mod device_reads;
 mod devices;
 mod directory;
@@ -28,6 +30,7 @@ mod uploads;
 pub mod webhooks;
 
 pub use connection::ConnectionInfo;
+pub use converter::ConverterConfig;
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
 pub use downloads::DownloadGrant;
 pub use error::{AppError, UploadFailure};
@@ -65,6 +68,8 @@ pub struct AppConfig {
     pub print_passwords: PrintPasswordPolicy,
     /// Limits on job creations and uploaded bytes (off unless configured).
     pub throttling: platen_domain::throttling::ThrottlePolicy,
+    /// How OXPS uploads are converted to PDF for PDF-only printers.
+    pub converter: ConverterConfig,
 }
 
 impl Default for AppConfig {
@@ -78,6 +83,7 @@ impl Default for AppConfig {
             allow_insecure_webhooks: false,
             print_passwords: PrintPasswordPolicy::default(),
             throttling: Default::default(),
+            converter: ConverterConfig::default(),
         }
     }
 }

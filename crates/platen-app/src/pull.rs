@@ -194,6 +194,7 @@ impl App {
         let intent = Intent::new(
             JobEvent::Start {
                 held: held_by.is_some(),
+                convert: self.needs_conversion(&job).await?,
             },
             actor(caller),
         );
@@ -207,7 +208,9 @@ impl App {
             }),
             None => intent,
         };
-        self.change_job(job, intent).await?.into_job()
+        let started = self.change_job(job, intent).await?.into_job()?;
+        self.convert_if_transforming(&started);
+        Ok(started)
     }
 
     /// The processing print task that holds a job started on `printer_id`, if the printer has a trigger whose
@@ -319,7 +322,9 @@ impl App {
         // `completed` releases the job, `aborted` aborts it. If the job already left the held state some other
         // way (a user canceled it), only the task changes, still under the job's version.
         let event = match state {
-            TaskState::Completed => Some(JobEvent::Release),
+            TaskState::Completed => Some(JobEvent::Release {
+                convert: self.needs_conversion(&job).await?,
+            }),
             TaskState::Aborted => Some(JobEvent::Abort),
             _ => None,
         };
@@ -340,7 +345,11 @@ impl App {
             })
             .otherwise(Otherwise::CommitRides { history: false });
         match self.change_job(job, intent).await? {
-            Passage::Changed(_) | Passage::Unchanged(_) => Ok(updated),
+            Passage::Changed(c) => {
+                self.convert_if_transforming(&c.job);
+                Ok(updated)
+            }
+            Passage::Unchanged(_) => Ok(updated),
             // Another request ended the task first: answer as if deciding from what it became.
             Passage::TaskEnded(Some(now)) => match task_transition(now.state, state) {
                 TaskTransition::AlreadyDone => Ok(now),

@@ -6,10 +6,12 @@
 //! committed together with the job's `UploadCompleted` transition. Nothing is held in memory, ranges may come in
 //! any order, to any node.
 
+use crate::conversions::printer_content_types;
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
 use crate::{App, AppError, JobTarget, Result, UploadFailure};
 use base64::Engine;
 use platen_blob::ByteStream;
+use platen_domain::document_conversion::{UploadFormat, upload_format};
 use platen_domain::job::{JobEvent, Transition, transition};
 use platen_domain::permissions::Access;
 use platen_domain::records::{Document, FinishedUpload, UploadRange, UploadSession};
@@ -70,7 +72,7 @@ pub struct UploadStatus {
 #[derive(Debug, Clone)]
 pub enum RangeOutcome {
     Partial(UploadStatus),
-    Completed(Document),
+    Completed(Box<Document>),
 }
 
 fn upload_error(failure: UploadFailure, message: String) -> AppError {
@@ -102,16 +104,6 @@ fn missing_ranges(ranges: &[UploadRange], size: i64) -> Vec<String> {
         out.push(format!("{}-{}", next, size - 1));
     }
     out
-}
-
-/// Media type without parameters, lower-cased: `Application/PDF; x=y` → `application/pdf`.
-fn essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
 }
 
 impl App {
@@ -151,18 +143,16 @@ impl App {
             .get_printer(&job.tenant_id, &job.printer_id)
             .await?
             .ok_or_else(|| AppError::not_found("printer"))?;
-        let supported: Vec<String> = printer
-            .capabilities
-            .get("contentTypes")
-            .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|t| t.as_str()).map(essence).collect())
-            .unwrap_or_default();
-        // A printer that has not reported its formats yet accepts any; otherwise the type must be one it takes.
-        if !supported.is_empty() && !supported.contains(&essence(&content_type)) {
-            return Err(AppError::bad_request(format!(
-                "The printer does not support the content type '{content_type}'; supported: {}.",
-                supported.join(", ")
-            )));
+        let supported = printer_content_types(&printer);
+        // An OXPS upload to a PDF-only printer is converted after `start` while the tenant allows conversion
+        // (`conversions.rs`); a printer that has not reported its formats yet accepts any.
+        let conversion_enabled = self
+            .store
+            .get_settings(&job.tenant_id)
+            .await?
+            .is_some_and(|s| s.document_conversion_enabled);
+        if let UploadFormat::Refused(why) = upload_format(&content_type, &supported, conversion_enabled) {
+            return Err(AppError::bad_request(why));
         }
         let mut secret = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut secret);
@@ -285,7 +275,7 @@ impl App {
             return self
                 .complete_upload(&session, &existing)
                 .await
-                .map(RangeOutcome::Completed);
+                .map(|d| RangeOutcome::Completed(Box::new(d)));
         }
         if existing
             .iter()
@@ -354,7 +344,7 @@ impl App {
                 if missing.is_empty() {
                     self.complete_upload(&session, &all)
                         .await
-                        .map(RangeOutcome::Completed)
+                        .map(|d| RangeOutcome::Completed(Box::new(d)))
                 } else {
                     Ok(RangeOutcome::Partial(UploadStatus {
                         expires_at: session.expires_at,

@@ -20,6 +20,8 @@ pub fn ipp_job_state(phase: JobPhase) -> (i32, &'static str) {
     match phase {
         JobPhase::UploadPending | JobPhase::Ready => (PENDING_HELD, "job-data-insufficient"),
         JobPhase::Held => (PENDING_HELD, "job-release-wait"),
+        // RFC 8011: `job-transforming` is a processing job whose document is being converted.
+        JobPhase::Transforming => (PROCESSING, "job-transforming"),
         JobPhase::Queued => (PENDING, "job-fetchable"),
         JobPhase::Processing => (PROCESSING, "job-printing"),
         JobPhase::Stopped => (PROCESSING_STOPPED, "job-stopped"),

@@ -16,6 +16,9 @@ pub enum JobPhase {
     /// Started on a printer with a task trigger: held until the task's app releases, redirects or aborts it.
     /// Graph: `paused` + `releaseWait`.
     Held,
+    /// Started; its payload is being converted to a format the printer takes (an OXPS upload to a PDF-only
+    /// printer). Graph: `processing` + `transforming`, not fetchable.
+    Transforming,
     /// Started and fetchable: waiting for a device to claim it. Graph: `pending`, `isFetchable: true`.
     Queued,
     /// A device claimed it (Acknowledge-Job) and is working on it. Graph: `processing`.
@@ -46,12 +49,18 @@ pub enum CompletionDetail {
 pub enum JobEvent {
     /// The upload session received the last byte range.
     UploadCompleted,
-    /// The owner called `start`; `held` says a task trigger on the printer holds the job for an app.
-    Start { held: bool },
+    /// The owner called `start`; `held` says a task trigger on the printer holds the job for an app, `convert`
+    /// that its payload must be converted before a device may fetch it.
+    Start { held: bool, convert: bool },
     /// A pull-print app changed the job (configuration PATCH, new upload session) while it is held.
     Modify,
-    /// The app completed the job's print task without redirecting it: the job proceeds on its printer.
-    Release,
+    /// The app completed the job's print task without redirecting it: the job proceeds on its printer
+    /// (`convert`: through a conversion of its payload first).
+    Release { convert: bool },
+    /// The payload's conversion finished: the converted document is what devices fetch.
+    ConversionSucceeded,
+    /// The payload could not be converted (corrupt, too big, too slow, no converter): the system aborts the job.
+    ConversionFailed,
     /// The app redirected the job to another printer.
     Redirect,
     /// A user canceled the job (Graph `cancel`).
@@ -92,6 +101,8 @@ pub enum Refusal {
     NotAcquired,
     /// The job has not been started.
     NotStarted,
+    /// The job's payload is not being converted.
+    NotTransforming,
 }
 
 /// The result of applying an event to a phase.
@@ -140,9 +151,22 @@ pub fn transition(phase: JobPhase, event: JobEvent) -> Transition {
 
         // ---- start -------------------------------------------------------------------------------
         (P::UploadPending, E::Start { .. }) => Refused(R::UploadIncomplete),
-        (P::Ready, E::Start { held: true }) => To(P::Held),
-        (P::Ready, E::Start { held: false }) => To(P::Queued),
-        (P::Held | P::Queued | P::Processing | P::Stopped, E::Start { .. }) => AlreadyDone,
+        (P::Ready, E::Start { held: true, .. }) => To(P::Held),
+        (
+            P::Ready,
+            E::Start {
+                held: false,
+                convert: true,
+            },
+        ) => To(P::Transforming),
+        (
+            P::Ready,
+            E::Start {
+                held: false,
+                convert: false,
+            },
+        ) => To(P::Queued),
+        (P::Held | P::Transforming | P::Queued | P::Processing | P::Stopped, E::Start { .. }) => AlreadyDone,
         (p, E::Start { .. }) => Refused(R::AlreadyEnded(p)),
 
         // ---- pull printing -----------------------------------------------------------------------
@@ -150,9 +174,16 @@ pub fn transition(phase: JobPhase, event: JobEvent) -> Transition {
         (p, E::Modify) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
         (_, E::Modify) => Refused(R::NoLongerModifiable),
 
-        (P::Held, E::Release) => To(P::Queued),
-        (p, E::Release) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
-        (_, E::Release) => Refused(R::NotHeld),
+        (P::Held, E::Release { convert: true }) => To(P::Transforming),
+        (P::Held, E::Release { convert: false }) => To(P::Queued),
+        (p, E::Release { .. }) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::Release { .. }) => Refused(R::NotHeld),
+
+        // ---- payload conversion (the system, in the background) -----------------------------------
+        (P::Transforming, E::ConversionSucceeded) => To(P::Queued),
+        (P::Transforming, E::ConversionFailed) => To(P::Aborted),
+        (p, E::ConversionSucceeded | E::ConversionFailed) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::ConversionSucceeded | E::ConversionFailed) => Refused(R::NotTransforming),
 
         (P::Held, E::Redirect) => To(P::Redirected),
         (p, E::Redirect) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
@@ -205,10 +236,11 @@ pub struct GraphStatus {
 }
 
 impl JobPhase {
-    pub const ALL: [JobPhase; 10] = [
+    pub const ALL: [JobPhase; 11] = [
         P::UploadPending,
         P::Ready,
         P::Held,
+        P::Transforming,
         P::Queued,
         P::Processing,
         P::Stopped,
@@ -232,6 +264,7 @@ impl JobPhase {
             P::UploadPending => "uploadPending",
             P::Ready => "ready",
             P::Held => "held",
+            P::Transforming => "transforming",
             P::Queued => "queued",
             P::Processing => "processing",
             P::Stopped => "stopped",
@@ -252,7 +285,7 @@ impl JobPhase {
         match self {
             P::UploadPending | P::Ready | P::Held => "paused",
             P::Queued => "pending",
-            P::Processing => "processing",
+            P::Transforming | P::Processing => "processing",
             P::Stopped => "stopped",
             P::Completed | P::Redirected => "completed",
             P::Canceled => "canceled",
@@ -273,6 +306,10 @@ impl JobPhase {
             P::Held => (
                 vec!["releaseWait"],
                 "The job is held until a print task releases it.",
+            ),
+            P::Transforming => (
+                vec!["transforming"],
+                "The job's document is being converted to a format the printer supports.",
             ),
             P::Queued => (
                 vec![],

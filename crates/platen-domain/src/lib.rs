@@ -3,6 +3,7 @@
 
 pub mod configuration_fit;
 pub mod device;
+pub mod document_conversion;
 pub mod ids;
 pub mod job;
 pub mod permissions;

@@ -108,6 +108,35 @@ pub struct Document {
     pub blob_key: Option<String>,
     /// beta `printerDocumentConfiguration`, validated by the Graph layer; None when never set.
     pub configuration: Option<Value>,
+    /// The payload converted for the printer (see `document_conversion`), which devices fetch instead of the
+    /// uploaded bytes. Graph's document (contentType, size, `$value`) keeps describing the upload.
+    pub converted: Option<ConvertedPayload>,
+}
+
+/// A document's bytes converted to a format its printer takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvertedPayload {
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub blob_key: String,
+}
+
+impl Document {
+    /// The document as a device sees it (Fetch-Job, Fetch-Document): the converted payload's type, size, hash
+    /// and bytes when there is one, else the upload.
+    pub fn for_device(self) -> Document {
+        match self.converted.clone() {
+            Some(c) => Document {
+                content_type: c.content_type,
+                size: c.size,
+                sha256: Some(c.sha256),
+                blob_key: Some(c.blob_key),
+                ..self
+            },
+            None => self,
+        }
+    }
 }
 
 /// A short-lived, pre-authenticated download of one document (`$value` answers 302 to its URL). The URL carries
@@ -313,6 +342,15 @@ pub struct JobChange {
     pub device_events: Vec<crate::job::effects::DeviceNotice>,
     /// The job ended with this change: its archived record, which the store also adds to the usage rollups.
     pub archive: Option<crate::usage::ArchivedJob>,
+    /// The job's document gets its converted payload (the conversion finishing).
+    pub converted: Option<DocumentConversion>,
+}
+
+/// A conversion's result, written to the document by the change that makes the job fetchable.
+#[derive(Debug, Clone)]
+pub struct DocumentConversion {
+    pub document_id: String,
+    pub payload: ConvertedPayload,
 }
 
 impl JobChange {
@@ -328,6 +366,7 @@ impl JobChange {
             notifications: vec![],
             device_events: vec![],
             archive: None,
+            converted: None,
         }
     }
 }

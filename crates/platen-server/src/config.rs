@@ -47,6 +47,51 @@ pub struct Config {
     /// `{ limit = N, window_secs = S }`; off unless set. A request over a limit gets 429 with `Retry-After`.
     #[serde(default)]
     pub throttling: platen_domain::throttling::ThrottlePolicy,
+    /// OXPS → PDF conversion for PDF-only printers (when the tenant's `documentConversionEnabled` is on);
+    /// env `PLATEN_CONVERSION__<FIELD>`.
+    #[serde(default)]
+    pub conversion: ConversionSettings,
+}
+
+/// How the document converter runs (see `platen_app::ConverterConfig`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConversionSettings {
+    /// Debian's `xpstopdf` (package libgxps-utils): a path, or a name looked up on `PATH`.
+    pub converter: PathBuf,
+    /// Wall-clock seconds before the converter is killed.
+    pub timeout_secs: u64,
+    /// CPU seconds (RLIMIT_CPU).
+    pub cpu_secs: u64,
+    /// Address space in MiB (RLIMIT_AS).
+    pub memory_mib: u64,
+    /// Largest converted document in bytes.
+    pub max_output_bytes: u64,
+}
+
+impl Default for ConversionSettings {
+    fn default() -> Self {
+        let d = platen_app::ConverterConfig::default();
+        Self {
+            converter: d.program,
+            timeout_secs: d.timeout.as_secs(),
+            cpu_secs: d.cpu_seconds,
+            memory_mib: d.memory_bytes >> 20,
+            max_output_bytes: d.max_output_bytes,
+        }
+    }
+}
+
+impl ConversionSettings {
+    pub fn converter_config(&self) -> platen_app::ConverterConfig {
+        platen_app::ConverterConfig {
+            program: self.converter.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
+            cpu_seconds: self.cpu_secs.max(1),
+            memory_bytes: self.memory_mib.max(64) << 20,
+            max_output_bytes: self.max_output_bytes.max(1),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,6 +187,7 @@ impl Default for Config {
             tls: None,
             dnssd: None,
             throttling: Default::default(),
+            conversion: Default::default(),
         }
     }
 }

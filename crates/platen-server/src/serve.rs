@@ -80,6 +80,7 @@ pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
         download_url_lifetime: Duration::from_secs(cfg.download_url_lifetime_secs),
         allow_insecure_webhooks: cfg.allow_insecure_webhooks,
         throttling: cfg.throttling.clone(),
+        converter: cfg.conversion.converter_config(),
         ..AppConfig::default()
     };
     let app = App::new(Arc::new(store.clone()), blobs, Arc::new(ca), app_config);
@@ -107,6 +108,12 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let tls_local = tls.as_ref().map(|t| t.listener.local_addr()).transpose()?;
 
     let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
+    // Conversions a node was running when it stopped start again (the job is still `transforming`).
+    match app.resume_conversions().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "resumed document conversions"),
+        Err(e) => tracing::warn!(error = %e, "could not look for jobs left transforming"),
+    }
     let delivery = spawn_delivery(app.clone(), delivery_config(&cfg.webhook_delivery)?);
     let wakeups = wake_devices_on_changes(&store, &app).await?;
     let outbox_wakeups = wake_delivery_on_other_nodes_changes(&store, &app).await?;

@@ -41,7 +41,8 @@ macro_rules! conformance_sections {
             print_passwords,
             reports,
             throttle_windows,
-            download_tickets
+            download_tickets,
+            document_conversions
         );
     };
 }
@@ -129,6 +130,7 @@ pub fn document(tenant: &str, id: &str) -> Document {
         downloaded_at: None,
         blob_key: None,
         configuration: None,
+        converted: None,
     }
 }
 
@@ -1005,4 +1007,90 @@ pub async fn notifications(s: &dyn Store) {
             .is_empty(),
         "deleted with its subscription"
     );
+}
+
+/// A converted payload rides on the job change that makes the job fetchable; jobs left `transforming` are
+/// found again across tenants; a payload replaced by a second conversion becomes an orphan.
+pub async fn document_conversions(s: &dyn Store) {
+    let t = "tenant-conversions";
+    s.create_printer(&printer(t, "cp", "P"), &operation(t, "cop", "cp"))
+        .await
+        .unwrap();
+    let (job, doc) = s
+        .create_job(
+            &job(t, "cp", "alice"),
+            &document(t, "cdoc"),
+            &event(JobPhase::UploadPending),
+        )
+        .await
+        .unwrap();
+    let transforming = Job {
+        phase: JobPhase::Transforming,
+        ..job.clone()
+    };
+    let Commit::Done(c) = s
+        .commit_job_change(&JobChange::new(
+            transforming.clone(),
+            job.version,
+            Some(event(JobPhase::Transforming)),
+        ))
+        .await
+        .unwrap()
+    else {
+        panic!("the move to transforming must commit")
+    };
+    let left = s.transforming_jobs(1000).await.unwrap();
+    assert!(left.iter().any(|j| j.id == job.id && j.tenant_id.as_str() == t));
+    assert!(left.iter().all(|j| j.phase == JobPhase::Transforming));
+
+    let payload = |key: &str| ConvertedPayload {
+        content_type: "application/pdf".into(),
+        size: 42,
+        sha256: "ab".into(),
+        blob_key: key.into(),
+    };
+    let convert = |job: &Job, version: i64, key: &str| {
+        let mut change = JobChange::new(job.clone(), version, Some(event(job.phase)));
+        change.converted = Some(DocumentConversion {
+            document_id: doc.id.clone(),
+            payload: payload(key),
+        });
+        change
+    };
+    let queued = Job {
+        phase: JobPhase::Queued,
+        ..c.job.clone()
+    };
+    assert!(matches!(
+        s.commit_job_change(&convert(&queued, c.job.version, "converted-1"))
+            .await
+            .unwrap(),
+        Commit::Done(_)
+    ));
+    let stored = s.get_document(t, "cdoc").await.unwrap().unwrap();
+    assert_eq!(stored.converted, Some(payload("converted-1")));
+    let seen = stored.clone().for_device();
+    assert_eq!(
+        (seen.content_type.as_str(), seen.blob_key.as_deref()),
+        ("application/pdf", Some("converted-1"))
+    );
+    assert!(
+        !s.transforming_jobs(1000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|j| j.id == job.id)
+    );
+
+    let now = s.get_job(t, job.id).await.unwrap().unwrap();
+    assert!(matches!(
+        s.commit_job_change(&convert(&now, now.version, "converted-2"))
+            .await
+            .unwrap(),
+        Commit::Done(_)
+    ));
+    let orphans = s.orphan_blobs(100).await.unwrap();
+    assert!(orphans.contains(&"converted-1".to_string()), "{orphans:?}");
+    assert!(!orphans.contains(&"converted-2".to_string()), "{orphans:?}");
+    s.forget_orphan_blobs(&["converted-1".to_string()]).await.unwrap();
 }

@@ -151,6 +151,9 @@ pub trait JobStore {
         event: &JobEventRecord,
     ) -> Result<(Job, Document)>;
     async fn get_job(&self, tenant: &str, id: JobId) -> Result<Option<Job>>;
+    /// Jobs of every tenant whose payload is being converted (phase `transforming`), oldest first: at start a
+    /// node picks up the conversions that were running when a node stopped.
+    async fn transforming_jobs(&self, limit: u32) -> Result<Vec<Job>>;
     async fn list_jobs(&self, tenant: &str, scope: &JobScope, query: &ListQuery) -> Result<Page<Job>>;
     async fn job_events(&self, tenant: &str, job_id: JobId) -> Result<Vec<JobEventRecord>>;
     /// The only way a stored job changes: writes the change with everything it carries (history, print task

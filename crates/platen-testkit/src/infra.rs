@@ -215,12 +215,16 @@ impl Device {
             .body(msg.to_bytes().to_vec());
         let r: Resp = Http::with_client("", http.clone()).exec(rb).await;
         assert_eq!(r.status, 200, "IPP operation {op:#06x}: {r:?}");
-        let (header, attrs, _) = IppParser::new(IppReader::new(std::io::Cursor::new(r.body)))
+        let (header, attrs, rest) = IppParser::new(IppReader::new(std::io::Cursor::new(r.body)))
             .parse_parts()
             .expect("IPP response");
+        // What follows the attributes: a Fetch-Document's document.
+        let rest = rest.into_inner();
+        let data = rest.get_ref()[rest.position() as usize..].to_vec();
         IppAnswer {
             status: header.operation_or_status as u16,
             attrs,
+            data,
         }
     }
 }
@@ -228,6 +232,8 @@ impl Device {
 pub struct IppAnswer {
     pub status: u16,
     pub attrs: IppAttributes,
+    /// The data after the attributes (Fetch-Document: the document).
+    pub data: Vec<u8>,
 }
 
 impl IppAnswer {

@@ -18,9 +18,15 @@ pub const JOB_FETCHABLE: &str = "job-fetchable";
 pub const JOB_STATE_CHANGED: &str = "job-state-changed";
 
 /// The device events of a job moving from `before` (None: a job born on the printer) to `after`. Devices hear
-/// of a job once it has been started: a change of phase before that (the upload finishing) is Graph's business.
+/// of a job once it has been started: a change of phase before that (the upload finishing) is Graph's business,
+/// and so is the conversion of its payload (devices hear of it when it becomes fetchable).
 pub fn device_notices(before: Option<JobPhase>, after: JobPhase) -> Vec<DeviceNotice> {
-    if before == Some(after) || matches!(after, JobPhase::UploadPending | JobPhase::Ready) {
+    if before == Some(after)
+        || matches!(
+            after,
+            JobPhase::UploadPending | JobPhase::Ready | JobPhase::Transforming
+        )
+    {
         return vec![];
     }
     let (job_state, _) = ipp_job_state(after);
@@ -55,6 +61,11 @@ mod tests {
         assert_eq!(names(Some(P::Processing), P::Canceled), [JOB_STATE_CHANGED]);
         assert_eq!(names(Some(P::Ready), P::Canceled), [JOB_STATE_CHANGED]);
         assert!(names(Some(P::UploadPending), P::Ready).is_empty());
+        assert!(names(Some(P::Ready), P::Transforming).is_empty());
+        assert_eq!(
+            names(Some(P::Transforming), P::Queued),
+            [JOB_FETCHABLE, JOB_STATE_CHANGED]
+        );
         assert!(names(Some(P::Held), P::Held).is_empty());
         assert!(names(Some(P::Canceled), P::Canceled).is_empty());
     }

@@ -4,9 +4,11 @@ use proptest::prelude::*;
 fn any_event() -> impl Strategy<Value = JobEvent> {
     prop_oneof![
         Just(E::UploadCompleted),
-        any::<bool>().prop_map(|held| E::Start { held }),
+        (any::<bool>(), any::<bool>()).prop_map(|(held, convert)| E::Start { held, convert }),
         Just(E::Modify),
-        Just(E::Release),
+        any::<bool>().prop_map(|convert| E::Release { convert }),
+        Just(E::ConversionSucceeded),
+        Just(E::ConversionFailed),
         Just(E::Redirect),
         Just(E::Cancel),
         Just(E::Abort),
@@ -87,12 +89,45 @@ fn cancel_and_abort_conflict_with_other_endings() {
 #[test]
 fn start_needs_the_upload() {
     assert_eq!(
-        transition(P::UploadPending, E::Start { held: false }),
+        transition(
+            P::UploadPending,
+            E::Start {
+                held: false,
+                convert: false
+            }
+        ),
         Refused(R::UploadIncomplete)
     );
-    assert_eq!(transition(P::Ready, E::Start { held: false }), To(P::Queued));
-    assert_eq!(transition(P::Ready, E::Start { held: true }), To(P::Held));
-    assert_eq!(transition(P::Queued, E::Start { held: false }), AlreadyDone);
+    assert_eq!(
+        transition(
+            P::Ready,
+            E::Start {
+                held: false,
+                convert: false
+            }
+        ),
+        To(P::Queued)
+    );
+    assert_eq!(
+        transition(
+            P::Ready,
+            E::Start {
+                held: true,
+                convert: false
+            }
+        ),
+        To(P::Held)
+    );
+    assert_eq!(
+        transition(
+            P::Queued,
+            E::Start {
+                held: false,
+                convert: false
+            }
+        ),
+        AlreadyDone
+    );
 }
 
 #[test]
@@ -128,5 +163,49 @@ fn a_submission_that_failed_aborts_only_a_job_not_yet_started() {
     assert_eq!(
         transition(P::Canceled, E::SubmissionFailed),
         Refused(R::AlreadyEnded(P::Canceled))
+    );
+}
+
+#[test]
+fn a_payload_to_convert_is_transforming_before_it_is_fetchable() {
+    let start = E::Start {
+        held: false,
+        convert: true,
+    };
+    assert_eq!(transition(P::Ready, start), To(P::Transforming));
+    assert_eq!(transition(P::Transforming, start), AlreadyDone);
+    assert_eq!(
+        transition(P::Held, E::Release { convert: true }),
+        To(P::Transforming)
+    );
+    assert!(!P::Transforming.is_fetchable());
+    assert!(!P::Transforming.is_readable_by_device());
+    let status = P::Transforming.graph_status(None);
+    assert_eq!(
+        (status.state, status.details),
+        ("processing", vec!["transforming"])
+    );
+    assert_eq!(transition(P::Transforming, E::ConversionSucceeded), To(P::Queued));
+    assert_eq!(transition(P::Transforming, E::ConversionFailed), To(P::Aborted));
+    assert_eq!(
+        transition(P::Transforming, E::DeviceAcknowledged),
+        Refused(R::NotFetchable)
+    );
+    assert_eq!(
+        transition(P::Transforming, E::Modify),
+        Refused(R::NoLongerModifiable)
+    );
+    assert_eq!(transition(P::Transforming, E::Cancel), To(P::Canceled));
+}
+
+#[test]
+fn a_conversion_ending_after_the_job_changed_changes_nothing() {
+    assert_eq!(
+        transition(P::Canceled, E::ConversionSucceeded),
+        Refused(R::AlreadyEnded(P::Canceled))
+    );
+    assert_eq!(
+        transition(P::Queued, E::ConversionFailed),
+        Refused(R::NotTransforming)
     );
 }

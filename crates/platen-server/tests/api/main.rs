@@ -7,6 +7,7 @@ mod common;
 mod configurations;
 mod connections;
 mod conventions;
+mod conversions;
 mod counts;
 mod device_errors;
 mod dnssd;

@@ -8,7 +8,7 @@ use crate::{AddRange, DocumentStore, Result};
 use async_trait::async_trait;
 use platen_domain::JobId;
 use platen_domain::TenantId;
-use platen_domain::records::{Document, DownloadTicket, UploadRange, UploadSession};
+use platen_domain::records::{Document, DocumentConversion, DownloadTicket, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
 use sqlx::Any;
@@ -16,7 +16,8 @@ use sqlx::Any;
 pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, d: &Document) -> Result<()> {
     sqlx::query(
         "INSERT INTO documents (tenant_id, id, job_id, display_name, content_type, size, sha256, uploaded_at, \
-         downloaded_at, blob_key, configuration) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+         downloaded_at, blob_key, configuration, converted_content_type, converted_size, converted_sha256, \
+         converted_blob_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
     )
     .bind(d.tenant_id.as_str())
     .bind(&d.id)
@@ -29,8 +30,47 @@ pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, d: &Document) ->
     .bind(d.downloaded_at)
     .bind(&d.blob_key)
     .bind(d.configuration.as_ref().map(to_json))
+    .bind(d.converted.as_ref().map(|c| c.content_type.clone()))
+    .bind(d.converted.as_ref().map(|c| c.size))
+    .bind(d.converted.as_ref().map(|c| c.sha256.clone()))
+    .bind(d.converted.as_ref().map(|c| c.blob_key.clone()))
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Gives a document its converted payload inside a job change's transaction (the change that makes the job
+/// fetchable). A payload it had before (a conversion run twice after a restart) becomes an orphan.
+pub(crate) async fn convert_in(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    tenant: &TenantId,
+    c: &DocumentConversion,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO orphan_blobs (blob_key, since) SELECT converted_blob_key, $3 FROM documents \
+         WHERE tenant_id = $1 AND id = $2 AND converted_blob_key IS NOT NULL ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant.as_str())
+    .bind(&c.document_id)
+    .bind(now_micros())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE documents SET converted_content_type=$3, converted_size=$4, converted_sha256=$5, \
+         converted_blob_key=$6 WHERE tenant_id=$1 AND id=$2",
+    )
+    .bind(tenant.as_str())
+    .bind(&c.document_id)
+    .bind(&c.payload.content_type)
+    .bind(c.payload.size)
+    .bind(&c.payload.sha256)
+    .bind(&c.payload.blob_key)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM orphan_blobs WHERE blob_key = $1")
+        .bind(&c.payload.blob_key)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -184,7 +224,8 @@ impl DocumentStore for SqlStore {
     async fn orphan_blobs(&self, limit: u32) -> Result<Vec<String>> {
         // A redirect makes two documents share one blob: a blob still referenced is not an orphan after all.
         sqlx::query(
-            "DELETE FROM orphan_blobs WHERE blob_key IN (SELECT blob_key FROM documents WHERE blob_key IS NOT NULL)",
+            "DELETE FROM orphan_blobs WHERE blob_key IN (SELECT blob_key FROM documents WHERE blob_key IS NOT NULL) \
+             OR blob_key IN (SELECT converted_blob_key FROM documents WHERE converted_blob_key IS NOT NULL)",
         )
         .execute(&self.write)
         .await?;

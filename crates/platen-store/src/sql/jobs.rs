@@ -39,6 +39,16 @@ impl JobStore for SqlStore {
         row.as_ref().map(rows::job).transpose()
     }
 
+    async fn transforming_jobs(&self, limit: u32) -> Result<Vec<Job>> {
+        // The literal phase matches the partial index `jobs_transforming` (SQLite uses it only then).
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j WHERE j.phase = 'transforming' ORDER BY j.id LIMIT {}",
+            limit.max(1)
+        );
+        let rows = sqlx::query(audited(&sql)).fetch_all(&self.read).await?;
+        rows.iter().map(rows::job).collect()
+    }
+
     async fn list_jobs(&self, tenant: &str, scope: &JobScope, q: &ListQuery) -> Result<Page<Job>> {
         let mut conds = vec!["j.tenant_id = $1".to_string()];
         let mut params = vec![SqlValue::Text(tenant.into())];
@@ -103,6 +113,9 @@ impl JobStore for SqlStore {
         {
             tx.rollback().await?;
             return Ok(Commit::UploadSessionGone);
+        }
+        if let Some(conversion) = &c.converted {
+            super::documents::convert_in(&mut tx, &job.tenant_id, conversion).await?;
         }
         // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`).
         let mut printers = vec![];

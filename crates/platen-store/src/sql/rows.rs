@@ -154,7 +154,8 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
 }
 
 pub(crate) const DOCUMENT_COLUMNS: &str = "d.tenant_id, d.id, d.job_id, d.display_name, d.content_type, d.size, \
-    d.sha256, d.uploaded_at, d.downloaded_at, d.blob_key, d.configuration";
+    d.sha256, d.uploaded_at, d.downloaded_at, d.blob_key, d.configuration, d.converted_content_type, \
+    d.converted_size, d.converted_sha256, d.converted_blob_key";
 
 pub(crate) fn document(row: &AnyRow) -> Result<Document> {
     Ok(Document {
@@ -169,7 +170,21 @@ pub(crate) fn document(row: &AnyRow) -> Result<Document> {
         downloaded_at: opt_int(row, "downloaded_at")?,
         blob_key: opt_text(row, "blob_key")?,
         configuration: opt_serde(row, "configuration")?,
+        converted: converted_payload(row)?,
     })
+}
+
+/// The four `converted_*` columns are written together (`documents::convert_in`): all or none.
+fn converted_payload(row: &AnyRow) -> Result<Option<ConvertedPayload>> {
+    let Some(blob_key) = opt_text(row, "converted_blob_key")? else {
+        return Ok(None);
+    };
+    Ok(Some(ConvertedPayload {
+        content_type: opt_text(row, "converted_content_type")?.unwrap_or_default(),
+        size: opt_int(row, "converted_size")?.unwrap_or_default(),
+        sha256: opt_text(row, "converted_sha256")?.unwrap_or_default(),
+        blob_key,
+    }))
 }
 
 pub(crate) fn upload_session(row: &AnyRow) -> Result<UploadSession> {
