@@ -187,3 +187,24 @@ async fn a_printer_that_takes_oxps_gets_it_unconverted() {
     assert_eq!(fetched.status, 0, "Fetch-Document");
     assert_eq!(fetched.data, TINY_OXPS);
 }
+
+/// A converter that is not there (a wrong `[conversion] converter` path) aborts the job with a reason that says
+/// so; the server stays up.
+#[tokio::test]
+async fn a_missing_converter_aborts_the_job_with_a_reason() {
+    let srv = Server::start_with_env(
+        BIN,
+        &[("PLATEN_CONVERSION__CONVERTER", "/nonexistent/xpstopdf")],
+    );
+    let t = Tenant::on(Api::on(std::sync::Arc::new(srv)));
+    set_conversion(&t, true).await;
+    let (share, _device, _http) = printer_taking(&t, &["application/pdf"]).await;
+    let u = t.user("u");
+    let (job, _) = start_oxps(&t, &share, &u.token, TINY_OXPS).await;
+    let done = after_conversion(&t, &job, &u.token).await;
+    assert_eq!(done["status"]["state"], "aborted", "{done}");
+    assert_eq!(done["isFetchable"], false, "{done}");
+    let description = done["status"]["description"].as_str().unwrap_or_default();
+    assert!(description.contains("/nonexistent/xpstopdf"), "{done}");
+    t.api.assert_healthy().await;
+}
