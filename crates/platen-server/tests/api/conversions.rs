@@ -192,10 +192,7 @@ async fn a_printer_that_takes_oxps_gets_it_unconverted() {
 /// so; the server stays up.
 #[tokio::test]
 async fn a_missing_converter_aborts_the_job_with_a_reason() {
-    let srv = Server::start_with_env(
-        BIN,
-        &[("PLATEN_CONVERSION__CONVERTER", "/nonexistent/xpstopdf")],
-    );
+    let srv = Server::start_with_env(BIN, &[("PLATEN_CONVERSION__CONVERTER", "/nonexistent/xpstopdf")]);
     let t = Tenant::on(Api::on(std::sync::Arc::new(srv)));
     set_conversion(&t, true).await;
     let (share, _device, _http) = printer_taking(&t, &["application/pdf"]).await;
