@@ -101,18 +101,7 @@ async fn beta_printer_share_navigation_is_read_only() {
 #[tokio::test]
 async fn beta_printer_status_carries_processing_state_reasons() {
     let t = Tenant::new();
-    let app_id = uuid();
-    let admin_app = t
-        .srv()
-        .user_token(&t.id, &t.admin_oid)
-        .scopes(ADMIN_SCOPES)
-        .admin()
-        .app(&app_id)
-        .mint();
-    let (csr, _) = platen_pki::generate_csr_pem("virtual");
-    let body = json!({"displayName": "Reasons", "manufacturer": "M", "model": "V", "hasPhysicalDevice": false,
-        "certificateSigningRequest": {"content": csr, "transportKey": "a2V5"}});
-    let printer = t.printer_with(&admin_app, body).await;
+    let (printer, app_id, _, _) = t.virtual_printer_via_app("Reasons").await;
     let status = json!({"state": "stopped", "details": ["mediaEmpty", "alertRemovalOfBinaryChangeEntry", "coverOpen"]});
     t.api
         .patch(

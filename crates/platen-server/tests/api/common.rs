@@ -137,6 +137,25 @@ impl Tenant {
         (printer, share, device, http)
     }
 
+    /// A virtual printer (no physical device) registered by the administrator through a new app, so that the app
+    /// may later act on it (set its capabilities, own its task definitions): `(printer, app id, the administrator's
+    /// token through that app, printer key PEM)`.
+    pub async fn virtual_printer_via_app(&self, name: &str) -> (String, String, String, String) {
+        let app_id = uuid();
+        let admin_via_app = self
+            .srv()
+            .user_token(&self.id, &self.admin_oid)
+            .scopes(ADMIN_SCOPES)
+            .admin()
+            .app(&app_id)
+            .mint();
+        let (csr, key) = platen_pki::generate_csr_pem(name);
+        let body = json!({"displayName": name, "manufacturer": "Contoso", "model": "Virtual",
+            "hasPhysicalDevice": false, "certificateSigningRequest": {"content": csr, "transportKey": "a2V5"}});
+        let printer = self.printer_with(&admin_via_app, body).await;
+        (printer, app_id, admin_via_app, key)
+    }
+
     /// A registered printer shared with all users: `(printer, share)`.
     pub async fn open_share(&self, name: &str) -> (String, String) {
         let p = self.printer(name).await;

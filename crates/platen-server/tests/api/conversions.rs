@@ -32,18 +32,7 @@ async fn printer_taking(
     t: &Tenant,
     types: &[&str],
 ) -> (String, platen_testkit::infra::Device, reqwest::Client) {
-    let app_id = uuid();
-    let admin_via_app = t
-        .srv()
-        .user_token(&t.id, &t.admin_oid)
-        .scopes(ADMIN_SCOPES)
-        .admin()
-        .app(&app_id)
-        .mint();
-    let (csr, key) = platen_pki::generate_csr_pem("Converting printer");
-    let body = json!({"displayName": "Converting printer", "manufacturer": "Contoso", "model": "Virtual",
-        "hasPhysicalDevice": false, "certificateSigningRequest": {"content": csr, "transportKey": "a2V5"}});
-    let printer = t.printer_with(&admin_via_app, body).await;
+    let (printer, app_id, _, key) = t.virtual_printer_via_app("Converting printer").await;
     let share = t.share(&printer, "Converting printer", true).await;
     t.api
         .patch(

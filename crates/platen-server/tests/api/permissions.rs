@@ -583,18 +583,7 @@ impl Fx {
             .unwrap()
             .to_string();
         let share = t.share(&printer, "Matrix", true).await;
-        let app_id = uuid();
-        let admin_via_app = t
-            .srv()
-            .user_token(&t.id, &t.admin_oid)
-            .scopes(ADMIN_SCOPES)
-            .admin()
-            .app(&app_id)
-            .mint();
-        let (csr, _) = platen_pki::generate_csr_pem("virtual");
-        let body = json!({"displayName": "Virtual", "manufacturer": "M", "model": "V", "hasPhysicalDevice": false,
-            "certificateSigningRequest": {"content": csr, "transportKey": "a2V5"}});
-        let virtual_printer = t.printer_with(&admin_via_app, body).await;
+        let (virtual_printer, app_id, admin_via_app, _) = t.virtual_printer_via_app("Virtual").await;
         let virtual_share = t.share(&virtual_printer, "Virtual", true).await;
         let app_tasks = t.app(&app_id, "PrintTaskDefinition.ReadWrite.All");
         let d = t
