@@ -551,7 +551,8 @@ async fn abort_with_each_app_permission_and_body_form() {
     .into_iter()
     .enumerate()
     {
-        let token = p.app_token(&p.app_id, role);
+        // Each job role with the printer permission the printer path also needs.
+        let token = p.app_token(&p.app_id, &format!("{role} Printer.Read.All"));
         let h = p.held(&alice, &bytes(1000, i as u8)).await;
         let url = format!("{}/abort", p.job(&h.id));
         let r = match i {

@@ -211,7 +211,7 @@ impl Env {
             .user_token(&self.tenant, &user.id)
             .upn(&user.upn)
             .app(&self.app_id)
-            .scopes("PrintJob.ReadWrite Printer.Read.All")
+            .scopes("PrintJob.ReadWrite PrinterShare.ReadBasic.All")
             .mint()
     }
 

@@ -12,6 +12,7 @@ use crate::harness::{
 use crate::receiver::Receiver;
 use ipp::value::IppValue;
 use platen_store::testing::TempPostgres;
+use platen_testkit::http::Http;
 use platen_testkit::infra::{ACKNOWLEDGE_JOB, Device, OK};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -299,13 +300,39 @@ async fn snapshot(g: &Graph<'_>, i: &Installation) -> Vec<(String, u16, Vec<u8>)
         (&i.tenant.admin, &i.admin_reads),
         (&i.tenant.app, &i.app_reads),
         (&i.tenant.user, &i.user_reads),
-        (&i.tenant.admin, &i.values),
     ] {
         for p in paths {
             let r = g.get(p, token).await;
             assert!(r.ok(), "{} {} → {}: {}", r.method, r.url, r.status, r.text());
             out.push((p.clone(), r.status, r.body));
         }
+    }
+    // `$value` redirects to a download URL under the public URL (a name this machine does not resolve): read the
+    // Location's path from the node itself, as a reverse proxy in front of the nodes would.
+    let no_follow = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let direct = Http::with_client(&g.base, no_follow);
+    for p in &i.values {
+        let r = direct.get(p, &i.tenant.admin).await;
+        assert_eq!(
+            r.status,
+            302,
+            "{} {} → {}: {}",
+            r.method,
+            r.url,
+            r.status,
+            r.text()
+        );
+        let location = r.header("location").unwrap_or_default();
+        let path = location
+            .strip_prefix(PUBLIC)
+            .unwrap_or_else(|| panic!("{location}"));
+        let r = g.get(path, &i.tenant.admin).await;
+        assert!(r.ok(), "{} {} → {}: {}", r.method, r.url, r.status, r.text());
+        out.push((p.clone(), r.status, r.body));
     }
     let r = crate::harness::call(
         g.http,
