@@ -45,6 +45,20 @@ impl App {
             .await?)
     }
 
+    /// When the caller last printed to each of `shares` (a page of a list), in one query.
+    pub async fn shares_last_used_by(
+        &self,
+        caller: &Caller,
+        shares: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        Ok(self
+            .store
+            .shares_last_used(&caller.tenant_id, shares, &caller.object_id)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// The documents of a job the caller found through [`App::find_job`].
     pub async fn documents_of(&self, job: &Job) -> Result<Vec<Document>> {
         Ok(self.store.list_documents(&job.tenant_id, job.id).await?)

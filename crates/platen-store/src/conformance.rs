@@ -362,6 +362,19 @@ pub async fn shares_and_visibility(s: &dyn Store) {
     s.record_share_use(t, "open", "bob", 10).await.unwrap();
     s.record_share_use(t, "open", "bob", 20).await.unwrap();
     assert_eq!(s.share_last_used(t, "open", "bob").await.unwrap(), Some(20));
+    let page = ["open".to_string(), "closed".to_string(), "nope".to_string()];
+    assert_eq!(
+        s.shares_last_used(t, &page, "BOB").await.unwrap(),
+        vec![("open".to_string(), 20)]
+    );
+    assert!(s.shares_last_used(t, &page, "alice").await.unwrap().is_empty());
+    assert!(
+        s.shares_last_used("other", &page, "bob")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.shares_last_used(t, &[], "bob").await.unwrap().is_empty());
     let recent = s.recent_shares(t, &bob, 10).await.unwrap();
     assert_eq!(recent.len(), 1);
     assert!(s.delete_share(t, "open").await.unwrap());

@@ -133,6 +133,13 @@ pub trait ShareStore {
     ) -> Result<bool>;
     async fn record_share_use(&self, tenant: &str, share_id: &str, user_id: &str, at: Micros) -> Result<()>;
     async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>>;
+    /// [`ShareStore::share_last_used`] for a page of shares in one query: `(share id, last use)` of those used.
+    async fn shares_last_used(
+        &self,
+        tenant: &str,
+        share_ids: &[String],
+        user_id: &str,
+    ) -> Result<Vec<(String, Micros)>>;
     /// The viewer's most recently used shares that are still visible to them, newest first.
     async fn recent_shares(&self, tenant: &str, viewer: &Viewer, limit: u32) -> Result<Vec<(Share, Micros)>>;
     /// Every share of every tenant with its printer, oldest share first, at most `limit`: what the server

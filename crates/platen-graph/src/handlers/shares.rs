@@ -71,12 +71,20 @@ pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
         .app()
         .list_shares(&ctx.caller, &access, &list_query(ctx)?)
         .await?;
+    let full = access.sees_full_share_lists();
+    // The caller's own `viewPoint.lastUsedDateTime` of every share on the page, in one query (full view only).
+    let last_used = if full {
+        let ids: Vec<String> = page.items.iter().map(|s| s.id.to_string()).collect();
+        ctx.app().shares_last_used_by(&ctx.caller, &ids).await?
+    } else {
+        Default::default()
+    };
     let mut rendered = Vec::with_capacity(page.items.len());
     for s in &page.items {
         let p = printer_of(ctx, s).await?;
         // Lists never carry defaults or capabilities; non-administrators get the reduced view.
-        rendered.push(if access.sees_full_share_lists() {
-            wire::share(s, &p, ctx.version, None)
+        rendered.push(if full {
+            wire::share(s, &p, ctx.version, last_used.get(s.id.as_str()).copied())
         } else {
             wire::share_basic(s, &p, ctx.version)
         });

@@ -73,3 +73,32 @@ async fn user_print_is_routed_with_its_recent_printer_shares_navigation() {
     let no_shares = t.token(&uuid(), "PrintJob.ReadWrite", false);
     api.get("/v1.0/me/print", &no_shares).await.expect_denied();
 }
+
+/// `viewPoint.lastUsedDateTime` in the full share list (administrators) is the caller's own last use of each
+/// share, as on a single GET; a share the caller never printed to has null.
+#[tokio::test]
+async fn share_lists_carry_the_callers_last_use_of_each_share() {
+    let t = Tenant::new();
+    let (_p, used) = t.open_share("Used").await;
+    let (_q, unused) = t.open_share("Unused").await;
+    t.job(&format!("/v1.0/print/shares/{used}/jobs"), &t.admin).await;
+    let single = t
+        .api
+        .get(&format!("/v1.0/print/shares/{used}"), &t.admin)
+        .await
+        .expect_json(200);
+    let when = single["viewPoint"]["lastUsedDateTime"].clone();
+    assert!(when.is_string(), "{single}");
+    let list = t.api.get("/v1.0/print/shares", &t.admin).await.expect_json(200);
+    let item = |id: &str| {
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} not listed: {list}"))
+    };
+    assert_eq!(item(&used)["viewPoint"]["lastUsedDateTime"], when, "{list}");
+    assert!(item(&unused)["viewPoint"]["lastUsedDateTime"].is_null(), "{list}");
+}

@@ -271,6 +271,31 @@ impl ShareStore for SqlStore {
         .await?)
     }
 
+    async fn shares_last_used(
+        &self,
+        tenant: &str,
+        share_ids: &[String],
+        user_id: &str,
+    ) -> Result<Vec<(String, Micros)>> {
+        if share_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        // A page is at most a few hundred ids: one placeholder each, through the primary key.
+        let placeholders: Vec<String> = (0..share_ids.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT share_id, last_used_at FROM share_usage WHERE tenant_id = $1 AND user_id = $2 \
+             AND share_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query_as(audited(&sql))
+            .bind(tenant)
+            .bind(user_id.to_ascii_lowercase());
+        for id in share_ids {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(&self.read).await?)
+    }
+
     async fn recent_shares(&self, tenant: &str, viewer: &Viewer, limit: u32) -> Result<Vec<(Share, Micros)>> {
         let mut params = vec![SqlValue::Text(tenant.into())];
         let cond = visible_condition(viewer, &mut params);
