@@ -142,6 +142,7 @@ pub fn archived_job(a: &ArchivedJob, version: Version) -> Map<String, Value> {
             "id": a.created_by.id,
             "displayName": a.created_by.display_name,
             "userPrincipalName": a.created_by.user_principal_name,
+            "ipAddress": a.created_by.ip_address,
         },
     }) else {
         return Map::new();

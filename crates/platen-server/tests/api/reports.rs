@@ -284,6 +284,7 @@ async fn archived_jobs_by_printer_user_and_group_within_a_window() {
     assert_eq!(a1["acquiredByPrinter"], true);
     assert_eq!(a1["copiesPrinted"], 1);
     assert_eq!(a1["createdBy"]["userPrincipalName"], s.alice.upn);
+    assert_eq!(a1["createdBy"]["ipAddress"], "127.0.0.1", "{a1}");
     assert!(a1["completionDateTime"].as_str().is_some());
     assert!(a1.get("pageCount").is_none(), "v1.0 has no page counts: {a1}");
     assert_eq!(jobs[1]["copiesPrinted"], 3);

@@ -12,6 +12,8 @@ use platen_domain::usage::{ArchivedJob, Dimension, Period, PrintCounts};
 async fn ended(s: &dyn Store, t: &str, owner: &str, phase: JobPhase, pages: i64, at: i64) -> ArchivedJob {
     let mut j = job(t, "p", owner);
     j.creator_groups = vec![format!("group-of-{owner}")];
+    // The address the job came from is part of the archived creator (read back whole below).
+    j.created_by.ip_address = Some(format!("192.0.2.{}", owner.len()));
     let (j, _) = s
         .create_job(
             &j,

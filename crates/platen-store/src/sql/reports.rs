@@ -21,7 +21,7 @@ const USAGE_COLUMNS: &str = "u.period, u.dimension, u.id, u.subject_id, u.subjec
 
 const ARCHIVED_COLUMNS: &str = "a.tenant_id, a.job_id, a.printer_id, a.printer_name, a.user_id, a.user_name, \
     a.user_upn, a.phase, a.created_at, a.acquired_at, a.completed_at, a.copies_printed, a.is_color, a.is_duplex, \
-    a.counts, a.groups_json";
+    a.counts, a.groups_json, a.user_ip";
 
 /// Writes `a` and adds it to its four rollup rows. Called once per job: only the change that first moves a job
 /// into an ended phase carries an archive, and that change commits under the job's version. Without a printer
@@ -29,9 +29,10 @@ const ARCHIVED_COLUMNS: &str = "a.tenant_id, a.job_id, a.printer_id, a.printer_n
 pub(crate) async fn archive_in(tx: &mut sqlx::Transaction<'_, Any>, a: &ArchivedJob) -> Result<()> {
     sqlx::query(
         "INSERT INTO archived_jobs (tenant_id, job_id, printer_id, printer_name, user_id, user_name, user_upn, phase, \
-         state, created_at, acquired_at, completed_at, copies_printed, is_color, is_duplex, counts, groups_json) \
+         state, created_at, acquired_at, completed_at, copies_printed, is_color, is_duplex, counts, groups_json, \
+         user_ip) \
          VALUES ($1,$2,$3,COALESCE($4, (SELECT display_name FROM printers WHERE tenant_id = $1 AND id = $3)), \
-         $5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+         $5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
     )
     .bind(a.tenant_id.as_str())
     .bind(a.job_id.get())
@@ -50,6 +51,7 @@ pub(crate) async fn archive_in(tx: &mut sqlx::Transaction<'_, Any>, a: &Archived
     .bind(b(a.duplex))
     .bind(serde_json::to_string(&a.counts).unwrap_or_default())
     .bind(rows::list_json(&a.groups))
+    .bind(&a.created_by.ip_address)
     .execute(&mut **tx)
     .await?;
     for group in &a.groups {
@@ -176,7 +178,7 @@ fn archived_job(row: &AnyRow) -> Result<ArchivedJob> {
             id: text(row, "user_id")?,
             display_name: opt_text(row, "user_name")?,
             user_principal_name: opt_text(row, "user_upn")?,
-            ip_address: None,
+            ip_address: opt_text(row, "user_ip")?,
         },
         groups: rows::opt_serde(row, "groups_json")?.unwrap_or_default(),
         phase,
