@@ -101,6 +101,14 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
     let query = platen_odata::parse_query(&raw_query)?;
     // Every answer is JSON, whatever the route: a `$format` asking for anything else is refused here, once.
     crate::in_memory::ensure_json_format(&query)?;
+    // `$id` names the reference a `DELETE …/$ref` removes; on any other request it would mean nothing.
+    let removes_a_ref = parts.method == Method::DELETE
+        && matches!(route, Route::AllowedUsersRef(_) | Route::AllowedGroupsRef(_));
+    if query.id.is_some() && !removes_a_ref {
+        return Err(GraphError::bad_request(
+            "$id is accepted only by DELETE …/allowedUsers/$ref and …/allowedGroups/$ref.",
+        ));
+    }
     let body = read_body(body, state.max_json_body).await?;
     let path = segs[1..].join("/");
     let content_type = parts
@@ -203,10 +211,12 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::AllowedUsers(s), M::GET) => shares::allowed_users(ctx, &s).await,
         (R::AllowedUsersCount(s), M::GET) => shares::member_count(ctx, &s, false).await,
         (R::AllowedUsersRef(s), M::POST) => shares::add_user(ctx, &s, body).await,
+        (R::AllowedUsersRef(s), M::DELETE) => shares::remove_ref(ctx, &s, false).await,
         (R::AllowedUser(s, u), M::DELETE) => shares::remove_user(ctx, &s, &u).await,
         (R::AllowedGroups(s), M::GET) => shares::allowed_groups(ctx, &s).await,
         (R::AllowedGroupsCount(s), M::GET) => shares::member_count(ctx, &s, true).await,
         (R::AllowedGroupsRef(s), M::POST) => shares::add_group(ctx, &s, body).await,
+        (R::AllowedGroupsRef(s), M::DELETE) => shares::remove_ref(ctx, &s, true).await,
         (R::AllowedGroup(s, g), M::DELETE) => shares::remove_group(ctx, &s, &g).await,
         (R::ProvisioningErrors(s, list, m), M::GET) => provisioning_errors::list(ctx, &s, list, &m).await,
         (R::ProvisioningErrorsCount(s, list, m), M::GET) => {
@@ -278,7 +288,7 @@ fn allowed(route: &Route) -> &'static str {
         }
         R::Job(..) | R::Task(..) | R::Document(..) | R::Settings => "GET, PATCH",
         R::TaskTrigger(..) => "GET, DELETE",
-        R::AllowedUsersRef(_) | R::AllowedGroupsRef(_) => "GET, POST",
+        R::AllowedUsersRef(_) | R::AllowedGroupsRef(_) => "GET, POST, DELETE",
         R::PrinterCreate | R::PrinterRestoreDefaults(_) | R::JobAction(..) | R::CreateUploadSession(..) => {
             "POST"
         }

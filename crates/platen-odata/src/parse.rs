@@ -97,6 +97,13 @@ fn apply(
         // Free text: kept as sent (the route decides whether and how to search).
         QueryOption::Search => opts.search = Some(value.to_owned()),
         QueryOption::Format => opts.format = Some(trimmed.to_owned()),
+        QueryOption::Id if depth > 0 => {
+            return Err(ODataError::option(
+                name,
+                "it names an entity and cannot be nested in $expand",
+            ));
+        }
+        QueryOption::Id => opts.id = Some(trimmed.to_owned()),
     }
     Ok(())
 }

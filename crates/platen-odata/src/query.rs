@@ -21,6 +21,8 @@ pub struct QueryOptions {
     pub expand: Vec<Expand>,
     pub search: Option<String>,
     pub format: Option<String>,
+    /// `$id=…`: the entity a `DELETE …/$ref` removes (OData's reference-by-query form).
+    pub id: Option<String>,
 }
 
 /// One `$orderby` item.
@@ -52,11 +54,12 @@ pub enum QueryOption {
     Expand,
     Search,
     Format,
+    Id,
 }
 
 impl QueryOption {
     /// Every option, in the order `present()` reports them.
-    pub const ALL: [QueryOption; 10] = [
+    pub const ALL: [QueryOption; 11] = [
         QueryOption::Select,
         QueryOption::Filter,
         QueryOption::OrderBy,
@@ -67,6 +70,7 @@ impl QueryOption {
         QueryOption::Expand,
         QueryOption::Search,
         QueryOption::Format,
+        QueryOption::Id,
     ];
 
     /// Canonical spelling with the `$` prefix, as used in error messages and next links.
@@ -82,6 +86,7 @@ impl QueryOption {
             QueryOption::Expand => "$expand",
             QueryOption::Search => "$search",
             QueryOption::Format => "$format",
+            QueryOption::Id => "$id",
         }
     }
 
@@ -119,6 +124,7 @@ impl QueryOptions {
             QueryOption::Expand => !self.expand.is_empty(),
             QueryOption::Search => self.search.is_some(),
             QueryOption::Format => self.format.is_some(),
+            QueryOption::Id => self.id.is_some(),
         }
     }
 

@@ -247,6 +247,34 @@ pub async fn allowed_refs(ctx: &Ctx, share: &str, groups: bool) -> GraphResult<R
     Ok(ok(&body))
 }
 
+/// `DELETE …/allowedUsers/$ref?$id={URL of the user}` (or `allowedGroups`): OData's removal by query, which
+/// the SDKs also offer; the same as `DELETE …/allowedUsers/{id}/$ref`.
+pub async fn remove_ref(ctx: &Ctx, share: &str, groups: bool) -> GraphResult<Response> {
+    ctx.authorize(if groups {
+        Operation::RemoveAllowedGroup
+    } else {
+        Operation::RemoveAllowedUser
+    })?;
+    let others: Vec<platen_odata::QueryOption> = platen_odata::QueryOption::ALL
+        .into_iter()
+        .filter(|o| *o != platen_odata::QueryOption::Id)
+        .collect();
+    ctx.reject(&others)?;
+    let url = ctx.query.id.as_deref().ok_or_else(|| {
+        GraphError::bad_request(
+            "Name the member to remove: DELETE …/$ref?$id={its URL}, or DELETE …/{id}/$ref.",
+        )
+    })?;
+    if groups {
+        let id = id_from_url(url, &["groups", "directoryObjects"])?;
+        ctx.app().disallow_group(&ctx.caller, share, &id).await?;
+    } else {
+        let id = id_from_url(url, &["users", "directoryObjects"])?;
+        ctx.app().disallow_user(&ctx.caller, share, &id).await?;
+    }
+    Ok(no_content())
+}
+
 /// The id named by a `$ref` body: `{"@odata.id": "https://…/users/{id}"}`.
 fn ref_id(body: &Bytes, collection: &[&str]) -> GraphResult<String> {
     let v = object_body(body)?;

@@ -119,7 +119,7 @@ fn non_system_parameters_are_ignored() {
 fn all_options() {
     let o = q(
         "$select=*&$filter=a eq 1&$orderby=b/c,d ASC&$top=0&$skip=10&$skiptoken=abc-_&$count=false\
-               &$expand=documents&$search=%22printer%22&$format=json",
+               &$expand=documents&$search=%22printer%22&$format=json&$id=https%3A%2F%2Fx%2Fusers%2F1",
     );
     assert_eq!(o.select, Some(vec!["*".to_owned()]));
     assert_eq!(
@@ -140,7 +140,10 @@ fn all_options() {
     assert_eq!(o.count, Some(false));
     assert_eq!(o.search.as_deref(), Some("\"printer\""));
     assert_eq!(o.format.as_deref(), Some("json"));
+    assert_eq!(o.id.as_deref(), Some("https://x/users/1"));
     assert_eq!(o.present(), QueryOption::ALL.to_vec());
+    // `$id` names an entity: never inside `$expand`.
+    assert!(parse_query("$expand=documents($id=x)").is_err());
 }
 
 #[test]

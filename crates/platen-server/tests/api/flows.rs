@@ -1528,3 +1528,46 @@ async fn references_of_members_and_of_the_share_printer_are_readable() {
         .await
         .expect_denied();
 }
+
+/// `DELETE …/allowedUsers/$ref?$id={URL}` (and groups): OData's removal by query, as the SDKs send it; `$id`
+/// anywhere else is a 400, and the `$ref` removal without `$id` says how to name the member.
+#[tokio::test]
+async fn members_are_removed_by_ref_with_an_id_query() {
+    let t = Tenant::new();
+    let api = &t.api;
+    let p = t.printer("RefDelete").await;
+    let s = t.share(&p, "RefDelete", false).await;
+    let (u1, g1) = (uuid(), uuid());
+    let users = format!("/v1.0/print/shares/{s}/allowedUsers");
+    let groups = format!("/v1.0/print/shares/{s}/allowedGroups");
+    for (coll, kind, id) in [(&users, "users", &u1), (&groups, "groups", &g1)] {
+        let url = format!("https://graph.microsoft.com/v1.0/{kind}/{id}");
+        api.post(&format!("{coll}/$ref"), &t.admin, &json!({"@odata.id": url}))
+            .await
+            .expect(204);
+        let encoded = url.replace(':', "%3A").replace('/', "%2F");
+        api.delete(&format!("{coll}/$ref?$id={encoded}"), &t.admin)
+            .await
+            .expect(204);
+        let left = api.get(coll, &t.admin).await.expect_json(200);
+        assert_eq!(left["value"], json!([]), "{left}");
+        // Already gone: 404, as for the /{id}/$ref form.
+        api.delete(&format!("{coll}/$ref?$id={encoded}"), &t.admin)
+            .await
+            .expect_not_found();
+    }
+    api.delete(&format!("{users}/$ref"), &t.admin)
+        .await
+        .expect_bad_request();
+    api.delete(&format!("{users}/$ref?$id=https://x/printers/1"), &t.admin)
+        .await
+        .expect_bad_request();
+    api.get(&format!("{users}?$id=https://x/users/1"), &t.admin)
+        .await
+        .expect_bad_request();
+    // The same permission as the other removal form.
+    let user = t.user("nobody");
+    api.delete(&format!("{users}/$ref?$id=https://x/users/{u1}"), &user.token)
+        .await
+        .expect_denied();
+}
