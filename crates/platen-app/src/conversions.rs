@@ -15,7 +15,7 @@ use crate::converter::{self, Failed};
 use crate::job_door::{Intent, Passage, Rides};
 use crate::{App, AppError, Result};
 use platen_domain::JobPhase;
-use platen_domain::document_conversion::{PDF, essence, needs_pdf_conversion};
+use platen_domain::document_conversion::{OXPS, PDF, essence, needs_pdf_conversion};
 use platen_domain::job::JobEvent;
 use platen_domain::records::{ConvertedPayload, Document, DocumentConversion, Job, Printer};
 
@@ -35,18 +35,18 @@ pub(crate) fn printer_content_types(printer: &Printer) -> Vec<String> {
 }
 
 impl App {
-    /// Whether `job`'s payload must be converted before a device of its printer may fetch it. Decided from the
-    /// stored document and printer: createUploadSession only let such an upload through while the tenant's
-    /// conversion was on.
-    pub(crate) async fn needs_conversion(&self, job: &Job) -> Result<bool> {
-        let Some(doc) = self.job_document(job).await? else {
+    /// Whether `job`'s payload must be converted before a device of `printer` (the job's) may fetch it. Decided
+    /// from the stored document and printer: createUploadSession only let such an upload through while the
+    /// tenant's conversion was on. The document is read only for a printer that could need a conversion.
+    pub(crate) async fn needs_conversion(&self, job: &Job, printer: &Printer) -> Result<bool> {
+        let types = printer_content_types(printer);
+        if !needs_pdf_conversion(OXPS, &types) {
             return Ok(false);
-        };
-        let printer = self.job_printer(job).await?;
-        Ok(needs_pdf_conversion(
-            &doc.content_type,
-            &printer_content_types(&printer),
-        ))
+        }
+        Ok(self
+            .job_document(job)
+            .await?
+            .is_some_and(|doc| needs_pdf_conversion(&doc.content_type, &types)))
     }
 
     /// After a change that left `job` transforming: convert it in the background.

@@ -4,15 +4,13 @@
 //! `Authorization` header on a redirect (as they should) still download. The ticket names the document, not
 //! its bytes: a document whose job is gone is refused at redemption rather than served from a stale key.
 
-use crate::uploads::hash_token;
+use crate::uploads::{hash_token, url_secret};
 use crate::{App, AppError, JobTarget, Result};
-use base64::Engine;
 use platen_blob::ByteStream;
 use platen_domain::Caller;
 use platen_domain::permissions::Access;
 use platen_domain::records::{Document, DownloadTicket};
 use platen_domain::time::{Micros, now_micros};
-use rand::RngCore;
 
 /// What the redirect points at: `{base}/downloads/{id}?tempauthtoken={token}`, valid until `expires_at`.
 #[derive(Debug, Clone)]
@@ -41,14 +39,12 @@ impl App {
         if doc.blob_key.is_none() {
             return Err(AppError::NotFound("The document has no content yet.".into()));
         }
-        let mut secret = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut secret);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        let (token, token_sha256) = url_secret();
         let ticket = DownloadTicket {
             id: uuid::Uuid::new_v4().to_string(),
             tenant_id: job.tenant_id.clone(),
             document_id: doc.id,
-            token_sha256: hash_token(&token),
+            token_sha256,
             expires_at: now_micros() + self.config.download_url_lifetime.as_micros() as i64,
         };
         self.store.create_download_ticket(&ticket).await?;

@@ -283,7 +283,7 @@ impl App {
         // The printer's capabilities may have changed since the job was created.
         let printer = self.job_printer(&job).await?;
         ensure_configuration_fits(&job.configuration, &printer)?;
-        self.start_with_trigger(caller, job).await
+        self.start_with_trigger(caller, job, &printer).await
     }
 
     /// The printer a job was created on (or redirected to).

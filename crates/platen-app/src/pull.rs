@@ -8,7 +8,7 @@ use crate::{App, AppError, JobTarget, Outcome, Result};
 use platen_domain::job::{JobBirth, JobEvent, Refusal, Transition, birth, transition};
 use platen_domain::permissions::Access;
 use platen_domain::records::{
-    Document, Job, JobEventRecord, PrintTask, RedirectedJob, TaskDefinition, TaskTrigger,
+    Document, Job, JobEventRecord, PrintTask, Printer, RedirectedJob, TaskDefinition, TaskTrigger,
 };
 use platen_domain::task::{TaskState, TaskTransition, task_transition};
 use platen_domain::time::now_micros;
@@ -189,12 +189,17 @@ impl App {
     }
 
     // ---- starting a job: held for a task when the printer has a trigger ---------------------------------
-    pub(crate) async fn start_with_trigger(&self, caller: &Caller, job: Job) -> Result<Job> {
+    pub(crate) async fn start_with_trigger(
+        &self,
+        caller: &Caller,
+        job: Job,
+        printer: &Printer,
+    ) -> Result<Job> {
         let held_by = self.trigger_task_for(&job.tenant_id, &job.printer_id).await?;
         let intent = Intent::new(
             JobEvent::Start {
                 held: held_by.is_some(),
-                convert: self.needs_conversion(&job).await?,
+                convert: self.needs_conversion(&job, printer).await?,
             },
             actor(caller),
         );
@@ -323,7 +328,9 @@ impl App {
         // way (a user canceled it), only the task changes, still under the job's version.
         let event = match state {
             TaskState::Completed => Some(JobEvent::Release {
-                convert: self.needs_conversion(&job).await?,
+                convert: self
+                    .needs_conversion(&job, &self.job_printer(&job).await?)
+                    .await?,
             }),
             TaskState::Aborted => Some(JobEvent::Abort),
             _ => None,

@@ -90,6 +90,16 @@ pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A new secret for a pre-authenticated URL (upload or download): the token the URL carries, and the SHA-256
+/// that is all the store keeps of it.
+pub(crate) fn url_secret() -> (String, String) {
+    let mut secret = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut secret);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+    let sha256 = hash_token(&token);
+    (token, sha256)
+}
+
 /// The gaps between received ranges.
 fn missing_ranges(ranges: &[UploadRange], size: i64) -> Vec<String> {
     let mut out = vec![];
@@ -154,16 +164,14 @@ impl App {
         if let UploadFormat::Refused(why) = upload_format(&content_type, &supported, conversion_enabled) {
             return Err(AppError::bad_request(why));
         }
-        let mut secret = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut secret);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        let (token, token_sha256) = url_secret();
         let now = now_micros();
         let session = UploadSession {
             id: uuid::Uuid::new_v4().to_string(),
             tenant_id: job.tenant_id.clone(),
             job_id: job.id,
             document_id: doc.id.clone(),
-            token_sha256: hash_token(&token),
+            token_sha256,
             document_name,
             content_type,
             size,
