@@ -1,84 +1,226 @@
 #!/usr/bin/env bash
-# Benchmarks that print figures (never asserted by tests):
-#   - requests/s of `cancel` on distinct jobs (valid tokens, state durable before the 204) and of trivial routes,
-#     in the same run against the same server;
-#   - p50/p99 latency of the first page of a job list with 10^3 and with 10^5 jobs stored.
-# Usage: scripts/bench.sh [seconds-per-run]   (embedded default: SQLite, documents on local disk)
+# The hot-path benchmark (figures printed, never asserted by tests). For each backend (SQLite with documents on
+# local disk; PostgreSQL with documents in PostgreSQL), one release `platen serve`, wrk -t2 -c16, and for every
+# hot path: requests/s, its ratio to `GET /healthz` measured on the same server in the same run, p50, p99 and
+# p99.9 latency, and answers that were not the expected status:
+#   - GET /healthz (no token): the baseline;
+#   - authenticated GET of a share, of a job;
+#   - first page of a job list (100 jobs) with 10^3 and with BENCH_JOBS (default 10^6) jobs stored, and with
+#     $expand=documents;
+#   - create job; durable cancel on distinct jobs (every 204 durable: SQLite synchronous=FULL, PostgreSQL
+#     synchronous_commit=on); the whole user cycle (create, upload session, PUT 10 KB, start, cancel: 5 requests);
+#   - fsyncs per cancel, counted by the kernel: strace on the server (SQLite), pg_stat_wal.wal_sync (PostgreSQL).
+# Usage: scripts/bench.sh [seconds-per-run] [sqlite|postgres|both]
+#   BENCH_JOBS               jobs stored for the large runs (default 1000000)
+#   PLATEN_BENCH_POSTGRES    a PostgreSQL URL allowed to CREATE/DROP DATABASE
+#                            (default $PLATEN_TEST_POSTGRES or postgres://postgres@127.0.0.1:5432/postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
+BACKENDS=${2:-both}
+JOBS=${BENCH_JOBS:-1000000}
 THREADS=2
 CONNS=16
-command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
-command -v sqlite3 >/dev/null || apt-get install -y -qq sqlite3 >/dev/null
-cargo build --release -q -p platen-server
+PG_ADMIN=${PLATEN_BENCH_POSTGRES:-${PLATEN_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}}
+for tool in wrk sqlite3 strace; do
+  command -v $tool >/dev/null || apt-get install -y -qq $tool >/dev/null
+done
+cargo build --release -q -p platen-server --bin platen --example bench_cycles
 BIN=$PWD/target/release/platen
-DATA=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-BASE=http://127.0.0.1:$PORT
-PLATEN_DNSSD=false $BIN serve --listen 127.0.0.1:$PORT --public-url $BASE --data-dir "$DATA" >"$DATA/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 100); do curl -sf $BASE/healthz >/dev/null && break; sleep 0.1; done
+LOAD=$PWD/target/release/examples/bench_cycles
+WORK=$(mktemp -d)
+DB=platen_bench_$(tr -d '-' </proc/sys/kernel/random/uuid | cut -c1-12)
+PG_URL=${PG_ADMIN%/*}/$DB
+PIDS=()
+
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  psql -q -X -d "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_node() { # start_node DATA_DIR [DATABASE_URL] → NODE (base URL), NODE_PID
+  local port; port=$(free_port)
+  NODE=http://127.0.0.1:$port
+  local db_args=()
+  [[ -n ${2:-} ]] && db_args=(--database-url "$2")
+  PLATEN_LOG=warn PLATEN_DNSSD=false $BIN serve --listen 127.0.0.1:$port --public-url "$NODE" --data-dir "$1" "${db_args[@]}" \
+    >>"$1/server.log" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  for _ in $(seq 200); do curl -sf "$NODE/healthz" >/dev/null && return; sleep 0.1; done
+  echo "bench: the server did not start" >&2; cat "$1/server.log" >&2; exit 1
+}
 
 TENANT=bench-tenant
 USER_ID=aaaaaaaa-0000-0000-0000-000000000001
-ADMIN=$($BIN token user --data-dir "$DATA" --tenant $TENANT --user aaaaaaaa-0000-0000-0000-0000000000ad --upn admin@bench --scopes "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All" --admin --expires-in 7200)
-USER=$($BIN token user --data-dir "$DATA" --tenant $TENANT --user $USER_ID --upn user@bench --scopes "PrintJob.ReadWrite PrinterShare.ReadBasic.All" --expires-in 7200)
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench -keyout "$DATA/k.pem" -out "$DATA/r.pem" 2>/dev/null
-CSR=$(grep -v -- ----- "$DATA/r.pem" | tr -d '\n')
-OP=$(curl -sf -D - -o /dev/null $BASE/v1.0/print/printers/create -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d "{\"displayName\":\"Bench\",\"manufacturer\":\"B\",\"model\":\"B\",\"physicalDeviceId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"certificateSigningRequest\":{\"content\":\"$CSR\",\"transportKey\":\"x\"}}" \
-  | awk 'tolower($1)=="operation-location:"{print $2}' | tr -d '\r')
-PRINTER=$(curl -sf "$OP" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["printer"]["id"])')
 
-# Seeds jobs straight into the database (the API path would take minutes for 10^5 jobs): queued (started)
-# jobs of USER on PRINTER, each with its document and history row, as the API would have written them.
-seed() { # seed COUNT
-  sqlite3 "$DATA/platen.sqlite3" <<SQL
+setup() { # setup DATA_DIR BASE → ADMIN USER PRINTER SHARE (a registered printer shared with everyone)
+  local dir=$1 base=$2
+  ADMIN=$($BIN token user --data-dir "$dir" --tenant $TENANT --user aaaaaaaa-0000-0000-0000-0000000000ad --upn admin@bench \
+    --scopes "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All" --admin --expires-in 7200)
+  USER=$($BIN token user --data-dir "$dir" --tenant $TENANT --user $USER_ID --upn user@bench \
+    --scopes "PrintJob.ReadWrite PrinterShare.ReadBasic.All" --expires-in 7200)
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench -keyout "$dir/k.pem" -out "$dir/r.pem" 2>/dev/null
+  local csr op
+  csr=$(grep -v -- ----- "$dir/r.pem" | tr -d '\n')
+  op=$(curl -sf -D - -o /dev/null "$base/v1.0/print/printers/create" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d "{\"displayName\":\"Bench\",\"manufacturer\":\"B\",\"model\":\"B\",\"physicalDeviceId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"certificateSigningRequest\":{\"content\":\"$csr\",\"transportKey\":\"x\"}}" \
+    | awk 'tolower($1)=="operation-location:"{print $2}' | tr -d '\r')
+  PRINTER=$(curl -sf "$op" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["printer"]["id"])')
+  SHARE=$(curl -sf "$base/v1.0/print/shares" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d "{\"displayName\":\"Bench\",\"allowAllUsers\":true,\"printer@odata.bind\":\"$base/v1.0/print/printers/$PRINTER\"}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+}
+
+# Seeded jobs: queued jobs of USER on the share, each with its document and history row, as the API writes them
+# (the API would take minutes for 10^6).
+JOB_COLUMNS="tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, created_at,
+  created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, display_name, redirected_from,
+  redirected_to, error_code, acknowledged_at, completed_at, updated_at, version"
+job_values() {
+  echo "'$TENANT', '$PRINTER', '$SHARE', 'queued', 'pending', NULL, NULL, 1, 1700000000000000 + x, '$USER_ID', 'User',
+  'user@bench', '127.0.0.1', '{\"copies\":1}', NULL, NULL, NULL, NULL, NULL, NULL, 1700000000000000 + x, 1"
+}
+DOC_COLUMNS="tenant_id, id, job_id, display_name, content_type, size, sha256, uploaded_at, downloaded_at, blob_key"
+DOC_VALUES="'$TENANT', 'doc-' || id, id, 'a.pdf', 'application/pdf', 1, NULL, created_at, NULL, NULL"
+
+seed() { # seed COUNT: adds COUNT jobs
+  [[ $1 -gt 0 ]] || return 0
+  if [[ $BACKEND == sqlite ]]; then
+    sqlite3 "$DATA/platen.sqlite3" <<SQL
 .output /dev/null
 PRAGMA busy_timeout = 60000;
 .output stdout
 BEGIN;
 WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < $1)
-INSERT INTO jobs (tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, created_at,
-  created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, display_name, redirected_from,
-  redirected_to, error_code, acknowledged_at, completed_at, updated_at, version)
-SELECT '$TENANT', '$PRINTER', NULL, 'queued', 'pending', NULL, NULL, 1, 1700000000000000 + x, '$USER_ID', 'User',
-  'user@bench', '127.0.0.1', '{"copies":1}', NULL, NULL, NULL, NULL, NULL, NULL, 1700000000000000 + x, 1 FROM n;
-INSERT INTO documents (tenant_id, id, job_id, display_name, content_type, size, sha256, uploaded_at, downloaded_at, blob_key)
-SELECT '$TENANT', 'doc-' || id, id, 'a.pdf', 'application/pdf', 1, NULL, created_at, NULL, NULL FROM jobs
-WHERE id NOT IN (SELECT job_id FROM documents);
+INSERT INTO jobs ($JOB_COLUMNS) SELECT $(job_values) FROM n;
+INSERT INTO documents ($DOC_COLUMNS) SELECT $DOC_VALUES FROM jobs j
+  WHERE j.id > (SELECT COALESCE(MAX(job_id), 0) FROM documents);
 COMMIT;
+ANALYZE;
 SQL
+  else
+    psql -q -X -v ON_ERROR_STOP=1 -d "$PG_URL" <<SQL
+BEGIN;
+INSERT INTO jobs ($JOB_COLUMNS) SELECT $(job_values) FROM generate_series(1, $1) AS x;
+INSERT INTO documents ($DOC_COLUMNS) SELECT $DOC_VALUES FROM jobs j
+  WHERE j.id > (SELECT COALESCE(MAX(job_id), 0) FROM documents);
+COMMIT;
+ANALYZE;
+SQL
+  fi
 }
-jobs_stored() { sqlite3 "$DATA/platen.sqlite3" "SELECT COUNT(*) FROM jobs"; }
-max_id() { sqlite3 "$DATA/platen.sqlite3" "SELECT MAX(id) FROM jobs"; }
+sql() { if [[ $BACKEND == sqlite ]]; then sqlite3 "$DATA/platen.sqlite3" "$1"; else psql -X -At -d "$PG_URL" -c "$1"; fi; }
+jobs_stored() { sql "SELECT COUNT(*) FROM jobs"; }
+max_id() { sql "SELECT COALESCE(MAX(id), 0) FROM jobs"; }
 
-run_wrk() { # label script env...
+BASELINE=
+row() { # row LABEL RPS P50_US P99_US P999_US BAD
+  local ratio=-
+  [[ -n $BASELINE ]] && ratio=$(awk -v r="$2" -v b="$BASELINE" 'BEGIN{ if (b > 0) printf "%.3f×", r / b }')
+  printf '| %-52s | %10s | %8s | %8.2f | %8.2f | %8.2f | %5s |\n' "$1" "$2" "$ratio" \
+    "$(awk -v u="$3" 'BEGIN{print u/1000}')" "$(awk -v u="$4" 'BEGIN{print u/1000}')" "$(awk -v u="$5" 'BEGIN{print u/1000}')" "$6"
+}
+
+run_wrk() { # run_wrk LABEL SCRIPT ENV… → prints a row; RPS is left in LAST_RPS
   local label=$1 script=$2; shift 2
-  env "$@" BENCH_THREADS=$THREADS wrk -t$THREADS -c$CONNS -d${DURATION}s --latency -s "scripts/bench/$script" $BASE >"$DATA/wrk.out" 2>"$DATA/wrk.err" || true
-  local rps p50 p99 errs
-  rps=$(awk '/Requests\/sec/{print $2}' "$DATA/wrk.out")
-  p50=$(awk '$1=="50%"{print $2}' "$DATA/wrk.out")
-  p99=$(awk '$1=="99%"{print $2}' "$DATA/wrk.out")
-  errs=$(grep -c unexpected "$DATA/wrk.err" || true)
-  printf '%-52s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$label" "$rps" "$p50" "$p99" "$errs"
+  env "$@" BENCH_THREADS=$THREADS wrk -t$THREADS -c$CONNS -d"${DURATION}s" -s "scripts/bench/$script" "$NODE" \
+    >"$WORK/wrk.out" 2>"$WORK/wrk.err" || true
+  LAST_RPS=$(awk '/Requests\/sec/{print $2}' "$WORK/wrk.out")
+  local lat bad
+  lat=$(awk '$1=="latency-us"{print $2, $3, $4}' "$WORK/wrk.out")
+  bad=$(grep -c unexpected "$WORK/wrk.err" || true)
+  # shellcheck disable=SC2086
+  row "$label" "$LAST_RPS" $lat "$bad"
 }
 
-echo "Platen benchmark: $(nproc) cores, wrk -t$THREADS -c$CONNS -d${DURATION}s, SQLite (synchronous=FULL, WAL)"
-seed 1000
-JOBS_PATH=/v1.0/print/printers/$PRINTER/jobs
-run_wrk "GET /healthz (no auth)" get.lua BENCH_PATH=/healthz BENCH_TOKEN=$USER
-run_wrk "GET /v1.0/print/services (token checked)" get.lua BENCH_PATH=/v1.0/print/services BENCH_TOKEN=$USER
-run_wrk "jobs list, first page, $(jobs_stored) jobs stored" get.lua BENCH_PATH="$JOBS_PATH" BENCH_TOKEN=$ADMIN
-seed $((100000 - $(jobs_stored)))
-run_wrk "jobs list, first page, $(jobs_stored) jobs stored" get.lua BENCH_PATH="$JOBS_PATH" BENCH_TOKEN=$ADMIN
-run_wrk "jobs list, first page (own jobs, user), $(jobs_stored) stored" get.lua BENCH_PATH="$JOBS_PATH" BENCH_TOKEN=$USER
-FIRST=$(( $(max_id) + 1 ))
-seed 200000
-run_wrk "POST cancel, distinct jobs ($(jobs_stored) stored)" cancel.lua BENCH_PATH_PREFIX="$JOBS_PATH/" BENCH_FIRST_ID=$FIRST BENCH_TOKEN=$USER
-CANCELED=$(sqlite3 "$DATA/platen.sqlite3" "SELECT COUNT(*) FROM jobs WHERE id >= $FIRST AND state = 'canceled'")
-echo "jobs canceled and durable in the database after the cancel run: $CANCELED"
-run_wrk "GET /healthz (after, same server)" get.lua BENCH_PATH=/healthz BENCH_TOKEN=$USER
-echo "server RSS: $(ps -o rss= -p $SERVER | awk '{printf "%.1f MiB", $1/1024}')"
+cycle_run() { # the whole user cycle, 16 clients; requests/s = 5 × cycles/s
+  local out
+  out=$(BENCH_LABEL=cycle BENCH_BASES=$NODE BENCH_SHARE=$SHARE BENCH_TOKEN=$USER BENCH_SECONDS=$DURATION BENCH_CLIENTS=$CONNS "$LOAD")
+  read -r cps p50 p99 failed < <(echo "$out" | sed -E 's/.* ([0-9.]+) cycles\/s .*p50 +([0-9.]+) ms +p99 +([0-9.]+) ms +failed cycles ([0-9]+)/\1 \2 \3 \4/')
+  local rps; rps=$(awk -v c="$cps" 'BEGIN{printf "%.2f", c * 5}')
+  row "user cycle (5 requests; p = per cycle; $cps cycles/s)" "$rps" "$(awk -v m="$p50" 'BEGIN{print m*1000}')" \
+    "$(awk -v m="$p99" 'BEGIN{print m*1000}')" 0 "$failed"
+}
+
+fsyncs_per_cancel() { # a separate short cancel run with the kernel counting fsyncs (strace slows it; not timed)
+  local first=$1 before after done_before done_after
+  done_before=$(sql "SELECT COUNT(*) FROM jobs WHERE state = 'canceled'")
+  if [[ $BACKEND == sqlite ]]; then
+    strace -f -c -e trace=fsync,fdatasync -o "$WORK/strace.out" -p "$NODE_PID" &
+    local tracer=$!
+    sleep 1
+    env BENCH_PATH_PREFIX="/v1.0/print/shares/$SHARE/jobs/" BENCH_FIRST_ID="$first" BENCH_TOKEN="$USER" BENCH_THREADS=$THREADS \
+      wrk -t$THREADS -c$CONNS -d3s -s scripts/bench/cancel.lua "$NODE" >/dev/null 2>&1 || true
+    kill -INT $tracer; wait $tracer 2>/dev/null || true
+    after=$(awk '$NF=="fsync" || $NF=="fdatasync"{n += $4} END{print n + 0}' "$WORK/strace.out")
+    before=0
+  else
+    before=$(sql "SELECT wal_sync FROM pg_stat_wal")
+    env BENCH_PATH_PREFIX="/v1.0/print/shares/$SHARE/jobs/" BENCH_FIRST_ID="$first" BENCH_TOKEN="$USER" BENCH_THREADS=$THREADS \
+      wrk -t$THREADS -c$CONNS -d3s -s scripts/bench/cancel.lua "$NODE" >/dev/null 2>&1 || true
+    sleep 1
+    after=$(sql "SELECT wal_sync FROM pg_stat_wal")
+  fi
+  done_after=$(sql "SELECT COUNT(*) FROM jobs WHERE state = 'canceled'")
+  awk -v f=$((after - before)) -v c=$((done_after - done_before)) \
+    'BEGIN{ if (c > 0) printf "fsyncs per cancel: %.3f (%d fsyncs for %d cancels%s)\n", f / c, f, c, "" }'
+}
+
+bench_backend() {
+  BACKEND=$1
+  DATA=$WORK/$BACKEND
+  mkdir -p "$DATA"
+  if [[ $BACKEND == sqlite ]]; then
+    start_node "$DATA"
+    echo "### SQLite (WAL, synchronous=FULL), documents on local disk"
+  else
+    psql -q -X -d "$PG_ADMIN" -c "CREATE DATABASE $DB" >/dev/null
+    start_node "$DATA" "$PG_URL"
+    echo "### PostgreSQL $(sql 'SHOW server_version') (synchronous_commit=$(sql 'SHOW synchronous_commit')), documents in PostgreSQL"
+  fi
+  setup "$DATA" "$NODE"
+  echo
+  echo "| path | req/s | ÷ healthz | p50 ms | p99 ms | p99.9 ms | bad |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  BASELINE=
+  run_wrk "GET /healthz (no token; the baseline)" get.lua BENCH_PATH=/healthz BENCH_TOKEN=x
+  BASELINE=$LAST_RPS
+  seed 1000
+  local job; job=$(sql "SELECT MIN(id) FROM jobs")
+  local shares=/v1.0/print/shares/$SHARE
+  run_wrk "GET share (user token)" get.lua BENCH_PATH="$shares" BENCH_TOKEN="$USER"
+  run_wrk "GET job (user token)" get.lua BENCH_PATH="$shares/jobs/$job" BENCH_TOKEN="$USER"
+  run_wrk "jobs list, first page, $(jobs_stored) stored" get.lua BENCH_PATH="$shares/jobs" BENCH_TOKEN="$USER"
+  run_wrk "jobs list, first page, \$expand=documents, $(jobs_stored) stored" get.lua \
+    BENCH_PATH="$shares/jobs?\$expand=documents" BENCH_TOKEN="$USER"
+  run_wrk "create job" create.lua BENCH_PATH="$shares/jobs" BENCH_TOKEN="$USER"
+  cycle_run
+  local first=$(( $(max_id) + 1 ))
+  seed $(( JOBS - $(jobs_stored) ))
+  run_wrk "jobs list, first page, $(jobs_stored) stored" get.lua BENCH_PATH="$shares/jobs" BENCH_TOKEN="$USER"
+  run_wrk "durable cancel, distinct jobs, $(jobs_stored) stored" cancel.lua \
+    BENCH_PATH_PREFIX="$shares/jobs/" BENCH_FIRST_ID=$first BENCH_TOKEN="$USER"
+  local canceled; canceled=$(sql "SELECT COUNT(*) FROM jobs WHERE id >= $first AND state = 'canceled'")
+  run_wrk "GET /healthz (again, after the writes)" get.lua BENCH_PATH=/healthz BENCH_TOKEN=x
+  echo
+  echo "jobs canceled and durable after the cancel run: $canceled"
+  fsyncs_per_cancel $(( first + canceled + CONNS * 4 ))
+  echo "server RSS: $(ps -o rss= -p "$NODE_PID" | awk '{printf "%.1f MiB", $1/1024}')"
+  echo
+  kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
+}
+
+echo "Platen hot-path benchmark: $(nproc) cores, wrk -t$THREADS -c$CONNS -d${DURATION}s per row, $(git rev-parse --short HEAD)"
+echo
+case $BACKENDS in
+  sqlite) bench_backend sqlite ;;
+  postgres) bench_backend postgres ;;
+  both) bench_backend sqlite; bench_backend postgres ;;
+  *) echo "usage: scripts/bench.sh [seconds] [sqlite|postgres|both]" >&2; exit 2 ;;
+esac

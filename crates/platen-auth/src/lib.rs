@@ -14,6 +14,7 @@ mod jwks;
 mod keys;
 mod principal;
 mod token;
+mod verified_cache;
 mod verifier;
 
 pub use config::{AuthConfig, DEFAULT_LEEWAY, GRAPH_AUDIENCES, KeySource, TrustedIssuer};

@@ -14,7 +14,8 @@ use crate::error::{AuthError, truncate_for_error};
 use crate::jwks::RemoteKeySet;
 use crate::keys::{KeySet, VerificationKey, algorithm_name, load_key_file};
 use crate::principal::Principal;
-use crate::token::inspect;
+use crate::token::{MAX_TOKEN_BYTES, inspect};
+use crate::verified_cache::{Entry, VerifiedTokens};
 
 /// Clock skew beyond this is a configuration mistake (and would weaken `exp` to nothing).
 const MAX_LEEWAY: Duration = Duration::from_secs(60 * 60);
@@ -24,12 +25,14 @@ const JWKS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Validates bearer tokens. Cheap to clone; all clones share the issuers' cached keys.
 #[derive(Clone)]
 pub struct Verifier {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     issuers: HashMap<String, Issuer>,
     leeway_seconds: u64,
+    /// Tokens this node has verified (see [`crate::verified_cache`]).
+    pub(crate) verified: VerifiedTokens,
 }
 
 struct Issuer {
@@ -112,6 +115,7 @@ impl Verifier {
             inner: Arc::new(Inner {
                 issuers,
                 leeway_seconds: config.leeway.as_secs(),
+                verified: VerifiedTokens::new(),
             }),
         })
     }
@@ -123,16 +127,34 @@ impl Verifier {
     /// leeway), `aud`, and finally the identity claims (`tid`, `oid`, `scp`/`roles`).
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         let token = token.trim();
+        if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+            return self.verify_fully(token).await.map(|(principal, _)| principal);
+        }
+        let digest = VerifiedTokens::digest(token);
+        if let Some(entry) = self.inner.verified.get(&digest) {
+            if let Some(issuer) = self.inner.issuers.get(&*entry.issuer)
+                && let Ok(current) = issuer_keys(issuer, entry.kid.as_deref()).await
+                && Arc::ptr_eq(&current, &entry.keys)
+            {
+                return Ok((*entry.principal).clone());
+            }
+            // The issuer's keys were re-read since: the token is checked again against the current ones.
+            self.inner.verified.remove(&digest);
+        }
+        let (principal, entry) = self.verify_fully(token).await?;
+        self.inner.verified.insert(digest, entry);
+        Ok(principal)
+    }
+
+    /// Every check of [`Verifier::verify`], without the cache; also returns what the cache keeps.
+    async fn verify_fully(&self, token: &str) -> Result<(Principal, Entry), AuthError> {
         let unverified = inspect(token)?;
         let issuer = self
             .inner
             .issuers
             .get(&unverified.issuer)
             .ok_or_else(|| AuthError::UnknownIssuer(truncate_for_error(&unverified.issuer)))?;
-        let keys = match &issuer.keys {
-            IssuerKeys::Fixed(keys) => Arc::clone(keys),
-            IssuerKeys::Remote(remote) => remote.keys_for(unverified.kid.as_deref()).await?,
-        };
+        let keys = issuer_keys(issuer, unverified.kid.as_deref()).await?;
         let key = keys.find(unverified.kid.as_deref()).ok_or_else(|| {
             AuthError::UnknownKey(
                 unverified
@@ -149,7 +171,14 @@ impl Verifier {
         }
         let validation = self.validation(unverified.algorithm, &unverified.issuer, &issuer.audiences);
         let claims = decode(token, key, &validation)?;
-        claims.into_principal()
+        let principal = claims.into_principal()?;
+        let entry = Entry {
+            principal: Arc::new(principal.clone()),
+            issuer: Arc::from(unverified.issuer.as_str()),
+            kid: unverified.kid.as_deref().map(Arc::from),
+            keys,
+        };
+        Ok((principal, entry))
     }
 
     fn validation(&self, algorithm: Algorithm, issuer: &str, audiences: &[String]) -> Validation {
@@ -161,6 +190,14 @@ impl Verifier {
         validation.set_issuer(&[issuer]);
         validation.set_audience(audiences);
         validation
+    }
+}
+
+/// The issuer's current keys (fetched first when they must be, as the JWKS cache decides).
+async fn issuer_keys(issuer: &Issuer, kid: Option<&str>) -> Result<Arc<KeySet>, AuthError> {
+    match &issuer.keys {
+        IssuerKeys::Fixed(keys) => Ok(Arc::clone(keys)),
+        IssuerKeys::Remote(remote) => remote.keys_for(kid).await,
     }
 }
 

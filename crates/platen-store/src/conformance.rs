@@ -13,10 +13,12 @@ use platen_domain::time::now_micros;
 use platen_odata::parse_query;
 use serde_json::json;
 
+mod concurrent_changes;
 mod download_tickets;
 mod print_passwords;
 mod reports;
 mod throttle;
+pub use concurrent_changes::concurrent_job_changes;
 pub use download_tickets::download_tickets;
 pub use print_passwords::print_passwords;
 pub use reports::reports;
@@ -34,6 +36,7 @@ macro_rules! conformance_sections {
             shares_and_visibility,
             shares_of_all_tenants,
             jobs_cas_and_paging,
+            concurrent_job_changes,
             uploads,
             tenant_isolation,
             pull_printing,

@@ -68,6 +68,8 @@ pub trait PrinterStore {
     /// Stores a newly registered printer and its (finished) create operation in one transaction.
     async fn create_printer(&self, printer: &Printer, operation: &PrinterOperation) -> Result<()>;
     async fn get_operation(&self, tenant: &str, id: &str) -> Result<Option<PrinterOperation>>;
+    /// Several printers by id (those of a page of shares), in one query; missing ids are left out.
+    async fn printers_by_ids(&self, tenant: &str, ids: &[&str]) -> Result<Vec<Printer>>;
     async fn get_printer(&self, tenant: &str, id: &str) -> Result<Option<Printer>>;
     async fn list_printers(&self, tenant: &str, query: &ListQuery) -> Result<Page<Printer>>;
     /// Fails with NotFound if the printer is gone.
@@ -195,6 +197,8 @@ pub trait TaskStore {
         query: &ListQuery,
     ) -> Result<Page<PrintTask>>;
     async fn tasks_of_job(&self, tenant: &str, job_id: JobId) -> Result<Vec<PrintTask>>;
+    /// The tasks of several jobs (a page of a list), in one query, ordered by job, then creation.
+    async fn tasks_of_jobs(&self, tenant: &str, job_ids: &[JobId]) -> Result<Vec<PrintTask>>;
 }
 
 /// The device side (IPP INFRA): device tokens, the per-printer event log, IPP subscriptions.
@@ -276,6 +280,8 @@ pub trait OutboxStore {
 #[async_trait]
 pub trait DocumentStore {
     async fn list_documents(&self, tenant: &str, job_id: JobId) -> Result<Vec<Document>>;
+    /// The documents of several jobs (a page of a list), in one query, ordered by job and document id.
+    async fn documents_of_jobs(&self, tenant: &str, job_ids: &[JobId]) -> Result<Vec<Document>>;
     async fn get_document(&self, tenant: &str, id: &str) -> Result<Option<Document>>;
     async fn mark_document_downloaded(&self, tenant: &str, id: &str, at: Micros) -> Result<()>;
     /// Creates the session, replacing (and discarding the received ranges of) any earlier one for the document.

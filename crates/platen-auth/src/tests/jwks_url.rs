@@ -119,6 +119,35 @@ async fn key_rotation_triggers_one_refetch_and_unknown_kids_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn a_cached_token_is_refused_as_soon_as_its_key_is_rotated_away() {
+    let old_key = EcTestKey::generate();
+    let new_key = EcTestKey::generate();
+    let (endpoint, verifier) = start(json!({"keys": [old_key.jwk("old")]}), true).await;
+    let token = old_key.sign(Some("old"), &delegated_claims(ISSUER));
+    for _ in 0..3 {
+        assert!(
+            verifier.verify(&token).await.is_ok(),
+            "verified, then from the cache"
+        );
+    }
+    endpoint.publish(json!({"keys": [new_key.jwk("new")]}));
+    // Until the keys are re-read the old set is the issuer's set, with or without the cache.
+    assert!(verifier.verify(&token).await.is_ok());
+    // A token naming the new key makes Platen re-read the set; the old key is gone from it.
+    assert!(
+        verifier
+            .verify(&new_key.sign(Some("new"), &delegated_claims(ISSUER)))
+            .await
+            .is_ok()
+    );
+    assert_eq!(endpoint.hits(), 2);
+    assert!(matches!(
+        verifier.verify(&token).await,
+        Err(AuthError::UnknownKey(kid)) if kid == "old"
+    ));
+}
+
+#[tokio::test]
 async fn concurrent_first_requests_share_one_fetch() {
     let key = EcTestKey::generate();
     let (endpoint, verifier) = start(json!({"keys": [key.jwk("k1")]}), true).await;

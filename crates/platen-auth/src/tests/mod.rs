@@ -4,6 +4,7 @@ mod dev_issuer;
 mod jwks_url;
 mod key_file;
 mod rejection;
+mod verified_cache;
 
 use std::time::Duration;
 

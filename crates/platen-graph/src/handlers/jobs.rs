@@ -13,10 +13,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::Bytes;
 use platen_app::JobTarget;
-use platen_domain::records::Job;
+use platen_domain::JobId;
+use platen_domain::records::{Document, Job, PrintTask};
 use platen_domain::{Operation, permissions};
 use platen_odata::QueryOption::{Count, Search};
 use serde_json::Value;
+use std::collections::HashMap;
 
 const JOB_READ_ONLY: &[&str] = &[
     "id",
@@ -41,26 +43,19 @@ pub fn collection_path(t: &JobTarget) -> String {
     }
 }
 
-async fn render(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
-    let mut m = wire::job(j, ctx.version, &ctx.root());
+/// The `$expand`ed navigations of the jobs being rendered, each read in one query for all of them.
+#[derive(Default)]
+struct Expanded {
+    documents: HashMap<JobId, Vec<Document>>,
+    tasks: HashMap<JobId, Vec<PrintTask>>,
+}
+
+async fn expanded(ctx: &Ctx, jobs: &[Job]) -> GraphResult<Expanded> {
+    let mut out = Expanded::default();
     for e in &ctx.query.expand {
         match e.path.to_ascii_lowercase().as_str() {
-            "documents" => {
-                let docs = ctx.app().documents_of(j).await?;
-                let items = docs
-                    .iter()
-                    .map(|d| select(wire::document(d, ctx.version), &e.options).map(Value::Object))
-                    .collect::<GraphResult<Vec<_>>>()?;
-                m.insert("documents".into(), Value::Array(items));
-            }
-            "tasks" => {
-                let tasks = ctx.app().visible_tasks(&ctx.caller, j).await?;
-                let items = tasks
-                    .iter()
-                    .map(|t| select(wire::task(t, &ctx.root()), &e.options).map(Value::Object))
-                    .collect::<GraphResult<Vec<_>>>()?;
-                m.insert("tasks".into(), Value::Array(items));
-            }
+            "documents" => out.documents = ctx.app().documents_of_jobs(&ctx.caller, jobs).await?,
+            "tasks" => out.tasks = ctx.app().visible_tasks_of_jobs(&ctx.caller, jobs).await?,
             other => {
                 return Err(GraphError::bad_request(format!(
                     "$expand: '{other}' cannot be expanded on a print job."
@@ -68,7 +63,39 @@ async fn render(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
             }
         }
     }
+    Ok(out)
+}
+
+fn render(ctx: &Ctx, j: &Job, expanded: &Expanded) -> GraphResult<Obj> {
+    let mut m = wire::job(j, ctx.version, &ctx.root());
+    for e in &ctx.query.expand {
+        let (name, items) = match e.path.to_ascii_lowercase().as_str() {
+            "documents" => {
+                let docs = expanded.documents.get(&j.id).map_or(&[][..], Vec::as_slice);
+                let items = docs
+                    .iter()
+                    .map(|d| select(wire::document(d, ctx.version), &e.options).map(Value::Object))
+                    .collect::<GraphResult<Vec<_>>>()?;
+                ("documents", items)
+            }
+            _ => {
+                let tasks = expanded.tasks.get(&j.id).map_or(&[][..], Vec::as_slice);
+                let items = tasks
+                    .iter()
+                    .map(|t| select(wire::task(t, &ctx.root()), &e.options).map(Value::Object))
+                    .collect::<GraphResult<Vec<_>>>()?;
+                ("tasks", items)
+            }
+        };
+        m.insert(name.into(), Value::Array(items));
+    }
     select(m, &ctx.query)
+}
+
+/// One job as an entity, with its `$expand`ed navigations.
+async fn render_one(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
+    let expanded = expanded(ctx, std::slice::from_ref(j)).await?;
+    render(ctx, j, &expanded)
 }
 
 pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
@@ -78,9 +105,10 @@ pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
         .app()
         .list_jobs(&ctx.caller, &access, t, &list_query(ctx)?)
         .await?;
+    let expanded = expanded(ctx, &page.items).await?;
     let mut rendered = Vec::with_capacity(page.items.len());
     for j in &page.items {
-        let mut m = render(ctx, j).await?;
+        let mut m = render(ctx, j, &expanded)?;
         // `$select` is applied again by page_json; harmless and keeps one code path.
         m.remove("@odata.context");
         rendered.push(m);
@@ -140,7 +168,7 @@ pub async fn get(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
     let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
     Ok(ok(&entity(
         ctx.context(&format!("{}/$entity", collection_path(t))),
-        render(ctx, &job).await?,
+        render_one(ctx, &job).await?,
     )))
 }
 
@@ -221,7 +249,7 @@ pub async fn update(ctx: &Ctx, t: &JobTarget, id: &str, body: &Bytes) -> GraphRe
         .await?;
     Ok(ok(&entity(
         ctx.context(&format!("{}/$entity", collection_path(t))),
-        render(ctx, &job).await?,
+        render_one(ctx, &job).await?,
     )))
 }
 

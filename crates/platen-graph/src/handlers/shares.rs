@@ -79,14 +79,19 @@ pub async fn list(ctx: &Ctx) -> GraphResult<Response> {
     } else {
         Default::default()
     };
+    let printers = ctx.app().printers_of_shares(&ctx.caller, &page.items).await?;
     let mut rendered = Vec::with_capacity(page.items.len());
     for s in &page.items {
-        let p = printer_of(ctx, s).await?;
+        let p = printers.get(s.printer_id.as_str()).ok_or_else(|| {
+            GraphError::from(platen_app::AppError::Internal(
+                "a share whose printer is gone".into(),
+            ))
+        })?;
         // Lists never carry defaults or capabilities; non-administrators get the reduced view.
         rendered.push(if full {
-            wire::share(s, &p, ctx.version, last_used.get(s.id.as_str()).copied())
+            wire::share(s, p, ctx.version, last_used.get(s.id.as_str()).copied())
         } else {
-            wire::share_basic(s, &p, ctx.version)
+            wire::share_basic(s, p, ctx.version)
         });
     }
     Ok(ok(&page_json(ctx, "print/shares", page, rendered)?))

@@ -77,14 +77,25 @@ pub(crate) async fn convert_in(
 #[async_trait]
 impl DocumentStore for SqlStore {
     async fn list_documents(&self, tenant: &str, job_id: JobId) -> Result<Vec<Document>> {
+        self.documents_of_jobs(tenant, &[job_id]).await
+    }
+
+    async fn documents_of_jobs(&self, tenant: &str, job_ids: &[JobId]) -> Result<Vec<Document>> {
+        if job_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        // A page is at most a few hundred jobs: one placeholder each, through `documents_by_job`.
+        let placeholders: Vec<String> = (0..job_ids.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.job_id = $2 ORDER BY d.id"
+            "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.job_id IN ({}) \
+             ORDER BY d.job_id, d.id",
+            placeholders.join(", ")
         );
-        let rows = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(job_id.get())
-            .fetch_all(&self.read)
-            .await?;
+        let mut q = sqlx::query(audited(&sql)).bind(tenant);
+        for id in job_ids {
+            q = q.bind(id.get());
+        }
+        let rows = q.fetch_all(&self.read).await?;
         rows.iter().map(rows::document).collect()
     }
 
@@ -223,15 +234,18 @@ impl DocumentStore for SqlStore {
 
     async fn orphan_blobs(&self, limit: u32) -> Result<Vec<String>> {
         // A redirect makes two documents share one blob: a blob still referenced is not an orphan after all.
-        sqlx::query(
-            "DELETE FROM orphan_blobs WHERE blob_key IN (SELECT blob_key FROM documents WHERE blob_key IS NOT NULL) \
-             OR blob_key IN (SELECT converted_blob_key FROM documents WHERE converted_blob_key IS NOT NULL)",
-        )
+        // One bounded batch, oldest first, each checked by index lookups (no scan of documents on the writer).
+        let limit = limit.max(1);
+        sqlx::query(audited(&format!(
+            "DELETE FROM orphan_blobs WHERE blob_key IN (SELECT batch.blob_key FROM \
+             (SELECT blob_key FROM orphan_blobs ORDER BY since LIMIT {limit}) batch \
+             WHERE EXISTS (SELECT 1 FROM documents d WHERE d.blob_key = batch.blob_key) \
+             OR EXISTS (SELECT 1 FROM documents d WHERE d.converted_blob_key = batch.blob_key))"
+        )))
         .execute(&self.write)
         .await?;
         Ok(sqlx::query_scalar(audited(&format!(
-            "SELECT blob_key FROM orphan_blobs ORDER BY since LIMIT {}",
-            limit.max(1)
+            "SELECT blob_key FROM orphan_blobs ORDER BY since LIMIT {limit}"
         )))
         .fetch_all(&self.read)
         .await?)

@@ -74,85 +74,10 @@ impl JobStore for SqlStore {
     // What the change means was decided by the use cases; this only writes it, in one transaction, in an order
     // that keeps the per-printer device event cursor monotonic.
     async fn commit_job_change(&self, c: &JobChange) -> Result<Commit> {
-        let mut tx = self.write.begin().await?;
-        let mut job = c.job.clone();
-        let mut redirected = None;
-        if let Some(r) = &c.redirect {
-            let mut new_job = r.job.clone();
-            new_job.redirected_from = Some(job_path(&job.printer_id, job.id));
-            let id = insert_job(&mut tx, &new_job).await?;
-            new_job.id = id;
-            super::documents::insert(
-                &mut tx,
-                &Document {
-                    job_id: id,
-                    ..r.document.clone()
-                },
-            )
-            .await?;
-            insert_event(&mut tx, &new_job.tenant_id, id, &r.event).await?;
-            if let Some(t) = &r.held_task {
-                super::tasks::insert(
-                    &mut tx,
-                    &PrintTask {
-                        job_id: id,
-                        ..t.clone()
-                    },
-                )
-                .await?;
-            }
-            job.redirected_to = Some(job_path(&new_job.printer_id, id));
-            redirected = Some(new_job);
+        match &self.group_commit {
+            Some(group) => group.commit(c.clone()).await,
+            None => self.commit_alone(c).await,
         }
-        if !save_in(&mut tx, &job, c.expected_version, c.event.as_ref()).await? {
-            tx.rollback().await?;
-            return Ok(Commit::Stale);
-        }
-        if let Some(u) = &c.upload
-            && !super::documents::finish_in(&mut tx, u.session_id.as_deref(), &u.document).await?
-        {
-            tx.rollback().await?;
-            return Ok(Commit::UploadSessionGone);
-        }
-        if let Some(conversion) = &c.converted {
-            super::documents::convert_in(&mut tx, &job.tenant_id, conversion).await?;
-        }
-        // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`).
-        let mut printers = vec![];
-        if !c.device_events.is_empty() {
-            printers.push((job.tenant_id.as_str(), job.printer_id.as_str()));
-        }
-        if let (Some(j), Some(r)) = (&redirected, &c.redirect)
-            && !r.device_events.is_empty()
-        {
-            printers.push((j.tenant_id.as_str(), j.printer_id.as_str()));
-        }
-        super::event_order::lock_printers(&mut tx, self.dialect, &printers).await?;
-        super::devices::insert_events(&mut tx, &job, &c.device_events).await?;
-        if let (Some(new_job), Some(r)) = (&redirected, &c.redirect) {
-            super::devices::insert_events(&mut tx, new_job, &r.device_events).await?;
-        }
-        if let Some(t) = &c.new_task {
-            super::tasks::insert(&mut tx, t).await?;
-        }
-        if let Some(t) = &c.task_update
-            && !super::tasks::update(&mut tx, t).await?
-        {
-            tx.rollback().await?;
-            return Ok(Commit::Stale);
-        }
-        if let Some(a) = &c.archive {
-            super::reports::archive_in(&mut tx, a).await?;
-        }
-        let redirected_id = redirected.as_ref().map(|j: &Job| j.id);
-        for n in &c.notifications {
-            super::outbox::insert_change(&mut tx, n, redirected_id).await?;
-        }
-        let changed = crate::feed::changes_of(&job, redirected.as_ref());
-        tx.commit().await?;
-        self.feed.after_commit(&self.write, changed).await;
-        job.version = c.expected_version + 1;
-        Ok(Commit::Done(Box::new(Committed { job, redirected })))
     }
 
     async fn job_events(&self, tenant: &str, job_id: JobId) -> Result<Vec<JobEventRecord>> {
@@ -176,6 +101,115 @@ impl JobStore for SqlStore {
             })
             .collect()
     }
+}
+
+impl SqlStore {
+    /// One change in a transaction of its own.
+    pub(crate) async fn commit_alone(&self, c: &JobChange) -> Result<Commit> {
+        let mut tx = self.write.begin().await?;
+        match write_change(&mut tx, self.dialect, c).await? {
+            Written::Done(committed, events) => {
+                tx.commit().await?;
+                self.feed.after_commit(&self.write, events).await;
+                Ok(Commit::Done(committed))
+            }
+            Written::Refused(refusal) => {
+                tx.rollback().await?;
+                Ok(refusal)
+            }
+        }
+    }
+}
+
+/// What [`write_change`] did inside the caller's transaction.
+pub(crate) enum Written {
+    /// Everything was written; commit, then announce the events.
+    Done(Box<Committed>, Vec<crate::ChangeEvent>),
+    /// A check failed (`Commit::Stale` or `Commit::UploadSessionGone`): the transaction must be rolled back,
+    /// some of the change may have been written before the check.
+    Refused(Commit),
+}
+
+/// Writes one change inside `tx`, without committing: what the change means was decided by the use cases; this
+/// only writes it, in an order that keeps the per-printer device event cursor monotonic.
+pub(crate) async fn write_change(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    dialect: platen_odata::Dialect,
+    c: &JobChange,
+) -> Result<Written> {
+    let mut job = c.job.clone();
+    let mut redirected = None;
+    if let Some(r) = &c.redirect {
+        let mut new_job = r.job.clone();
+        new_job.redirected_from = Some(job_path(&job.printer_id, job.id));
+        let id = insert_job(tx, &new_job).await?;
+        new_job.id = id;
+        super::documents::insert(
+            tx,
+            &Document {
+                job_id: id,
+                ..r.document.clone()
+            },
+        )
+        .await?;
+        insert_event(tx, &new_job.tenant_id, id, &r.event).await?;
+        if let Some(t) = &r.held_task {
+            super::tasks::insert(
+                tx,
+                &PrintTask {
+                    job_id: id,
+                    ..t.clone()
+                },
+            )
+            .await?;
+        }
+        job.redirected_to = Some(job_path(&new_job.printer_id, id));
+        redirected = Some(new_job);
+    }
+    if !save_in(tx, &job, c.expected_version, c.event.as_ref()).await? {
+        return Ok(Written::Refused(Commit::Stale));
+    }
+    if let Some(u) = &c.upload
+        && !super::documents::finish_in(tx, u.session_id.as_deref(), &u.document).await?
+    {
+        return Ok(Written::Refused(Commit::UploadSessionGone));
+    }
+    if let Some(conversion) = &c.converted {
+        super::documents::convert_in(tx, &job.tenant_id, conversion).await?;
+    }
+    // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`).
+    let mut printers = vec![];
+    if !c.device_events.is_empty() {
+        printers.push((job.tenant_id.as_str(), job.printer_id.as_str()));
+    }
+    if let (Some(j), Some(r)) = (&redirected, &c.redirect)
+        && !r.device_events.is_empty()
+    {
+        printers.push((j.tenant_id.as_str(), j.printer_id.as_str()));
+    }
+    super::event_order::lock_printers(tx, dialect, &printers).await?;
+    super::devices::insert_events(tx, &job, &c.device_events).await?;
+    if let (Some(new_job), Some(r)) = (&redirected, &c.redirect) {
+        super::devices::insert_events(tx, new_job, &r.device_events).await?;
+    }
+    if let Some(t) = &c.new_task {
+        super::tasks::insert(tx, t).await?;
+    }
+    if let Some(t) = &c.task_update
+        && !super::tasks::update(tx, t).await?
+    {
+        return Ok(Written::Refused(Commit::Stale));
+    }
+    if let Some(a) = &c.archive {
+        super::reports::archive_in(tx, a).await?;
+    }
+    let redirected_id = redirected.as_ref().map(|j: &Job| j.id);
+    for n in &c.notifications {
+        super::outbox::insert_change(tx, n, redirected_id).await?;
+    }
+    let events = crate::feed::changes_of(&job, redirected.as_ref());
+    job.version = c.expected_version + 1;
+    Ok(Written::Done(Box::new(Committed { job, redirected }), events))
 }
 
 async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<JobId> {

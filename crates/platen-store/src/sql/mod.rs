@@ -13,6 +13,7 @@ pub(crate) mod devices;
 pub(crate) mod directory;
 pub(crate) mod documents;
 mod event_order;
+mod group_commit;
 pub(crate) mod jobs;
 mod list;
 pub(crate) mod outbox;
@@ -21,6 +22,7 @@ pub(crate) mod printers;
 pub(crate) mod reports;
 mod rows;
 pub(crate) mod shares;
+mod subscription_cache;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;
 pub(crate) mod throttle;
@@ -40,6 +42,10 @@ pub struct SqlStore {
     write: AnyPool,
     /// Committed job changes, for waiters on this node (and, on PostgreSQL, from every node).
     pub(crate) feed: crate::feed::ChangeFeed,
+    /// SQLite: job changes arriving together are committed together (one fsync); see [`group_commit`].
+    group_commit: Option<group_commit::GroupCommit>,
+    /// SQLite: who watches which resource, kept in memory (see [`subscription_cache`]).
+    subscription_cache: Option<std::sync::Arc<subscription_cache::SubscriptionCache>>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -57,22 +63,30 @@ impl SqlStore {
         DRIVERS.call_once(install_default_drivers);
         if url.starts_with("sqlite:") {
             let url = sqlite_url(url);
+            // No ping before each acquisition: a local file's connection does not go stale, and the ping is a
+            // round trip to the connection's thread on every request.
             let write = AnyPoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .after_connect(|conn, _| Box::pin(async move { sqlite_pragmas(conn).await }))
                 .connect(&url)
                 .await?;
             let read = AnyPoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .after_connect(|conn, _| Box::pin(async move { sqlite_pragmas(conn).await }))
                 .connect(&url)
                 .await?;
-            Ok(Self {
+            let mut store = Self {
                 dialect: Dialect::Sqlite,
                 read,
                 write,
                 feed: crate::feed::ChangeFeed::new(Dialect::Sqlite, &url),
-            })
+                group_commit: None,
+                subscription_cache: Some(Default::default()),
+            };
+            store.group_commit = Some(group_commit::GroupCommit::start(store.clone()));
+            Ok(store)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
@@ -84,6 +98,8 @@ impl SqlStore {
                 read: pool.clone(),
                 write: pool,
                 feed: crate::feed::ChangeFeed::new(Dialect::Postgres, url),
+                group_commit: None,
+                subscription_cache: None,
             })
         } else {
             Err(StoreError::UnsupportedUrl(

@@ -72,6 +72,23 @@ impl PrinterStore for SqlStore {
         row.as_ref().map(rows::operation).transpose()
     }
 
+    async fn printers_by_ids(&self, tenant: &str, ids: &[&str]) -> Result<Vec<Printer>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT {PRINTER_COLUMNS} FROM printers p WHERE p.tenant_id = $1 AND p.id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(audited(&sql)).bind(tenant);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        rows.iter().map(rows::printer).collect()
+    }
+
     async fn get_printer(&self, tenant: &str, id: &str) -> Result<Option<Printer>> {
         let sql = format!("SELECT {PRINTER_COLUMNS} FROM printers p WHERE p.tenant_id = $1 AND p.id = $2");
         let row = sqlx::query(audited(&sql))

@@ -36,7 +36,7 @@ fn subscription(r: &AnyRow) -> Result<Subscription> {
 #[async_trait]
 impl SubscriptionStore for SqlStore {
     async fn create_subscription(&self, x: &Subscription) -> Result<()> {
-        sqlx::query(audited(&format!(
+        let done = sqlx::query(audited(&format!(
             "INSERT INTO subscriptions ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
         )))
         .bind(&x.id)
@@ -55,7 +55,9 @@ impl SubscriptionStore for SqlStore {
         .bind(x.expires_at)
         .bind(x.created_at)
         .execute(&self.write)
-        .await?;
+        .await;
+        self.subscriptions_changed();
+        done?;
         Ok(())
     }
 
@@ -93,7 +95,9 @@ impl SubscriptionStore for SqlStore {
         .bind(&x.lifecycle_notification_url)
         .bind(&x.client_state)
         .execute(&self.write)
-        .await?;
+        .await;
+        self.subscriptions_changed();
+        let done = done?;
         if done.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -113,7 +117,9 @@ impl SubscriptionStore for SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        let committed = tx.commit().await;
+        self.subscriptions_changed();
+        committed?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -124,18 +130,18 @@ impl SubscriptionStore for SqlStore {
         key: &str,
         now: Micros,
     ) -> Result<Vec<Subscription>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND resource_kind = $2 AND resource_key = $3 \
-             AND expires_at > $4 ORDER BY id"
-        );
-        let rows = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(kind)
-            .bind(key)
-            .bind(now)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(subscription).collect()
+        let Some(cache) = &self.subscription_cache else {
+            return self.subscriptions_of_resource(tenant, kind, key, Some(now)).await;
+        };
+        match cache.get(tenant, kind, key, now) {
+            Ok(known) => Ok(known),
+            Err(ticket) => {
+                let all = self.subscriptions_of_resource(tenant, kind, key, None).await?;
+                let current = all.iter().filter(|s| s.expires_at > now).cloned().collect();
+                cache.keep(ticket, tenant, kind, key, all);
+                Ok(current)
+            }
+        }
     }
 
     async fn remove_expired_subscriptions(&self, now: Micros, limit: u32) -> Result<Vec<Subscription>> {
@@ -153,5 +159,36 @@ impl SubscriptionStore for SqlStore {
             }
         }
         Ok(removed)
+    }
+}
+
+impl SqlStore {
+    /// The subscriptions watching a resource, those expiring after `unexpired_at` if given.
+    async fn subscriptions_of_resource(
+        &self,
+        tenant: &str,
+        kind: &str,
+        key: &str,
+        unexpired_at: Option<Micros>,
+    ) -> Result<Vec<Subscription>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND resource_kind = $2 AND resource_key = $3 \
+             AND expires_at > $4 ORDER BY id"
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(tenant)
+            .bind(kind)
+            .bind(key)
+            .bind(unexpired_at.unwrap_or(Micros::MIN))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(subscription).collect()
+    }
+
+    /// After any write to `subscriptions` (before its answer), so that no later lookup sees the old set.
+    fn subscriptions_changed(&self) {
+        if let Some(cache) = &self.subscription_cache {
+            cache.invalidate();
+        }
     }
 }

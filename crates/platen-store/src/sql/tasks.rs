@@ -181,14 +181,24 @@ impl TaskStore for SqlStore {
     }
 
     async fn tasks_of_job(&self, tenant: &str, job: JobId) -> Result<Vec<PrintTask>> {
+        self.tasks_of_jobs(tenant, &[job]).await
+    }
+
+    async fn tasks_of_jobs(&self, tenant: &str, jobs: &[JobId]) -> Result<Vec<PrintTask>> {
+        if jobs.is_empty() {
+            return Ok(vec![]);
+        }
+        // A page is at most a few hundred jobs: one placeholder each, through `tasks_by_job`.
+        let placeholders: Vec<String> = (0..jobs.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at, id"
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND job_id IN ({}) ORDER BY job_id, created_at, id",
+            placeholders.join(", ")
         );
-        let rows = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(job.get())
-            .fetch_all(&self.read)
-            .await?;
+        let mut q = sqlx::query(audited(&sql)).bind(tenant);
+        for job in jobs {
+            q = q.bind(job.get());
+        }
+        let rows = q.fetch_all(&self.read).await?;
         rows.iter().map(task).collect()
     }
 }
