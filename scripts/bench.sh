@@ -12,6 +12,7 @@
 #   - fsyncs per cancel, counted by the kernel: strace on the server (SQLite), pg_stat_wal.wal_sync (PostgreSQL).
 # Usage: scripts/bench.sh [seconds-per-run] [sqlite|postgres|both]
 #   BENCH_JOBS               jobs stored for the large runs (default 1000000)
+#   PLATEN_BENCH_BIN         the `platen` binary to measure (default: this tree's release build)
 #   PLATEN_BENCH_POSTGRES    a PostgreSQL URL allowed to CREATE/DROP DATABASE
 #                            (default $PLATEN_TEST_POSTGRES or postgres://postgres@127.0.0.1:5432/postgres)
 set -euo pipefail
@@ -26,7 +27,8 @@ for tool in wrk sqlite3 strace; do
   command -v $tool >/dev/null || apt-get install -y -qq $tool >/dev/null
 done
 cargo build --release -q -p platen-server --bin platen --example bench_cycles
-BIN=$PWD/target/release/platen
+# PLATEN_BENCH_BIN: another build of `platen` to measure with the same script (a "before" figure).
+BIN=${PLATEN_BENCH_BIN:-$PWD/target/release/platen}
 LOAD=$PWD/target/release/examples/bench_cycles
 WORK=$(mktemp -d)
 DB=platen_bench_$(tr -d '-' </proc/sys/kernel/random/uuid | cut -c1-12)
@@ -216,7 +218,7 @@ bench_backend() {
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
 }
 
-echo "Platen hot-path benchmark: $(nproc) cores, wrk -t$THREADS -c$CONNS -d${DURATION}s per row, $(git rev-parse --short HEAD)"
+echo "Platen hot-path benchmark: $(nproc) cores, wrk -t$THREADS -c$CONNS -d${DURATION}s per row, $BIN ($(git rev-parse --short HEAD))"
 echo
 case $BACKENDS in
   sqlite) bench_backend sqlite ;;

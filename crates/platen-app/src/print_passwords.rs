@@ -260,8 +260,13 @@ impl App {
         let normalized = secret::normalize(password);
         let key = normalized.as_deref().map(|p| credential_key(tenant_id, upn, p));
         if let Some((id, caller)) = key.as_ref().and_then(|k| guard.cached(k, now)) {
-            self.note_print_password_use(tenant_id, &id).await;
-            return Ok(at_address(caller, remote));
+            // The cache spares argon2, not the lookup by primary key: a password revoked anywhere (another node,
+            // the CLI) is refused at once.
+            if self.store.get_print_password(tenant_id, &id).await?.is_some() {
+                self.note_print_password_use(tenant_id, &id).await;
+                return Ok(at_address(caller, remote));
+            }
+            guard.forget(tenant_id, &id);
         }
         // Checked after the cache, so that someone guessing a user's password does not lock out the user's own
         // devices, whose credentials are cached.

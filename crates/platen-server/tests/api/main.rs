@@ -13,6 +13,7 @@ mod device_errors;
 mod dnssd;
 mod document_configuration;
 mod downloads;
+mod durability;
 mod flows;
 mod isolation;
 mod metadata;

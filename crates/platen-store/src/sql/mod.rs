@@ -49,6 +49,8 @@ pub struct SqlStore {
 }
 
 static DRIVERS: Once = Once::new();
+/// PostgreSQL connections idle longer than this are pinged before use.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 impl SqlStore {
     /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`, and applies pending migrations.
@@ -88,8 +90,20 @@ impl SqlStore {
             store.group_commit = Some(group_commit::GroupCommit::start(store.clone()));
             Ok(store)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // A connection is pinged before use only after it sat idle (as pgx does): a busy pool's connections are
+            // known to work, and the ping is a round trip on every request; an idle one may have been dropped by a
+            // server restart or a firewall, and is replaced if the ping fails.
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for > PING_WHEN_IDLE_FOR {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;

@@ -54,34 +54,62 @@ pub(crate) async fn archive_in(tx: &mut sqlx::Transaction<'_, Any>, a: &Archived
     .bind(&a.created_by.ip_address)
     .execute(&mut **tx)
     .await?;
-    for group in &a.groups {
-        sqlx::query(
-            "INSERT INTO archived_job_groups (tenant_id, group_id, completed_at, job_id) VALUES ($1,$2,$3,$4) \
+    if !a.groups.is_empty() {
+        // One statement for all of the creator's groups: every statement is a round trip inside the writer's
+        // transaction.
+        let values: Vec<String> = (0..a.groups.len())
+            .map(|i| format!("($1, ${}, $2, $3)", i + 4))
+            .collect();
+        let sql = format!(
+            "INSERT INTO archived_job_groups (tenant_id, group_id, completed_at, job_id) VALUES {} \
              ON CONFLICT DO NOTHING",
-        )
-        .bind(a.tenant_id.as_str())
-        .bind(group)
-        .bind(a.completed_at)
-        .bind(a.job_id.get())
-        .execute(&mut **tx)
-        .await?;
+            values.join(", ")
+        );
+        let mut q = sqlx::query(audited(&sql))
+            .bind(a.tenant_id.as_str())
+            .bind(a.completed_at)
+            .bind(a.job_id.get());
+        for group in &a.groups {
+            q = q.bind(group);
+        }
+        q.execute(&mut **tx).await?;
     }
-    for row in a.usage_rows() {
-        add_usage(tx, a.tenant_id.as_str(), &row).await?;
-    }
-    Ok(())
+    add_usage(tx, a.tenant_id.as_str(), &a.usage_rows()).await
 }
 
-/// Adds `row`'s counters to the stored row (created at zero if missing); the subject's name is the latest.
-async fn add_usage(tx: &mut sqlx::Transaction<'_, Any>, tenant: &str, row: &UsageRow) -> Result<()> {
-    let c = &row.counts;
-    sqlx::query(
+/// Columns bound per rollup row by [`add_usage`].
+const USAGE_PARAMS: usize = 16;
+
+/// Adds each row's counters to its stored row (created at zero if missing; the subject's name is the latest), in
+/// one statement: the rows of one job have distinct keys (day and month, by user and by printer).
+async fn add_usage(tx: &mut sqlx::Transaction<'_, Any>, tenant: &str, rows: &[UsageRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let p = |k: usize| format!("${}", 2 + r * USAGE_PARAMS + k);
+            format!(
+                "($1,{},{},{},{}, \
+                 COALESCE({}, (SELECT display_name FROM printers WHERE tenant_id = $1 AND id = {} AND {} = 'printer'), {}), \
+                 {})",
+                p(0),
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(3),
+                p(1),
+                p(3),
+                (5..USAGE_PARAMS).map(p).collect::<Vec<_>>().join(",")
+            )
+        })
+        .collect();
+    let sql = format!(
         "INSERT INTO usage_rollups (tenant_id, period, dimension, id, subject_id, subject_name, usage_date, \
          completed_jobs, completed_color_jobs, completed_black_and_white_jobs, incomplete_jobs, pages, \
          black_and_white_pages, color_pages, media_sheets, double_sided_sheets, single_sided_sheets) \
-         VALUES ($1,$2,$3,$4,$5, \
-         COALESCE($6, (SELECT display_name FROM printers WHERE tenant_id = $1 AND id = $5 AND $3 = 'printer'), $5), \
-         $7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) \
+         VALUES {} \
          ON CONFLICT (tenant_id, period, dimension, id) DO UPDATE SET \
          subject_name = excluded.subject_name, \
          completed_jobs = usage_rollups.completed_jobs + excluded.completed_jobs, \
@@ -94,28 +122,32 @@ async fn add_usage(tx: &mut sqlx::Transaction<'_, Any>, tenant: &str, row: &Usag
          media_sheets = usage_rollups.media_sheets + excluded.media_sheets, \
          double_sided_sheets = usage_rollups.double_sided_sheets + excluded.double_sided_sheets, \
          single_sided_sheets = usage_rollups.single_sided_sheets + excluded.single_sided_sheets",
-    )
-    .bind(tenant)
-    .bind(row.period.as_str())
-    .bind(row.dimension.as_str())
-    .bind(&row.id)
-    .bind(&row.subject_id)
-    // Always a name (the printer's current one, else the subject's id), so the `userPrincipalName` /
-    // `printerName` sort key is never null.
-    .bind(&row.subject_name)
-    .bind(row.usage_date)
-    .bind(c.completed_jobs)
-    .bind(c.completed_color_jobs)
-    .bind(c.completed_black_and_white_jobs)
-    .bind(c.incomplete_jobs)
-    .bind(c.pages)
-    .bind(c.black_and_white_pages)
-    .bind(c.color_pages)
-    .bind(c.media_sheets)
-    .bind(c.double_sided_sheets)
-    .bind(c.single_sided_sheets)
-    .execute(&mut **tx)
-    .await?;
+        values.join(", ")
+    );
+    let mut q = sqlx::query(audited(&sql)).bind(tenant);
+    for row in rows {
+        let c = &row.counts;
+        q = q
+            .bind(row.period.as_str())
+            .bind(row.dimension.as_str())
+            .bind(&row.id)
+            .bind(&row.subject_id)
+            // Always a name (the printer's current one, else the subject's id), so the `userPrincipalName` /
+            // `printerName` sort key is never null.
+            .bind(&row.subject_name)
+            .bind(row.usage_date)
+            .bind(c.completed_jobs)
+            .bind(c.completed_color_jobs)
+            .bind(c.completed_black_and_white_jobs)
+            .bind(c.incomplete_jobs)
+            .bind(c.pages)
+            .bind(c.black_and_white_pages)
+            .bind(c.color_pages)
+            .bind(c.media_sheets)
+            .bind(c.double_sided_sheets)
+            .bind(c.single_sided_sheets);
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 
