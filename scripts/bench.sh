@@ -154,7 +154,7 @@ fsyncs_per_cancel() { # a separate short cancel run with the kernel counting fsy
   local first=$1 before after done_before done_after
   done_before=$(sql "SELECT COUNT(*) FROM jobs WHERE state = 'canceled'")
   if [[ $BACKEND == sqlite ]]; then
-    strace -f -c -e trace=fsync,fdatasync -o "$WORK/strace.out" -p "$NODE_PID" &
+    strace -q -f -c -e trace=fsync,fdatasync -o "$WORK/strace.out" -p "$NODE_PID" 2>/dev/null &
     local tracer=$!
     sleep 1
     env BENCH_PATH_PREFIX="/v1.0/print/shares/$SHARE/jobs/" BENCH_FIRST_ID="$first" BENCH_TOKEN="$USER" BENCH_THREADS=$THREADS \

@@ -70,12 +70,7 @@ impl App {
                 Ok((printer, None))
             }
             JobTarget::Share(id) => {
-                let share = self
-                    .store
-                    .get_share(tenant, id)
-                    .await?
-                    .ok_or_else(|| AppError::not_found("printer share"))?;
-                self.ensure_share_usable(caller, access, &share).await?;
+                let share = self.usable_share(caller, access, id).await?;
                 let printer = self
                     .store
                     .get_printer(tenant, &share.printer_id)
@@ -84,6 +79,17 @@ impl App {
                 Ok((printer, Some(share)))
             }
         }
+    }
+
+    /// The share `id` if the caller may use it.
+    async fn usable_share(&self, caller: &Caller, access: &Access, id: &str) -> Result<Share> {
+        let share = self
+            .store
+            .get_share(&caller.tenant_id, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("printer share"))?;
+        self.ensure_share_usable(caller, access, &share).await?;
+        Ok(share)
     }
 
     /// The share of a printer as the caller may reach it: administrators and apps reach every printer (and see
@@ -254,7 +260,15 @@ impl App {
         target: &JobTarget,
         query: &ListQuery,
     ) -> Result<Page<Job>> {
-        self.resolve_target(caller, access, target).await?;
+        // The collection must exist and be reachable; a share's printer is not needed to list its jobs.
+        match target {
+            JobTarget::Printer(_) => {
+                self.resolve_target(caller, access, target).await?;
+            }
+            JobTarget::Share(id) => {
+                self.usable_share(caller, access, id).await?;
+            }
+        }
         let owner = (!access.all_users).then(|| caller.object_id.to_ascii_lowercase());
         let scope = match target {
             JobTarget::Printer(p) => JobScope {

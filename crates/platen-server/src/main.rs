@@ -15,6 +15,11 @@ mod token;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc malloc: rows, JSON maps and responses are many small, short-lived allocations, and
+/// glibc's were a fifth of the CPU of a job list page (see ARCHITECTURE.md, Hot paths).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
