@@ -79,6 +79,25 @@ setup() { # setup DATA_DIR BASE → ADMIN USER PRINTER SHARE (a registered print
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 }
 
+SPREAD=8
+more_printers() { # more_printers BASE → SPREAD_PRINTERS and SPREAD_SHARES (comma-separated), SPREAD printers in all
+  local base=$1 ps=() ss=() i csr op p s
+  for i in $(seq "$SPREAD"); do
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench$i -keyout "$DATA/k$i.pem" -out "$DATA/r$i.pem" 2>/dev/null
+    csr=$(grep -v -- ----- "$DATA/r$i.pem" | tr -d '\n')
+    op=$(curl -sf -D - -o /dev/null "$base/v1.0/print/printers/create" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+      -d "{\"displayName\":\"Bench $i\",\"manufacturer\":\"B\",\"model\":\"B\",\"physicalDeviceId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"certificateSigningRequest\":{\"content\":\"$csr\",\"transportKey\":\"x\"}}" \
+      | awk 'tolower($1)=="operation-location:"{print $2}' | tr -d '\r')
+    p=$(curl -sf "$op" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["printer"]["id"])')
+    s=$(curl -sf "$base/v1.0/print/shares" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+      -d "{\"displayName\":\"Bench $i\",\"allowAllUsers\":true,\"printer@odata.bind\":\"$base/v1.0/print/printers/$p\"}" \
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    ps+=("$p"); ss+=("$s")
+  done
+  SPREAD_PRINTERS=$(IFS=,; echo "${ps[*]}")
+  SPREAD_SHARES=$(IFS=,; echo "${ss[*]}")
+}
+
 # Seeded jobs: queued jobs of USER on the share, each with its document and history row, as the API writes them
 # (the API would take minutes for 10^6).
 JOB_COLUMNS="tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, created_at,
@@ -90,6 +109,20 @@ job_values() {
 }
 DOC_COLUMNS="tenant_id, id, job_id, display_name, content_type, size, sha256, uploaded_at, downloaded_at, blob_key"
 DOC_VALUES="'$TENANT', 'doc-' || id, id, 'a.pdf', 'application/pdf', 1, NULL, created_at, NULL, NULL"
+
+seed_spread() { # seed_spread COUNT: adds COUNT jobs, job x on printer/share number x % SPREAD
+  local saved_printer=$PRINTER saved_share=$SHARE i n=0 first
+  IFS=, read -ra ps <<<"$SPREAD_PRINTERS"; IFS=, read -ra ss <<<"$SPREAD_SHARES"
+  first=$(( $(max_id) + 1 ))
+  # One seed per residue class, with ids that keep the class: seed a block, then move the rows that belong to
+  # another printer (cheaper than per-row CASE expressions in both dialects).
+  seed "$1"
+  for i in $(seq 0 $((SPREAD - 1))); do
+    sql "UPDATE jobs SET printer_id = '${ps[$i]}', share_id = '${ss[$i]}' WHERE id >= $first AND id % $SPREAD = $i" >/dev/null
+  done
+  sql "ANALYZE" >/dev/null
+  PRINTER=$saved_printer SHARE=$saved_share
+}
 
 seed() { # seed COUNT: adds COUNT jobs
   [[ $1 -gt 0 ]] || return 0
@@ -209,6 +242,11 @@ bench_backend() {
   run_wrk "durable cancel, distinct jobs, $(jobs_stored) stored" cancel.lua \
     BENCH_PATH_PREFIX="$shares/jobs/" BENCH_FIRST_ID=$first BENCH_TOKEN="$USER"
   local canceled; canceled=$(sql "SELECT COUNT(*) FROM jobs WHERE id >= $first AND state = 'canceled'")
+  more_printers "$NODE"
+  local spread_first=$(( $(max_id) + 1 ))
+  seed_spread 200000
+  run_wrk "durable cancel, distinct jobs on $SPREAD printers" cancel_spread.lua \
+    BENCH_SHARES="$SPREAD_SHARES" BENCH_FIRST_ID=$spread_first BENCH_TOKEN="$USER"
   run_wrk "GET /healthz (again, after the writes)" get.lua BENCH_PATH=/healthz BENCH_TOKEN=x
   echo
   echo "jobs canceled and durable after the cancel run: $canceled"

@@ -42,13 +42,16 @@ pub struct SqlStore {
     write: AnyPool,
     /// Committed job changes, for waiters on this node (and, on PostgreSQL, from every node).
     pub(crate) feed: crate::feed::ChangeFeed,
-    /// SQLite: job changes arriving together are committed together (one fsync); see [`group_commit`].
+    /// Job changes arriving together are committed together (SQLite: all of them; PostgreSQL: by printer); see
+    /// [`group_commit`].
     group_commit: Option<group_commit::GroupCommit>,
     /// SQLite: who watches which resource, kept in memory (see [`subscription_cache`]).
     subscription_cache: Option<std::sync::Arc<subscription_cache::SubscriptionCache>>,
 }
 
 static DRIVERS: Once = Once::new();
+/// PostgreSQL: batching lanes (by printer) for job changes, each using one of the pool's connections at a time.
+const POSTGRES_LANES: usize = 4;
 /// PostgreSQL connections idle longer than this are pinged before use.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
@@ -87,7 +90,7 @@ impl SqlStore {
                 group_commit: None,
                 subscription_cache: Some(Default::default()),
             };
-            store.group_commit = Some(group_commit::GroupCommit::start(store.clone()));
+            store.group_commit = Some(group_commit::GroupCommit::start(store.clone(), 1));
             Ok(store)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // A connection is pinged before use only after it sat idle (as pgx does): a busy pool's connections are
@@ -107,14 +110,16 @@ impl SqlStore {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;
-            Ok(Self {
+            let mut store = Self {
                 dialect: Dialect::Postgres,
                 read: pool.clone(),
                 write: pool,
                 feed: crate::feed::ChangeFeed::new(Dialect::Postgres, url),
                 group_commit: None,
                 subscription_cache: None,
-            })
+            };
+            store.group_commit = Some(group_commit::GroupCommit::start(store.clone(), POSTGRES_LANES));
+            Ok(store)
         } else {
             Err(StoreError::UnsupportedUrl(
                 url.split(':').next().unwrap_or_default().to_string(),
