@@ -1,10 +1,17 @@
 //! Documents: resumable upload sessions (downloads are in `downloads.rs`).
 //!
 //! An upload URL carries its own credential: a random secret whose SHA-256 is stored with the session, valid
-//! until the session expires. Each PUT streams one byte range into its own blob; the ranges are recorded in the
-//! database (overlaps refused atomically), and when the last gap closes the pieces are concatenated, hashed and
-//! committed together with the job's `UploadCompleted` transition. Nothing is held in memory, ranges may come in
-//! any order, to any node.
+//! until the session expires. Every byte is written once, into its place: a session writes into one blob (its
+//! document's, `session_blob_key`), and each PUT first reserves its range in the database (overlaps refused
+//! atomically, across nodes, before any byte is written; the reservation is a lease renewed while the bytes
+//! stream), then streams the body to its offset (`BlobStore::put_part`, durable on return), then confirms the
+//! range. When the last gap closes the blob becomes the document (`BlobStore::finish_upload`: no copy on local
+//! disk or PostgreSQL) and is committed with the job's `UploadCompleted` transition. The SHA-256 is computed as
+//! the bytes arrive when they arrive in order on this node (`upload_hash.rs`), else by reading the document
+//! once at completion. Nothing is held in memory; ranges may come in any order, to any node.
+//!
+//! Sessions begun before ranges were written in place (their ranges are blobs under `uploads/`) finish the old
+//! way: their pieces are concatenated.
 
 use crate::conversions::printer_content_types;
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
@@ -18,8 +25,12 @@ use platen_domain::records::{Document, FinishedUpload, UploadRange, UploadSessio
 use platen_domain::time::{Micros, now_micros};
 use platen_domain::{Caller, JobId};
 use platen_store::AddRange;
+use futures::StreamExt;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A parsed `Content-Range: bytes first-last/total` (inclusive bounds). `bytes=first-last/total` is accepted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +231,7 @@ impl App {
     }
 
     async fn discard_session(&self, session_id: &str) -> Result<()> {
+        self.upload_hashers.forget(session_id);
         self.store.delete_upload_session(session_id).await?;
         Ok(())
     }
@@ -304,6 +316,117 @@ impl App {
             _slot = self.upload_slot(&job)?;
             self.charge_upload(&job, range.len()).await?;
         }
+        if existing.iter().any(is_legacy_piece) {
+            return self.put_legacy_piece(&session, range, body).await;
+        }
+        let key = session_blob_key(&session);
+        let reservation = uuid::Uuid::new_v4().simple().to_string();
+        let part = self.blobs.part_key(&key, range.first, &reservation);
+        let record = UploadRange {
+            first: range.first as i64,
+            last: range.last as i64,
+            blob_key: part.clone(),
+        };
+        match self
+            .store
+            .reserve_upload_range(session_id, &record, &reservation, lease_until())
+            .await?
+        {
+            AddRange::Overlap => return Err(overlap()),
+            AddRange::SessionGone => return Err(session_gone()),
+            AddRange::Added(_) => {}
+        }
+        // The lease is renewed while the bytes stream; if it cannot be, the write stops before it runs out (so
+        // that a write whose range was taken over never touches the blob again).
+        let lost = Arc::new(AtomicBool::new(false));
+        let renewal = AbortOnDrop(tokio::spawn({
+            let (store, lost) = (Arc::clone(&self.store), Arc::clone(&lost));
+            let (session_id, reservation) = (session_id.to_string(), reservation.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(LEASE / 4).await;
+                    if !matches!(
+                        store.renew_upload_range(&session_id, &reservation, lease_until()).await,
+                        Ok(true)
+                    ) {
+                        lost.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            }
+        }));
+        let hasher = self
+            .upload_hashers
+            .take(&session.id, range.first)
+            .map(|h| Arc::new(Mutex::new(h)));
+        let body = {
+            let (hasher, lost) = (hasher.clone(), Arc::clone(&lost));
+            body.map(move |chunk| {
+                if lost.load(Ordering::SeqCst) {
+                    return Err(std::io::Error::other("the range's reservation was lost"));
+                }
+                if let (Ok(bytes), Some(h)) = (&chunk, &hasher) {
+                    h.lock().unwrap_or_else(|p| p.into_inner()).update(bytes);
+                }
+                chunk
+            })
+            .boxed()
+        };
+        let written = self
+            .blobs
+            .put_part(&key, &part, range.first, body, range.len())
+            .await;
+        drop(renewal);
+        if let Err(e) = written {
+            self.store
+                .release_upload_range(session_id, &reservation, &part)
+                .await?;
+            if part != key {
+                self.blobs.delete(&part).await?;
+            }
+            return Err(fragment_error(e));
+        }
+        match self
+            .store
+            .confirm_upload_range(session_id, &reservation, &part)
+            .await?
+        {
+            AddRange::Overlap => {
+                if part != key {
+                    self.blobs.delete(&part).await?;
+                }
+                Err(overlap())
+            }
+            AddRange::SessionGone => Err(session_gone()),
+            AddRange::Added(all) => {
+                if let Some(h) = hasher
+                    .and_then(|h| Arc::try_unwrap(h).ok())
+                    .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+                {
+                    self.upload_hashers.put_back(&session.id, range.last + 1, h);
+                }
+                let missing = missing_ranges(&all, session.size);
+                if missing.is_empty() {
+                    self.complete_upload(&session, &all)
+                        .await
+                        .map(|d| RangeOutcome::Completed(Box::new(d)))
+                } else {
+                    Ok(RangeOutcome::Partial(UploadStatus {
+                        expires_at: session.expires_at,
+                        next_expected_ranges: missing,
+                    }))
+                }
+            }
+        }
+    }
+
+    /// A range of a session begun before ranges were written in place: stored as a blob of its own.
+    async fn put_legacy_piece(
+        &self,
+        session: &UploadSession,
+        range: ContentRange,
+        body: ByteStream,
+    ) -> Result<RangeOutcome> {
         let key = format!(
             "uploads/{}/{}-{}-{}",
             session.id,
@@ -315,13 +438,7 @@ impl App {
             .blobs
             .put(&key, body, range.len())
             .await
-            .map_err(|e| match e {
-                platen_blob::BlobError::Source(m) => upload_error(
-                    UploadFailure::FragmentLengthMismatch,
-                    format!("The fragment body could not be read completely: {m}."),
-                ),
-                other => other.into(),
-            })?;
+            .map_err(fragment_error)?;
         if stored.size != range.len() {
             self.blobs.delete(&key).await?;
             return Err(upload_error(
@@ -338,7 +455,7 @@ impl App {
             last: range.last as i64,
             blob_key: key.clone(),
         };
-        match self.store.add_upload_range(session_id, &record).await? {
+        match self.store.add_upload_range(&session.id, &record).await? {
             AddRange::Overlap => {
                 self.blobs.delete(&key).await?;
                 Err(overlap())
@@ -350,7 +467,7 @@ impl App {
             AddRange::Added(all) => {
                 let missing = missing_ranges(&all, session.size);
                 if missing.is_empty() {
-                    self.complete_upload(&session, &all)
+                    self.complete_upload(session, &all)
                         .await
                         .map(|d| RangeOutcome::Completed(Box::new(d)))
                 } else {
@@ -363,18 +480,25 @@ impl App {
         }
     }
 
-    /// Concatenates the ranges into the document's blob and commits the document, the end of the session and
-    /// the job's transition in one transaction.
+    /// Makes the session's blob the document (no copy where the blob store can) and commits the document, the
+    /// end of the session and the job's transition in one transaction.
     async fn complete_upload(&self, session: &UploadSession, ranges: &[UploadRange]) -> Result<Document> {
-        let key = format!(
-            "documents/{}/{}",
-            session.document_id,
-            uuid::Uuid::new_v4().simple()
-        );
-        let parts: Vec<String> = ranges.iter().map(|r| r.blob_key.clone()).collect();
-        let stored = self.blobs.compose(&key, &parts).await?;
-        if stored.size != session.size as u64 {
-            self.blobs.delete(&key).await?;
+        let key = session_blob_key(session);
+        let mut parts: Vec<String> = vec![];
+        for r in ranges {
+            if !parts.contains(&r.blob_key) {
+                parts.push(r.blob_key.clone());
+            }
+        }
+        let size = session.size as u64;
+        let stored = if ranges.iter().any(is_legacy_piece) {
+            let parts: Vec<String> = ranges.iter().map(|r| r.blob_key.clone()).collect();
+            self.blobs.compose(&key, &parts).await?
+        } else {
+            let sha = self.upload_hashers.finished(&session.id, size);
+            self.blobs.finish_upload(&key, &parts, size, sha).await?
+        };
+        if stored.size != size {
             return Err(AppError::Internal(format!(
                 "assembled {} bytes, expected {}",
                 stored.size, session.size
@@ -409,12 +533,29 @@ impl App {
                 ..Rides::default()
             })
             .otherwise(Otherwise::CommitRides { history: true });
-        match self.change_job(job, uploaded).await? {
+        let outcome = self.change_job(job, uploaded).await?;
+        // Ranges held apart (PostgreSQL, S3, old sessions) were listed as orphans when the session ended; their
+        // bytes are in the document now (or were copied into it), so they go at once rather than at a sweep.
+        let apart: Vec<String> = parts.into_iter().filter(|p| *p != key).collect();
+        if !apart.is_empty() {
+            let (blobs, store) = (Arc::clone(&self.blobs), Arc::clone(&self.store));
+            tokio::spawn(async move {
+                for p in &apart {
+                    if let Err(e) = blobs.delete(p).await {
+                        tracing::warn!(error = %e, "deleting an upload's range blob failed; the sweeper will");
+                        return;
+                    }
+                }
+                if let Err(e) = store.forget_orphan_blobs(&apart).await {
+                    tracing::warn!(error = %e, "forgetting an upload's range blobs failed");
+                }
+            });
+        }
+        match outcome {
             Passage::Changed(_) | Passage::Unchanged(_) => Ok(finished),
             Passage::UploadSessionGone => {
-                // Another request (a retried last range, maybe on another node) finished the session first: its
-                // copy of the bytes is the document's, this one is not needed.
-                self.blobs.delete(&key).await?;
+                // Another request (a retried last range, maybe on another node) finished the session first, into
+                // the same blob: the document is that one.
                 let current = self
                     .document_of(tenant, session.job_id, &session.document_id)
                     .await?;
@@ -449,6 +590,43 @@ impl App {
     ) -> Result<Vec<Document>> {
         let job = self.find_job(caller, access, target, job_id).await?;
         Ok(self.store.list_documents(&job.tenant_id, job.id).await?)
+    }
+}
+
+/// The blob an upload session's ranges are written into, which becomes its document's blob. The store derives
+/// the same key (`sql/documents.rs`, `SESSION_BLOB_KEY`) to list it as an orphan when the session ends unfinished.
+pub(crate) fn session_blob_key(session: &UploadSession) -> String {
+    format!("documents/{}/{}", session.document_id, session.id)
+}
+
+/// A range stored as a blob of its own by a session begun before ranges were written in place.
+fn is_legacy_piece(r: &UploadRange) -> bool {
+    r.blob_key.starts_with("uploads/")
+}
+
+/// How long a range's reservation lasts without renewal (renewed every quarter of it while the bytes stream).
+const LEASE: Duration = Duration::from_secs(60);
+
+fn lease_until() -> Micros {
+    now_micros() + LEASE.as_micros() as i64
+}
+
+/// Aborts the task when dropped (the request ended, however).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn fragment_error(e: platen_blob::BlobError) -> AppError {
+    match e {
+        platen_blob::BlobError::Source(m) => upload_error(
+            UploadFailure::FragmentLengthMismatch,
+            format!("The fragment body could not be read completely: {m}."),
+        ),
+        other => other.into(),
     }
 }
 

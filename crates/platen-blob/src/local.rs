@@ -1,7 +1,12 @@
 //! Blobs as files under one directory. Writes go to a temporary file that is fsynced and renamed into place
 //! (then the directory is fsynced), so a blob is either wholly there or absent, and durable once `put` returns.
-//! Nothing is left behind: deleting a blob removes the directories it leaves empty (an upload session's
-//! ranges live in a directory of their own), and temporary files a killed process left are removed at open.
+//! Nothing is left behind: deleting a blob removes the directories it leaves empty, and temporary files a killed
+//! process left are removed at open.
+//!
+//! An upload session's ranges are written in place: one file per session (its future document key), each
+//! range's bytes at their offset, data fsynced before the write returns (and the directory too when the write
+//! created the file). Finishing the upload copies nothing: the file already is the document; it is read once to
+//! hash it only when the caller did not hash the ranges as they arrived.
 
 use crate::{BlobError, BlobStore, ByteStream, Stored, validate_key};
 use async_trait::async_trait;
@@ -208,6 +213,115 @@ impl BlobStore for LocalDisk {
             let _ = fs::remove_file(&temp).await;
         }
         result
+    }
+
+    fn part_key(&self, key: &str, _offset: u64, _tag: &str) -> String {
+        key.to_string()
+    }
+
+    async fn put_part(
+        &self,
+        key: &str,
+        part: &str,
+        offset: u64,
+        mut body: ByteStream,
+        len: u64,
+    ) -> Result<(), BlobError> {
+        if part != key {
+            return Err(BlobError::InvalidKey(format!(
+                "{part}: local disk writes an upload's ranges into {key}"
+            )));
+        }
+        let path = self.path(key)?;
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        // The first write of an upload creates its file (and maybe its directory): the directory entry is made
+        // durable too. Later writes reopen it.
+        let mut attempts = 0;
+        let (file, created) = loop {
+            attempts += 1;
+            if attempts > 3 {
+                return Err(BlobError::Backend(format!("{key}: its file keeps disappearing")));
+            }
+            fs::create_dir_all(&dir).await?;
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .await
+            {
+                Ok(f) => break (f, true),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    match fs::OpenOptions::new().write(true).open(&path).await {
+                        Ok(f) => break (f, false),
+                        // Deleted in between (a canceled session): try again from the start.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                // A delete pruned the directory between our create and open: make it again.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if created {
+            File::open(&dir).await?.sync_all().await?;
+        }
+        let mut file = BufWriter::with_capacity(1024 * 1024, file);
+        file.seek(std::io::SeekFrom::Start(offset)).await?;
+        let mut written = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| BlobError::Source(e.to_string()))?;
+            if written + chunk.len() as u64 > len {
+                return Err(BlobError::Source(format!("more than the declared {len} bytes")));
+            }
+            written += chunk.len() as u64;
+            file.write_all(&chunk).await?;
+        }
+        if written != len {
+            return Err(BlobError::Source(format!(
+                "{written} bytes of the declared {len}"
+            )));
+        }
+        file.flush().await?;
+        file.get_ref().sync_data().await?;
+        Ok(())
+    }
+
+    async fn finish_upload(
+        &self,
+        key: &str,
+        _parts: &[String],
+        size: u64,
+        sha256_hex: Option<String>,
+    ) -> Result<Stored, BlobError> {
+        let path = self.path(key)?;
+        let file = match File::open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(BlobError::NotFound(key.into()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let len = file.metadata().await?.len();
+        if len != size {
+            return Err(BlobError::Backend(format!(
+                "{key} holds {len} bytes, the upload {size}"
+            )));
+        }
+        match sha256_hex {
+            Some(sha256_hex) => Ok(Stored { size, sha256_hex }),
+            None => {
+                let stored =
+                    crate::digest(ReaderStream::with_capacity(file, 1024 * 1024).boxed()).await?;
+                if stored.size != size {
+                    return Err(BlobError::Backend(format!(
+                        "{key}: read {} bytes of {size}",
+                        stored.size
+                    )));
+                }
+                Ok(stored)
+            }
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
