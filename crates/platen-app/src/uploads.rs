@@ -640,6 +640,126 @@ fn overlap() -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AppConfig;
+    use bytes::Bytes;
+    use platen_blob::LocalDisk;
+    use platen_domain::job::JobPhase;
+    use platen_pki::CertificateAuthority;
+    use platen_domain::records::JobEventRecord;
+    use platen_store::conformance::{document, job};
+    use platen_store::sql::SqlStore;
+
+    const T: &str = "t-up";
+
+    /// An app on SQLite and local disk in `dir`, with a job of `size` bytes awaiting its upload: the session and
+    /// its URL's token.
+    async fn app_with_session(dir: &std::path::Path, size: i64) -> (App, UploadSession, String) {
+        let url = format!("sqlite://{}", dir.join("db.sqlite3").display());
+        let store = SqlStore::open(&url).await.unwrap();
+        let blobs = LocalDisk::open(dir.join("blobs")).await.unwrap();
+        let ca = CertificateAuthority::load_or_create(&dir.join("ca")).unwrap();
+        let app = App::new(Arc::new(store), Arc::new(blobs), Arc::new(ca), AppConfig::default());
+        let created = JobEventRecord {
+            at: now_micros(),
+            phase: JobPhase::UploadPending,
+            actor: "test".into(),
+            reason: None,
+        };
+        let (job, doc) = app
+            .store
+            .create_job(&job(T, "p", "u"), &document(T, "d1"), &created)
+            .await
+            .unwrap();
+        let (token, token_sha256) = url_secret();
+        let session = UploadSession {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: T.into(),
+            job_id: job.id,
+            document_id: doc.id,
+            token_sha256,
+            document_name: "a.pdf".into(),
+            content_type: "application/pdf".into(),
+            size,
+            created_at: now_micros(),
+            expires_at: now_micros() + 3_600_000_000,
+        };
+        app.store.create_upload_session(&session).await.unwrap();
+        (app, session, token)
+    }
+
+    fn range(first: u64, last: u64, total: u64) -> ContentRange {
+        ContentRange { first, last, total }
+    }
+
+    fn body(data: &[u8]) -> ByteStream {
+        futures::stream::iter(vec![Ok(Bytes::copy_from_slice(data))]).boxed()
+    }
+
+    #[tokio::test]
+    async fn an_overlapping_range_is_refused_before_it_writes_a_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, session, token) = app_with_session(dir.path(), 100).await;
+        // A PUT whose body is still arriving holds its range.
+        let (tx, rx) = futures::channel::mpsc::unbounded::<std::io::Result<Bytes>>();
+        let slow = {
+            let (app, id, token) = (app.clone(), session.id.clone(), token.clone());
+            tokio::spawn(async move { app.put_range(&id, &token, range(0, 49, 100), None, rx.boxed()).await })
+        };
+        tx.unbounded_send(Ok(Bytes::from(vec![b'a'; 10]))).unwrap();
+        let mut refused = false;
+        for _ in 0..200 {
+            match app
+                .put_range(&session.id, &token, range(40, 59, 100), None, body(&[b'X'; 20]))
+                .await
+            {
+                Err(AppError::Upload {
+                    failure: UploadFailure::FragmentOverlap,
+                    ..
+                }) => {
+                    refused = true;
+                    break;
+                }
+                // The slow PUT has not reserved its range yet.
+                Ok(_) => panic!("an overlapping range was accepted"),
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert!(refused);
+        tx.unbounded_send(Ok(Bytes::from(vec![b'a'; 40]))).unwrap();
+        drop(tx);
+        let done = slow.await.unwrap().unwrap();
+        assert!(matches!(done, RangeOutcome::Partial(ref s) if s.next_expected_ranges == vec!["50-99"]));
+        let file = dir
+            .path()
+            .join("blobs")
+            .join(session_blob_key(&session));
+        assert_eq!(std::fs::read(&file).unwrap(), vec![b'a'; 50], "the refused range wrote nothing");
+    }
+
+    #[tokio::test]
+    async fn an_expired_sessions_partial_file_is_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, session, token) = app_with_session(dir.path(), 100).await;
+        app.put_range(&session.id, &token, range(60, 99, 100), None, body(&[7; 40]))
+            .await
+            .unwrap();
+        let file = dir.path().join("blobs").join(session_blob_key(&session));
+        assert_eq!(std::fs::metadata(&file).unwrap().len(), 100);
+        // Expired: the sweeper ends the session and deletes its file, and the directories it leaves empty.
+        app.store
+            .create_upload_session(&UploadSession {
+                expires_at: 1,
+                ..session.clone()
+            })
+            .await
+            .unwrap();
+        // (Recreating replaced the first session: its file is an orphan already.)
+        let (sessions, blobs) = app.sweep().await.unwrap();
+        assert_eq!((sessions, blobs), (1, 1));
+        assert!(!file.exists());
+        assert!(!dir.path().join("blobs/documents").exists());
+        assert_eq!(app.sweep().await.unwrap(), (0, 0));
+    }
 
     #[test]
     fn content_range_forms() {
