@@ -10,8 +10,9 @@
 //! the bytes arrive when they arrive in order on this node (`upload_hash.rs`), else by reading the document
 //! once at completion. Nothing is held in memory; ranges may come in any order, to any node.
 //!
-//! Sessions begun before ranges were written in place (their ranges are blobs under `uploads/`) finish the old
-//! way: their pieces are concatenated.
+//! Ranges laid out otherwise (a session begun before ranges were written in place, whose ranges are blobs under
+//! `uploads/`, or one carried over by `migrate-store` from another kind of blob store) are gathered once into
+//! the document at completion.
 
 use crate::conversions::printer_content_types;
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
@@ -25,7 +26,7 @@ use platen_domain::records::{Document, FinishedUpload, UploadRange, UploadSessio
 use platen_domain::time::{Micros, now_micros};
 use platen_domain::{Caller, JobId};
 use platen_store::AddRange;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -316,9 +317,6 @@ impl App {
             _slot = self.upload_slot(&job)?;
             self.charge_upload(&job, range.len()).await?;
         }
-        if existing.iter().any(is_legacy_piece) {
-            return self.put_legacy_piece(&session, range, body).await;
-        }
         let key = session_blob_key(&session);
         let reservation = uuid::Uuid::new_v4().simple().to_string();
         let part = self.blobs.part_key(&key, range.first, &reservation);
@@ -420,66 +418,6 @@ impl App {
         }
     }
 
-    /// A range of a session begun before ranges were written in place: stored as a blob of its own.
-    async fn put_legacy_piece(
-        &self,
-        session: &UploadSession,
-        range: ContentRange,
-        body: ByteStream,
-    ) -> Result<RangeOutcome> {
-        let key = format!(
-            "uploads/{}/{}-{}-{}",
-            session.id,
-            range.first,
-            range.last,
-            uuid::Uuid::new_v4().simple()
-        );
-        let stored = self
-            .blobs
-            .put(&key, body, range.len())
-            .await
-            .map_err(fragment_error)?;
-        if stored.size != range.len() {
-            self.blobs.delete(&key).await?;
-            return Err(upload_error(
-                UploadFailure::FragmentLengthMismatch,
-                format!(
-                    "Received {} bytes for a range of {} bytes.",
-                    stored.size,
-                    range.len()
-                ),
-            ));
-        }
-        let record = UploadRange {
-            first: range.first as i64,
-            last: range.last as i64,
-            blob_key: key.clone(),
-        };
-        match self.store.add_upload_range(&session.id, &record).await? {
-            AddRange::Overlap => {
-                self.blobs.delete(&key).await?;
-                Err(overlap())
-            }
-            AddRange::SessionGone => {
-                self.blobs.delete(&key).await?;
-                Err(session_gone())
-            }
-            AddRange::Added(all) => {
-                let missing = missing_ranges(&all, session.size);
-                if missing.is_empty() {
-                    self.complete_upload(session, &all)
-                        .await
-                        .map(|d| RangeOutcome::Completed(Box::new(d)))
-                } else {
-                    Ok(RangeOutcome::Partial(UploadStatus {
-                        expires_at: session.expires_at,
-                        next_expected_ranges: missing,
-                    }))
-                }
-            }
-        }
-    }
-
     /// Makes the session's blob the document (no copy where the blob store can) and commits the document, the
     /// end of the session and the job's transition in one transaction.
     async fn complete_upload(&self, session: &UploadSession, ranges: &[UploadRange]) -> Result<Document> {
@@ -491,12 +429,21 @@ impl App {
             }
         }
         let size = session.size as u64;
-        let stored = if ranges.iter().any(is_legacy_piece) {
-            let parts: Vec<String> = ranges.iter().map(|r| r.blob_key.clone()).collect();
-            self.blobs.compose(&key, &parts).await?
+        let in_place = self.blobs.part_key(&key, 0, "probe") == key;
+        let (key, stored) = if ranges.iter().any(|r| (r.blob_key == key) != in_place) {
+            // Ranges laid out otherwise than this blob store writes them: a session begun before ranges were
+            // written in place (its ranges are blobs under `uploads/`), or carried over by `migrate-store` from
+            // another kind of store. Their bytes are gathered once, in order, into a blob of their own.
+            let target = format!("{key}.assembled");
+            let stored = self
+                .blobs
+                .put(&target, gather(&self.blobs, &key, ranges), size)
+                .await?;
+            (target, stored)
         } else {
             let sha = self.upload_hashers.finished(&session.id, size);
-            self.blobs.finish_upload(&key, &parts, size, sha).await?
+            let stored = self.blobs.finish_upload(&key, &parts, size, sha).await?;
+            (key, stored)
         };
         if stored.size != size {
             return Err(AppError::Internal(format!(
@@ -599,9 +546,24 @@ pub(crate) fn session_blob_key(session: &UploadSession) -> String {
     format!("documents/{}/{}", session.document_id, session.id)
 }
 
-/// A range stored as a blob of its own by a session begun before ranges were written in place.
-fn is_legacy_piece(r: &UploadRange) -> bool {
-    r.blob_key.starts_with("uploads/")
+/// The bytes of `ranges` (sorted, covering the document), each read from where it was written: at its offset of
+/// the session's blob `key`, or from the start of a blob of its own.
+fn gather(blobs: &Arc<dyn platen_blob::BlobStore>, key: &str, ranges: &[UploadRange]) -> ByteStream {
+    let (blobs, key) = (Arc::clone(blobs), key.to_string());
+    futures::stream::iter(ranges.to_vec())
+        .then(move |r| {
+            let (blobs, key) = (Arc::clone(&blobs), key.clone());
+            async move {
+                let len = (r.last - r.first + 1) as u64;
+                let from = if r.blob_key == key { r.first as u64 } else { 0 };
+                blobs
+                    .get_range(&r.blob_key, from, len)
+                    .await
+                    .map_err(std::io::Error::other)
+            }
+        })
+        .try_flatten()
+        .boxed()
 }
 
 /// How long a range's reservation lasts without renewal (renewed every quarter of it while the bytes stream).
@@ -734,6 +696,52 @@ mod tests {
             .join("blobs")
             .join(session_blob_key(&session));
         assert_eq!(std::fs::read(&file).unwrap(), vec![b'a'; 50], "the refused range wrote nothing");
+    }
+
+    /// A session begun before ranges were written in place (a range stored as a blob of its own under
+    /// `uploads/`) takes its remaining ranges in place and is gathered once at completion; nothing is left.
+    #[tokio::test]
+    async fn a_session_with_ranges_of_the_old_layout_completes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, session, token) = app_with_session(dir.path(), 10).await;
+        let piece = format!("uploads/{}/0-3-x", session.id);
+        app.blobs.put(&piece, body(b"0123"), 4).await.unwrap();
+        let old = UploadRange {
+            first: 0,
+            last: 3,
+            blob_key: piece.clone(),
+        };
+        assert!(matches!(
+            app.store.add_upload_range(&session.id, &old).await.unwrap(),
+            AddRange::Added(_)
+        ));
+        let done = app
+            .put_range(&session.id, &token, range(4, 9, 10), Some(6), body(b"456789"))
+            .await
+            .unwrap();
+        let RangeOutcome::Completed(doc) = done else {
+            panic!("not completed")
+        };
+        assert_eq!(doc.sha256.as_deref(), Some(hex::encode(Sha256::digest(b"0123456789")).as_str()));
+        let key = doc.blob_key.clone().unwrap();
+        let (_, mut st) = app.blobs.get(&key).await.unwrap();
+        let mut got = vec![];
+        while let Some(c) = st.next().await {
+            got.extend_from_slice(&c.unwrap());
+        }
+        assert_eq!(got, b"0123456789");
+        // The piece and the session's own blob go right after the commit (in the background).
+        for _ in 0..100 {
+            if !dir.path().join("blobs/uploads").exists()
+                && !dir.path().join("blobs").join(session_blob_key(&session)).exists()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!dir.path().join("blobs/uploads").exists());
+        assert!(!dir.path().join("blobs").join(session_blob_key(&session)).exists());
+        assert!(app.store.orphan_blobs(10).await.unwrap().is_empty());
     }
 
     #[tokio::test]
