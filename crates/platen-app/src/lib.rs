@@ -13,7 +13,6 @@ mod document_settings;
 mod downloads;
 mod error;
 mod in_flight;
-mod upload_hash;
 mod job_door;
 mod jobs;
 mod navigation;
@@ -27,6 +26,7 @@ mod shares;
 mod submissions;
 mod sweeper;
 mod throttle;
+mod upload_hash;
 mod uploads;
 pub mod webhooks;
 

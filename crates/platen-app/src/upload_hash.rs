@@ -58,10 +58,7 @@ impl Hashers {
     pub(crate) fn put_back(&self, session: &str, next: u64, hasher: Sha256) {
         let mut map = self.lock();
         if map.len() >= MAX_SESSIONS
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, e)| e.touched)
-                .map(|(k, _)| k.clone())
+            && let Some(oldest) = map.iter().min_by_key(|(_, e)| e.touched).map(|(k, _)| k.clone())
         {
             map.remove(&oldest);
         }

@@ -18,6 +18,7 @@ use crate::conversions::printer_content_types;
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
 use crate::{App, AppError, JobTarget, Result, UploadFailure};
 use base64::Engine;
+use futures::{StreamExt, TryStreamExt};
 use platen_blob::ByteStream;
 use platen_domain::document_conversion::{UploadFormat, upload_format};
 use platen_domain::job::{JobEvent, Transition, transition};
@@ -26,7 +27,6 @@ use platen_domain::records::{Document, FinishedUpload, UploadRange, UploadSessio
 use platen_domain::time::{Micros, now_micros};
 use platen_domain::{Caller, JobId};
 use platen_store::AddRange;
-use futures::{StreamExt, TryStreamExt};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -344,7 +344,9 @@ impl App {
                 loop {
                     tokio::time::sleep(LEASE / 4).await;
                     if !matches!(
-                        store.renew_upload_range(&session_id, &reservation, lease_until()).await,
+                        store
+                            .renew_upload_range(&session_id, &reservation, lease_until())
+                            .await,
                         Ok(true)
                     ) {
                         lost.store(true, Ordering::SeqCst);
@@ -606,8 +608,8 @@ mod tests {
     use bytes::Bytes;
     use platen_blob::LocalDisk;
     use platen_domain::job::JobPhase;
-    use platen_pki::CertificateAuthority;
     use platen_domain::records::JobEventRecord;
+    use platen_pki::CertificateAuthority;
     use platen_store::conformance::{document, job};
     use platen_store::sql::SqlStore;
 
@@ -620,7 +622,12 @@ mod tests {
         let store = SqlStore::open(&url).await.unwrap();
         let blobs = LocalDisk::open(dir.join("blobs")).await.unwrap();
         let ca = CertificateAuthority::load_or_create(&dir.join("ca")).unwrap();
-        let app = App::new(Arc::new(store), Arc::new(blobs), Arc::new(ca), AppConfig::default());
+        let app = App::new(
+            Arc::new(store),
+            Arc::new(blobs),
+            Arc::new(ca),
+            AppConfig::default(),
+        );
         let created = JobEventRecord {
             at: now_micros(),
             phase: JobPhase::UploadPending,
@@ -665,37 +672,43 @@ mod tests {
         let (tx, rx) = futures::channel::mpsc::unbounded::<std::io::Result<Bytes>>();
         let slow = {
             let (app, id, token) = (app.clone(), session.id.clone(), token.clone());
-            tokio::spawn(async move { app.put_range(&id, &token, range(0, 49, 100), None, rx.boxed()).await })
+            tokio::spawn(async move {
+                app.put_range(&id, &token, range(0, 49, 100), None, rx.boxed())
+                    .await
+            })
         };
         tx.unbounded_send(Ok(Bytes::from(vec![b'a'; 10]))).unwrap();
-        let mut refused = false;
-        for _ in 0..200 {
-            match app
-                .put_range(&session.id, &token, range(40, 59, 100), None, body(&[b'X'; 20]))
-                .await
-            {
+        // Its file exists once its range is reserved.
+        let file = dir.path().join("blobs").join(session_blob_key(&session));
+        for _ in 0..500 {
+            if file.exists() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let refused = app
+            .put_range(&session.id, &token, range(40, 59, 100), None, body(&[b'X'; 20]))
+            .await;
+        assert!(
+            matches!(
+                refused,
                 Err(AppError::Upload {
                     failure: UploadFailure::FragmentOverlap,
                     ..
-                }) => {
-                    refused = true;
-                    break;
-                }
-                // The slow PUT has not reserved its range yet.
-                Ok(_) => panic!("an overlapping range was accepted"),
-                Err(e) => panic!("{e:?}"),
-            }
-        }
-        assert!(refused);
+                })
+            ),
+            "{refused:?}"
+        );
         tx.unbounded_send(Ok(Bytes::from(vec![b'a'; 40]))).unwrap();
         drop(tx);
         let done = slow.await.unwrap().unwrap();
         assert!(matches!(done, RangeOutcome::Partial(ref s) if s.next_expected_ranges == vec!["50-99"]));
-        let file = dir
-            .path()
-            .join("blobs")
-            .join(session_blob_key(&session));
-        assert_eq!(std::fs::read(&file).unwrap(), vec![b'a'; 50], "the refused range wrote nothing");
+        let file = dir.path().join("blobs").join(session_blob_key(&session));
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            vec![b'a'; 50],
+            "the refused range wrote nothing"
+        );
     }
 
     /// A session begun before ranges were written in place (a range stored as a blob of its own under
@@ -722,7 +735,10 @@ mod tests {
         let RangeOutcome::Completed(doc) = done else {
             panic!("not completed")
         };
-        assert_eq!(doc.sha256.as_deref(), Some(hex::encode(Sha256::digest(b"0123456789")).as_str()));
+        assert_eq!(
+            doc.sha256.as_deref(),
+            Some(hex::encode(Sha256::digest(b"0123456789")).as_str())
+        );
         let key = doc.blob_key.clone().unwrap();
         let (_, mut st) = app.blobs.get(&key).await.unwrap();
         let mut got = vec![];

@@ -311,8 +311,7 @@ impl BlobStore for LocalDisk {
         match sha256_hex {
             Some(sha256_hex) => Ok(Stored { size, sha256_hex }),
             None => {
-                let stored =
-                    crate::digest(ReaderStream::with_capacity(file, 1024 * 1024).boxed()).await?;
+                let stored = crate::digest(ReaderStream::with_capacity(file, 1024 * 1024).boxed()).await?;
                 if stored.size != size {
                     return Err(BlobError::Backend(format!(
                         "{key}: read {} bytes of {size}",

@@ -271,9 +271,15 @@ async fn uploads_conform(s: &dyn BlobStore, chunk: usize, k: &dyn Fn(&str) -> St
                 let key = key.clone();
                 let bytes = doc[a..b].to_vec();
                 async move {
-                    s.put_part(&key, &part, a as u64, body(&bytes, &[chunk / 3 + 1, 5]), (b - a) as u64)
-                        .await
-                        .map(|()| (a, part))
+                    s.put_part(
+                        &key,
+                        &part,
+                        a as u64,
+                        body(&bytes, &[chunk / 3 + 1, 5]),
+                        (b - a) as u64,
+                    )
+                    .await
+                    .map(|()| (a, part))
                 }
             });
             for r in futures::future::join_all(writes).await {
@@ -284,15 +290,36 @@ async fn uploads_conform(s: &dyn BlobStore, chunk: usize, k: &dyn Fn(&str) -> St
         let (a, b) = (cuts[1], cuts[2]);
         let spare = s.part_key(&key, a as u64, "spare");
         assert!(matches!(
-            s.put_part(&key, &spare, a as u64, failing_body(&doc[a..a + 1]), (b - a) as u64).await,
+            s.put_part(
+                &key,
+                &spare,
+                a as u64,
+                failing_body(&doc[a..a + 1]),
+                (b - a) as u64
+            )
+            .await,
             Err(BlobError::Source(_))
         ));
         assert!(matches!(
-            s.put_part(&key, &spare, a as u64, body(&doc[a..b - 1], &[chunk]), (b - a) as u64).await,
+            s.put_part(
+                &key,
+                &spare,
+                a as u64,
+                body(&doc[a..b - 1], &[chunk]),
+                (b - a) as u64
+            )
+            .await,
             Err(BlobError::Source(_))
         ));
         assert!(matches!(
-            s.put_part(&key, &spare, a as u64, body(&doc[a..b], &[chunk]), (b - a - 1) as u64).await,
+            s.put_part(
+                &key,
+                &spare,
+                a as u64,
+                body(&doc[a..b], &[chunk]),
+                (b - a - 1) as u64
+            )
+            .await,
             Err(BlobError::Source(_))
         ));
         s.put_part(&key, &spare, a as u64, body(&doc[a..b], &[chunk]), (b - a) as u64)
@@ -319,9 +346,15 @@ async fn uploads_conform(s: &dyn BlobStore, chunk: usize, k: &dyn Fn(&str) -> St
         assert_eq!(stored.size as usize, doc.len());
         assert_eq!(stored.sha256_hex, sha(&doc));
         assert_eq!(read(s, &key).await.0, doc, "the document's bytes");
-        assert_eq!(read_range(s, &key, chunk - 3, chunk + 9).await, doc[chunk - 3..2 * chunk + 6]);
+        assert_eq!(
+            read_range(s, &key, chunk - 3, chunk + 9).await,
+            doc[chunk - 3..2 * chunk + 6]
+        );
         // Finishing again (a retried last range) answers the same document.
-        let again = s.finish_upload(&key, &keys, doc.len() as u64, None).await.unwrap();
+        let again = s
+            .finish_upload(&key, &keys, doc.len() as u64, None)
+            .await
+            .unwrap();
         assert_eq!(again, stored);
         assert_eq!(read(s, &key).await.0, doc);
         // The parts are the document now: none is left apart with bytes of its own.
@@ -335,7 +368,11 @@ async fn uploads_conform(s: &dyn BlobStore, chunk: usize, k: &dyn Fn(&str) -> St
     let key = k("short-upload");
     let part = s.part_key(&key, 0, "x");
     s.put_part(&key, &part, 0, body(b"abc", &[3]), 3).await.unwrap();
-    assert!(s.finish_upload(&key, &[part.clone()], 4, None).await.is_err());
+    assert!(
+        s.finish_upload(&key, std::slice::from_ref(&part), 4, None)
+            .await
+            .is_err()
+    );
     s.delete(&part).await.unwrap();
     s.delete(&key).await.unwrap();
 }

@@ -715,7 +715,9 @@ pub async fn uploads(s: &dyn Store) {
     // A reservation is not received yet, but nothing may overlap it.
     assert!(s.upload_ranges("sess3").await.unwrap().is_empty());
     assert_eq!(
-        s.reserve_upload_range("sess3", &r(4, 6, key), "b", live).await.unwrap(),
+        s.reserve_upload_range("sess3", &r(4, 6, key), "b", live)
+            .await
+            .unwrap(),
         AddRange::Overlap
     );
     assert_eq!(
@@ -737,11 +739,17 @@ pub async fn uploads(s: &dyn Store) {
     s.release_upload_range("sess3", "a", key).await.unwrap();
     assert_eq!(s.upload_ranges("sess3").await.unwrap().len(), 1);
     // A released reservation frees its range; one whose lease ran out (its node died) is taken over.
-    s.reserve_upload_range("sess3", &r(5, 7, key), "c", live).await.unwrap();
+    s.reserve_upload_range("sess3", &r(5, 7, key), "c", live)
+        .await
+        .unwrap();
     s.release_upload_range("sess3", "c", key).await.unwrap();
-    s.reserve_upload_range("sess3", &r(5, 9, key), "d", now_micros() - 1).await.unwrap();
+    s.reserve_upload_range("sess3", &r(5, 9, key), "d", now_micros() - 1)
+        .await
+        .unwrap();
     assert!(matches!(
-        s.reserve_upload_range("sess3", &r(5, 9, key), "e", live).await.unwrap(),
+        s.reserve_upload_range("sess3", &r(5, 9, key), "e", live)
+            .await
+            .unwrap(),
         AddRange::Added(_)
     ));
     assert_eq!(
@@ -754,14 +762,18 @@ pub async fn uploads(s: &dyn Store) {
     };
     assert_eq!(all.len(), 2);
     // The session gone, a late confirmation lists where its bytes went as an orphan.
-    s.reserve_upload_range("sess3", &r(1, 1, key), "f", live).await.ok();
+    s.reserve_upload_range("sess3", &r(1, 1, key), "f", live)
+        .await
+        .ok();
     assert!(s.delete_upload_session("sess3").await.unwrap());
     assert_eq!(
         s.confirm_upload_range("sess3", "f", "late-part").await.unwrap(),
         AddRange::SessionGone
     );
     assert_eq!(
-        s.reserve_upload_range("sess3", &r(0, 0, key), "g", live).await.unwrap(),
+        s.reserve_upload_range("sess3", &r(0, 0, key), "g", live)
+            .await
+            .unwrap(),
         AddRange::SessionGone
     );
     let mut swept = s.orphan_blobs(10).await.unwrap();

@@ -295,12 +295,21 @@ pub trait DocumentStore {
         lease_until: Micros,
     ) -> Result<AddRange>;
     /// Extends a reservation's lease; false if it is gone (taken over, or the session ended).
-    async fn renew_upload_range(&self, session_id: &str, reservation: &str, lease_until: Micros) -> Result<bool>;
+    async fn renew_upload_range(
+        &self,
+        session_id: &str,
+        reservation: &str,
+        lease_until: Micros,
+    ) -> Result<bool>;
     /// Marks a reservation's bytes received: `Added` with every received range, or `SessionGone` if the session
     /// or the reservation is gone. When the session is gone, `part_key` (where the bytes went) is listed as an
     /// orphan, in case the write made it again after the session's blobs were swept.
-    async fn confirm_upload_range(&self, session_id: &str, reservation: &str, part_key: &str)
-    -> Result<AddRange>;
+    async fn confirm_upload_range(
+        &self,
+        session_id: &str,
+        reservation: &str,
+        part_key: &str,
+    ) -> Result<AddRange>;
     /// Drops a reservation whose write failed; `part_key` as for `confirm_upload_range`.
     async fn release_upload_range(&self, session_id: &str, reservation: &str, part_key: &str) -> Result<()>;
     /// Cancels a session (its range blobs become orphans); false if unknown.

@@ -567,7 +567,9 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
     let mut out = vec![];
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -621,10 +623,15 @@ async fn ranges_out_of_order_overlapping_and_resumed_make_the_document_in_place(
     }
     // An overlapping range is refused and changes nothing.
     let r = put_chunk(&t.api, &url, &vec![0xEE; 100_000], 190_000, len).await;
-    assert_eq!(r.expect_code(416, "invalidRange")["innerError"]["code"], "fragmentOverlap");
+    assert_eq!(
+        r.expect_code(416, "invalidRange")["innerError"]["code"],
+        "fragmentOverlap"
+    );
     // A body cut short is refused and its range can be sent again.
-    let short: Vec<Result<Vec<u8>, std::io::Error>> =
-        data[200_000..210_000].chunks(1000).map(|c| Ok(c.to_vec())).collect();
+    let short: Vec<Result<Vec<u8>, std::io::Error>> = data[200_000..210_000]
+        .chunks(1000)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
     let r = t
         .api
         .exec(
@@ -638,7 +645,9 @@ async fn ranges_out_of_order_overlapping_and_resumed_make_the_document_in_place(
     // Resumed: the status names the gap; the gap's PUT completes the document.
     let st = t.api.exec(t.api.req(Method::GET, &url)).await.expect_json(200);
     assert_eq!(st["nextExpectedRanges"], json!(["200000-249999"]));
-    put_chunk(&t.api, &url, &data[200_000..250_000], 200_000, len).await.expect(201);
+    put_chunk(&t.api, &url, &data[200_000..250_000], 200_000, len)
+        .await
+        .expect(201);
     let (got, sha) = downloaded(&t, &job, &tok).await;
     assert!(got == data, "the document's bytes");
     assert_eq!(sha, sha256_hex(&data));
@@ -684,9 +693,15 @@ async fn an_abandoned_session_leaves_its_partial_file_for_the_sweeper_only() {
     let blobs = t.srv().data_dir.join("blobs");
     if blobs.is_dir() {
         let partial = blobs.join("documents").join(&job.doc).join(session_id(&url));
-        assert_eq!(std::fs::metadata(&partial).unwrap().len(), 1000, "written at its offset");
+        assert_eq!(
+            std::fs::metadata(&partial).unwrap().len(),
+            1000,
+            "written at its offset"
+        );
     }
     // Canceling ends the session; its blob becomes an orphan for the sweeper (not the request) to delete.
     t.api.exec(t.api.req(Method::DELETE, &url)).await.expect(204);
-    put_chunk(&t.api, &url, &data[..500], 0, 1000).await.expect_error(404);
+    put_chunk(&t.api, &url, &data[..500], 0, 1000)
+        .await
+        .expect_error(404);
 }

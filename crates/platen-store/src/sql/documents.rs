@@ -94,7 +94,11 @@ impl SqlStore {
 }
 
 /// Whether `range` overlaps a range received, or reserved under a lease still running.
-async fn overlaps(tx: &mut sqlx::Transaction<'_, Any>, session_id: &str, range: &UploadRange) -> Result<bool> {
+async fn overlaps(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    session_id: &str,
+    range: &UploadRange,
+) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2 \
          AND (pending_until IS NULL OR pending_until > $4)",
@@ -273,7 +277,12 @@ impl DocumentStore for SqlStore {
         Ok(AddRange::Added(all))
     }
 
-    async fn renew_upload_range(&self, session_id: &str, reservation: &str, lease_until: Micros) -> Result<bool> {
+    async fn renew_upload_range(
+        &self,
+        session_id: &str,
+        reservation: &str,
+        lease_until: Micros,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE upload_ranges SET pending_until = $3 WHERE session_id = $1 AND reservation = $2 \
              AND pending_until IS NOT NULL",
