@@ -264,7 +264,11 @@ impl BlobStore for LocalDisk {
             }
         };
         if created {
+            // Its directory may be new too: its entry in the parent is made durable as well.
             File::open(&dir).await?.sync_all().await?;
+            if let Some(parent) = dir.parent().filter(|p| p.starts_with(&self.root)) {
+                File::open(parent).await?.sync_all().await?;
+            }
         }
         let mut file = BufWriter::with_capacity(1024 * 1024, file);
         file.seek(std::io::SeekFrom::Start(offset)).await?;
@@ -284,6 +288,10 @@ impl BlobStore for LocalDisk {
         }
         file.flush().await?;
         file.get_ref().sync_data().await?;
+        if !created {
+            // The write that created the file may not have made its directory entry durable yet.
+            File::open(&dir).await?.sync_all().await?;
+        }
         Ok(())
     }
 
