@@ -142,10 +142,16 @@ with open(path, "rb") as f:
     hasher = hashlib.sha256()
     for chunk in iter(lambda: f.read(1 << 20), b""):
         hasher.update(chunk)
+# Files and directories under blobs/ besides the document and its directories (and the store's .tmp).
+document_dirs = {"documents", os.path.join("documents", doc)}
 left = []
 for root, dirs, files in os.walk(blobs):
     for n in files + dirs:
         p = os.path.relpath(os.path.join(root, n), blobs)
+        if p == ".tmp" or p in document_dirs or (p.startswith(os.path.join("documents", doc) + os.sep)
+                                                 and os.path.getsize(os.path.join(blobs, p)) == size
+                                                 and os.path.isfile(os.path.join(blobs, p))):
+            continue
         left.append(p)
 
 m = re.search(r"copied, ([0-9.,]+) s", dd_out)
@@ -160,5 +166,5 @@ print(f"server RSS: {rss_before / 1024:.1f} MiB before, peak {peak_rss / 1024:.1
       f"(growth {(peak_rss - rss_before) / 1024:.1f} MiB); VmHWM {hwm_before / 1024:.1f} -> {hwm / 1024:.1f} MiB")
 print(f"dd bs=10M count=100 oflag=direct conv=fsync: {dd_mbs:.0f} MB/s; upload/dd {mbs / dd_mbs:.2f}")
 print(f"sha256 recorded {'matches' if recorded == hasher.hexdigest() else 'DIFFERS: ' + str(recorded)}")
-print(f"on disk under blobs/: {sorted(left)}")
+print(f"left on disk besides the document: {len(left)} entries {sorted(left)[:4]}{' ...' if len(left) > 4 else ''}")
 PY
