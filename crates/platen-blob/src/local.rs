@@ -27,6 +27,9 @@ pub struct LocalDisk {
 /// killed left it. Younger ones are left alone, since other nodes may share the directory.
 const ABANDONED_TEMP_AGE: Duration = Duration::from_secs(3600);
 
+/// Chunks of an upload range's body queued for its writer thread (a body's chunks are at most a few hundred KiB).
+const PART_CHUNKS_IN_FLIGHT: usize = 16;
+
 impl LocalDisk {
     pub async fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
@@ -270,24 +273,51 @@ impl BlobStore for LocalDisk {
                 File::open(parent).await?.sync_all().await?;
             }
         }
-        let mut file = BufWriter::with_capacity(1024 * 1024, file);
-        file.seek(std::io::SeekFrom::Start(offset)).await?;
+        // The body's chunks go as they are to a blocking thread that writes them at their offset (`pwrite`, no
+        // copy in between) and fsyncs the data, while this task reads (and the caller hashes) the next ones.
+        let file = file.into_std().await;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_CHUNKS_IN_FLIGHT);
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::os::unix::fs::FileExt;
+            let mut at = offset;
+            while let Some(chunk) = rx.blocking_recv() {
+                file.write_all_at(&chunk, at)?;
+                at += chunk.len() as u64;
+            }
+            file.sync_data()
+        });
         let mut written = 0u64;
+        let mut refused = None;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| BlobError::Source(e.to_string()))?;
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    refused = Some(BlobError::Source(e.to_string()));
+                    break;
+                }
+            };
             if written + chunk.len() as u64 > len {
-                return Err(BlobError::Source(format!("more than the declared {len} bytes")));
+                refused = Some(BlobError::Source(format!("more than the declared {len} bytes")));
+                break;
             }
             written += chunk.len() as u64;
-            file.write_all(&chunk).await?;
+            if tx.send(chunk).await.is_err() {
+                break; // The writer failed: its error is below.
+            }
         }
+        drop(tx);
+        let wrote = writer
+            .await
+            .map_err(|e| BlobError::Backend(format!("the writer of {key} failed: {e}")))?;
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        wrote?;
         if written != len {
             return Err(BlobError::Source(format!(
                 "{written} bytes of the declared {len}"
             )));
         }
-        file.flush().await?;
-        file.get_ref().sync_data().await?;
         if !created {
             // The write that created the file may not have made its directory entry durable yet.
             File::open(&dir).await?.sync_all().await?;
