@@ -26,6 +26,7 @@ mod shares;
 mod submissions;
 mod sweeper;
 mod throttle;
+mod upload_hash;
 mod uploads;
 pub mod webhooks;
 
@@ -100,6 +101,8 @@ pub struct App {
     logins: Arc<print_passwords::Logins>,
     /// Uploads in progress on this node, per user (`concurrent_uploads_per_user`).
     uploads_in_flight: Arc<in_flight::InFlight>,
+    /// SHA-256 of upload sessions whose ranges arrive here in order, as they arrive.
+    upload_hashers: Arc<upload_hash::Hashers>,
     /// Poked after a commit that queued change notifications, so delivery starts at once instead of at the
     /// next poll.
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
@@ -125,6 +128,7 @@ impl App {
             config,
             directory: Arc::new(directory::SeenCache::default()),
             uploads_in_flight: Arc::default(),
+            upload_hashers: Arc::default(),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             device_wakeup: Arc::new(tokio::sync::Notify::new()),
             share_wakeup: Arc::new(tokio::sync::Notify::new()),

@@ -1,5 +1,6 @@
-//! Background clean-up: expired upload sessions lose their partial data, and blobs no longer referenced by
-//! any row are deleted, and throttling counters of windows long past and expired download URLs go. Runs on every node; each step is idempotent, so nodes may overlap safely.
+//! Background clean-up: expired upload sessions end (their partial blob is listed as an orphan as their row
+//! goes), and blobs no longer referenced by any row are deleted, oldest first in bounded batches (a completed
+//! upload leaves nothing here: its blob is its document's), and throttling counters of windows long past and expired download URLs go. Runs on every node; each step is idempotent, so nodes may overlap safely.
 
 use crate::App;
 use platen_domain::time::now_micros;

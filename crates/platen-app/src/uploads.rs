@@ -1,15 +1,24 @@
 //! Documents: resumable upload sessions (downloads are in `downloads.rs`).
 //!
 //! An upload URL carries its own credential: a random secret whose SHA-256 is stored with the session, valid
-//! until the session expires. Each PUT streams one byte range into its own blob; the ranges are recorded in the
-//! database (overlaps refused atomically), and when the last gap closes the pieces are concatenated, hashed and
-//! committed together with the job's `UploadCompleted` transition. Nothing is held in memory, ranges may come in
-//! any order, to any node.
+//! until the session expires. Every byte is written once, into its place: a session writes into one blob (its
+//! document's, `session_blob_key`), and each PUT first reserves its range in the database (overlaps refused
+//! atomically, across nodes, before any byte is written; the reservation is a lease renewed while the bytes
+//! stream), then streams the body to its offset (`BlobStore::put_part`, durable on return), then confirms the
+//! range. When the last gap closes the blob becomes the document (`BlobStore::finish_upload`: no copy on local
+//! disk or PostgreSQL) and is committed with the job's `UploadCompleted` transition. The SHA-256 is computed as
+//! the bytes arrive when they arrive in order on this node (`upload_hash.rs`), else by reading the document
+//! once at completion. Nothing is held in memory; ranges may come in any order, to any node.
+//!
+//! Ranges laid out otherwise (a session begun before ranges were written in place, whose ranges are blobs under
+//! `uploads/`, or one carried over by `migrate-store` from another kind of blob store) are gathered once into
+//! the document at completion.
 
 use crate::conversions::printer_content_types;
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
 use crate::{App, AppError, JobTarget, Result, UploadFailure};
 use base64::Engine;
+use futures::{StreamExt, TryStreamExt};
 use platen_blob::ByteStream;
 use platen_domain::document_conversion::{UploadFormat, upload_format};
 use platen_domain::job::{JobEvent, Transition, transition};
@@ -20,6 +29,9 @@ use platen_domain::{Caller, JobId};
 use platen_store::AddRange;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A parsed `Content-Range: bytes first-last/total` (inclusive bounds). `bytes=first-last/total` is accepted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +232,7 @@ impl App {
     }
 
     async fn discard_session(&self, session_id: &str) -> Result<()> {
+        self.upload_hashers.forget(session_id);
         self.store.delete_upload_session(session_id).await?;
         Ok(())
     }
@@ -304,50 +317,94 @@ impl App {
             _slot = self.upload_slot(&job)?;
             self.charge_upload(&job, range.len()).await?;
         }
-        let key = format!(
-            "uploads/{}/{}-{}-{}",
-            session.id,
-            range.first,
-            range.last,
-            uuid::Uuid::new_v4().simple()
-        );
-        let stored = self
-            .blobs
-            .put(&key, body, range.len())
-            .await
-            .map_err(|e| match e {
-                platen_blob::BlobError::Source(m) => upload_error(
-                    UploadFailure::FragmentLengthMismatch,
-                    format!("The fragment body could not be read completely: {m}."),
-                ),
-                other => other.into(),
-            })?;
-        if stored.size != range.len() {
-            self.blobs.delete(&key).await?;
-            return Err(upload_error(
-                UploadFailure::FragmentLengthMismatch,
-                format!(
-                    "Received {} bytes for a range of {} bytes.",
-                    stored.size,
-                    range.len()
-                ),
-            ));
-        }
+        let key = session_blob_key(&session);
+        let reservation = uuid::Uuid::new_v4().simple().to_string();
+        let part = self.blobs.part_key(&key, range.first, &reservation);
         let record = UploadRange {
             first: range.first as i64,
             last: range.last as i64,
-            blob_key: key.clone(),
+            blob_key: part.clone(),
         };
-        match self.store.add_upload_range(session_id, &record).await? {
+        match self
+            .store
+            .reserve_upload_range(session_id, &record, &reservation, lease_until())
+            .await?
+        {
+            AddRange::Overlap => return Err(overlap()),
+            AddRange::SessionGone => return Err(session_gone()),
+            AddRange::Added(_) => {}
+        }
+        // The lease is renewed while the bytes stream; if it cannot be, the write stops before it runs out (so
+        // that a write whose range was taken over never touches the blob again).
+        let lost = Arc::new(AtomicBool::new(false));
+        let renewal = AbortOnDrop(tokio::spawn({
+            let (store, lost) = (Arc::clone(&self.store), Arc::clone(&lost));
+            let (session_id, reservation) = (session_id.to_string(), reservation.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(LEASE / 4).await;
+                    if !matches!(
+                        store
+                            .renew_upload_range(&session_id, &reservation, lease_until())
+                            .await,
+                        Ok(true)
+                    ) {
+                        lost.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            }
+        }));
+        let hasher = self
+            .upload_hashers
+            .take(&session.id, range.first)
+            .map(|h| Arc::new(Mutex::new(h)));
+        let body = {
+            let (hasher, lost) = (hasher.clone(), Arc::clone(&lost));
+            body.map(move |chunk| {
+                if lost.load(Ordering::SeqCst) {
+                    return Err(std::io::Error::other("the range's reservation was lost"));
+                }
+                if let (Ok(bytes), Some(h)) = (&chunk, &hasher) {
+                    h.lock().unwrap_or_else(|p| p.into_inner()).update(bytes);
+                }
+                chunk
+            })
+            .boxed()
+        };
+        let written = self
+            .blobs
+            .put_part(&key, &part, range.first, body, range.len())
+            .await;
+        drop(renewal);
+        if let Err(e) = written {
+            self.store
+                .release_upload_range(session_id, &reservation, &part)
+                .await?;
+            if part != key {
+                self.blobs.delete(&part).await?;
+            }
+            return Err(fragment_error(e));
+        }
+        match self
+            .store
+            .confirm_upload_range(session_id, &reservation, &part)
+            .await?
+        {
             AddRange::Overlap => {
-                self.blobs.delete(&key).await?;
+                if part != key {
+                    self.blobs.delete(&part).await?;
+                }
                 Err(overlap())
             }
-            AddRange::SessionGone => {
-                self.blobs.delete(&key).await?;
-                Err(session_gone())
-            }
+            AddRange::SessionGone => Err(session_gone()),
             AddRange::Added(all) => {
+                if let Some(h) = hasher
+                    .and_then(|h| Arc::try_unwrap(h).ok())
+                    .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+                {
+                    self.upload_hashers.put_back(&session.id, range.last + 1, h);
+                }
                 let missing = missing_ranges(&all, session.size);
                 if missing.is_empty() {
                     self.complete_upload(&session, &all)
@@ -363,18 +420,34 @@ impl App {
         }
     }
 
-    /// Concatenates the ranges into the document's blob and commits the document, the end of the session and
-    /// the job's transition in one transaction.
+    /// Makes the session's blob the document (no copy where the blob store can) and commits the document, the
+    /// end of the session and the job's transition in one transaction.
     async fn complete_upload(&self, session: &UploadSession, ranges: &[UploadRange]) -> Result<Document> {
-        let key = format!(
-            "documents/{}/{}",
-            session.document_id,
-            uuid::Uuid::new_v4().simple()
-        );
-        let parts: Vec<String> = ranges.iter().map(|r| r.blob_key.clone()).collect();
-        let stored = self.blobs.compose(&key, &parts).await?;
-        if stored.size != session.size as u64 {
-            self.blobs.delete(&key).await?;
+        let key = session_blob_key(session);
+        let mut parts: Vec<String> = vec![];
+        for r in ranges {
+            if !parts.contains(&r.blob_key) {
+                parts.push(r.blob_key.clone());
+            }
+        }
+        let size = session.size as u64;
+        let in_place = self.blobs.part_key(&key, 0, "probe") == key;
+        let (key, stored) = if ranges.iter().any(|r| (r.blob_key == key) != in_place) {
+            // Ranges laid out otherwise than this blob store writes them: a session begun before ranges were
+            // written in place (its ranges are blobs under `uploads/`), or carried over by `migrate-store` from
+            // another kind of store. Their bytes are gathered once, in order, into a blob of their own.
+            let target = format!("{key}.assembled");
+            let stored = self
+                .blobs
+                .put(&target, gather(&self.blobs, &key, ranges), size)
+                .await?;
+            (target, stored)
+        } else {
+            let sha = self.upload_hashers.finished(&session.id, size);
+            let stored = self.blobs.finish_upload(&key, &parts, size, sha).await?;
+            (key, stored)
+        };
+        if stored.size != size {
             return Err(AppError::Internal(format!(
                 "assembled {} bytes, expected {}",
                 stored.size, session.size
@@ -409,12 +482,29 @@ impl App {
                 ..Rides::default()
             })
             .otherwise(Otherwise::CommitRides { history: true });
-        match self.change_job(job, uploaded).await? {
+        let outcome = self.change_job(job, uploaded).await?;
+        // Ranges held apart (PostgreSQL, S3, old sessions) were listed as orphans when the session ended; their
+        // bytes are in the document now (or were copied into it), so they go at once rather than at a sweep.
+        let apart: Vec<String> = parts.into_iter().filter(|p| *p != key).collect();
+        if !apart.is_empty() {
+            let (blobs, store) = (Arc::clone(&self.blobs), Arc::clone(&self.store));
+            tokio::spawn(async move {
+                for p in &apart {
+                    if let Err(e) = blobs.delete(p).await {
+                        tracing::warn!(error = %e, "deleting an upload's range blob failed; the sweeper will");
+                        return;
+                    }
+                }
+                if let Err(e) = store.forget_orphan_blobs(&apart).await {
+                    tracing::warn!(error = %e, "forgetting an upload's range blobs failed");
+                }
+            });
+        }
+        match outcome {
             Passage::Changed(_) | Passage::Unchanged(_) => Ok(finished),
             Passage::UploadSessionGone => {
-                // Another request (a retried last range, maybe on another node) finished the session first: its
-                // copy of the bytes is the document's, this one is not needed.
-                self.blobs.delete(&key).await?;
+                // Another request (a retried last range, maybe on another node) finished the session first, into
+                // the same blob: the document is that one.
                 let current = self
                     .document_of(tenant, session.job_id, &session.document_id)
                     .await?;
@@ -452,6 +542,58 @@ impl App {
     }
 }
 
+/// The blob an upload session's ranges are written into, which becomes its document's blob. The store derives
+/// the same key (`sql/documents.rs`, `SESSION_BLOB_KEY`) to list it as an orphan when the session ends unfinished.
+pub(crate) fn session_blob_key(session: &UploadSession) -> String {
+    format!("documents/{}/{}", session.document_id, session.id)
+}
+
+/// The bytes of `ranges` (sorted, covering the document), each read from where it was written: at its offset of
+/// the session's blob `key`, or from the start of a blob of its own.
+fn gather(blobs: &Arc<dyn platen_blob::BlobStore>, key: &str, ranges: &[UploadRange]) -> ByteStream {
+    let (blobs, key) = (Arc::clone(blobs), key.to_string());
+    futures::stream::iter(ranges.to_vec())
+        .then(move |r| {
+            let (blobs, key) = (Arc::clone(&blobs), key.clone());
+            async move {
+                let len = (r.last - r.first + 1) as u64;
+                let from = if r.blob_key == key { r.first as u64 } else { 0 };
+                blobs
+                    .get_range(&r.blob_key, from, len)
+                    .await
+                    .map_err(std::io::Error::other)
+            }
+        })
+        .try_flatten()
+        .boxed()
+}
+
+/// How long a range's reservation lasts without renewal (renewed every quarter of it while the bytes stream).
+const LEASE: Duration = Duration::from_secs(60);
+
+fn lease_until() -> Micros {
+    now_micros() + LEASE.as_micros() as i64
+}
+
+/// Aborts the task when dropped (the request ended, however).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn fragment_error(e: platen_blob::BlobError) -> AppError {
+    match e {
+        platen_blob::BlobError::Source(m) => upload_error(
+            UploadFailure::FragmentLengthMismatch,
+            format!("The fragment body could not be read completely: {m}."),
+        ),
+        other => other.into(),
+    }
+}
+
 fn overlap() -> AppError {
     upload_error(
         UploadFailure::FragmentOverlap,
@@ -462,6 +604,186 @@ fn overlap() -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AppConfig;
+    use bytes::Bytes;
+    use platen_blob::LocalDisk;
+    use platen_domain::job::JobPhase;
+    use platen_domain::records::JobEventRecord;
+    use platen_pki::CertificateAuthority;
+    use platen_store::conformance::{document, job};
+    use platen_store::sql::SqlStore;
+
+    const T: &str = "t-up";
+
+    /// An app on SQLite and local disk in `dir`, with a job of `size` bytes awaiting its upload: the session and
+    /// its URL's token.
+    async fn app_with_session(dir: &std::path::Path, size: i64) -> (App, UploadSession, String) {
+        let url = format!("sqlite://{}", dir.join("db.sqlite3").display());
+        let store = SqlStore::open(&url).await.unwrap();
+        let blobs = LocalDisk::open(dir.join("blobs")).await.unwrap();
+        let ca = CertificateAuthority::load_or_create(&dir.join("ca")).unwrap();
+        let app = App::new(
+            Arc::new(store),
+            Arc::new(blobs),
+            Arc::new(ca),
+            AppConfig::default(),
+        );
+        let created = JobEventRecord {
+            at: now_micros(),
+            phase: JobPhase::UploadPending,
+            actor: "test".into(),
+            reason: None,
+        };
+        let (job, doc) = app
+            .store
+            .create_job(&job(T, "p", "u"), &document(T, "d1"), &created)
+            .await
+            .unwrap();
+        let (token, token_sha256) = url_secret();
+        let session = UploadSession {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: T.into(),
+            job_id: job.id,
+            document_id: doc.id,
+            token_sha256,
+            document_name: "a.pdf".into(),
+            content_type: "application/pdf".into(),
+            size,
+            created_at: now_micros(),
+            expires_at: now_micros() + 3_600_000_000,
+        };
+        app.store.create_upload_session(&session).await.unwrap();
+        (app, session, token)
+    }
+
+    fn range(first: u64, last: u64, total: u64) -> ContentRange {
+        ContentRange { first, last, total }
+    }
+
+    fn body(data: &[u8]) -> ByteStream {
+        futures::stream::iter(vec![Ok(Bytes::copy_from_slice(data))]).boxed()
+    }
+
+    #[tokio::test]
+    async fn an_overlapping_range_is_refused_before_it_writes_a_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, session, token) = app_with_session(dir.path(), 100).await;
+        // A PUT whose body is still arriving holds its range.
+        let (tx, rx) = futures::channel::mpsc::unbounded::<std::io::Result<Bytes>>();
+        let slow = {
+            let (app, id, token) = (app.clone(), session.id.clone(), token.clone());
+            tokio::spawn(async move {
+                app.put_range(&id, &token, range(0, 49, 100), None, rx.boxed())
+                    .await
+            })
+        };
+        tx.unbounded_send(Ok(Bytes::from(vec![b'a'; 10]))).unwrap();
+        // Its file exists once its range is reserved.
+        let file = dir.path().join("blobs").join(session_blob_key(&session));
+        for _ in 0..500 {
+            if file.exists() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let refused = app
+            .put_range(&session.id, &token, range(40, 59, 100), None, body(&[b'X'; 20]))
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(AppError::Upload {
+                    failure: UploadFailure::FragmentOverlap,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        tx.unbounded_send(Ok(Bytes::from(vec![b'a'; 40]))).unwrap();
+        drop(tx);
+        let done = slow.await.unwrap().unwrap();
+        assert!(matches!(done, RangeOutcome::Partial(ref s) if s.next_expected_ranges == vec!["50-99"]));
+        let file = dir.path().join("blobs").join(session_blob_key(&session));
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            vec![b'a'; 50],
+            "the refused range wrote nothing"
+        );
+    }
+
+    /// A session begun before ranges were written in place (a range stored as a blob of its own under
+    /// `uploads/`) takes its remaining ranges in place and is gathered once at completion; nothing is left.
+    #[tokio::test]
+    async fn a_session_with_ranges_of_the_old_layout_completes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, session, token) = app_with_session(dir.path(), 10).await;
+        let piece = format!("uploads/{}/0-3-x", session.id);
+        app.blobs.put(&piece, body(b"0123"), 4).await.unwrap();
+        let old = UploadRange {
+            first: 0,
+            last: 3,
+            blob_key: piece.clone(),
+        };
+        assert!(matches!(
+            app.store.add_upload_range(&session.id, &old).await.unwrap(),
+            AddRange::Added(_)
+        ));
+        let done = app
+            .put_range(&session.id, &token, range(4, 9, 10), Some(6), body(b"456789"))
+            .await
+            .unwrap();
+        let RangeOutcome::Completed(doc) = done else {
+            panic!("not completed")
+        };
+        assert_eq!(
+            doc.sha256.as_deref(),
+            Some(hex::encode(Sha256::digest(b"0123456789")).as_str())
+        );
+        let key = doc.blob_key.clone().unwrap();
+        let (_, mut st) = app.blobs.get(&key).await.unwrap();
+        let mut got = vec![];
+        while let Some(c) = st.next().await {
+            got.extend_from_slice(&c.unwrap());
+        }
+        assert_eq!(got, b"0123456789");
+        // The piece and the session's own blob go right after the commit (in the background).
+        for _ in 0..100 {
+            if !dir.path().join("blobs/uploads").exists()
+                && !dir.path().join("blobs").join(session_blob_key(&session)).exists()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!dir.path().join("blobs/uploads").exists());
+        assert!(!dir.path().join("blobs").join(session_blob_key(&session)).exists());
+        assert!(app.store.orphan_blobs(10).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_expired_sessions_partial_file_is_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, session, token) = app_with_session(dir.path(), 100).await;
+        app.put_range(&session.id, &token, range(60, 99, 100), None, body(&[7; 40]))
+            .await
+            .unwrap();
+        let file = dir.path().join("blobs").join(session_blob_key(&session));
+        assert_eq!(std::fs::metadata(&file).unwrap().len(), 100);
+        // Expired: the sweeper ends the session and deletes its file, and the directories it leaves empty.
+        app.store
+            .create_upload_session(&UploadSession {
+                expires_at: 1,
+                ..session.clone()
+            })
+            .await
+            .unwrap();
+        // (Recreating replaced the first session: its file is an orphan already.)
+        let (sessions, blobs) = app.sweep().await.unwrap();
+        assert_eq!((sessions, blobs), (1, 1));
+        assert!(!file.exists());
+        assert!(!dir.path().join("blobs/documents").exists());
+        assert_eq!(app.sweep().await.unwrap(), (0, 0));
+    }
 
     #[test]
     fn content_range_forms() {

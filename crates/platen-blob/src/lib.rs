@@ -17,6 +17,23 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
+/// SHA-256 (hex) and length of a byte stream, read once.
+pub async fn digest(mut body: ByteStream) -> Result<Stored, BlobError> {
+    use futures::StreamExt;
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        size += chunk.len() as u64;
+        hasher.update(&chunk);
+    }
+    Ok(Stored {
+        size,
+        sha256_hex: hex::encode(hasher.finalize()),
+    })
+}
+
 pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,8 +68,37 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Streams `len` bytes of the blob from byte `offset` (a ranged download). A range reaching past the end is
     /// cut at the end: the caller checks ranges against the document's recorded size.
     async fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<ByteStream, BlobError>;
-    /// Concatenates `parts` in order into `key` (the pieces of a resumable upload), hashing as it goes.
+    /// Concatenates `parts` in order into `key`, hashing as it goes (the pieces of upload sessions started
+    /// before ranges were written in place; nothing else uses it).
     async fn compose(&self, key: &str, parts: &[String]) -> Result<Stored, BlobError>;
+    /// Where the range of the upload `key` that starts at `offset` is written until [`BlobStore::finish_upload`]
+    /// (`tag` is unique per write). Local disk writes every range in place, into `key` itself; stores that cannot
+    /// write into the middle of a blob keep each range under a key of its own.
+    fn part_key(&self, key: &str, offset: u64, tag: &str) -> String {
+        format!("{key}.part-{offset}-{tag}")
+    }
+    /// Writes exactly `len` bytes of `body` at `offset` of the upload `key`, under `part` (from
+    /// [`BlobStore::part_key`]); anything else is a [`BlobError::Source`]. Durable on return. Disjoint ranges of
+    /// one upload may be written at once, from several nodes; the caller makes sure no two writes overlap.
+    async fn put_part(
+        &self,
+        key: &str,
+        part: &str,
+        offset: u64,
+        body: ByteStream,
+        len: u64,
+    ) -> Result<(), BlobError>;
+    /// Makes the upload's parts (covering `0..size` exactly, in offset order) the blob `key`, without copying
+    /// where the store can. With `sha256_hex` (the caller hashed the bytes as they arrived) the bytes are not
+    /// read again; without, they are read once. Idempotent: once finished, it answers the finished blob (parts
+    /// already consumed are not needed again).
+    async fn finish_upload(
+        &self,
+        key: &str,
+        parts: &[String],
+        size: u64,
+        sha256_hex: Option<String>,
+    ) -> Result<Stored, BlobError>;
     /// Deleting a missing blob is not an error.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
 }

@@ -1,7 +1,12 @@
 //! Blobs as files under one directory. Writes go to a temporary file that is fsynced and renamed into place
 //! (then the directory is fsynced), so a blob is either wholly there or absent, and durable once `put` returns.
-//! Nothing is left behind: deleting a blob removes the directories it leaves empty (an upload session's
-//! ranges live in a directory of their own), and temporary files a killed process left are removed at open.
+//! Nothing is left behind: deleting a blob removes the directories it leaves empty, and temporary files a killed
+//! process left are removed at open.
+//!
+//! An upload session's ranges are written in place: one file per session (its future document key), each
+//! range's bytes at their offset, data fsynced before the write returns (and the directory too when the write
+//! created the file). Finishing the upload copies nothing: the file already is the document; it is read once to
+//! hash it only when the caller did not hash the ranges as they arrived.
 
 use crate::{BlobError, BlobStore, ByteStream, Stored, validate_key};
 use async_trait::async_trait;
@@ -21,6 +26,9 @@ pub struct LocalDisk {
 /// A temporary file this old belongs to no write in progress (writes keep touching theirs): a process that was
 /// killed left it. Younger ones are left alone, since other nodes may share the directory.
 const ABANDONED_TEMP_AGE: Duration = Duration::from_secs(3600);
+
+/// Chunks of an upload range's body queued for its writer thread (a body's chunks are at most a few hundred KiB).
+const PART_CHUNKS_IN_FLIGHT: usize = 16;
 
 impl LocalDisk {
     pub async fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
@@ -208,6 +216,149 @@ impl BlobStore for LocalDisk {
             let _ = fs::remove_file(&temp).await;
         }
         result
+    }
+
+    fn part_key(&self, key: &str, _offset: u64, _tag: &str) -> String {
+        key.to_string()
+    }
+
+    async fn put_part(
+        &self,
+        key: &str,
+        part: &str,
+        offset: u64,
+        mut body: ByteStream,
+        len: u64,
+    ) -> Result<(), BlobError> {
+        if part != key {
+            return Err(BlobError::InvalidKey(format!(
+                "{part}: local disk writes an upload's ranges into {key}"
+            )));
+        }
+        let path = self.path(key)?;
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        // The first write of an upload creates its file (and maybe its directory): the directory entry is made
+        // durable too. Later writes reopen it.
+        let mut attempts = 0;
+        let (file, created) = loop {
+            attempts += 1;
+            if attempts > 3 {
+                return Err(BlobError::Backend(format!("{key}: its file keeps disappearing")));
+            }
+            fs::create_dir_all(&dir).await?;
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .await
+            {
+                Ok(f) => break (f, true),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    match fs::OpenOptions::new().write(true).open(&path).await {
+                        Ok(f) => break (f, false),
+                        // Deleted in between (a canceled session): try again from the start.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                // A delete pruned the directory between our create and open: make it again.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if created {
+            // Its directory may be new too: its entry in the parent is made durable as well.
+            File::open(&dir).await?.sync_all().await?;
+            if let Some(parent) = dir.parent().filter(|p| p.starts_with(&self.root)) {
+                File::open(parent).await?.sync_all().await?;
+            }
+        }
+        // The body's chunks go as they are to a blocking thread that writes them at their offset (`pwrite`, no
+        // copy in between) and fsyncs the data, while this task reads (and the caller hashes) the next ones.
+        let file = file.into_std().await;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_CHUNKS_IN_FLIGHT);
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::os::unix::fs::FileExt;
+            let mut at = offset;
+            while let Some(chunk) = rx.blocking_recv() {
+                file.write_all_at(&chunk, at)?;
+                at += chunk.len() as u64;
+            }
+            file.sync_data()
+        });
+        let mut written = 0u64;
+        let mut refused = None;
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    refused = Some(BlobError::Source(e.to_string()));
+                    break;
+                }
+            };
+            if written + chunk.len() as u64 > len {
+                refused = Some(BlobError::Source(format!("more than the declared {len} bytes")));
+                break;
+            }
+            written += chunk.len() as u64;
+            if tx.send(chunk).await.is_err() {
+                break; // The writer failed: its error is below.
+            }
+        }
+        drop(tx);
+        let wrote = writer
+            .await
+            .map_err(|e| BlobError::Backend(format!("the writer of {key} failed: {e}")))?;
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        wrote?;
+        if written != len {
+            return Err(BlobError::Source(format!(
+                "{written} bytes of the declared {len}"
+            )));
+        }
+        if !created {
+            // The write that created the file may not have made its directory entry durable yet.
+            File::open(&dir).await?.sync_all().await?;
+        }
+        Ok(())
+    }
+
+    async fn finish_upload(
+        &self,
+        key: &str,
+        _parts: &[String],
+        size: u64,
+        sha256_hex: Option<String>,
+    ) -> Result<Stored, BlobError> {
+        let path = self.path(key)?;
+        let file = match File::open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(BlobError::NotFound(key.into()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let len = file.metadata().await?.len();
+        if len != size {
+            return Err(BlobError::Backend(format!(
+                "{key} holds {len} bytes, the upload {size}"
+            )));
+        }
+        match sha256_hex {
+            Some(sha256_hex) => Ok(Stored { size, sha256_hex }),
+            None => {
+                let stored = crate::digest(ReaderStream::with_capacity(file, 1024 * 1024).boxed()).await?;
+                if stored.size != size {
+                    return Err(BlobError::Backend(format!(
+                        "{key}: read {} bytes of {size}",
+                        stored.size
+                    )));
+                }
+                Ok(stored)
+            }
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

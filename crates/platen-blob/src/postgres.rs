@@ -13,6 +13,10 @@
 //! - `compose` copies the parts' chunks server-side (`INSERT … SELECT`), then streams the result once through
 //!   the process to hash it, all in one transaction.
 //! - Writers of the same key serialise on a transaction-scoped advisory lock.
+//! - An upload session's ranges (`put_part`) are chunk rows under a key of their own per range, each range in
+//!   its own transaction; `finish_upload` renames and renumbers the rows (`UPDATE … SET key, seq`: the chunks'
+//!   TOASTed bytes are not rewritten, so finishing is a metadata step) and hashes by reading once only when the
+//!   caller did not hash the ranges as they arrived.
 
 use crate::{BlobError, BlobStore, ByteStream, Stored, validate_key};
 use async_trait::async_trait;
@@ -337,6 +341,135 @@ impl BlobStore for PostgresBlobs {
             sha256_hex: hex::encode(hasher.finalize()),
         };
         insert_object(&mut tx, key, &stored, next_seq).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
+    }
+
+    async fn put_part(
+        &self,
+        key: &str,
+        part: &str,
+        _offset: u64,
+        mut body: ByteStream,
+        len: u64,
+    ) -> Result<(), BlobError> {
+        validate_key(key)?;
+        validate_key(part)?;
+        // A part key is unique to one write: no lock, no previous rows.
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut size = 0u64;
+        let mut seq = 0i32;
+        let mut buf = BytesMut::with_capacity(self.chunk_size);
+        while let Some(piece) = body.next().await {
+            let piece = piece.map_err(|e| BlobError::Source(e.to_string()))?;
+            if size + piece.len() as u64 > len {
+                return Err(BlobError::Source(format!("more than the declared {len} bytes")));
+            }
+            size += piece.len() as u64;
+            let mut rest: &[u8] = &piece;
+            while !rest.is_empty() {
+                let take = (self.chunk_size - buf.len()).min(rest.len());
+                buf.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if buf.len() == self.chunk_size {
+                    insert_chunk(&mut tx, part, seq, &buf).await?;
+                    buf.clear();
+                    seq = seq.checked_add(1).ok_or_else(too_many_chunks)?;
+                }
+            }
+        }
+        if size != len {
+            return Err(BlobError::Source(format!("{size} bytes of the declared {len}")));
+        }
+        if !buf.is_empty() {
+            insert_chunk(&mut tx, part, seq, &buf).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn finish_upload(
+        &self,
+        key: &str,
+        parts: &[String],
+        size: u64,
+        sha256_hex: Option<String>,
+    ) -> Result<Stored, BlobError> {
+        validate_key(key)?;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let done: Option<(i64, String)> =
+            sqlx::query_as("SELECT size, sha256 FROM platen_blobs.objects WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        if let Some((done_size, sha256_hex)) = done {
+            // Finished already (a retried last range): the parts were consumed then.
+            if done_size as u64 != size {
+                return Err(BlobError::Backend(format!(
+                    "{key} holds {done_size} bytes, the upload {size}"
+                )));
+            }
+            return Ok(Stored { size, sha256_hex });
+        }
+        for p in parts {
+            validate_key(p)?;
+        }
+        remove(&mut tx, key).await?;
+        // Every chunk of the parts, in the parts' order then their own, becomes chunk n of `key`. Only the rows'
+        // keys and numbers change; the bytes stay where they are.
+        let moved = sqlx::query(
+            "UPDATE platen_blobs.chunks c SET key = $1, seq = o.n - 1              FROM (SELECT key, seq, row_number() OVER (ORDER BY array_position($2::TEXT[], key), seq) AS n                    FROM platen_blobs.chunks WHERE key = ANY($2::TEXT[])) o              WHERE c.key = o.key AND c.seq = o.seq",
+        )
+        .bind(key)
+        .bind(parts)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        let chunks = i32::try_from(moved).map_err(|_| too_many_chunks())?;
+        let stored = match sha256_hex {
+            Some(sha256_hex) => {
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COALESCE(SUM(octet_length(data)), 0)::BIGINT FROM platen_blobs.chunks WHERE key = $1",
+                )
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+                Stored {
+                    size: total as u64,
+                    sha256_hex,
+                }
+            }
+            None => {
+                // One streaming pass, inside the transaction, for the hash.
+                let mut hasher = Sha256::new();
+                let mut total = 0u64;
+                for seq in 0..chunks {
+                    let data = read_chunk(&mut *tx, key, seq).await?;
+                    hasher.update(&data);
+                    total += data.len() as u64;
+                }
+                Stored {
+                    size: total,
+                    sha256_hex: hex::encode(hasher.finalize()),
+                }
+            }
+        };
+        if stored.size != size {
+            // Rolled back: the parts stay as they were.
+            return Err(BlobError::Backend(format!(
+                "the parts of {key} hold {} bytes, the upload {size}",
+                stored.size
+            )));
+        }
+        insert_object(&mut tx, key, &stored, chunks).await?;
         tx.commit().await.map_err(db)?;
         Ok(stored)
     }

@@ -3,6 +3,11 @@
 //! (at most a few parts in memory) that becomes visible, whole, when it completes. Object stores offer no
 //! server-side concatenation of arbitrary objects, so `compose` streams the parts through the process once,
 //! hashing on the way.
+//!
+//! Upload sessions: S3 cannot write into the middle of an object, so each range is an object of its own
+//! (`put_part`), and `finish_upload` streams them once through the process into the document (multipart),
+//! hashing on the way, then deletes them. That is the one copy S3 still makes. (Server-side `UploadPartCopy`
+//! would avoid it only when every range but the last is at least 5 MiB, and `object_store` does not offer it.)
 
 use crate::{BlobError, BlobStore, ByteStream, Stored, validate_key};
 use async_trait::async_trait;
@@ -183,6 +188,64 @@ impl BlobStore for S3Blobs {
             .try_flatten()
             .boxed();
         self.write(key, vec![joined], u64::MAX).await
+    }
+
+    async fn put_part(
+        &self,
+        key: &str,
+        part: &str,
+        _offset: u64,
+        body: ByteStream,
+        len: u64,
+    ) -> Result<(), BlobError> {
+        Self::path(key)?;
+        let stored = self.write(part, vec![body], len).await?;
+        if stored.size != len {
+            let _ = self.delete(part).await;
+            return Err(BlobError::Source(format!(
+                "{} bytes of the declared {len}",
+                stored.size
+            )));
+        }
+        Ok(())
+    }
+
+    async fn finish_upload(
+        &self,
+        key: &str,
+        parts: &[String],
+        size: u64,
+        _sha256_hex: Option<String>,
+    ) -> Result<Stored, BlobError> {
+        let path = Self::path(key)?;
+        let stored = match self.store.head(&path).await {
+            // Finished already (a retried last range; objects appear whole): read it once for its hash.
+            Ok(_) => {
+                let (_, stream) = self.open_stream(key).await?;
+                crate::digest(stream).await?
+            }
+            Err(object_store::Error::NotFound { .. }) => {
+                let stored = self.compose(key, parts).await?;
+                if stored.size != size {
+                    self.delete(key).await?;
+                }
+                stored
+            }
+            Err(e) => return Err(backend(e)),
+        };
+        if stored.size != size {
+            return Err(BlobError::Backend(format!(
+                "{key} holds {} bytes, the upload {size}",
+                stored.size
+            )));
+        }
+        // The document exists whole: the parts are not needed again, even by a retry.
+        for p in parts {
+            if p != key {
+                self.delete(p).await?;
+            }
+        }
+        Ok(stored)
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

@@ -248,6 +248,133 @@ async fn conforms(s: &dyn BlobStore, chunk: usize, chunked: bool) {
     });
     let got = read(s, &k("same")).await.0;
     assert!(blobs.contains(&got), "one writer's bytes, whole");
+
+    uploads_conform(s, chunk, &k).await;
+}
+
+/// An upload session's ranges written in place: any order, concurrently, of uneven sizes across chunk
+/// boundaries; finished with or without a hash from the caller; finishing again answers the same; failed and
+/// short writes are refused.
+async fn uploads_conform(s: &dyn BlobStore, chunk: usize, k: &dyn Fn(&str) -> String) {
+    for (round, with_hash) in [(0u64, false), (1, true)] {
+        let key = k(&format!("upload{round}"));
+        let doc = data(4 * chunk + 13, 300 + round);
+        // Cut points of uneven ranges, written in a scrambled order, two at a time.
+        let cuts = [0, 1, chunk / 2, chunk + 7, 2 * chunk, 3 * chunk + 1, doc.len()];
+        let mut ranges: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+        ranges.swap(0, 4);
+        ranges.swap(1, 5);
+        let mut parts = vec![];
+        for pair in ranges.chunks(2) {
+            let writes = pair.iter().map(|&(a, b)| {
+                let part = s.part_key(&key, a as u64, &format!("t{a}"));
+                let key = key.clone();
+                let bytes = doc[a..b].to_vec();
+                async move {
+                    s.put_part(
+                        &key,
+                        &part,
+                        a as u64,
+                        body(&bytes, &[chunk / 3 + 1, 5]),
+                        (b - a) as u64,
+                    )
+                    .await
+                    .map(|()| (a, part))
+                }
+            });
+            for r in futures::future::join_all(writes).await {
+                parts.push(r.unwrap());
+            }
+        }
+        // A write that fails or comes up short is refused (the range is written again later).
+        let (a, b) = (cuts[1], cuts[2]);
+        let spare = s.part_key(&key, a as u64, "spare");
+        assert!(matches!(
+            s.put_part(
+                &key,
+                &spare,
+                a as u64,
+                failing_body(&doc[a..a + 1]),
+                (b - a) as u64
+            )
+            .await,
+            Err(BlobError::Source(_))
+        ));
+        assert!(matches!(
+            s.put_part(
+                &key,
+                &spare,
+                a as u64,
+                body(&doc[a..b - 1], &[chunk]),
+                (b - a) as u64
+            )
+            .await,
+            Err(BlobError::Source(_))
+        ));
+        assert!(matches!(
+            s.put_part(
+                &key,
+                &spare,
+                a as u64,
+                body(&doc[a..b], &[chunk]),
+                (b - a - 1) as u64
+            )
+            .await,
+            Err(BlobError::Source(_))
+        ));
+        s.put_part(&key, &spare, a as u64, body(&doc[a..b], &[chunk]), (b - a) as u64)
+            .await
+            .unwrap();
+        if let Some(p) = parts.iter_mut().find(|(at, _)| *at == a) {
+            if p.1 != spare {
+                s.delete(&p.1).await.unwrap();
+            }
+            p.1 = spare.clone();
+        }
+        parts.sort();
+        let mut keys: Vec<String> = vec![];
+        for (_, p) in parts {
+            if !keys.contains(&p) {
+                keys.push(p);
+            }
+        }
+        let hash = with_hash.then(|| sha(&doc));
+        let stored = s
+            .finish_upload(&key, &keys, doc.len() as u64, hash.clone())
+            .await
+            .unwrap();
+        assert_eq!(stored.size as usize, doc.len());
+        assert_eq!(stored.sha256_hex, sha(&doc));
+        assert_eq!(read(s, &key).await.0, doc, "the document's bytes");
+        assert_eq!(
+            read_range(s, &key, chunk - 3, chunk + 9).await,
+            doc[chunk - 3..2 * chunk + 6]
+        );
+        // Finishing again (a retried last range) answers the same document.
+        let again = s
+            .finish_upload(&key, &keys, doc.len() as u64, None)
+            .await
+            .unwrap();
+        assert_eq!(again, stored);
+        assert_eq!(read(s, &key).await.0, doc);
+        // The parts are the document now: none is left apart with bytes of its own.
+        for p in keys.iter().filter(|p| **p != key) {
+            assert!(missing(s, p).await, "part {p} left behind");
+        }
+        s.delete(&key).await.unwrap();
+        assert!(missing(s, &key).await);
+    }
+    // An upload whose parts do not add up to its size is refused.
+    let key = k("short-upload");
+    let part = s.part_key(&key, 0, "x");
+    s.put_part(&key, &part, 0, body(b"abc", &[3]), 3).await.unwrap();
+    assert!(
+        s.finish_upload(&key, std::slice::from_ref(&part), 4, None)
+            .await
+            .is_err()
+    );
+    s.delete(&part).await.unwrap();
+    s.delete(&key).await.unwrap();
 }
 
 #[tokio::test]

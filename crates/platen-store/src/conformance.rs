@@ -680,7 +680,8 @@ pub async fn uploads(s: &dyn Store) {
     assert_eq!(s.get_document(t, "udoc").await.unwrap().unwrap(), finished_doc);
     let mut orphans = s.orphan_blobs(10).await.unwrap();
     orphans.sort();
-    assert_eq!(orphans, vec!["k1", "k2"]);
+    // The session's own blob (its ranges are written into it; this document took another) and its ranges'.
+    assert_eq!(orphans, vec!["documents/udoc/sess1", "k1", "k2"]);
     s.forget_orphan_blobs(&orphans).await.unwrap();
     assert!(s.orphan_blobs(10).await.unwrap().is_empty());
 
@@ -697,6 +698,91 @@ pub async fn uploads(s: &dyn Store) {
     );
     assert!(s.delete_upload_session("sess2").await.unwrap());
     assert!(!s.delete_upload_session("sess2").await.unwrap());
+    let swept = s.orphan_blobs(10).await.unwrap();
+    assert_eq!(swept, vec!["documents/udoc/sess2".to_string()]);
+    s.forget_orphan_blobs(&swept).await.unwrap();
+
+    // Ranges written in place: reserved before their bytes are written, confirmed after.
+    let live = now_micros() + 60_000_000;
+    let sess3 = UploadSession {
+        id: "sess3".into(),
+        expires_at: now_micros() + 1_000_000,
+        ..stale
+    };
+    s.create_upload_session(&sess3).await.unwrap();
+    let key = "documents/udoc/sess3";
+    assert!(matches!(
+        s.reserve_upload_range("sess3", &r(0, 4, key), "a", live).await.unwrap(),
+        AddRange::Added(v) if v.is_empty()
+    ));
+    // A reservation is not received yet, but nothing may overlap it.
+    assert!(s.upload_ranges("sess3").await.unwrap().is_empty());
+    assert_eq!(
+        s.reserve_upload_range("sess3", &r(4, 6, key), "b", live)
+            .await
+            .unwrap(),
+        AddRange::Overlap
+    );
+    assert_eq!(
+        s.add_upload_range("sess3", &r(3, 3, "old")).await.unwrap(),
+        AddRange::Overlap
+    );
+    assert!(s.renew_upload_range("sess3", "a", live).await.unwrap());
+    assert!(!s.renew_upload_range("sess3", "zz", live).await.unwrap());
+    let AddRange::Added(all) = s.confirm_upload_range("sess3", "a", key).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!((all.len(), all[0].first, all[0].last), (1, 0, 4));
+    assert_eq!(s.upload_ranges("sess3").await.unwrap(), all);
+    // Confirmed once only; a confirmed range is not renewed or released.
+    assert_eq!(
+        s.confirm_upload_range("sess3", "a", key).await.unwrap(),
+        AddRange::Overlap
+    );
+    s.release_upload_range("sess3", "a", key).await.unwrap();
+    assert_eq!(s.upload_ranges("sess3").await.unwrap().len(), 1);
+    // A released reservation frees its range; one whose lease ran out (its node died) is taken over.
+    s.reserve_upload_range("sess3", &r(5, 7, key), "c", live)
+        .await
+        .unwrap();
+    s.release_upload_range("sess3", "c", key).await.unwrap();
+    s.reserve_upload_range("sess3", &r(5, 9, key), "d", now_micros() - 1)
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.reserve_upload_range("sess3", &r(5, 9, key), "e", live)
+            .await
+            .unwrap(),
+        AddRange::Added(_)
+    ));
+    assert_eq!(
+        s.confirm_upload_range("sess3", "d", key).await.unwrap(),
+        AddRange::Overlap,
+        "taken over"
+    );
+    let AddRange::Added(all) = s.confirm_upload_range("sess3", "e", key).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(all.len(), 2);
+    // The session gone, a late confirmation lists where its bytes went as an orphan.
+    s.reserve_upload_range("sess3", &r(1, 1, key), "f", live)
+        .await
+        .ok();
+    assert!(s.delete_upload_session("sess3").await.unwrap());
+    assert_eq!(
+        s.confirm_upload_range("sess3", "f", "late-part").await.unwrap(),
+        AddRange::SessionGone
+    );
+    assert_eq!(
+        s.reserve_upload_range("sess3", &r(0, 0, key), "g", live)
+            .await
+            .unwrap(),
+        AddRange::SessionGone
+    );
+    let mut swept = s.orphan_blobs(10).await.unwrap();
+    swept.sort();
+    assert_eq!(swept, vec![key.to_string(), "late-part".to_string()]);
+    s.forget_orphan_blobs(&swept).await.unwrap();
 }
 
 pub async fn tenant_isolation(s: &dyn Store) {

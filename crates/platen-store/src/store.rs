@@ -288,8 +288,36 @@ pub trait DocumentStore {
     async fn create_upload_session(&self, session: &UploadSession) -> Result<()>;
     async fn get_upload_session(&self, id: &str) -> Result<Option<UploadSession>>;
     async fn upload_ranges(&self, session_id: &str) -> Result<Vec<UploadRange>>;
-    /// Records a received range unless it overlaps one already received.
+    /// Records a received range unless it overlaps one already received (or reserved).
     async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange>;
+    /// Reserves a range before its bytes are written in place: refused (`Overlap`) if it overlaps a range
+    /// received or reserved under a lease still running (a reservation whose lease ran out is taken over).
+    /// `Added` carries the ranges received so far. `reservation` names this write.
+    async fn reserve_upload_range(
+        &self,
+        session_id: &str,
+        range: &UploadRange,
+        reservation: &str,
+        lease_until: Micros,
+    ) -> Result<AddRange>;
+    /// Extends a reservation's lease; false if it is gone (taken over, or the session ended).
+    async fn renew_upload_range(
+        &self,
+        session_id: &str,
+        reservation: &str,
+        lease_until: Micros,
+    ) -> Result<bool>;
+    /// Marks a reservation's bytes received: `Added` with every received range, or `SessionGone` if the session
+    /// or the reservation is gone. When the session is gone, `part_key` (where the bytes went) is listed as an
+    /// orphan, in case the write made it again after the session's blobs were swept.
+    async fn confirm_upload_range(
+        &self,
+        session_id: &str,
+        reservation: &str,
+        part_key: &str,
+    ) -> Result<AddRange>;
+    /// Drops a reservation whose write failed; `part_key` as for `confirm_upload_range`.
+    async fn release_upload_range(&self, session_id: &str, reservation: &str, part_key: &str) -> Result<()>;
     /// Cancels a session (its range blobs become orphans); false if unknown.
     async fn delete_upload_session(&self, id: &str) -> Result<bool>;
     async fn expired_upload_sessions(&self, now: Micros, limit: u32) -> Result<Vec<String>>;

@@ -555,3 +555,153 @@ async fn a_printer_not_accepting_jobs_refuses_new_jobs() {
     );
     r.assert_graph_error();
 }
+
+/// The upload session's id in its URL.
+fn session_id(url: &str) -> String {
+    let rest = url.split("/uploadSessions/").nth(1).unwrap();
+    rest.split('?').next().unwrap().to_string()
+}
+
+/// Every file under `dir` (recursively), as paths relative to it.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    out
+}
+
+/// The document's bytes and SHA-256 as a download serves them.
+async fn downloaded(t: &Tenant, job: &Job, tok: &str) -> (Vec<u8>, String) {
+    let bin = t.api.get(&format!("{}/$value", job.doc_path()), tok).await;
+    bin.expect(200);
+    let sha = bin.header("x-platen-content-sha256").unwrap().to_string();
+    (bin.body, sha)
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+/// After completion the document is the session's one blob, written in place: no range is kept apart, nothing
+/// is left under `uploads/`, and the document's directory holds the document only.
+fn only_the_document_is_on_disk(t: &Tenant, job: &Job, url: &str, len: usize) {
+    let blobs = t.srv().data_dir.join("blobs");
+    if !blobs.is_dir() {
+        return; // Documents elsewhere (another blob store).
+    }
+    let session = session_id(url);
+    let uploads = files_under(&blobs.join("uploads"));
+    assert!(
+        !uploads.iter().any(|f| f.contains(&session)),
+        "left under uploads/: {uploads:?}"
+    );
+    let docs = files_under(&blobs.join("documents").join(&job.doc));
+    assert_eq!(docs, vec![session.clone()], "the document's directory");
+    let meta = std::fs::metadata(blobs.join("documents").join(&job.doc).join(&session)).unwrap();
+    assert_eq!(meta.len() as usize, len);
+}
+
+#[tokio::test]
+async fn ranges_out_of_order_overlapping_and_resumed_make_the_document_in_place() {
+    let len = 300_007;
+    let (t, tok, job, url) = session(len).await;
+    let data = bytes(len);
+    for (a, b) in [(100_000, 200_000), (250_000, len), (0, 100_000)] {
+        put_chunk(&t.api, &url, &data[a..b], a, len).await.expect(202);
+    }
+    // An overlapping range is refused and changes nothing.
+    let r = put_chunk(&t.api, &url, &vec![0xEE; 100_000], 190_000, len).await;
+    assert_eq!(
+        r.expect_code(416, "invalidRange")["innerError"]["code"],
+        "fragmentOverlap"
+    );
+    // A body cut short is refused and its range can be sent again.
+    let short: Vec<Result<Vec<u8>, std::io::Error>> = data[200_000..210_000]
+        .chunks(1000)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let r = t
+        .api
+        .exec(
+            t.api
+                .req(Method::PUT, &url)
+                .header("content-range", format!("bytes 200000-249999/{len}"))
+                .body(reqwest::Body::wrap_stream(futures::stream::iter(short))),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    // Resumed: the status names the gap; the gap's PUT completes the document.
+    let st = t.api.exec(t.api.req(Method::GET, &url)).await.expect_json(200);
+    assert_eq!(st["nextExpectedRanges"], json!(["200000-249999"]));
+    put_chunk(&t.api, &url, &data[200_000..250_000], 200_000, len)
+        .await
+        .expect(201);
+    let (got, sha) = downloaded(&t, &job, &tok).await;
+    assert!(got == data, "the document's bytes");
+    assert_eq!(sha, sha256_hex(&data));
+    only_the_document_is_on_disk(&t, &job, &url, len);
+}
+
+#[tokio::test]
+async fn ranges_in_order_are_hashed_as_they_arrive_and_the_hash_is_right() {
+    let len = 3 * 1024 * 1024 + 11;
+    let (t, tok, job, url) = session(len).await;
+    let data = bytes(len);
+    let step = 1024 * 1024;
+    let mut at = 0;
+    while at < len {
+        let end = (at + step).min(len);
+        let r = api_put_streamed(&t, &url, &data, at, end, len).await;
+        assert_eq!(r.status, if end == len { 201 } else { 202 }, "{}", r.text());
+        at = end;
+    }
+    let (got, sha) = downloaded(&t, &job, &tok).await;
+    assert!(got == data, "the document's bytes");
+    assert_eq!(sha, sha256_hex(&data));
+    only_the_document_is_on_disk(&t, &job, &url, len);
+}
+
+async fn api_put_streamed(t: &Tenant, url: &str, data: &[u8], a: usize, b: usize, len: usize) -> Resp {
+    t.api
+        .exec(
+            t.api
+                .req(Method::PUT, url)
+                .header("content-range", format!("bytes {a}-{}/{len}", b - 1))
+                .header("content-length", (b - a).to_string())
+                .body(data[a..b].to_vec()),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_abandoned_session_leaves_its_partial_file_for_the_sweeper_only() {
+    let (t, _tok, job, url) = session(1000).await;
+    let data = bytes(1000);
+    put_chunk(&t.api, &url, &data[500..], 500, 1000).await.expect(202);
+    let blobs = t.srv().data_dir.join("blobs");
+    if blobs.is_dir() {
+        let partial = blobs.join("documents").join(&job.doc).join(session_id(&url));
+        assert_eq!(
+            std::fs::metadata(&partial).unwrap().len(),
+            1000,
+            "written at its offset"
+        );
+    }
+    // Canceling ends the session; its blob becomes an orphan for the sweeper (not the request) to delete.
+    t.api.exec(t.api.req(Method::DELETE, &url)).await.expect(204);
+    put_chunk(&t.api, &url, &data[..500], 0, 1000)
+        .await
+        .expect_error(404);
+}

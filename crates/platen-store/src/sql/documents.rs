@@ -74,6 +74,57 @@ pub(crate) async fn convert_in(
     Ok(())
 }
 
+impl SqlStore {
+    /// Whether the session exists; on PostgreSQL its row is locked until the transaction ends, so that
+    /// concurrent PUTs of one session (on any node) check overlaps one at a time. SQLite has a single writer,
+    /// which serialises them already.
+    async fn lock_session(&self, tx: &mut sqlx::Transaction<'_, Any>, session_id: &str) -> Result<bool> {
+        let lock = match self.dialect {
+            Dialect::Postgres => " FOR UPDATE",
+            Dialect::Sqlite => "",
+        };
+        let exists: Option<String> = sqlx::query_scalar(audited(&format!(
+            "SELECT id FROM upload_sessions WHERE id = $1{lock}"
+        )))
+        .bind(session_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(exists.is_some())
+    }
+}
+
+/// Whether `range` overlaps a range received, or reserved under a lease still running.
+async fn overlaps(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    session_id: &str,
+    range: &UploadRange,
+) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2 \
+         AND (pending_until IS NULL OR pending_until > $4)",
+    )
+    .bind(session_id)
+    .bind(range.first)
+    .bind(range.last)
+    .bind(now_micros())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}
+
+async fn orphan(tx: &mut sqlx::Transaction<'_, Any>, key: &str) -> Result<()> {
+    sqlx::query("INSERT INTO orphan_blobs (blob_key, since) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(key)
+        .bind(now_micros())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The blob an upload session writes its ranges into, which becomes its document's: the same expression as
+/// `platen_app::uploads::session_blob_key`.
+const SESSION_BLOB_KEY: &str = "'documents/' || document_id || '/' || id";
+
 #[async_trait]
 impl DocumentStore for SqlStore {
     async fn list_documents(&self, tenant: &str, job_id: JobId) -> Result<Vec<Document>> {
@@ -175,30 +226,10 @@ impl DocumentStore for SqlStore {
 
     async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange> {
         let mut tx = self.write.begin().await?;
-        // PostgreSQL: lock the session row so concurrent PUTs of one session check overlaps one at a time.
-        // SQLite has a single writer, which serialises them already.
-        let lock = match self.dialect {
-            Dialect::Postgres => " FOR UPDATE",
-            Dialect::Sqlite => "",
-        };
-        let exists: Option<String> = sqlx::query_scalar(audited(&format!(
-            "SELECT id FROM upload_sessions WHERE id = $1{lock}"
-        )))
-        .bind(session_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if exists.is_none() {
+        if !self.lock_session(&mut tx, session_id).await? {
             return Ok(AddRange::SessionGone);
         }
-        let overlapping: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2",
-        )
-        .bind(session_id)
-        .bind(range.first)
-        .bind(range.last)
-        .fetch_one(&mut *tx)
-        .await?;
-        if overlapping > 0 {
+        if overlaps(&mut tx, session_id, range).await? {
             return Ok(AddRange::Overlap);
         }
         sqlx::query(
@@ -213,6 +244,111 @@ impl DocumentStore for SqlStore {
         let all = ranges_in(&mut *tx, session_id).await?;
         tx.commit().await?;
         Ok(AddRange::Added(all))
+    }
+
+    async fn reserve_upload_range(
+        &self,
+        session_id: &str,
+        range: &UploadRange,
+        reservation: &str,
+        lease_until: Micros,
+    ) -> Result<AddRange> {
+        let mut tx = self.write.begin().await?;
+        if !self.lock_session(&mut tx, session_id).await? {
+            return Ok(AddRange::SessionGone);
+        }
+        if overlaps(&mut tx, session_id, range).await? {
+            return Ok(AddRange::Overlap);
+        }
+        // Reservations whose lease ran out and that this one overlaps are taken over.
+        sqlx::query(
+            "DELETE FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2 \
+             AND pending_until IS NOT NULL AND pending_until <= $4",
+        )
+        .bind(session_id)
+        .bind(range.first)
+        .bind(range.last)
+        .bind(now_micros())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key, pending_until, reservation) \
+             VALUES ($1,$2,$3,$4,$5,$6)",
+        )
+        .bind(session_id)
+        .bind(range.first)
+        .bind(range.last)
+        .bind(&range.blob_key)
+        .bind(lease_until)
+        .bind(reservation)
+        .execute(&mut *tx)
+        .await?;
+        let all = ranges_in(&mut *tx, session_id).await?;
+        tx.commit().await?;
+        Ok(AddRange::Added(all))
+    }
+
+    async fn renew_upload_range(
+        &self,
+        session_id: &str,
+        reservation: &str,
+        lease_until: Micros,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE upload_ranges SET pending_until = $3 WHERE session_id = $1 AND reservation = $2 \
+             AND pending_until IS NOT NULL",
+        )
+        .bind(session_id)
+        .bind(reservation)
+        .bind(lease_until)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn confirm_upload_range(
+        &self,
+        session_id: &str,
+        reservation: &str,
+        part_key: &str,
+    ) -> Result<AddRange> {
+        let mut tx = self.write.begin().await?;
+        if !self.lock_session(&mut tx, session_id).await? {
+            orphan(&mut tx, part_key).await?;
+            tx.commit().await?;
+            return Ok(AddRange::SessionGone);
+        }
+        let done = sqlx::query(
+            "UPDATE upload_ranges SET pending_until = NULL WHERE session_id = $1 AND reservation = $2 \
+             AND pending_until IS NOT NULL",
+        )
+        .bind(session_id)
+        .bind(reservation)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            // Taken over by another write after this one's lease ran out.
+            return Ok(AddRange::Overlap);
+        }
+        let all = ranges_in(&mut *tx, session_id).await?;
+        tx.commit().await?;
+        Ok(AddRange::Added(all))
+    }
+
+    async fn release_upload_range(&self, session_id: &str, reservation: &str, part_key: &str) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        if !self.lock_session(&mut tx, session_id).await? {
+            orphan(&mut tx, part_key).await?;
+        }
+        sqlx::query(
+            "DELETE FROM upload_ranges WHERE session_id = $1 AND reservation = $2 AND pending_until IS NOT NULL",
+        )
+        .bind(session_id)
+        .bind(reservation)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn delete_upload_session(&self, id: &str) -> Result<bool> {
@@ -332,12 +468,13 @@ impl DocumentStore for SqlStore {
     }
 }
 
-/// Moves a session's range blobs to the orphan list and deletes the session's rows.
+/// Moves a session's blobs (the one its ranges are written into, and any range held apart) to the orphan list
+/// and deletes the session's rows.
 async fn drop_session(tx: &mut sqlx::Transaction<'_, Any>, session_id: &str) -> Result<bool> {
-    sqlx::query(
-        "INSERT INTO orphan_blobs (blob_key, since) SELECT blob_key, $2 FROM upload_ranges WHERE session_id = $1 \
-         ON CONFLICT DO NOTHING",
-    )
+    sqlx::query(audited(&format!(
+        "INSERT INTO orphan_blobs (blob_key, since) SELECT {SESSION_BLOB_KEY}, $2 FROM upload_sessions \
+         WHERE id = $1 UNION SELECT blob_key, $2 FROM upload_ranges WHERE session_id = $1 ON CONFLICT DO NOTHING"
+    )))
     .bind(session_id)
     .bind(now_micros())
     .execute(&mut **tx)
@@ -360,7 +497,8 @@ where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let rows = sqlx::query(
-        "SELECT first_byte, last_byte, blob_key FROM upload_ranges WHERE session_id = $1 ORDER BY first_byte",
+        "SELECT first_byte, last_byte, blob_key FROM upload_ranges WHERE session_id = $1 \
+         AND pending_until IS NULL ORDER BY first_byte",
     )
     .bind(session_id)
     .fetch_all(exec)
