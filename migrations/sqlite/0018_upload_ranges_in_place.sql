@@ -4,5 +4,3 @@
 -- `reservation` names the write holding it. A reservation whose lease ran out (its node died) counts as missing.
 ALTER TABLE upload_ranges ADD COLUMN pending_until BIGINT;
 ALTER TABLE upload_ranges ADD COLUMN reservation TEXT;
--- The sweeper takes orphans oldest first, in bounded batches.
-CREATE INDEX orphan_blobs_by_since ON orphan_blobs (since);

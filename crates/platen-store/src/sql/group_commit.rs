@@ -59,9 +59,7 @@ impl GroupCommit {
     pub(crate) async fn commit(&self, change: JobChange) -> Result<Commit> {
         let (reply, answer) = oneshot::channel();
         let lane = &self.lanes[lane_of(&change, self.lanes.len())];
-        lane.send(Pending { change, reply })
-            .await
-            .map_err(|_| closed())?;
+        lane.send(Pending { change, reply }).await.map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
 }
