@@ -1,16 +1,9 @@
-//! Group commit of job changes.
+//! Group commit of job changes on SQLite.
 //!
 //! SQLite has one writer, and `synchronous = FULL` makes every commit wait for an fsync. Job changes arriving
 //! together (a class printing at 9:00, a release station releasing twenty jobs) are therefore gathered by one
 //! task and written in one transaction with one fsync; each request is still answered only after the commit
 //! that holds its change, and with its own outcome.
-//!
-//! PostgreSQL commits concurrent transactions side by side, but the changes of one printer cannot: each holds
-//! the printer's device-event lock and its usage rollup rows (and its user's) from its write until its commit,
-//! so they commit one at a time, one WAL flush each. There the changes go to one of several lanes by printer:
-//! a printer's changes are batched together (one lock, one flush for the batch), different printers' lanes
-//! commit in parallel. A batch writes its changes in the order of their creators, so that two lanes' batches
-//! take users' rollup rows in the same order.
 //!
 //! No change waits for company: the task takes what is queued when it is free (at most [`MAX_BATCH`]), so a
 //! lone change is written at once, and a burst forms batches by itself while the previous one commits.
@@ -39,36 +32,26 @@ struct Pending {
 
 #[derive(Clone)]
 pub(crate) struct GroupCommit {
-    lanes: Vec<mpsc::Sender<Pending>>,
+    queue: mpsc::Sender<Pending>,
 }
 
 impl GroupCommit {
-    /// Starts one batching task per lane for `store` (whose `group_commit` must be `None`: the tasks write
-    /// through the store's other paths). They end when every handle is dropped.
-    pub(crate) fn start(store: SqlStore, lanes: usize) -> Self {
-        let lanes = (0..lanes.max(1))
-            .map(|_| {
-                let (queue, receiver) = mpsc::channel(QUEUE);
-                tokio::spawn(run(store.clone(), receiver));
-                queue
-            })
-            .collect();
-        Self { lanes }
+    /// Starts the batching task for `store` (whose `group_commit` must be `None`: the task writes through the
+    /// store's other paths). It ends when every handle is dropped.
+    pub(crate) fn start(store: SqlStore) -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(run(store, receiver));
+        Self { queue }
     }
 
     pub(crate) async fn commit(&self, change: JobChange) -> Result<Commit> {
         let (reply, answer) = oneshot::channel();
-        let lane = &self.lanes[lane_of(&change, self.lanes.len())];
-        lane.send(Pending { change, reply }).await.map_err(|_| closed())?;
+        self.queue
+            .send(Pending { change, reply })
+            .await
+            .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
-}
-
-/// A printer's changes always go to the same lane.
-fn lane_of(change: &JobChange, lanes: usize) -> usize {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    std::hash::Hash::hash(change.job.printer_id.as_str(), &mut h);
-    (std::hash::Hasher::finish(&h) % lanes as u64) as usize
 }
 
 /// The batching task is gone: only when the store is being dropped.
@@ -86,8 +69,6 @@ async fn run(store: SqlStore, mut receiver: mpsc::Receiver<Pending>) {
             let _ = one.reply.send(outcome);
             continue;
         }
-        // Rows shared between changes (a user's usage rollups) are taken in the same order by every batch.
-        batch.sort_by(|a, b| a.change.job.created_by.id.cmp(&b.change.job.created_by.id));
         match write_together(&store, &batch).await {
             Ok(Some(answers)) => {
                 for (pending, answer) in batch.drain(..).zip(answers) {

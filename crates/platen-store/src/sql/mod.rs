@@ -42,16 +42,13 @@ pub struct SqlStore {
     write: AnyPool,
     /// Committed job changes, for waiters on this node (and, on PostgreSQL, from every node).
     pub(crate) feed: crate::feed::ChangeFeed,
-    /// Job changes arriving together are committed together (SQLite: all of them; PostgreSQL: by printer); see
-    /// [`group_commit`].
+    /// SQLite: job changes arriving together are committed together (one fsync); see [`group_commit`].
     group_commit: Option<group_commit::GroupCommit>,
     /// SQLite: who watches which resource, kept in memory (see [`subscription_cache`]).
     subscription_cache: Option<std::sync::Arc<subscription_cache::SubscriptionCache>>,
 }
 
 static DRIVERS: Once = Once::new();
-/// PostgreSQL: batching lanes (by printer) for job changes, each using one of the pool's connections at a time.
-const POSTGRES_LANES: usize = 4;
 /// PostgreSQL connections idle longer than this are pinged before use.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
@@ -90,7 +87,7 @@ impl SqlStore {
                 group_commit: None,
                 subscription_cache: Some(Default::default()),
             };
-            store.group_commit = Some(group_commit::GroupCommit::start(store.clone(), 1));
+            store.group_commit = Some(group_commit::GroupCommit::start(store.clone()));
             Ok(store)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // A connection is pinged before use only after it sat idle (as pgx does): a busy pool's connections are
@@ -110,16 +107,18 @@ impl SqlStore {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;
-            let mut store = Self {
+            // No group commit: PostgreSQL commits the 16 connections' transactions side by side and groups their
+            // WAL flushes itself. Batching several jobs' changes in one transaction was tried: a batch takes
+            // rows shared between changes (usage rollups) between its jobs' rows, so batches and single changes
+            // on other nodes deadlocked.
+            Ok(Self {
                 dialect: Dialect::Postgres,
                 read: pool.clone(),
                 write: pool,
                 feed: crate::feed::ChangeFeed::new(Dialect::Postgres, url),
                 group_commit: None,
                 subscription_cache: None,
-            };
-            store.group_commit = Some(group_commit::GroupCommit::start(store.clone(), POSTGRES_LANES));
-            Ok(store)
+            })
         } else {
             Err(StoreError::UnsupportedUrl(
                 url.split(':').next().unwrap_or_default().to_string(),
