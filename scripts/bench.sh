@@ -22,62 +22,8 @@ BACKENDS=${2:-both}
 JOBS=${BENCH_JOBS:-1000000}
 THREADS=2
 CONNS=16
-PG_ADMIN=${PLATEN_BENCH_POSTGRES:-${PLATEN_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}}
-for tool in wrk sqlite3 strace; do
-  command -v $tool >/dev/null || apt-get install -y -qq $tool >/dev/null
-done
-cargo build --release -q -p platen-server --bin platen --example bench_cycles
-# PLATEN_BENCH_BIN: another build of `platen` to measure with the same script (a "before" figure).
-BIN=${PLATEN_BENCH_BIN:-$PWD/target/release/platen}
-LOAD=$PWD/target/release/examples/bench_cycles
-WORK=$(mktemp -d)
-DB=platen_bench_$(tr -d '-' </proc/sys/kernel/random/uuid | cut -c1-12)
-PG_URL=${PG_ADMIN%/*}/$DB
-PIDS=()
-
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  psql -q -X -d "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-start_node() { # start_node DATA_DIR [DATABASE_URL] → NODE (base URL), NODE_PID
-  local port; port=$(free_port)
-  NODE=http://127.0.0.1:$port
-  local db_args=()
-  [[ -n ${2:-} ]] && db_args=(--database-url "$2")
-  PLATEN_LOG=warn PLATEN_DNSSD=false $BIN serve --listen 127.0.0.1:$port --public-url "$NODE" --data-dir "$1" "${db_args[@]}" \
-    >>"$1/server.log" 2>&1 &
-  NODE_PID=$!
-  PIDS+=("$NODE_PID")
-  for _ in $(seq 200); do curl -sf "$NODE/healthz" >/dev/null && return; sleep 0.1; done
-  echo "bench: the server did not start" >&2; cat "$1/server.log" >&2; exit 1
-}
-
-TENANT=bench-tenant
-USER_ID=aaaaaaaa-0000-0000-0000-000000000001
-
-setup() { # setup DATA_DIR BASE → ADMIN USER PRINTER SHARE (a registered printer shared with everyone)
-  local dir=$1 base=$2
-  ADMIN=$($BIN token user --data-dir "$dir" --tenant $TENANT --user aaaaaaaa-0000-0000-0000-0000000000ad --upn admin@bench \
-    --scopes "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All" --admin --expires-in 7200)
-  USER=$($BIN token user --data-dir "$dir" --tenant $TENANT --user $USER_ID --upn user@bench \
-    --scopes "PrintJob.ReadWrite PrinterShare.ReadBasic.All" --expires-in 7200)
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench -keyout "$dir/k.pem" -out "$dir/r.pem" 2>/dev/null
-  local csr op
-  csr=$(grep -v -- ----- "$dir/r.pem" | tr -d '\n')
-  op=$(curl -sf -D - -o /dev/null "$base/v1.0/print/printers/create" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d "{\"displayName\":\"Bench\",\"manufacturer\":\"B\",\"model\":\"B\",\"physicalDeviceId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"certificateSigningRequest\":{\"content\":\"$csr\",\"transportKey\":\"x\"}}" \
-    | awk 'tolower($1)=="operation-location:"{print $2}' | tr -d '\r')
-  PRINTER=$(curl -sf "$op" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["printer"]["id"])')
-  SHARE=$(curl -sf "$base/v1.0/print/shares" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d "{\"displayName\":\"Bench\",\"allowAllUsers\":true,\"printer@odata.bind\":\"$base/v1.0/print/printers/$PRINTER\"}" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-}
+# shellcheck source=bench/common.sh
+source scripts/bench/common.sh
 
 SPREAD=8
 more_printers() { # more_printers BASE → SPREAD_PRINTERS and SPREAD_SHARES (comma-separated), SPREAD printers in all
@@ -98,18 +44,6 @@ more_printers() { # more_printers BASE → SPREAD_PRINTERS and SPREAD_SHARES (co
   SPREAD_SHARES=$(IFS=,; echo "${ss[*]}")
 }
 
-# Seeded jobs: queued jobs of USER on the share, each with its document and history row, as the API writes them
-# (the API would take minutes for 10^6).
-JOB_COLUMNS="tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, created_at,
-  created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, display_name, redirected_from,
-  redirected_to, error_code, acknowledged_at, completed_at, updated_at, version"
-job_values() {
-  echo "'$TENANT', '$PRINTER', '$SHARE', 'queued', 'pending', NULL, NULL, 1, 1700000000000000 + x, '$USER_ID', 'User',
-  'user@bench', '127.0.0.1', '{\"copies\":1}', NULL, NULL, NULL, NULL, NULL, NULL, 1700000000000000 + x, 1"
-}
-DOC_COLUMNS="tenant_id, id, job_id, display_name, content_type, size, sha256, uploaded_at, downloaded_at, blob_key"
-DOC_VALUES="'$TENANT', 'doc-' || id, id, 'a.pdf', 'application/pdf', 1, NULL, created_at, NULL, NULL"
-
 seed_spread() { # seed_spread COUNT: adds COUNT jobs, job x on printer/share number x % SPREAD
   local saved_printer=$PRINTER saved_share=$SHARE i n=0 first
   IFS=, read -ra ps <<<"$SPREAD_PRINTERS"; IFS=, read -ra ss <<<"$SPREAD_SHARES"
@@ -126,29 +60,7 @@ seed_spread() { # seed_spread COUNT: adds COUNT jobs, job x on printer/share num
 
 seed() { # seed COUNT: adds COUNT jobs
   [[ $1 -gt 0 ]] || return 0
-  if [[ $BACKEND == sqlite ]]; then
-    sqlite3 "$DATA/platen.sqlite3" <<SQL
-.output /dev/null
-PRAGMA busy_timeout = 60000;
-.output stdout
-BEGIN;
-WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < $1)
-INSERT INTO jobs ($JOB_COLUMNS) SELECT $(job_values) FROM n;
-INSERT INTO documents ($DOC_COLUMNS) SELECT $DOC_VALUES FROM jobs j
-  WHERE j.id > (SELECT COALESCE(MAX(job_id), 0) FROM documents);
-COMMIT;
-ANALYZE;
-SQL
-  else
-    psql -q -X -v ON_ERROR_STOP=1 -d "$PG_URL" <<SQL
-BEGIN;
-INSERT INTO jobs ($JOB_COLUMNS) SELECT $(job_values) FROM generate_series(1, $1) AS x;
-INSERT INTO documents ($DOC_COLUMNS) SELECT $DOC_VALUES FROM jobs j
-  WHERE j.id > (SELECT COALESCE(MAX(job_id), 0) FROM documents);
-COMMIT;
-ANALYZE;
-SQL
-  fi
+  if [[ $BACKEND == sqlite ]]; then seed_sqlite "$DATA/platen.sqlite3" "$1"; else seed_postgres "$PG_URL" "$1"; fi
 }
 sql() { if [[ $BACKEND == sqlite ]]; then sqlite3 "$DATA/platen.sqlite3" "$1"; else psql -X -At -d "$PG_URL" -c "$1"; fi; }
 jobs_stored() { sql "SELECT COUNT(*) FROM jobs"; }
@@ -245,7 +157,7 @@ bench_backend() {
   more_printers "$NODE"
   local spread_first=$(( $(max_id) + 1 ))
   seed_spread 200000
-  run_wrk "durable cancel, distinct jobs on $SPREAD printers" cancel_spread.lua \
+  run_wrk "durable cancel, distinct jobs on $SPREAD printers" cancel.lua \
     BENCH_SHARES="$SPREAD_SHARES" BENCH_FIRST_ID=$spread_first BENCH_TOKEN="$USER"
   run_wrk "GET /healthz (again, after the writes)" get.lua BENCH_PATH=/healthz BENCH_TOKEN=x
   echo
