@@ -20,47 +20,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${BENCH_SIZE:-1073741824}
 RANGE=${BENCH_RANGE:-10000000}
-if [[ -z ${PLATEN_BENCH_BIN:-} ]]; then
-  cargo build --release -q -p platen-server --bin platen
-fi
-BIN=${PLATEN_BENCH_BIN:-$PWD/target/release/platen}
 WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/platen-bench-upload.XXXXXX")
-PIDS=()
-
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/common.sh
+source scripts/bench/common.sh
 
 DATA=$WORK/data
 mkdir -p "$DATA"
-PORT=$(free_port)
-BASE=http://127.0.0.1:$PORT
-PLATEN_LOG=warn PLATEN_DNSSD=false $BIN serve --listen 127.0.0.1:$PORT --public-url "$BASE" --data-dir "$DATA" \
-  >>"$DATA/server.log" 2>&1 &
-SERVER_PID=$!
-PIDS+=("$SERVER_PID")
-for _ in $(seq 200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
-curl -sf "$BASE/healthz" >/dev/null || { echo "bench: the server did not start" >&2; cat "$DATA/server.log" >&2; exit 1; }
-
-TENANT=bench-tenant
-ADMIN=$($BIN token user --data-dir "$DATA" --tenant $TENANT --user aaaaaaaa-0000-0000-0000-0000000000ad --upn admin@bench \
-  --scopes "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All" --admin --expires-in 7200)
-USER=$($BIN token user --data-dir "$DATA" --tenant $TENANT --user aaaaaaaa-0000-0000-0000-000000000001 --upn user@bench \
-  --scopes "PrintJob.ReadWrite PrinterShare.ReadBasic.All" --expires-in 7200)
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench -keyout "$WORK/k.pem" -out "$WORK/r.pem" 2>/dev/null
-CSR=$(grep -v -- ----- "$WORK/r.pem" | tr -d '\n')
-OP=$(curl -sf -D - -o /dev/null "$BASE/v1.0/print/printers/create" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d "{\"displayName\":\"Bench\",\"manufacturer\":\"B\",\"model\":\"B\",\"physicalDeviceId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"certificateSigningRequest\":{\"content\":\"$CSR\",\"transportKey\":\"x\"}}" \
-  | awk 'tolower($1)=="operation-location:"{print $2}' | tr -d '\r')
-PRINTER=$(curl -sf "$OP" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["printer"]["id"])')
-SHARE=$(curl -sf "$BASE/v1.0/print/shares" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d "{\"displayName\":\"Bench\",\"allowAllUsers\":true,\"printer@odata.bind\":\"$BASE/v1.0/print/printers/$PRINTER\"}" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+start_node "$DATA"
+BASE=$NODE SERVER_PID=$NODE_PID
+setup "$DATA" "$BASE"
 
 echo "bench-upload: $BIN; $SIZE bytes in ranges of $RANGE; data in $WORK"
 head -c "$SIZE" /dev/urandom >"$WORK/doc.bin"

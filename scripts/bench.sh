@@ -27,18 +27,10 @@ source scripts/bench/common.sh
 
 SPREAD=8
 more_printers() { # more_printers BASE → SPREAD_PRINTERS and SPREAD_SHARES (comma-separated), SPREAD printers in all
-  local base=$1 ps=() ss=() i csr op p s
+  local ps=() ss=() i
   for i in $(seq "$SPREAD"); do
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench$i -keyout "$DATA/k$i.pem" -out "$DATA/r$i.pem" 2>/dev/null
-    csr=$(grep -v -- ----- "$DATA/r$i.pem" | tr -d '\n')
-    op=$(curl -sf -D - -o /dev/null "$base/v1.0/print/printers/create" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-      -d "{\"displayName\":\"Bench $i\",\"manufacturer\":\"B\",\"model\":\"B\",\"physicalDeviceId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"certificateSigningRequest\":{\"content\":\"$csr\",\"transportKey\":\"x\"}}" \
-      | awk 'tolower($1)=="operation-location:"{print $2}' | tr -d '\r')
-    p=$(curl -sf "$op" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["printer"]["id"])')
-    s=$(curl -sf "$base/v1.0/print/shares" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-      -d "{\"displayName\":\"Bench $i\",\"allowAllUsers\":true,\"printer@odata.bind\":\"$base/v1.0/print/printers/$p\"}" \
-      | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    ps+=("$p"); ss+=("$s")
+    printer_with_share "$1" "Bench $i"
+    ps+=("$NEW_PRINTER"); ss+=("$NEW_SHARE")
   done
   SPREAD_PRINTERS=$(IFS=,; echo "${ps[*]}")
   SPREAD_SHARES=$(IFS=,; echo "${ss[*]}")

@@ -9,7 +9,8 @@ cargo build --release -q -p platen-server --bin platen --example bench_cycles
 # PLATEN_BENCH_BIN: another build of `platen` to measure with the same script (a "before" figure).
 BIN=${PLATEN_BENCH_BIN:-$PWD/target/release/platen}
 LOAD=$PWD/target/release/examples/bench_cycles
-WORK=$(mktemp -d)
+# A caller may choose the work directory (on disk rather than tmpfs, say) before sourcing this file.
+WORK=${WORK:-$(mktemp -d)}
 DB=platen_bench_$(tr -d '-' </proc/sys/kernel/random/uuid | cut -c1-12)
 PG_URL=${PG_ADMIN%/*}/$DB
 PIDS=()
@@ -40,22 +41,28 @@ start_node() { # start_node DATA_DIR [DATABASE_URL] → NODE (base URL), NODE_PI
 TENANT=bench-tenant
 USER_ID=aaaaaaaa-0000-0000-0000-000000000001
 
+printer_with_share() { # printer_with_share BASE NAME → NEW_PRINTER NEW_SHARE: a registered printer shared with everyone
+  local base=$1 name=$2 keys csr op
+  keys=$(mktemp -d "$WORK/csr.XXXXXX")
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name" -keyout "$keys/k.pem" -out "$keys/r.pem" 2>/dev/null
+  csr=$(grep -v -- ----- "$keys/r.pem" | tr -d '\n')
+  op=$(curl -sf -D - -o /dev/null "$base/v1.0/print/printers/create" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d "{\"displayName\":\"$name\",\"manufacturer\":\"B\",\"model\":\"B\",\"physicalDeviceId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"certificateSigningRequest\":{\"content\":\"$csr\",\"transportKey\":\"x\"}}" \
+    | awk 'tolower($1)=="operation-location:"{print $2}' | tr -d '\r')
+  NEW_PRINTER=$(curl -sf "$op" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["printer"]["id"])')
+  NEW_SHARE=$(curl -sf "$base/v1.0/print/shares" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d "{\"displayName\":\"$name\",\"allowAllUsers\":true,\"printer@odata.bind\":\"$base/v1.0/print/printers/$NEW_PRINTER\"}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+}
+
 setup() { # setup DATA_DIR BASE → ADMIN USER PRINTER SHARE (a registered printer shared with everyone)
   local dir=$1 base=$2
   ADMIN=$($BIN token user --data-dir "$dir" --tenant $TENANT --user aaaaaaaa-0000-0000-0000-0000000000ad --upn admin@bench \
     --scopes "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All" --admin --expires-in 7200)
   USER=$($BIN token user --data-dir "$dir" --tenant $TENANT --user $USER_ID --upn user@bench \
     --scopes "PrintJob.ReadWrite PrinterShare.ReadBasic.All" --expires-in 7200)
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench -keyout "$dir/k.pem" -out "$dir/r.pem" 2>/dev/null
-  local csr op
-  csr=$(grep -v -- ----- "$dir/r.pem" | tr -d '\n')
-  op=$(curl -sf -D - -o /dev/null "$base/v1.0/print/printers/create" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d "{\"displayName\":\"Bench\",\"manufacturer\":\"B\",\"model\":\"B\",\"physicalDeviceId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"certificateSigningRequest\":{\"content\":\"$csr\",\"transportKey\":\"x\"}}" \
-    | awk 'tolower($1)=="operation-location:"{print $2}' | tr -d '\r')
-  PRINTER=$(curl -sf "$op" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["printer"]["id"])')
-  SHARE=$(curl -sf "$base/v1.0/print/shares" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d "{\"displayName\":\"Bench\",\"allowAllUsers\":true,\"printer@odata.bind\":\"$base/v1.0/print/printers/$PRINTER\"}" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  printer_with_share "$base" Bench
+  PRINTER=$NEW_PRINTER SHARE=$NEW_SHARE
 }
 
 # Seeded jobs: queued jobs of USER on the share, each with its document and history row, as the API writes them

@@ -70,7 +70,7 @@ impl App {
                 Ok((printer, None))
             }
             JobTarget::Share(id) => {
-                let share = self.usable_share(caller, access, id).await?;
+                let share = self.get_share(caller, access, id).await?;
                 let printer = self
                     .store
                     .get_printer(tenant, &share.printer_id)
@@ -79,17 +79,6 @@ impl App {
                 Ok((printer, Some(share)))
             }
         }
-    }
-
-    /// The share `id` if the caller may use it.
-    async fn usable_share(&self, caller: &Caller, access: &Access, id: &str) -> Result<Share> {
-        let share = self
-            .store
-            .get_share(&caller.tenant_id, id)
-            .await?
-            .ok_or_else(|| AppError::not_found("printer share"))?;
-        self.ensure_share_usable(caller, access, &share).await?;
-        Ok(share)
     }
 
     /// The share of a printer as the caller may reach it: administrators and apps reach every printer (and see
@@ -266,7 +255,7 @@ impl App {
                 self.resolve_target(caller, access, target).await?;
             }
             JobTarget::Share(id) => {
-                self.usable_share(caller, access, id).await?;
+                self.get_share(caller, access, id).await?;
             }
         }
         let owner = (!access.all_users).then(|| caller.object_id.to_ascii_lowercase());

@@ -31,6 +31,15 @@ const ABANDONED_TEMP_AGE: Duration = Duration::from_secs(3600);
 const PART_CHUNKS_IN_FLIGHT: usize = 16;
 
 impl LocalDisk {
+    /// The blob's file, opened for reading; a missing file is [`BlobError::NotFound`].
+    async fn open_blob(&self, key: &str) -> Result<File, BlobError> {
+        match File::open(self.path(key)?).await {
+            Ok(f) => Ok(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(BlobError::NotFound(key.into())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub async fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
         fs::create_dir_all(root.join(".tmp")).await?;
@@ -160,27 +169,13 @@ impl BlobStore for LocalDisk {
     }
 
     async fn get(&self, key: &str) -> Result<(u64, ByteStream), BlobError> {
-        let path = self.path(key)?;
-        let file = match File::open(&path).await {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(BlobError::NotFound(key.into()));
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let file = self.open_blob(key).await?;
         let len = file.metadata().await?.len();
         Ok((len, ReaderStream::with_capacity(file, 64 * 1024).boxed()))
     }
 
     async fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<ByteStream, BlobError> {
-        let path = self.path(key)?;
-        let mut file = match File::open(&path).await {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(BlobError::NotFound(key.into()));
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let mut file = self.open_blob(key).await?;
         file.seek(std::io::SeekFrom::Start(offset)).await?;
         Ok(ReaderStream::with_capacity(file.take(len), 64 * 1024).boxed())
     }
@@ -332,14 +327,7 @@ impl BlobStore for LocalDisk {
         size: u64,
         sha256_hex: Option<String>,
     ) -> Result<Stored, BlobError> {
-        let path = self.path(key)?;
-        let file = match File::open(&path).await {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(BlobError::NotFound(key.into()));
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let file = self.open_blob(key).await?;
         let len = file.metadata().await?.len();
         if len != size {
             return Err(BlobError::Backend(format!(

@@ -87,14 +87,53 @@ impl PostgresBlobs {
     }
 
     /// Starts a transaction holding `key`'s writer lock, with any previous blob of that key removed.
+    /// Streams `body` into `key`'s chunk rows from sequence 0 (filling each chunk to the chunk size), failing past
+    /// `max_len` bytes, hashing into `hasher` if given. Returns the size and the next free sequence number.
+    async fn write_chunks(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        key: &str,
+        body: &mut ByteStream,
+        max_len: u64,
+        mut hasher: Option<&mut Sha256>,
+    ) -> Result<(u64, i32), BlobError> {
+        let mut size = 0u64;
+        let mut seq = 0i32;
+        let mut buf = BytesMut::with_capacity(self.chunk_size);
+        while let Some(piece) = body.next().await {
+            let piece = piece.map_err(|e| BlobError::Source(e.to_string()))?;
+            if size + piece.len() as u64 > max_len {
+                return Err(BlobError::Source(format!(
+                    "more than the declared {max_len} bytes"
+                )));
+            }
+            size += piece.len() as u64;
+            if let Some(h) = hasher.as_deref_mut() {
+                h.update(&piece);
+            }
+            let mut rest: &[u8] = &piece;
+            while !rest.is_empty() {
+                let take = (self.chunk_size - buf.len()).min(rest.len());
+                buf.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if buf.len() == self.chunk_size {
+                    insert_chunk(tx, key, seq, &buf).await?;
+                    buf.clear();
+                    seq = seq.checked_add(1).ok_or_else(too_many_chunks)?;
+                }
+            }
+        }
+        if !buf.is_empty() {
+            insert_chunk(tx, key, seq, &buf).await?;
+            seq = seq.checked_add(1).ok_or_else(too_many_chunks)?;
+        }
+        Ok((size, seq))
+    }
+
     async fn begin_write(&self, key: &str) -> Result<Transaction<'static, Postgres>, BlobError> {
         validate_key(key)?;
         let mut tx = self.pool.begin().await.map_err(db)?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
-            .bind(key)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        lock_key(&mut tx, key).await?;
         remove(&mut tx, key).await?;
         Ok(tx)
     }
@@ -107,6 +146,16 @@ async fn remove(tx: &mut Transaction<'static, Postgres>, key: &str) -> Result<()
         .await
         .map_err(db)?;
     sqlx::query("DELETE FROM platen_blobs.objects WHERE key = $1")
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Serialises the writers of one key until the transaction ends.
+async fn lock_key(tx: &mut Transaction<'static, Postgres>, key: &str) -> Result<(), BlobError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
         .bind(key)
         .execute(&mut **tx)
         .await
@@ -203,34 +252,9 @@ impl BlobStore for PostgresBlobs {
     async fn put(&self, key: &str, mut body: ByteStream, max_len: u64) -> Result<Stored, BlobError> {
         let mut tx = self.begin_write(key).await?;
         let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        let mut seq = 0i32;
-        let mut buf = BytesMut::with_capacity(self.chunk_size);
-        while let Some(piece) = body.next().await {
-            let piece = piece.map_err(|e| BlobError::Source(e.to_string()))?;
-            if size + piece.len() as u64 > max_len {
-                return Err(BlobError::Source(format!(
-                    "more than the declared {max_len} bytes"
-                )));
-            }
-            size += piece.len() as u64;
-            hasher.update(&piece);
-            let mut rest: &[u8] = &piece;
-            while !rest.is_empty() {
-                let take = (self.chunk_size - buf.len()).min(rest.len());
-                buf.extend_from_slice(&rest[..take]);
-                rest = &rest[take..];
-                if buf.len() == self.chunk_size {
-                    insert_chunk(&mut tx, key, seq, &buf).await?;
-                    buf.clear();
-                    seq = seq.checked_add(1).ok_or_else(too_many_chunks)?;
-                }
-            }
-        }
-        if !buf.is_empty() {
-            insert_chunk(&mut tx, key, seq, &buf).await?;
-            seq = seq.checked_add(1).ok_or_else(too_many_chunks)?;
-        }
+        let (size, seq) = self
+            .write_chunks(&mut tx, key, &mut body, max_len, Some(&mut hasher))
+            .await?;
         let stored = Stored {
             size,
             sha256_hex: hex::encode(hasher.finalize()),
@@ -357,32 +381,9 @@ impl BlobStore for PostgresBlobs {
         validate_key(part)?;
         // A part key is unique to one write: no lock, no previous rows.
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let mut size = 0u64;
-        let mut seq = 0i32;
-        let mut buf = BytesMut::with_capacity(self.chunk_size);
-        while let Some(piece) = body.next().await {
-            let piece = piece.map_err(|e| BlobError::Source(e.to_string()))?;
-            if size + piece.len() as u64 > len {
-                return Err(BlobError::Source(format!("more than the declared {len} bytes")));
-            }
-            size += piece.len() as u64;
-            let mut rest: &[u8] = &piece;
-            while !rest.is_empty() {
-                let take = (self.chunk_size - buf.len()).min(rest.len());
-                buf.extend_from_slice(&rest[..take]);
-                rest = &rest[take..];
-                if buf.len() == self.chunk_size {
-                    insert_chunk(&mut tx, part, seq, &buf).await?;
-                    buf.clear();
-                    seq = seq.checked_add(1).ok_or_else(too_many_chunks)?;
-                }
-            }
-        }
+        let (size, _) = self.write_chunks(&mut tx, part, &mut body, len, None).await?;
         if size != len {
             return Err(BlobError::Source(format!("{size} bytes of the declared {len}")));
-        }
-        if !buf.is_empty() {
-            insert_chunk(&mut tx, part, seq, &buf).await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(())
@@ -397,11 +398,7 @@ impl BlobStore for PostgresBlobs {
     ) -> Result<Stored, BlobError> {
         validate_key(key)?;
         let mut tx = self.pool.begin().await.map_err(db)?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
-            .bind(key)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        lock_key(&mut tx, key).await?;
         let done: Option<(i64, String)> =
             sqlx::query_as("SELECT size, sha256 FROM platen_blobs.objects WHERE key = $1")
                 .bind(key)
