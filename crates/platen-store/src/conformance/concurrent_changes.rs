@@ -1,5 +1,5 @@
-//! Job changes arriving together (which SQLite commits in groups): each is answered with its own outcome, a
-//! lost race loses alone, and what is answered `Done` is what is stored.
+//! Jobs born and changed together (which SQLite commits in groups): each is answered with its own outcome, a
+//! lost race loses alone, and what is answered is what is stored.
 
 use super::{document, event, job, operation, printer};
 use crate::{Commit, Store};
@@ -11,18 +11,24 @@ pub async fn concurrent_job_changes(s: &dyn Store) {
     s.create_printer(&printer(t, "cp", "P"), &operation(t, "cop", "cp"))
         .await
         .unwrap();
+    // Jobs born all at once (committed together on SQLite): each gets its own id and its own document.
+    let births: Vec<_> = (0..24)
+        .map(|i| (job(t, "cp", "alice"), document(t, &format!("cdoc{i}"))))
+        .collect();
+    let first_event = event(JobPhase::UploadPending);
+    let born = futures::future::join_all(births.iter().map(|(j, d)| s.create_job(j, d, &first_event))).await;
     let mut jobs = vec![];
-    for i in 0..24 {
-        let (j, _) = s
-            .create_job(
-                &job(t, "cp", "alice"),
-                &document(t, &format!("cdoc{i}")),
-                &event(JobPhase::UploadPending),
-            )
-            .await
-            .unwrap();
+    for (i, created) in born.into_iter().enumerate() {
+        let (j, d) = created.unwrap();
+        assert_eq!(d.job_id, j.id);
+        assert_eq!(d.id, format!("cdoc{i}"));
+        assert_eq!(s.list_documents(t, j.id).await.unwrap(), vec![d]);
         jobs.push(j);
     }
+    let mut ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 24, "every job has an id of its own");
     let ended =
         |j: &Job, phase: JobPhase| JobChange::new(Job { phase, ..j.clone() }, j.version, Some(event(phase)));
 

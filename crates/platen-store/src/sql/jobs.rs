@@ -17,16 +17,10 @@ use sqlx::Any;
 #[async_trait]
 impl JobStore for SqlStore {
     async fn create_job(&self, job: &Job, doc: &Document, event: &JobEventRecord) -> Result<(Job, Document)> {
-        let mut tx = self.write.begin().await?;
-        let id = insert_job(&mut tx, job).await?;
-        let doc = Document {
-            job_id: id,
-            ..doc.clone()
-        };
-        super::documents::insert(&mut tx, &doc).await?;
-        insert_event(&mut tx, &job.tenant_id, id, event).await?;
-        tx.commit().await?;
-        Ok((Job { id, ..job.clone() }, doc))
+        match &self.group_commit {
+            Some(group) => group.create(job.clone(), doc.clone(), event.clone()).await,
+            None => self.create_alone(job, doc, event).await,
+        }
     }
 
     async fn get_job(&self, tenant: &str, id: JobId) -> Result<Option<Job>> {
@@ -104,6 +98,19 @@ impl JobStore for SqlStore {
 }
 
 impl SqlStore {
+    /// One new job in a transaction of its own.
+    pub(crate) async fn create_alone(
+        &self,
+        job: &Job,
+        doc: &Document,
+        event: &JobEventRecord,
+    ) -> Result<(Job, Document)> {
+        let mut tx = self.write.begin().await?;
+        let created = create_in(&mut tx, job, doc, event).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
     /// One change in a transaction of its own.
     pub(crate) async fn commit_alone(&self, c: &JobChange) -> Result<Commit> {
         let mut tx = self.write.begin().await?;
@@ -119,6 +126,23 @@ impl SqlStore {
             }
         }
     }
+}
+
+/// Writes a new job, its document and its first history entry inside `tx`, without committing.
+pub(crate) async fn create_in(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    job: &Job,
+    doc: &Document,
+    event: &JobEventRecord,
+) -> Result<(Job, Document)> {
+    let id = insert_job(tx, job).await?;
+    let doc = Document {
+        job_id: id,
+        ..doc.clone()
+    };
+    super::documents::insert(tx, &doc).await?;
+    insert_event(tx, &job.tenant_id, id, event).await?;
+    Ok((Job { id, ..job.clone() }, doc))
 }
 
 /// What [`write_change`] did inside the caller's transaction.
