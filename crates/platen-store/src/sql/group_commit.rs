@@ -37,7 +37,7 @@ enum Pending {
     Birth {
         birth: Box<(Job, Document, JobEventRecord)>,
         reply: oneshot::Sender<Result<(Job, Document)>>,
-        written: Option<(Job, Document)>,
+        written: Option<Box<(Job, Document)>>,
     },
 }
 
@@ -60,7 +60,7 @@ impl Pending {
             },
             Pending::Birth { birth, written, .. } => {
                 let (job, doc, event) = &**birth;
-                *written = Some(create_in(tx, job, doc, event).await?);
+                *written = Some(Box::new(create_in(tx, job, doc, event).await?));
                 Ok(true)
             }
         }
@@ -74,7 +74,7 @@ impl Pending {
                 let _ = reply.send(written.ok_or_else(unanswered));
             }
             Pending::Birth { reply, written, .. } => {
-                let _ = reply.send(written.ok_or_else(unanswered));
+                let _ = reply.send(written.map(|b| *b).ok_or_else(unanswered));
             }
         }
     }
