@@ -43,6 +43,15 @@ pub(crate) fn b(v: bool) -> i64 {
     i64::from(v)
 }
 
+/// `$first, $first+1, …` for `count` values bound in that order (an `IN (…)` list of a page's ids: at most a
+/// few hundred).
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Marks SQL text this crate assembled from constant fragments, field-registry expressions and `$N`
 /// placeholders as safe: values are always bound, never interpolated.
 pub(crate) fn audited(sql: &str) -> sqlx::AssertSqlSafe<String> {

@@ -2,7 +2,7 @@
 //! overlap checks hold across concurrent PUTs and across nodes.
 
 use super::SqlStore;
-use super::bind::audited;
+use super::bind::{audited, placeholders};
 use super::rows::{self, DOCUMENT_COLUMNS, to_json};
 use crate::{AddRange, DocumentStore, Result};
 use async_trait::async_trait;
@@ -136,11 +136,11 @@ impl DocumentStore for SqlStore {
             return Ok(vec![]);
         }
         // A page is at most a few hundred jobs: one placeholder each, through `documents_by_job`.
-        let placeholders: Vec<String> = (0..job_ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let placeholders = placeholders(2, job_ids.len());
         let sql = format!(
             "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.job_id IN ({}) \
              ORDER BY d.job_id, d.id",
-            placeholders.join(", ")
+            placeholders
         );
         let mut q = sqlx::query(audited(&sql)).bind(tenant);
         for id in job_ids {

@@ -1,7 +1,7 @@
 //! Printers and their registration operations.
 
-use super::bind::audited;
 use super::bind::b;
+use super::bind::{audited, placeholders};
 use super::list::Collection;
 use super::rows::{self, PRINTER_COLUMNS, to_json};
 use super::{SqlStore, conflict_on_unique};
@@ -76,10 +76,10 @@ impl PrinterStore for SqlStore {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let placeholders = placeholders(2, ids.len());
         let sql = format!(
             "SELECT {PRINTER_COLUMNS} FROM printers p WHERE p.tenant_id = $1 AND p.id IN ({})",
-            placeholders.join(", ")
+            placeholders
         );
         let mut q = sqlx::query(audited(&sql)).bind(tenant);
         for id in ids {

@@ -1,7 +1,7 @@
 //! Shares, their access lists, and per-user usage (viewPoint, recentPrinterShares).
 
-use super::bind::audited;
 use super::bind::b;
+use super::bind::{audited, placeholders};
 use super::list::Collection;
 use super::rows::{self, PRINTER_COLUMNS, SHARE_COLUMNS};
 use super::{SqlStore, conflict_on_unique};
@@ -281,11 +281,11 @@ impl ShareStore for SqlStore {
             return Ok(vec![]);
         }
         // A page is at most a few hundred ids: one placeholder each, through the primary key.
-        let placeholders: Vec<String> = (0..share_ids.len()).map(|i| format!("${}", i + 3)).collect();
+        let placeholders = placeholders(3, share_ids.len());
         let sql = format!(
             "SELECT share_id, last_used_at FROM share_usage WHERE tenant_id = $1 AND user_id = $2 \
              AND share_id IN ({})",
-            placeholders.join(", ")
+            placeholders
         );
         let mut q = sqlx::query_as(audited(&sql))
             .bind(tenant)

@@ -1,6 +1,6 @@
 //! Task definitions, triggers and print tasks.
 
-use super::bind::audited;
+use super::bind::{audited, placeholders};
 use super::list::Collection;
 use super::rows;
 use super::{SqlStore, conflict_on_unique};
@@ -189,10 +189,10 @@ impl TaskStore for SqlStore {
             return Ok(vec![]);
         }
         // A page is at most a few hundred jobs: one placeholder each, through `tasks_by_job`.
-        let placeholders: Vec<String> = (0..jobs.len()).map(|i| format!("${}", i + 2)).collect();
+        let placeholders = placeholders(2, jobs.len());
         let sql = format!(
             "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND job_id IN ({}) ORDER BY job_id, created_at, id",
-            placeholders.join(", ")
+            placeholders
         );
         let mut q = sqlx::query(audited(&sql)).bind(tenant);
         for job in jobs {
