@@ -431,7 +431,7 @@ impl App {
             }
         }
         let size = session.size as u64;
-        let in_place = self.blobs.part_key(&key, 0, "probe") == key;
+        let in_place = self.blobs.writes_in_place();
         let (key, stored) = if ranges.iter().any(|r| (r.blob_key == key) != in_place) {
             // Ranges laid out otherwise than this blob store writes them: a session begun before ranges were
             // written in place (its ranges are blobs under `uploads/`), or carried over by `migrate-store` from

@@ -71,11 +71,19 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Concatenates `parts` in order into `key`, hashing as it goes (the pieces of upload sessions started
     /// before ranges were written in place; nothing else uses it).
     async fn compose(&self, key: &str, parts: &[String]) -> Result<Stored, BlobError>;
+    /// Whether an upload's ranges are written into the upload's blob itself, at their offsets (local disk), rather
+    /// than each under a key of its own (stores that cannot write into the middle of a blob).
+    fn writes_in_place(&self) -> bool {
+        false
+    }
     /// Where the range of the upload `key` that starts at `offset` is written until [`BlobStore::finish_upload`]
-    /// (`tag` is unique per write). Local disk writes every range in place, into `key` itself; stores that cannot
-    /// write into the middle of a blob keep each range under a key of its own.
+    /// (`tag` is unique per write): `key` itself when the store [writes in place](BlobStore::writes_in_place).
     fn part_key(&self, key: &str, offset: u64, tag: &str) -> String {
-        format!("{key}.part-{offset}-{tag}")
+        if self.writes_in_place() {
+            key.to_string()
+        } else {
+            format!("{key}.part-{offset}-{tag}")
+        }
     }
     /// Writes exactly `len` bytes of `body` at `offset` of the upload `key`, under `part` (from
     /// [`BlobStore::part_key`]); anything else is a [`BlobError::Source`]. Durable on return. Disjoint ranges of

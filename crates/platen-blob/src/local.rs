@@ -213,8 +213,8 @@ impl BlobStore for LocalDisk {
         result
     }
 
-    fn part_key(&self, key: &str, _offset: u64, _tag: &str) -> String {
-        key.to_string()
+    fn writes_in_place(&self) -> bool {
+        true
     }
 
     async fn put_part(

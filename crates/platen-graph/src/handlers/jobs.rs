@@ -14,7 +14,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use platen_app::JobTarget;
 use platen_domain::JobId;
-use platen_domain::records::{Document, Job, PrintTask};
+use platen_domain::records::Job;
 use platen_domain::{Operation, permissions};
 use platen_odata::QueryOption::{Count, Search};
 use serde_json::Value;
@@ -43,59 +43,60 @@ pub fn collection_path(t: &JobTarget) -> String {
     }
 }
 
-/// The `$expand`ed navigations of the jobs being rendered, each read in one query for all of them.
-#[derive(Default)]
-struct Expanded {
-    documents: HashMap<JobId, Vec<Document>>,
-    tasks: HashMap<JobId, Vec<PrintTask>>,
-}
+/// The `$expand`ed navigations of the jobs being rendered, each read in one query for all of them and rendered
+/// with its own options: (navigation, its items by job).
+type Expanded = Vec<(&'static str, HashMap<JobId, Vec<Value>>)>;
 
 async fn expanded(ctx: &Ctx, jobs: &[Job]) -> GraphResult<Expanded> {
-    let mut out = Expanded::default();
+    let mut out = Expanded::new();
     for e in &ctx.query.expand {
-        match e.path.to_ascii_lowercase().as_str() {
-            "documents" => out.documents = ctx.app().documents_of_jobs(&ctx.caller, jobs).await?,
-            "tasks" => out.tasks = ctx.app().visible_tasks_of_jobs(&ctx.caller, jobs).await?,
+        let mut by_job: HashMap<JobId, Vec<Value>> = HashMap::new();
+        let name = match e.path.to_ascii_lowercase().as_str() {
+            "documents" => {
+                for (job, docs) in ctx.app().documents_of_jobs(&ctx.caller, jobs).await? {
+                    let items = docs
+                        .iter()
+                        .map(|d| select(wire::document(d, ctx.version), &e.options).map(Value::Object))
+                        .collect::<GraphResult<Vec<_>>>()?;
+                    by_job.insert(job, items);
+                }
+                "documents"
+            }
+            "tasks" => {
+                for (job, tasks) in ctx.app().visible_tasks_of_jobs(&ctx.caller, jobs).await? {
+                    let items = tasks
+                        .iter()
+                        .map(|t| select(wire::task(t, &ctx.root()), &e.options).map(Value::Object))
+                        .collect::<GraphResult<Vec<_>>>()?;
+                    by_job.insert(job, items);
+                }
+                "tasks"
+            }
             other => {
                 return Err(GraphError::bad_request(format!(
                     "$expand: '{other}' cannot be expanded on a print job."
                 )));
             }
-        }
+        };
+        out.push((name, by_job));
     }
     Ok(out)
 }
 
-fn render(ctx: &Ctx, j: &Job, expanded: &Expanded) -> GraphResult<Obj> {
+/// Renders `j`, taking its expanded items out of `expanded` (each job appears once on a page).
+fn render(ctx: &Ctx, j: &Job, expanded: &mut Expanded) -> GraphResult<Obj> {
     let mut m = wire::job(j, ctx.version, &ctx.root());
-    for e in &ctx.query.expand {
-        let (name, items) = match e.path.to_ascii_lowercase().as_str() {
-            "documents" => {
-                let docs = expanded.documents.get(&j.id).map_or(&[][..], Vec::as_slice);
-                let items = docs
-                    .iter()
-                    .map(|d| select(wire::document(d, ctx.version), &e.options).map(Value::Object))
-                    .collect::<GraphResult<Vec<_>>>()?;
-                ("documents", items)
-            }
-            _ => {
-                let tasks = expanded.tasks.get(&j.id).map_or(&[][..], Vec::as_slice);
-                let items = tasks
-                    .iter()
-                    .map(|t| select(wire::task(t, &ctx.root()), &e.options).map(Value::Object))
-                    .collect::<GraphResult<Vec<_>>>()?;
-                ("tasks", items)
-            }
-        };
-        m.insert(name.into(), Value::Array(items));
+    for (name, by_job) in expanded.iter_mut() {
+        let items = by_job.remove(&j.id).unwrap_or_default();
+        m.insert((*name).into(), Value::Array(items));
     }
     select(m, &ctx.query)
 }
 
 /// One job as an entity, with its `$expand`ed navigations.
 async fn render_one(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
-    let expanded = expanded(ctx, std::slice::from_ref(j)).await?;
-    render(ctx, j, &expanded)
+    let mut expanded = expanded(ctx, std::slice::from_ref(j)).await?;
+    render(ctx, j, &mut expanded)
 }
 
 pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
@@ -105,10 +106,10 @@ pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
         .app()
         .list_jobs(&ctx.caller, &access, t, &list_query(ctx)?)
         .await?;
-    let expanded = expanded(ctx, &page.items).await?;
+    let mut expanded = expanded(ctx, &page.items).await?;
     let mut rendered = Vec::with_capacity(page.items.len());
     for j in &page.items {
-        let mut m = render(ctx, j, &expanded)?;
+        let mut m = render(ctx, j, &mut expanded)?;
         // `$select` is applied again by page_json; harmless and keeps one code path.
         m.remove("@odata.context");
         rendered.push(m);
