@@ -4,6 +4,7 @@
 
 pub mod connection;
 mod connectors;
+pub mod console;
 mod conversions;
 mod converter;
 mod device_reads;

@@ -1,6 +1,6 @@
 //! Background clean-up: expired upload sessions end (their partial blob is listed as an orphan as their row
 //! goes), and blobs no longer referenced by any row are deleted, oldest first in bounded batches (a completed
-//! upload leaves nothing here: its blob is its document's), and throttling counters of windows long past and expired download URLs go. Runs on every node; each step is idempotent, so nodes may overlap safely.
+//! upload leaves nothing here: its blob is its document's), and throttling counters of windows long past expired download URLs and expired console sessions go. Runs on every node; each step is idempotent, so nodes may overlap safely.
 
 use crate::App;
 use platen_domain::time::now_micros;
@@ -21,6 +21,7 @@ impl App {
         self.purge_throttle_windows().await?;
         // Bounded batches through the expiry index; the rest waits for the next pass.
         self.store.purge_download_tickets(now_micros(), 1000).await?;
+        self.purge_console_sessions().await?;
         Ok((expired.len(), orphans.len()))
     }
 }

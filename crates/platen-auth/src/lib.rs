@@ -10,6 +10,7 @@ mod config;
 mod dev_issuer;
 mod device_assertion;
 mod error;
+mod id_token;
 mod jwks;
 mod keys;
 mod principal;
@@ -23,6 +24,7 @@ pub use device_assertion::{
     DeviceAssertion, MAX_ASSERTION_LIFETIME, device_assertion_subject, verify_device_assertion,
 };
 pub use error::AuthError;
+pub use id_token::IdToken;
 /// How long after a failed fetch of an issuer's signing keys the next fetch is tried: the `Retry-After` of the
 /// 503 a request gets meanwhile.
 pub use jwks::FAILURE_BACKOFF as KEY_FETCH_RETRY;

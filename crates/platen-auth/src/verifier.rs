@@ -11,6 +11,7 @@ use crate::claims::EntraClaims;
 use crate::config::{AuthConfig, GRAPH_AUDIENCES, KeySource};
 use crate::dev_issuer::DevIssuer;
 use crate::error::{AuthError, truncate_for_error};
+use crate::id_token::IdToken;
 use crate::jwks::RemoteKeySet;
 use crate::keys::{KeySet, VerificationKey, algorithm_name, load_key_file};
 use crate::principal::Principal;
@@ -179,6 +180,52 @@ impl Verifier {
             keys,
         };
         Ok((principal, entry))
+    }
+
+    /// Verifies an OpenID Connect ID token for the web console: from a trusted issuer, signed by one of its
+    /// keys, for `client_id`, unexpired, and carrying the sign-in's `nonce` (so a token captured from another
+    /// sign-in cannot be replayed into this one). Never cached: a sign-in happens once.
+    pub async fn verify_id_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        nonce: &str,
+    ) -> Result<IdToken, AuthError> {
+        let token = token.trim();
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthError::Malformed("the ID token is too large".to_owned()));
+        }
+        let unverified = inspect(token)?;
+        let issuer = self
+            .inner
+            .issuers
+            .get(&unverified.issuer)
+            .ok_or_else(|| AuthError::UnknownIssuer(truncate_for_error(&unverified.issuer)))?;
+        let keys = issuer_keys(issuer, unverified.kid.as_deref()).await?;
+        let key = keys.find(unverified.kid.as_deref()).ok_or_else(|| {
+            AuthError::UnknownKey(
+                unverified
+                    .kid
+                    .as_deref()
+                    .map_or_else(|| "(none)".to_owned(), truncate_for_error),
+            )
+        })?;
+        if !key.algorithms.contains(&unverified.algorithm) {
+            return Err(AuthError::AlgorithmNotAllowed(format!(
+                "{} does not match the issuer's key",
+                algorithm_name(unverified.algorithm)
+            )));
+        }
+        let validation = self.validation(unverified.algorithm, &unverified.issuer, &[client_id.to_owned()]);
+        let claims = jsonwebtoken::decode::<IdToken>(token, &key.key, &validation)
+            .map(|data| data.claims)
+            .map_err(|error| map_jwt_error(error.into_kind()))?;
+        if claims.nonce.as_deref() != Some(nonce) || nonce.is_empty() {
+            return Err(AuthError::Malformed(
+                "the ID token's nonce is not this sign-in's".to_owned(),
+            ));
+        }
+        Ok(claims)
     }
 
     fn validation(&self, algorithm: Algorithm, issuer: &str, audiences: &[String]) -> Validation {

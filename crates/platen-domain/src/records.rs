@@ -447,6 +447,27 @@ pub struct PrintPassword {
     pub last_used_at: Option<Micros>,
 }
 
+/// A web console sign-in. The browser's cookie holds a random secret; the store keeps its SHA-256 (`id_hash`)
+/// and the identity the sign-in verified, copied so each page can act as that user without a token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleSession {
+    /// Lower-case hex SHA-256 of the cookie's secret.
+    pub id_hash: String,
+    pub tenant_id: TenantId,
+    /// The user's object id (lower-case).
+    pub user_id: String,
+    pub user_principal_name: Option<String>,
+    pub display_name: Option<String>,
+    /// Group object ids, for share access checks.
+    pub groups: Vec<String>,
+    /// Directory role template ids (`wids`): Printer Administrator sees the admin pages.
+    pub directory_roles: Vec<String>,
+    /// Who verified the sign-in (an OpenID provider's issuer, or the development issuer).
+    pub issuer: String,
+    pub created_at: Micros,
+    pub expires_at: Micros,
+}
+
 /// Leaves the hash out, so logs and assertion messages never carry it.
 impl std::fmt::Debug for PrintPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -51,6 +51,60 @@ pub struct Config {
     /// env `PLATEN_CONVERSION__<FIELD>`.
     #[serde(default)]
     pub conversion: ConversionSettings,
+    /// The web console (`[console]`; env `PLATEN_CONSOLE__<FIELD>`).
+    #[serde(default)]
+    pub console: ConsoleSettings,
+}
+
+/// The web console at `{public_url}{path}/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConsoleSettings {
+    pub enabled: bool,
+    /// Where it is served, e.g. `/console`.
+    pub path: String,
+    /// How long a sign-in lasts.
+    pub session_lifetime_secs: u64,
+    /// The URL people reach the console at, for OpenID redirect URIs; defaults to the TLS listener's public URL
+    /// when there is one, else `public_url`.
+    pub public_url: Option<String>,
+    /// OpenID Connect providers (`[[console.providers]]`); each `issuer` must also be a trusted issuer
+    /// (`[[auth.issuers]]`), whose keys verify the ID tokens.
+    pub providers: Vec<ConsoleProvider>,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            path: "/console".into(),
+            session_lifetime_secs: 8 * 3600,
+            public_url: None,
+            providers: vec![],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsoleProvider {
+    /// Names the provider in the console's URLs (letters, digits, `-`).
+    pub id: String,
+    /// Shown on the sign-in button ("Sign in with …").
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub discovery_url: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The tenant of users whose ID token carries no `tid` (providers other than Entra ID).
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// A provider role (`roles` claim) that makes a Printer Administrator.
+    #[serde(default)]
+    pub admin_role: Option<String>,
 }
 
 /// How the document converter runs (see `platen_app::ConverterConfig`).
@@ -188,6 +242,7 @@ impl Default for Config {
             dnssd: None,
             throttling: Default::default(),
             conversion: Default::default(),
+            console: Default::default(),
         }
     }
 }

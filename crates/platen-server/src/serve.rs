@@ -96,10 +96,19 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     } else {
         None
     };
-    let verifier = Verifier::new(auth_config(&cfg), dev)?;
+    let verifier = Verifier::new(auth_config(&cfg), dev.clone())?;
     let public_url = cfg.public_url();
     let tls_public_url = cfg.tls_public_url();
-    let router = routes(&app, verifier, &public_url, tls_public_url.as_deref(), &cfg);
+    let mut router = routes(
+        &app,
+        verifier.clone(),
+        &public_url,
+        tls_public_url.as_deref(),
+        &cfg,
+    );
+    if cfg.console.enabled {
+        router = router.merge(console_routes(&app, verifier, dev, &cfg)?);
+    }
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
@@ -252,6 +261,67 @@ fn routes(
             tls_public_url: tls_public_url.map(str::to_string),
             max_json_body: 1 << 20,
         }))
+}
+
+/// The web console at `{public_url}{console.path}/`.
+fn console_routes(
+    app: &App,
+    verifier: Verifier,
+    dev: Option<DevIssuer>,
+    cfg: &Config,
+) -> anyhow::Result<axum::Router> {
+    let c = &cfg.console;
+    let path = format!("/{}", c.path.trim_matches('/'));
+    anyhow::ensure!(
+        path.len() > 1
+            && !path.contains("//")
+            && path
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "/-_".contains(ch)),
+        "console.path must be a path such as /console"
+    );
+    for p in &c.providers {
+        anyhow::ensure!(
+            !p.id.is_empty() && p.id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-'),
+            "console.providers: id '{}' must be letters, digits and '-'",
+            p.id
+        );
+        anyhow::ensure!(
+            cfg.auth.issuers.iter().any(|i| i.issuer == p.issuer),
+            "console.providers '{}': its issuer {} must also be a trusted issuer ([[auth.issuers]]), whose keys verify the ID tokens",
+            p.id,
+            p.issuer
+        );
+    }
+    let public_url = c
+        .public_url
+        .clone()
+        .or_else(|| cfg.tls_public_url())
+        .unwrap_or_else(|| cfg.public_url());
+    let config = platen_console::ConsoleConfig {
+        base_path: path,
+        public_url: public_url.trim_end_matches('/').to_string(),
+        session_lifetime: Duration::from_secs(c.session_lifetime_secs.clamp(60, 30 * 24 * 3600)),
+        providers: c
+            .providers
+            .iter()
+            .map(|p| platen_console::OidcProvider {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                issuer: p.issuer.clone(),
+                client_id: p.client_id.clone(),
+                client_secret: p.client_secret.clone(),
+                discovery_url: p.discovery_url.clone(),
+                scopes: p.scopes.clone(),
+                tenant_id: p.tenant_id.clone(),
+                admin_role: p.admin_role.clone(),
+            })
+            .collect(),
+        dev_issuer: if cfg.auth.trust_dev_issuer { dev } else { None },
+    };
+    let state =
+        platen_console::ConsoleState::new(app.clone(), verifier, config).map_err(anyhow::Error::msg)?;
+    Ok(platen_console::router(state))
 }
 
 /// `GET /platen/ca.pem`: Platen's CA certificate, public, so clients can trust the TLS listener's

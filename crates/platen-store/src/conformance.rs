@@ -14,11 +14,13 @@ use platen_odata::parse_query;
 use serde_json::json;
 
 mod concurrent_changes;
+mod console_sessions;
 mod download_tickets;
 mod print_passwords;
 mod reports;
 mod throttle;
 pub use concurrent_changes::concurrent_job_changes;
+pub use console_sessions::console_sessions;
 pub use download_tickets::download_tickets;
 pub use print_passwords::print_passwords;
 pub use reports::reports;
@@ -45,7 +47,8 @@ macro_rules! conformance_sections {
             reports,
             throttle_windows,
             download_tickets,
-            document_conversions
+            document_conversions,
+            console_sessions
         );
     };
 }

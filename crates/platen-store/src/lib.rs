@@ -17,8 +17,9 @@ pub mod testing;
 pub use feed::{ChangeEvent, ChangeFeed};
 pub use platen_domain::records::JobChange;
 pub use store::{
-    ChangeFeedStore, ConnectorStore, DeviceStore, DocumentStore, JobStore, OutboxStore, PrintPasswordStore,
-    PrinterStore, ReportStore, SettingsStore, ShareStore, Store, SubscriptionStore, TaskStore, ThrottleStore,
+    ChangeFeedStore, ConnectorStore, ConsoleSessionStore, DeviceStore, DocumentStore, JobStore, OutboxStore,
+    PrintPasswordStore, PrinterStore, ReportStore, SettingsStore, ShareStore, Store, SubscriptionStore,
+    TaskStore, ThrottleStore,
 };
 pub use types::*;
 

@@ -23,6 +23,7 @@ pub trait Store:
     + DocumentStore
     + ConnectorStore
     + PrintPasswordStore
+    + ConsoleSessionStore
     + ReportStore
     + ThrottleStore
     + ChangeFeedStore
@@ -44,6 +45,7 @@ impl<T> Store for T where
         + DocumentStore
         + ConnectorStore
         + PrintPasswordStore
+        + ConsoleSessionStore
         + ReportStore
         + ThrottleStore
         + ChangeFeedStore
@@ -346,6 +348,19 @@ pub trait ConnectorStore {
     async fn get_connector(&self, tenant: &str, id: &str) -> Result<Option<Connector>>;
     async fn update_connector(&self, connector: &Connector) -> Result<()>;
     async fn delete_connector(&self, tenant: &str, id: &str) -> Result<bool>;
+}
+
+/// The web console's sign-in sessions, by the SHA-256 of the cookie's secret.
+#[async_trait]
+pub trait ConsoleSessionStore {
+    /// Conflict if a session with this hash exists.
+    async fn create_console_session(&self, session: &ConsoleSession) -> Result<()>;
+    /// The session, expired or not (the use case decides).
+    async fn get_console_session(&self, id_hash: &str) -> Result<Option<ConsoleSession>>;
+    /// False if there was no such session.
+    async fn delete_console_session(&self, id_hash: &str) -> Result<bool>;
+    /// Deletes at most `limit` sessions that expired before `now`, oldest first; returns how many.
+    async fn delete_expired_console_sessions(&self, now: Micros, limit: u32) -> Result<u64>;
 }
 
 /// Print passwords (HTTP Basic for IPP clients): records with the argon2 hash, never the password.

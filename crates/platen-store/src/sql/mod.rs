@@ -9,6 +9,7 @@
 
 mod bind;
 pub(crate) mod connectors;
+pub(crate) mod console_sessions;
 pub(crate) mod devices;
 pub(crate) mod directory;
 pub(crate) mod documents;

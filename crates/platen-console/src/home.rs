@@ -1,0 +1,102 @@
+//! The start page: what needs attention, for a user and for an administrator.
+
+use crate::error::ConsoleError;
+use crate::session::{Visit, visit};
+use crate::view::{Layout, render, respond};
+use crate::{ConsoleState, Shared};
+use askama::Template;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use platen_app::console::JobsAcrossPrinters;
+use platen_domain::permissions::{Operation, authorize};
+use platen_odata::{CompareOp, Expr, Literal};
+use platen_store::ListQuery;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    name: String,
+    my_active: i64,
+    printers: i64,
+    waiting: i64,
+    stuck: i64,
+}
+
+/// `GET /console` → `/console/`.
+pub(crate) async fn to_home(State(state): State<Shared>) -> Response {
+    Redirect::to(&state.config.path("/")).into_response()
+}
+
+pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response {
+    let result = async {
+        let visit = visit(&state, &parts).await?;
+        let active = Expr::In {
+            path: "status/state".into(),
+            values: ["pending", "processing", "paused", "stopped"]
+                .map(|s| Literal::String(s.into()))
+                .to_vec(),
+        };
+        let mine = JobsAcrossPrinters {
+            owner: Some(visit.caller.object_id.clone()),
+            printer: None,
+        };
+        let my_active = count_jobs(&state, &visit, mine, active).await?;
+        let (mut printers, mut waiting, mut stuck) = (0, 0, 0);
+        if visit.is_admin() {
+            authorize(&visit.caller, Operation::ListPrinters)?;
+            let q = ListQuery {
+                limit: 1,
+                count: true,
+                ..ListQuery::default()
+            };
+            printers = state
+                .app
+                .list_printers(&visit.caller, &q)
+                .await?
+                .count
+                .unwrap_or(0);
+            let all = || JobsAcrossPrinters::default();
+            waiting = count_jobs(&state, &visit, all(), state_is("pending")).await?;
+            stuck = count_jobs(&state, &visit, all(), state_is("stopped")).await?;
+        }
+        let name = Layout::of(&state, &visit, "", "").user.unwrap_or_default();
+        Ok(render(&HomePage {
+            layout: Layout::of(&state, &visit, "Start", "home"),
+            name,
+            my_active,
+            printers,
+            waiting,
+            stuck,
+        }))
+    };
+    respond(&state, &parts, result.await)
+}
+
+fn state_is(value: &str) -> Expr {
+    Expr::Compare {
+        path: "status/state".into(),
+        op: CompareOp::Eq,
+        value: Literal::String(value.into()),
+    }
+}
+
+async fn count_jobs(
+    state: &ConsoleState,
+    visit: &Visit,
+    which: JobsAcrossPrinters,
+    filter: Expr,
+) -> Result<i64, ConsoleError> {
+    let q = ListQuery {
+        filter: Some(filter),
+        limit: 1,
+        count: true,
+        ..ListQuery::default()
+    };
+    let page = state
+        .app
+        .list_jobs_across_printers(&visit.caller, &which, &q)
+        .await?;
+    Ok(page.count.unwrap_or(0))
+}

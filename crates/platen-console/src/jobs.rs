@@ -1,0 +1,323 @@
+//! Job pages: a user's own jobs on every printer, every job of the tenant for administrators (filtered by
+//! state, user and printer), and cancel. Lists page in SQL through the jobs indexes, newest first, with a
+//! keyset cursor, like Graph's job collections.
+
+use crate::error::ConsoleError;
+use crate::session::{Visit, form_visit, visit};
+use crate::view::{Layout, render, respond, see_other, when};
+use crate::{ConsoleState, Shared};
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
+use axum::response::Response;
+use platen_app::console::JobsAcrossPrinters;
+use platen_domain::job::JobPhase;
+use platen_domain::permissions::{Operation, authorize, authorize_job};
+use platen_domain::records::Job;
+use platen_domain::{JobId, PrinterId};
+use platen_odata::{CompareOp, Expr, Literal, OrderBy, decode_skiptoken, encode_skiptoken};
+use platen_store::ListQuery;
+use serde::Deserialize;
+
+const PAGE: u32 = 50;
+
+/// The Graph job states a list can be filtered by (`status/state`), with their labels.
+const STATES: &[(&str, &str)] = &[
+    ("", "Any state"),
+    ("pending", "Pending"),
+    ("processing", "Processing"),
+    ("paused", "Paused (held or not started)"),
+    ("stopped", "Stopped"),
+    ("completed", "Completed"),
+    ("canceled", "Canceled"),
+    ("aborted", "Aborted"),
+];
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Filters {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    printer: String,
+    /// Where the previous page ended (an opaque cursor).
+    #[serde(default)]
+    after: String,
+}
+
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub(crate) struct JobRow {
+    pub id: String,
+    pub name: String,
+    pub printer: String,
+    pub owner: String,
+    pub state: &'static str,
+    pub detail: String,
+    pub created: String,
+    pub cancelable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "jobs.html")]
+struct JobsPage {
+    layout: Layout,
+    heading: &'static str,
+    states: Vec<Choice>,
+    admin_filters: bool,
+    user_filter: String,
+    printers: Vec<Choice>,
+    show_owner: bool,
+    jobs: Vec<JobRow>,
+    next: Option<String>,
+    return_to: String,
+}
+
+/// `GET /console/jobs`: the signed-in user's jobs.
+pub(crate) async fn mine(State(state): State<Shared>, parts: Parts, filters: Query<Filters>) -> Response {
+    let result = async {
+        let visit = visit(&state, &parts).await?;
+        let which = JobsAcrossPrinters {
+            owner: Some(visit.caller.object_id.clone()),
+            printer: None,
+        };
+        list_page(&state, &parts, &visit, &filters, which, false).await
+    };
+    respond(&state, &parts, result.await)
+}
+
+/// `GET /console/admin/jobs`: every job of the tenant, for administrators.
+pub(crate) async fn all(State(state): State<Shared>, parts: Parts, filters: Query<Filters>) -> Response {
+    let result = async {
+        let visit = visit(&state, &parts).await?;
+        require_admin(&visit)?;
+        let which = JobsAcrossPrinters {
+            owner: Some(filters.user.trim().to_string()).filter(|u| !u.is_empty()),
+            printer: Some(filters.printer.trim())
+                .filter(|p| !p.is_empty())
+                .map(PrinterId::from),
+        };
+        list_page(&state, &parts, &visit, &filters, which, true).await
+    };
+    respond(&state, &parts, result.await)
+}
+
+pub(crate) fn require_admin(visit: &Visit) -> Result<(), ConsoleError> {
+    if visit.is_admin() {
+        Ok(())
+    } else {
+        Err(ConsoleError::Forbidden(
+            "This page is for Printer Administrators; your account does not have that role.".into(),
+        ))
+    }
+}
+
+/// What a cursor is bound to: the same list with the same filters.
+fn fingerprint(admin: bool, f: &Filters) -> String {
+    format!(
+        "console-jobs|{admin}|{}|{}|{}",
+        f.state,
+        f.user.trim(),
+        f.printer.trim()
+    )
+}
+
+async fn list_page(
+    state: &ConsoleState,
+    parts: &Parts,
+    visit: &Visit,
+    filters: &Filters,
+    which: JobsAcrossPrinters,
+    admin: bool,
+) -> Result<Response, ConsoleError> {
+    let state_filter = STATES
+        .iter()
+        .find(|(value, _)| *value == filters.state)
+        .ok_or_else(|| ConsoleError::BadRequest(format!("'{}' is not a job state.", filters.state)))?
+        .0;
+    let fingerprint = fingerprint(admin, filters);
+    let after = if filters.after.is_empty() {
+        None
+    } else {
+        Some(decode_skiptoken(&filters.after, &fingerprint).map_err(|_| {
+            ConsoleError::BadRequest("The page link is no longer valid; start from the first page.".into())
+        })?)
+    };
+    let query = ListQuery {
+        filter: (!state_filter.is_empty()).then(|| Expr::Compare {
+            path: "status/state".into(),
+            op: CompareOp::Eq,
+            value: Literal::String(state_filter.into()),
+        }),
+        // Newest first, through the (tenant, …, id) indexes.
+        orderby: vec![OrderBy {
+            path: "id".into(),
+            descending: true,
+        }],
+        limit: PAGE,
+        after,
+        ..ListQuery::default()
+    };
+    let page = state
+        .app
+        .list_jobs_across_printers(&visit.caller, &which, &query)
+        .await?;
+    let names = state.app.printer_names_of(&visit.caller, &page.items).await?;
+    let jobs = page
+        .items
+        .iter()
+        .map(|j| {
+            row(
+                j,
+                names
+                    .get(&j.printer_id)
+                    .map_or(j.printer_id.as_str(), String::as_str),
+            )
+        })
+        .collect();
+    let here = parts.uri.path_and_query().map_or("", |p| p.as_str()).to_string();
+    let next = page.next.map(|values| {
+        let token = encode_skiptoken(&values, &fingerprint);
+        let mut link = format!("{}?state={}", parts.uri.path(), enc(&filters.state));
+        if admin {
+            link.push_str(&format!(
+                "&user={}&printer={}",
+                enc(filters.user.trim()),
+                enc(filters.printer.trim())
+            ));
+        }
+        link.push_str(&format!("&after={}", enc(&token)));
+        link
+    });
+    let printers = if admin {
+        printer_choices(state, visit, filters.printer.trim()).await?
+    } else {
+        vec![]
+    };
+    let page = JobsPage {
+        layout: Layout::of(
+            state,
+            visit,
+            if admin { "All jobs" } else { "My jobs" },
+            if admin { "all-jobs" } else { "jobs" },
+        ),
+        heading: if admin { "All jobs" } else { "My jobs" },
+        states: STATES
+            .iter()
+            .map(|(value, label)| Choice {
+                value: (*value).into(),
+                label: (*label).into(),
+                selected: *value == state_filter,
+            })
+            .collect(),
+        admin_filters: admin,
+        user_filter: filters.user.trim().to_string(),
+        printers,
+        show_owner: admin,
+        jobs,
+        next,
+        return_to: here,
+    };
+    Ok(render(&page))
+}
+
+/// The printer filter's choices (the first 100 printers by name order of registration).
+async fn printer_choices(
+    state: &ConsoleState,
+    visit: &Visit,
+    selected: &str,
+) -> Result<Vec<Choice>, ConsoleError> {
+    authorize(&visit.caller, Operation::ListPrinters)?;
+    let query = ListQuery {
+        limit: 100,
+        ..ListQuery::default()
+    };
+    let printers = state.app.list_printers(&visit.caller, &query).await?;
+    let mut choices = vec![Choice {
+        value: String::new(),
+        label: "Any printer".into(),
+        selected: selected.is_empty(),
+    }];
+    choices.extend(printers.items.into_iter().map(|p| Choice {
+        selected: p.id.as_str() == selected,
+        value: p.id.to_string(),
+        label: p.display_name,
+    }));
+    Ok(choices)
+}
+
+pub(crate) fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn row(job: &Job, printer: &str) -> JobRow {
+    let state = job.phase.graph_state();
+    JobRow {
+        id: job.id.to_string(),
+        name: job
+            .display_name
+            .clone()
+            .unwrap_or_else(|| format!("Job {}", job.id)),
+        printer: printer.to_string(),
+        owner: job
+            .created_by
+            .user_principal_name
+            .clone()
+            .or_else(|| job.created_by.display_name.clone())
+            .unwrap_or_else(|| job.created_by.id.clone()),
+        state,
+        detail: job.status_reason.clone().unwrap_or_default(),
+        created: when(job.created_at),
+        cancelable: !job.phase.is_terminal() && job.phase != JobPhase::Redirected,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CancelForm {
+    csrf: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+/// `POST /console/jobs/{id}/cancel`: the user's cancel (Graph's `cancel`), through the same use case.
+pub(crate) async fn cancel(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    parts: Parts,
+    form: Result<Form<CancelForm>, FormRejection>,
+) -> Response {
+    let result = async {
+        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
+        let visit = form_visit(&state, &parts, &form.csrf).await?;
+        let job_id: JobId = id
+            .parse()
+            .map_err(|_| ConsoleError::NotFound("There is no such job.".into()))?;
+        let job = state.app.job_across_printers(&visit.caller, job_id).await?;
+        let target = state.app.job_target_for(&visit.caller, &job);
+        let access = authorize_job(&visit.caller, Operation::CancelJob, target.path())?;
+        state.app.cancel_job(&visit.caller, &access, &target, &id).await?;
+        Ok(see_other(&local_return(&state, &form.return_to, "/jobs")))
+    };
+    respond(&state, &parts, result.await)
+}
+
+/// Where a form sends the browser back to: a path of the console only (never another site).
+pub(crate) fn local_return(state: &ConsoleState, wanted: &str, fallback: &str) -> String {
+    let base = &state.config.base_path;
+    let safe = wanted.starts_with(&format!("{base}/"))
+        && !wanted.starts_with("//")
+        && !wanted.contains('\\')
+        && !wanted.chars().any(char::is_control);
+    if safe {
+        wanted.to_string()
+    } else {
+        state.config.path(fallback)
+    }
+}

@@ -1,0 +1,164 @@
+//! `/console/passwords`: a user's print passwords for IPP clients (create with a label, shown once; list with
+//! last use; revoke), and the addresses of the shares they may print to.
+
+use crate::error::ConsoleError;
+use crate::session::{Visit, form_visit, visit};
+use crate::view::{Layout, render, respond, see_other, when};
+use crate::{ConsoleState, Shared};
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::response::Response;
+use platen_domain::permissions::{Operation, authorize};
+use platen_store::ListQuery;
+use serde::Deserialize;
+
+pub(crate) struct PasswordRow {
+    pub id: String,
+    pub label: String,
+    pub created: String,
+    pub last_used: String,
+}
+
+pub(crate) struct Created {
+    pub label: String,
+    pub password: String,
+}
+
+pub(crate) struct ShareAddress {
+    pub name: String,
+    pub uri: String,
+}
+
+#[derive(Template)]
+#[template(path = "passwords.html")]
+struct PasswordsPage {
+    layout: Layout,
+    upn: String,
+    created: Option<Created>,
+    passwords: Vec<PasswordRow>,
+    shares: Vec<ShareAddress>,
+}
+
+pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response {
+    let result = async {
+        let visit = visit(&state, &parts).await?;
+        show(&state, &visit, None).await
+    };
+    respond(&state, &parts, result.await)
+}
+
+async fn show(
+    state: &ConsoleState,
+    visit: &Visit,
+    created: Option<Created>,
+) -> Result<Response, ConsoleError> {
+    let passwords = state
+        .app
+        .list_print_passwords(&visit.caller, &visit.caller.object_id)
+        .await?
+        .into_iter()
+        .map(|p| PasswordRow {
+            id: p.id.clone(),
+            label: if p.label.is_empty() {
+                "(no label)".into()
+            } else {
+                p.label.clone()
+            },
+            created: when(p.created_at),
+            last_used: p.last_used_at.map_or_else(|| "never".into(), when),
+        })
+        .collect();
+    let access = authorize(&visit.caller, Operation::ListShares)?;
+    let query = ListQuery {
+        limit: 100,
+        ..ListQuery::default()
+    };
+    let shares = state
+        .app
+        .list_shares(&visit.caller, &access, &query)
+        .await?
+        .items
+        .into_iter()
+        .map(|s| ShareAddress {
+            uri: share_ipp_uri(&state.config.public_url, s.id.as_str()),
+            name: s.display_name,
+        })
+        .collect();
+    Ok(render(&PasswordsPage {
+        layout: Layout::of(state, visit, "Print passwords", "passwords"),
+        upn: visit.caller.user_principal_name.clone().unwrap_or_default(),
+        created,
+        passwords,
+        shares,
+    }))
+}
+
+/// The IPP Everywhere address of a share (`ipp://host:port/ipp/shares/{id}`, `ipps` behind TLS).
+pub(crate) fn share_ipp_uri(public_url: &str, share_id: &str) -> String {
+    let url = public_url.trim_end_matches('/');
+    let (scheme, rest) = match url.split_once("://") {
+        Some(("https", rest)) => ("ipps", rest),
+        Some((_, rest)) => ("ipp", rest),
+        None => ("ipp", url),
+    };
+    format!("{scheme}://{rest}/ipp/shares/{share_id}")
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreateForm {
+    csrf: String,
+    #[serde(default)]
+    label: String,
+}
+
+pub(crate) async fn create(
+    State(state): State<Shared>,
+    parts: Parts,
+    form: Result<Form<CreateForm>, FormRejection>,
+) -> Response {
+    let result = async {
+        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
+        let visit = form_visit(&state, &parts, &form.csrf).await?;
+        let label = form.label.trim();
+        if label.chars().count() > 100 {
+            return Err(ConsoleError::BadRequest(
+                "A label is at most 100 characters.".into(),
+            ));
+        }
+        let new = state.app.create_print_password(&visit.caller, label).await?;
+        // Shown on this response only: never stored, never in a URL.
+        show(
+            &state,
+            &visit,
+            Some(Created {
+                label: new.record.label.clone(),
+                password: new.password.clone(),
+            }),
+        )
+        .await
+    };
+    respond(&state, &parts, result.await)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RevokeForm {
+    csrf: String,
+}
+
+pub(crate) async fn revoke(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    parts: Parts,
+    form: Result<Form<RevokeForm>, FormRejection>,
+) -> Response {
+    let result = async {
+        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
+        let visit = form_visit(&state, &parts, &form.csrf).await?;
+        state.app.revoke_print_password(&visit.caller, &id).await?;
+        Ok(see_other(&state.config.path("/passwords")))
+    };
+    respond(&state, &parts, result.await)
+}
