@@ -1,6 +1,7 @@
 //! Every console failure becomes a page with a sentence saying what happened and what to do, in one place.
 
 use crate::Shared;
+use crate::session::Visit;
 use crate::view::{Layout, render_status};
 use askama::Template;
 use axum::extract::State;
@@ -62,7 +63,7 @@ struct ErrorPage<'a> {
 }
 
 /// Renders a failure of a request (`parts`) as its page, or a redirect to the sign-in page.
-pub(crate) fn failure(state: &Shared, parts: &Parts, e: ConsoleError) -> Response {
+pub(crate) fn failure(state: &Shared, parts: &Parts, visit: Option<&Visit>, e: ConsoleError) -> Response {
     let (status, heading, message, advice) = match &e {
         ConsoleError::SignInRequired => {
             let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -119,7 +120,10 @@ pub(crate) fn failure(state: &Shared, parts: &Parts, e: ConsoleError) -> Respons
         ),
     };
     let page = ErrorPage {
-        layout: Layout::anonymous(state, heading),
+        layout: match visit {
+            Some(v) => Layout::of(state, v, heading, ""),
+            None => Layout::anonymous(state, heading),
+        },
         heading,
         message,
         advice,
@@ -129,11 +133,8 @@ pub(crate) fn failure(state: &Shared, parts: &Parts, e: ConsoleError) -> Respons
 
 /// Unknown console paths.
 pub(crate) async fn not_found(State(state): State<Shared>, parts: Parts) -> Response {
-    let mut r = failure(
-        &state,
-        &parts,
-        ConsoleError::NotFound("There is no console page at this address.".into()),
-    );
+    let e = ConsoleError::NotFound("There is no console page at this address.".into());
+    let mut r = crate::view::respond(&state, &parts, Err(e)).await;
     r.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),

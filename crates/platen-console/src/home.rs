@@ -71,7 +71,7 @@ pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response 
             stuck,
         }))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 fn state_is(value: &str) -> Expr {

@@ -90,7 +90,7 @@ pub(crate) async fn mine(State(state): State<Shared>, parts: Parts, filters: Que
         };
         list_page(&state, &parts, &visit, &filters, which, false).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 /// `GET /console/admin/jobs`: every job of the tenant, for administrators.
@@ -106,7 +106,7 @@ pub(crate) async fn all(State(state): State<Shared>, parts: Parts, filters: Quer
         };
         list_page(&state, &parts, &visit, &filters, which, true).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 pub(crate) fn require_admin(visit: &Visit) -> Result<(), ConsoleError> {
@@ -170,16 +170,21 @@ async fn list_page(
         .list_jobs_across_printers(&visit.caller, &which, &query)
         .await?;
     let names = state.app.printer_names_of(&visit.caller, &page.items).await?;
+    let documents = state.app.documents_of_jobs(&visit.caller, &page.items).await?;
     let jobs = page
         .items
         .iter()
         .map(|j| {
-            row(
-                j,
-                names
-                    .get(&j.printer_id)
-                    .map_or(j.printer_id.as_str(), String::as_str),
-            )
+            let printer = names
+                .get(&j.printer_id)
+                .map_or(j.printer_id.as_str(), String::as_str);
+            // v1.0 jobs have no name of their own: their document's is what people recognise.
+            let document = documents
+                .get(&j.id)
+                .and_then(|d| d.first())
+                .map(|d| d.display_name.as_str())
+                .filter(|n| !n.is_empty());
+            row(j, printer, document)
         })
         .collect();
     let here = parts.uri.path_and_query().map_or("", |p| p.as_str()).to_string();
@@ -257,13 +262,15 @@ pub(crate) fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-fn row(job: &Job, printer: &str) -> JobRow {
+fn row(job: &Job, printer: &str, document: Option<&str>) -> JobRow {
     let state = job.phase.graph_state();
     JobRow {
         id: job.id.to_string(),
         name: job
             .display_name
             .clone()
+            .filter(|n| !n.is_empty())
+            .or_else(|| document.map(str::to_string))
             .unwrap_or_else(|| format!("Job {}", job.id)),
         printer: printer.to_string(),
         owner: job
@@ -305,7 +312,7 @@ pub(crate) async fn cancel(
         state.app.cancel_job(&visit.caller, &access, &target, &id).await?;
         Ok(see_other(&local_return(&state, &form.return_to, "/jobs")))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 /// Where a form sends the browser back to: a path of the console only (never another site).

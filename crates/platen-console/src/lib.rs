@@ -15,6 +15,7 @@ mod jobs;
 mod live;
 mod oidc;
 mod passwords;
+mod print;
 mod session;
 mod sign_in;
 mod view;
@@ -96,6 +97,9 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&p("/jobs"), get(jobs::mine))
         .route(&p("/jobs/{id}/cancel"), post(jobs::cancel))
         .route(&p("/live"), get(live::events))
+        .route(&p("/print"), get(print::page))
+        .route(&p("/print/jobs"), post(print::create))
+        .route(&p("/print/jobs/{id}/start"), post(print::start))
         .route(&p("/passwords"), get(passwords::page).post(passwords::create))
         .route(&p("/passwords/{id}/revoke"), post(passwords::revoke))
         .route(&p("/admin/printers"), get(admin::printers::list))

@@ -26,11 +26,11 @@ const LOOKUPS_PER_BURST: usize = 32;
 pub(crate) async fn events(State(state): State<Shared>, parts: Parts) -> Response {
     let visit = match visit(&state, &parts).await {
         Ok(v) => v,
-        Err(e) => return failure(&state, &parts, e),
+        Err(e) => return failure(&state, &parts, None, e),
     };
     let changes = match state.app.watch_job_changes().await {
         Ok(rx) => rx,
-        Err(e) => return failure(&state, &parts, e.into()),
+        Err(e) => return failure(&state, &parts, Some(&visit), e.into()),
     };
     let remaining =
         Duration::from_micros(u64::try_from(visit.session.expires_at - now_micros()).unwrap_or(0));

@@ -47,7 +47,7 @@ pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response 
         let visit = visit(&state, &parts).await?;
         show(&state, &visit, None).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 async fn show(
@@ -140,7 +140,7 @@ pub(crate) async fn create(
         )
         .await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,5 +160,5 @@ pub(crate) async fn revoke(
         state.app.revoke_print_password(&visit.caller, &id).await?;
         Ok(see_other(&state.config.path("/passwords")))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }

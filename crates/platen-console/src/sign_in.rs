@@ -149,7 +149,7 @@ pub(crate) async fn dev(
         };
         signed_in(&state, &parts, who, &form.return_to).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 fn dev_claims(form: &DevForm) -> Result<DevClaims, ConsoleError> {
@@ -236,7 +236,7 @@ pub(crate) async fn start_oidc(
         );
         Ok(r)
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 fn redirect_uri(state: &ConsoleState) -> String {
@@ -312,7 +312,7 @@ pub(crate) async fn callback(
         let who = provider.identity(verified)?;
         signed_in(&state, &parts, who, &pending.return_to).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -339,5 +339,5 @@ pub(crate) async fn sign_out(
             .append(header::SET_COOKIE, session_cookie(&parts, "", 0));
         Ok(r)
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }

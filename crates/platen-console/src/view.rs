@@ -98,9 +98,21 @@ pub(crate) fn render<T: Template>(page: &T) -> Response {
     render_status(StatusCode::OK, page)
 }
 
-/// A handler's result as the response: failures become their page.
-pub(crate) fn respond(state: &Shared, parts: &Parts, result: Result<Response, ConsoleError>) -> Response {
-    result.unwrap_or_else(|e| failure(state, parts, e))
+/// A handler's result as the response: failures become their page, with the signed-in user's navigation when
+/// there is one.
+pub(crate) async fn respond(
+    state: &Shared,
+    parts: &Parts,
+    result: Result<Response, ConsoleError>,
+) -> Response {
+    match result {
+        Ok(r) => r,
+        Err(ConsoleError::SignInRequired) => failure(state, parts, None, ConsoleError::SignInRequired),
+        Err(e) => {
+            let visit = crate::session::visit(state, parts).await.ok();
+            failure(state, parts, visit.as_ref(), e)
+        }
+    }
 }
 
 /// After a change made by a form: back to the page it came from (303, so a reload does not repeat it).

@@ -51,5 +51,5 @@ pub(crate) async fn list(State(state): State<Shared>, parts: Parts) -> Response 
                 .collect(),
         }))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }

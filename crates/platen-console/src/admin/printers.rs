@@ -99,7 +99,7 @@ pub(crate) async fn list(State(state): State<Shared>, parts: Parts, Query(c): Qu
             next,
         }))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Template)]
@@ -139,7 +139,7 @@ pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, 
             share,
         }))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,7 +173,7 @@ pub(crate) async fn rename(
         state.app.update_printer(&visit.caller, &id, update).await?;
         Ok(see_other(&state.config.path(&format!("/admin/printers/{id}"))))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,7 +205,7 @@ pub(crate) async fn accepting(
         state.app.update_printer(&visit.caller, &id, update).await?;
         Ok(see_other(&state.config.path(&format!("/admin/printers/{id}"))))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,5 +227,5 @@ pub(crate) async fn delete(
         state.app.delete_printer(&visit.caller, &id).await?;
         Ok(see_other(&state.config.path("/admin/printers")))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }

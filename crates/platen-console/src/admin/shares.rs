@@ -90,7 +90,7 @@ pub(crate) async fn list(State(state): State<Shared>, parts: Parts, Query(c): Qu
             next,
         }))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 pub(crate) struct Member {
@@ -156,7 +156,7 @@ pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, 
                 .collect(),
         }))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,7 +195,7 @@ pub(crate) async fn create(
             &state.config.path(&format!("/admin/shares/{}", share.id)),
         ))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -261,7 +261,7 @@ pub(crate) async fn allow_user(
         let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
         change_member(&state, &parts, &id, &f.id, &f.csrf, Change::AllowUser).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 pub(crate) async fn allow_group(
@@ -274,7 +274,7 @@ pub(crate) async fn allow_group(
         let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
         change_member(&state, &parts, &id, &f.id, &f.csrf, Change::AllowGroup).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 pub(crate) async fn remove_user(
@@ -287,7 +287,7 @@ pub(crate) async fn remove_user(
         let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
         change_member(&state, &parts, &id, &user, &f.csrf, Change::RemoveUser).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 pub(crate) async fn remove_group(
@@ -300,7 +300,7 @@ pub(crate) async fn remove_group(
         let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
         change_member(&state, &parts, &id, &group, &f.csrf, Change::RemoveGroup).await
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }
 
 pub(crate) async fn delete(
@@ -317,5 +317,5 @@ pub(crate) async fn delete(
         state.app.delete_share(&visit.caller, &id).await?;
         Ok(see_other(&state.config.path("/admin/shares")))
     };
-    respond(&state, &parts, result.await)
+    respond(&state, &parts, result.await).await
 }

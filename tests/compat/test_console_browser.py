@@ -1,0 +1,365 @@
+"""The web console in a real Chromium (Debian's `chromium`, driven by Playwright) against a real `platen serve`.
+
+Fixtures are made through the Graph API (plain HTTP with development tokens); everything else is done the way a
+person would: clicking in the browser. What the browser did is then checked through Graph again. Every page is
+checked with axe-core (no serious or critical violations) and at a phone's width (no horizontal scrolling).
+Screenshots of the open pages are written to target/console-screenshots/ when a test fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect, sync_playwright
+
+import sdk
+from conftest import REPO_ROOT, Platen
+
+CHROMIUM = os.environ.get("PLATEN_CHROMIUM", "/usr/bin/chromium")
+SHOTS = REPO_ROOT / "target" / "console-screenshots"
+PHONE = {"width": 375, "height": 740}
+
+
+# --------------------------------------------------------------------------------------------------
+# Graph fixtures (plain HTTP)
+
+
+class Graph:
+    def __init__(self, platen: Platen, token: str):
+        self.base = f"{platen.url}/v1.0"
+        self.http = httpx.Client(timeout=30, headers={"Authorization": f"Bearer {token}"})
+
+    def call(self, method: str, path: str, expect_status: int | tuple[int, ...] = 200, **kw) -> httpx.Response:
+        r = self.http.request(method, f"{self.base}{path}", **kw)
+        wanted = expect_status if isinstance(expect_status, tuple) else (expect_status,)
+        assert r.status_code in wanted, f"{method} {path}: {r.status_code} {r.text}"
+        return r
+
+    def register_printer(self, name: str, physical: bool = True) -> str:
+        body = {
+            "displayName": name, "manufacturer": "Contoso", "model": "Console 1",
+            "physicalDeviceId": str(uuid.uuid4()), "hasPhysicalDevice": physical,
+            "certificateSigningRequest": {"content": sdk.make_csr(), "transportKey": sdk.transport_key()},
+        }
+        r = self.call("POST", "/print/printers/create", 202, json=body)
+        op = r.headers["Operation-Location"].rsplit("/", 1)[1]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            o = self.call("GET", f"/print/operations/{op}").json()
+            if o["status"]["state"] == "succeeded":
+                return o["printer"]["id"]
+            time.sleep(0.2)
+        raise AssertionError("printer registration did not finish")
+
+    def create_job_with_document(self, collection: str, name: str, data: bytes) -> str:
+        job = self.call("POST", f"{collection}/jobs", 201, json={"configuration": {}}).json()
+        doc = job["documents"][0]["id"] if job.get("documents") else self.call(
+            "GET", f"{collection}/jobs/{job['id']}/documents").json()["value"][0]["id"]
+        session = self.call(
+            "POST", f"{collection}/jobs/{job['id']}/documents/{doc}/createUploadSession", 200,
+            json={"properties": {"documentName": name, "contentType": "application/pdf", "size": len(data)}},
+        ).json()
+        r = httpx.put(session["uploadUrl"], content=data,
+                      headers={"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}, timeout=30)
+        assert r.status_code in (200, 201), r.text
+        self.call("POST", f"{collection}/jobs/{job['id']}/start", 200)
+        return job["id"]
+
+
+def pdf_bytes(size: int) -> bytes:
+    """A valid one-page PDF padded to `size` bytes with a comment, so a large upload spans several ranges."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length 0 >>\nstream\n\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    pad = max(0, size - len(out) - 200)
+    out += b"%" + bytes((65 + i % 26) for i in range(pad)) + b"\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for o in offsets:
+        out += f"{o:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------------------------------
+# Browser helpers
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is required at {CHROMIUM} (Debian package chromium; ./scripts/test.sh installs it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@contextlib.contextmanager
+def screenshots_on_failure(name: str, *pages_of):
+    try:
+        yield
+    except BaseException:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for ctx in pages_of:
+            for i, page in enumerate(ctx.pages):
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=str(SHOTS / f"{name}-{i}.png"), full_page=True)
+        raise
+
+
+def sign_in(page: Page, platen: Platen, who, admin: bool) -> None:
+    page.goto(f"{platen.url}/console/")
+    expect(page).to_have_url(f"{platen.url}/console/sign-in?return=%2Fconsole%2F")
+    expect(page.get_by_text("For development only.")).to_be_visible()
+    page.get_by_label("User principal name").fill(who.upn)
+    page.get_by_label("Display name").fill(who.name)
+    page.get_by_label("User object id").fill(who.oid)
+    page.get_by_label("Tenant id").fill(platen.tenant)
+    if admin:
+        page.get_by_label("Printer Administrator").check()
+    page.get_by_role("button", name="Sign in (development)").click()
+    expect(page).to_have_url(f"{platen.url}/console/")
+    expect(page.locator("#signed-in-user")).to_have_text(who.name)
+
+
+def check_page_manners(page: Page, what: str) -> None:
+    """axe-core finds no serious or critical violation, and a phone-wide window needs no horizontal scrolling."""
+    result = Axe().run(page)
+    bad = [v for v in result.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"{what}: accessibility violations: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad)
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{what}: {overflow} px of horizontal scrolling at {PHONE['width']} px wide"
+    if size:
+        page.set_viewport_size(size)
+
+
+# --------------------------------------------------------------------------------------------------
+# Tests
+
+
+def test_administrator_runs_printers_shares_and_jobs(platen, browser):
+    admin = Graph(platen, platen.admin_token())
+    alice = Graph(platen, platen.alice_token())
+    # A virtual printer: the app that registered it reports its state, as its device would.
+    device = Graph(platen, platen._token("app", "--tenant", platen.tenant, "--app", platen.client_app,
+                                          "--roles", "Printer.ReadWrite.All"))
+    name = f"Console printer {uuid.uuid4().hex[:6]}"
+    printer_id = admin.register_printer(name, physical=False)
+
+    ctx = browser.new_context()
+    with screenshots_on_failure("admin", ctx):
+        page = ctx.new_page()
+        sign_in(page, platen, platen.admin, admin=True)
+        check_page_manners(page, "start page")
+
+        # Printers: the registered printer, then its state as the device reports it (the page refreshes itself).
+        page.get_by_role("link", name="Printers", exact=True).click()
+        row = page.locator(f"#printer-{printer_id}")
+        expect(row).to_contain_text(name)
+        check_page_manners(page, "printers")
+        device.call("PATCH", f"/print/printers/{printer_id}", 200,
+                 json={"status": {"state": "stopped", "details": ["mediaEmpty"], "description": "Tray 1 empty"}})
+        expect(row.locator(".state")).to_have_text("stopped", timeout=20_000)
+        expect(row).to_contain_text("mediaEmpty")
+
+        # Share the printer from its page, and let Alice print to it.
+        row.get_by_role("link", name=name).click()
+        check_page_manners(page, "printer")
+        page.get_by_label("Share name").fill(f"{name} share")
+        page.get_by_role("button", name="Share this printer").click()
+        expect(page.locator("h1")).to_have_text(f"{name} share")
+        share_id = page.url.rsplit("/", 1)[1]
+        page.get_by_label("User object id").fill(platen.alice.oid)
+        page.get_by_role("button", name="Add user").click()
+        expect(page.locator("#share-users")).to_be_visible()
+        check_page_manners(page, "share")
+        users = admin.call("GET", f"/print/shares/{share_id}/allowedUsers").json()["value"]
+        assert [u["id"] for u in users] == [platen.alice.oid], users
+        assert admin.call("GET", f"/print/shares/{share_id}").json()["displayName"] == f"{name} share"
+
+        # All jobs: a job Alice prints appears without a reload, and the administrator cancels it.
+        page.get_by_role("link", name="All jobs").click()
+        expect(page.locator("html")).to_have_attribute("data-live", "on")
+        page.evaluate("window.__notReloaded = true")
+        job_id = alice.create_job_with_document(f"/print/shares/{share_id}", "quarterly.pdf", pdf_bytes(20_000))
+        job_row = page.locator(f"#job-{job_id}")
+        expect(job_row).to_contain_text("quarterly.pdf", timeout=10_000)
+        expect(job_row).to_contain_text(platen.alice.upn)
+        assert page.evaluate("window.__notReloaded === true"), "the job appeared by reloading the page"
+        check_page_manners(page, "all jobs")
+        job_row.get_by_role("button", name=f"Cancel job {job_id}").click()
+        expect(page.locator(f"#job-{job_id} .state")).to_have_text("canceled")
+        job = admin.call("GET", f"/print/printers/{printer_id}/jobs/{job_id}").json()
+        assert job["status"]["state"] == "canceled", job
+
+        # Filters: by state and printer.
+        page.goto(f"{platen.url}/console/admin/jobs?state=canceled&printer={printer_id}")
+        expect(page.locator(f"#job-{job_id}")).to_be_visible()
+        page.goto(f"{platen.url}/console/admin/jobs?state=pending&printer={printer_id}")
+        expect(page.locator(f"#job-{job_id}")).to_have_count(0)
+
+        page.get_by_role("link", name="Connectors").click()
+        check_page_manners(page, "connectors")
+        page.get_by_role("link", name="Shares").click()
+        expect(page.locator(f"#share-{share_id}")).to_contain_text(name)
+        check_page_manners(page, "shares")
+
+        # Sign out: the session ends, and the pages ask to sign in again.
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(f"{platen.url}/console/sign-in")
+        page.goto(f"{platen.url}/console/admin/jobs")
+        assert "/console/sign-in" in page.url
+    ctx.close()
+
+
+def test_user_prints_cancels_and_manages_print_passwords(platen, browser, tmp_path):
+    admin = Graph(platen, platen.admin_token())
+    alice = Graph(platen, platen.alice_token())
+    name = f"Web print {uuid.uuid4().hex[:6]}"
+    printer_id = admin.register_printer(name)
+    share = admin.call("POST", "/print/shares", 201, json={
+        "displayName": name, "allowAllUsers": True,
+        "printer@odata.bind": f"{platen.url}/v1.0/print/printers/{printer_id}"}).json()
+    # Somebody else's job on the same printer, which Alice must never see.
+    other_job = admin.create_job_with_document(f"/print/printers/{printer_id}", "admins-secret.pdf", pdf_bytes(5_000))
+
+    ctx = browser.new_context()
+    with screenshots_on_failure("user", ctx):
+        page = ctx.new_page()
+        sign_in(page, platen, platen.alice, admin=False)
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav.get_by_role("link", name="Printers")).to_have_count(0)
+
+        # Web Print: a PDF of several upload ranges, to the share, with options from the printer.
+        document = pdf_bytes(9 * 1024 * 1024 + 12_345)
+        pdf = tmp_path / "report.pdf"
+        pdf.write_bytes(document)
+        page.get_by_role("link", name="Print", exact=True).click()
+        check_page_manners(page, "web print")
+        page.get_by_label("Printer").select_option(label=name)  # the page reloads with that printer's options
+        expect(page).to_have_url(f"{platen.url}/console/print?share={share['id']}")
+        page.get_by_label("PDF document").set_input_files(str(pdf))
+        page.get_by_label("Copies").fill("2")
+        page.get_by_role("button", name="Print").click()
+        expect(page).to_have_url(f"{platen.url}/console/jobs", timeout=60_000)
+        rows = page.locator("tr", has_text="report.pdf")
+        expect(rows).to_have_count(1)
+        job_id = rows.first.get_attribute("id").removeprefix("job-")
+        job = alice.call("GET", f"/print/shares/{share['id']}/jobs/{job_id}?$expand=documents").json()
+        assert job["configuration"]["copies"] == 2, job["configuration"]
+        assert job["status"]["state"] in ("pending", "processing"), job["status"]
+        doc = job["documents"][0]
+        assert doc["size"] == len(document) and doc["displayName"] == "report.pdf", doc
+        got = admin.http.get(
+            f"{admin.base}/print/printers/{printer_id}/jobs/{job_id}/documents/{doc['id']}/$value",
+            follow_redirects=True)
+        assert got.status_code == 200 and hashlib.sha256(got.content).digest() == hashlib.sha256(document).digest()
+
+        # My jobs: only Alice's own; she cancels hers.
+        expect(page.locator(f"#job-{other_job}")).to_have_count(0)
+        check_page_manners(page, "my jobs")
+        page.get_by_role("button", name=f"Cancel job {job_id}").click()
+        expect(page.locator(f"#job-{job_id} .state")).to_have_text("canceled")
+        assert alice.call("GET", f"/print/shares/{share['id']}/jobs/{job_id}").json()["status"]["state"] == "canceled"
+
+        # Admin pages are refused by the server itself, not only hidden, and so is acting on another's job.
+        csrf = page.evaluate("document.querySelector('input[name=csrf]').value")
+        r = page.goto(f"{platen.url}/console/admin/jobs")
+        assert r.status == 403
+        expect(page.locator("h1")).to_have_text("Not allowed")
+        check_page_manners(page, "403 page")
+        r = page.request.post(f"{platen.url}/console/admin/printers/{printer_id}/delete", form={"csrf": csrf})
+        assert r.status == 403, r.status
+        admin.call("GET", f"/print/printers/{printer_id}")
+        r = page.request.post(f"{platen.url}/console/jobs/{other_job}/cancel", form={"csrf": csrf})
+        assert r.status == 404, r.status
+        state = admin.call("GET", f"/print/printers/{printer_id}/jobs/{other_job}").json()["status"]["state"]
+        assert state != "canceled"
+
+        # Print passwords: created here, shown once, and they work with CUPS' ipptool.
+        page.get_by_role("link", name="Print passwords").click()
+        page.get_by_label("Label").fill("Laptop")
+        page.get_by_role("button", name="Create a print password").click()
+        password = page.locator("#new-password").inner_text().strip()
+        assert password.count("-") == 1, password
+        check_page_manners(page, "print passwords")
+        ipptool = shutil.which("ipptool")
+        assert ipptool, "ipptool is required (Debian cups-ipp-utils; ./scripts/test.sh installs it)"
+        host = platen.url.removeprefix("http://")
+        uri = f"ipp://{platen.alice.upn.replace('@', '%40')}:{password}@{host}/ipp/shares/{share['id']}"
+        small = tmp_path / "ipp.pdf"
+        small.write_bytes(pdf_bytes(3_000))
+        print_job = [ipptool, "-tv", "-f", str(small), uri, "print-job.test"]
+        out = subprocess.run(print_job, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        jobs = alice.call("GET", f"/print/shares/{share['id']}/jobs").json()["value"]
+        assert any(j["createdBy"]["userPrincipalName"] == platen.alice.upn and j["id"] != job_id for j in jobs), jobs
+        page.goto(f"{platen.url}/console/passwords")
+        expect(page.locator("td", has_text="Laptop")).to_be_visible()
+        expect(page.locator("#new-password")).to_have_count(0)
+        page.once("dialog", lambda d: d.accept())
+        page.get_by_role("button", name="Revoke Laptop").click()
+        expect(page.locator("td", has_text="Laptop")).to_have_count(0)
+        out = subprocess.run(print_job, capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0, "a revoked print password still prints"
+    ctx.close()
+
+
+class _AttackerPage(http.server.BaseHTTPRequestHandler):
+    target = ""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        page = (f'<form id="f" method="post" action="{self.target}/console/passwords">'
+                '<input name="label" value="planted"><input name="csrf" value="guess"></form>'
+                '<script>document.getElementById("f").submit()</script>').encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_form_posted_from_another_site_is_refused(platen, browser):
+    ctx = browser.new_context()
+    with screenshots_on_failure("csrf", ctx):
+        page = ctx.new_page()
+        sign_in(page, platen, platen.alice, admin=False)
+        _AttackerPage.target = platen.url
+        server = http.server.HTTPServer(("127.0.0.1", 0), _AttackerPage)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with page.expect_response(f"{platen.url}/console/passwords") as posted:
+                page.goto(f"http://127.0.0.1:{server.server_port}/")
+            assert posted.value.status == 403, posted.value.status
+        finally:
+            server.shutdown()
+        page.goto(f"{platen.url}/console/passwords")
+        expect(page.locator("td", has_text="planted")).to_have_count(0)
+    ctx.close()
