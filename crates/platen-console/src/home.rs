@@ -18,10 +18,10 @@ use platen_store::ListQuery;
 struct HomePage {
     layout: Layout,
     name: String,
-    my_active: i64,
-    printers: i64,
-    waiting: i64,
-    stuck: i64,
+    my_active: String,
+    printers: String,
+    waiting: String,
+    stuck: String,
 }
 
 /// `GET /console` → `/console/`.
@@ -43,20 +43,11 @@ pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response 
             printer: None,
         };
         let my_active = count_jobs(&state, &visit, mine, active).await?;
-        let (mut printers, mut waiting, mut stuck) = (0, 0, 0);
+        let (mut printers, mut waiting, mut stuck) = (String::new(), String::new(), String::new());
         if visit.is_admin() {
             authorize(&visit.caller, Operation::ListPrinters)?;
-            let q = ListQuery {
-                limit: 1,
-                count: true,
-                ..ListQuery::default()
-            };
-            printers = state
-                .app
-                .list_printers(&visit.caller, &q)
-                .await?
-                .count
-                .unwrap_or(0);
+            let q = capped_count(None);
+            printers = label(state.app.list_printers(&visit.caller, &q).await?.count);
             let all = || JobsAcrossPrinters::default();
             waiting = count_jobs(&state, &visit, all(), state_is("pending")).await?;
             stuck = count_jobs(&state, &visit, all(), state_is("stopped")).await?;
@@ -87,16 +78,28 @@ async fn count_jobs(
     visit: &Visit,
     which: JobsAcrossPrinters,
     filter: Expr,
-) -> Result<i64, ConsoleError> {
-    let q = ListQuery {
-        filter: Some(filter),
+) -> Result<String, ConsoleError> {
+    let q = capped_count(Some(filter));
+    let page = state.app.list_jobs_across_printers(&visit.caller, &which, &q).await?;
+    Ok(label(page.count))
+}
+
+/// Counting stops at this many: the start page stays fast with millions of jobs.
+const COUNT_CAP: u32 = 1000;
+
+fn capped_count(filter: Option<Expr>) -> ListQuery {
+    ListQuery {
+        filter,
         limit: 1,
         count: true,
+        count_cap: Some(COUNT_CAP),
         ..ListQuery::default()
-    };
-    let page = state
-        .app
-        .list_jobs_across_printers(&visit.caller, &which, &q)
-        .await?;
-    Ok(page.count.unwrap_or(0))
+    }
+}
+
+fn label(count: Option<i64>) -> String {
+    match count.unwrap_or(0) {
+        n if n >= i64::from(COUNT_CAP) => format!("{COUNT_CAP} or more"),
+        n => n.to_string(),
+    }
 }

@@ -42,6 +42,7 @@ pub fn list_query_for(ctx: &Ctx, q: &QueryOptions) -> GraphResult<ListQuery> {
         skip: q.skip.unwrap_or(0),
         after,
         count: q.count.unwrap_or(false),
+        count_cap: None,
     })
 }
 

@@ -41,6 +41,9 @@ pub struct ListQuery {
     pub after: Option<Vec<SqlValue>>,
     /// Also count every matching row (`$count=true`).
     pub count: bool,
+    /// With `count`: stop counting at this many rows (the console shows "1000+"), so a count costs at most
+    /// that many index entries however many rows match.
+    pub count_cap: Option<u32>,
 }
 
 /// Whose archived jobs a report lists, and the completion window (inclusive; `None`: open).

@@ -77,7 +77,13 @@ impl SqlStore {
             }
         }
         let count = if query.count {
-            let sql = format!("SELECT COUNT(*) FROM {from} WHERE {count_where}");
+            let sql = match query.count_cap {
+                Some(cap) => format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {count_where} LIMIT {}) capped",
+                    cap.max(1)
+                ),
+                None => format!("SELECT COUNT(*) FROM {from} WHERE {count_where}"),
+            };
             Some(
                 bind_scalar(sqlx::query_scalar::<_, i64>(audited(&sql)), &count_params)
                     .fetch_one(&self.read)
