@@ -222,6 +222,22 @@ def test_administrator_runs_printers_shares_and_jobs(platen, browser):
         page.goto(f"{platen.url}/console/admin/jobs?state=pending&printer={printer_id}")
         expect(page.locator(f"#job-{job_id}")).to_have_count(0)
 
+        # Usage: the canceled job is counted for Alice and for the printer (as an incomplete job), in the chart's
+        # table and in the CSV.
+        page.get_by_role("link", name="Usage").click()
+        expect(page.locator("#usage-users")).to_contain_text(platen.alice.upn)
+        expect(page.locator("#usage-printers")).to_contain_text(name)
+        expect(page.locator("#usage-total")).to_contain_text("1 jobs")
+        check_page_manners(page, "usage")
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download CSV").click()
+        lines = Path(download.value.path()).read_text().splitlines()
+        assert lines[0].startswith("date,dimension,id,name,completed_jobs,incomplete_jobs,pages"), lines[0]
+        assert any(f",user,{platen.alice.oid},{platen.alice.upn},0,1," in line for line in lines), lines
+        assert any(f",printer,{printer_id},{name},0,1," in line for line in lines), lines
+        r = page.request.get(f"{platen.url}/console/admin/usage?from=2026-13-01")
+        assert r.status == 400, r.status
+
         page.get_by_role("link", name="Connectors").click()
         check_page_manners(page, "connectors")
         page.get_by_role("link", name="Shares").click()

@@ -80,7 +80,10 @@ async fn count_jobs(
     filter: Expr,
 ) -> Result<String, ConsoleError> {
     let q = capped_count(Some(filter));
-    let page = state.app.list_jobs_across_printers(&visit.caller, &which, &q).await?;
+    let page = state
+        .app
+        .list_jobs_across_printers(&visit.caller, &which, &q)
+        .await?;
     Ok(label(page.count))
 }
 

@@ -126,6 +126,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&p("/admin/shares/{id}/delete"), post(admin::shares::delete))
         .route(&p("/admin/jobs"), get(jobs::all))
         .route(&p("/admin/connectors"), get(admin::connectors::list))
+        .route(&p("/admin/usage"), get(admin::usage::page))
         .route(&p("/{*rest}"), get(error::not_found).post(error::not_found))
         .with_state(Arc::new(state))
 }

@@ -4,3 +4,4 @@
 pub(crate) mod connectors;
 pub(crate) mod printers;
 pub(crate) mod shares;
+pub(crate) mod usage;
