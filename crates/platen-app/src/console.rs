@@ -206,3 +206,6 @@ impl App {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests;

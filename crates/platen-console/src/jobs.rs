@@ -317,7 +317,10 @@ pub(crate) async fn cancel(
 
 /// Where a form sends the browser back to: a path of the console only (never another site).
 pub(crate) fn local_return(state: &ConsoleState, wanted: &str, fallback: &str) -> String {
-    let base = &state.config.base_path;
+    return_path(&state.config.base_path, wanted, fallback)
+}
+
+pub(crate) fn return_path(base: &str, wanted: &str, fallback: &str) -> String {
     let safe = wanted.starts_with(&format!("{base}/"))
         && !wanted.starts_with("//")
         && !wanted.contains('\\')
@@ -325,6 +328,6 @@ pub(crate) fn local_return(state: &ConsoleState, wanted: &str, fallback: &str) -
     if safe {
         wanted.to_string()
     } else {
-        state.config.path(fallback)
+        format!("{base}{fallback}")
     }
 }

@@ -20,6 +20,9 @@ mod session;
 mod sign_in;
 mod view;
 
+#[cfg(test)]
+mod tests;
+
 use axum::Router;
 use axum::routing::{get, post};
 use platen_app::App;

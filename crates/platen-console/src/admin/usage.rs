@@ -311,7 +311,7 @@ fn csv(users: &[UsageRow], printers: &[UsageRow], from: NaiveDate, to: NaiveDate
 }
 
 /// A CSV field, quoted when it must be; a leading formula character is defused for spreadsheets.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
