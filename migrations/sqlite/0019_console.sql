@@ -17,3 +17,4 @@ CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
 -- The console lists jobs across printers (a user's own, or a tenant's for administrators), filtered by state.
 CREATE INDEX jobs_by_tenant ON jobs (tenant_id, id);
 CREATE INDEX jobs_by_state ON jobs (tenant_id, state, id);
+CREATE INDEX jobs_by_tenant_created ON jobs (tenant_id, created_at, id);

@@ -221,6 +221,13 @@ def test_administrator_runs_printers_shares_and_jobs(platen, browser):
         expect(page.locator(f"#job-{job_id}")).to_be_visible()
         page.goto(f"{platen.url}/console/admin/jobs?state=pending&printer={printer_id}")
         expect(page.locator(f"#job-{job_id}")).to_have_count(0)
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        page.goto(f"{platen.url}/console/admin/jobs?from={today}&to={today}")
+        expect(page.locator(f"#job-{job_id}")).to_be_visible()
+        page.goto(f"{platen.url}/console/admin/jobs?to={yesterday}")
+        expect(page.locator(f"#job-{job_id}")).to_have_count(0)
+        assert page.request.get(f"{platen.url}/console/admin/jobs?from=yesterday").status == 400
 
         # Usage: the canceled job is counted for Alice and for the printer (as an incomplete job), in the chart's
         # table and in the CSV.

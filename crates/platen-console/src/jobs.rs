@@ -43,6 +43,12 @@ pub(crate) struct Filters {
     user: String,
     #[serde(default)]
     printer: String,
+    /// Created on or after this day (`YYYY-MM-DD`, UTC).
+    #[serde(default)]
+    from: String,
+    /// Created on or before this day.
+    #[serde(default)]
+    to: String,
     /// Where the previous page ended (an opaque cursor).
     #[serde(default)]
     after: String,
@@ -74,6 +80,8 @@ struct JobsPage {
     admin_filters: bool,
     user_filter: String,
     printers: Vec<Choice>,
+    from: String,
+    to: String,
     show_owner: bool,
     jobs: Vec<JobRow>,
     next: Option<String>,
@@ -119,13 +127,48 @@ pub(crate) fn require_admin(visit: &Visit) -> Result<(), ConsoleError> {
     }
 }
 
+/// `createdDateTime` from the start of day `from` to the end of day `to` (UTC), each optional.
+fn created_between(from: &str, to: &str) -> Result<Vec<Expr>, ConsoleError> {
+    let day = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| ConsoleError::BadRequest(format!("'{s}' is not a date like 2026-12-31.")))
+    };
+    let at = |d: chrono::NaiveDate| {
+        Literal::DateTime(chrono::DateTime::from_naive_utc_and_offset(
+            d.and_hms_opt(0, 0, 0).unwrap_or_default(),
+            chrono::Utc,
+        ))
+    };
+    let mut out = Vec::new();
+    if !from.is_empty() {
+        out.push(Expr::Compare {
+            path: "createdDateTime".into(),
+            op: CompareOp::Ge,
+            value: at(day(from)?),
+        });
+    }
+    if !to.is_empty() {
+        let next = day(to)?
+            .succ_opt()
+            .ok_or_else(|| ConsoleError::BadRequest("That date is too far ahead.".into()))?;
+        out.push(Expr::Compare {
+            path: "createdDateTime".into(),
+            op: CompareOp::Lt,
+            value: at(next),
+        });
+    }
+    Ok(out)
+}
+
 /// What a cursor is bound to: the same list with the same filters.
 fn fingerprint(admin: bool, f: &Filters) -> String {
     format!(
-        "console-jobs|{admin}|{}|{}|{}",
+        "console-jobs|{admin}|{}|{}|{}|{}|{}",
         f.state,
         f.user.trim(),
-        f.printer.trim()
+        f.printer.trim(),
+        f.from,
+        f.to
     )
 }
 
@@ -150,17 +193,35 @@ async fn list_page(
             ConsoleError::BadRequest("The page link is no longer valid; start from the first page.".into())
         })?)
     };
-    let query = ListQuery {
-        filter: (!state_filter.is_empty()).then(|| Expr::Compare {
+    let mut conditions: Vec<Expr> = Vec::new();
+    if !state_filter.is_empty() {
+        conditions.push(Expr::Compare {
             path: "status/state".into(),
             op: CompareOp::Eq,
             value: Literal::String(state_filter.into()),
-        }),
-        // Newest first, through the (tenant, …, id) indexes.
-        orderby: vec![OrderBy {
-            path: "id".into(),
-            descending: true,
-        }],
+        });
+    }
+    let dated = !filters.from.is_empty() || !filters.to.is_empty();
+    if admin {
+        conditions.extend(created_between(&filters.from, &filters.to)?);
+    }
+    let filter = conditions
+        .into_iter()
+        .reduce(|a, b| Expr::And(Box::new(a), Box::new(b)));
+    // Newest first: by id through the (tenant, …, id) indexes, or by creation time through
+    // (tenant, created_at, id) when a window is asked for.
+    let newest_first = |path: &str| OrderBy {
+        path: path.into(),
+        descending: true,
+    };
+    let orderby = if admin && dated {
+        vec![newest_first("createdDateTime"), newest_first("id")]
+    } else {
+        vec![newest_first("id")]
+    };
+    let query = ListQuery {
+        filter,
+        orderby,
         limit: PAGE,
         after,
         ..ListQuery::default()
@@ -193,9 +254,11 @@ async fn list_page(
         let mut link = format!("{}?state={}", parts.uri.path(), enc(&filters.state));
         if admin {
             link.push_str(&format!(
-                "&user={}&printer={}",
+                "&user={}&printer={}&from={}&to={}",
                 enc(filters.user.trim()),
-                enc(filters.printer.trim())
+                enc(filters.printer.trim()),
+                enc(&filters.from),
+                enc(&filters.to)
             ));
         }
         link.push_str(&format!("&after={}", enc(&token)));
@@ -224,6 +287,8 @@ async fn list_page(
             .collect(),
         admin_filters: admin,
         user_filter: filters.user.trim().to_string(),
+        from: filters.from.clone(),
+        to: filters.to.clone(),
         printers,
         show_owner: admin,
         jobs,
