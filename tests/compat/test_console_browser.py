@@ -166,7 +166,7 @@ def test_administrator_runs_printers_shares_and_jobs(platen, browser):
     alice = Graph(platen, platen.alice_token())
     # A virtual printer: the app that registered it reports its state, as its device would.
     device = Graph(platen, platen._token("app", "--tenant", platen.tenant, "--app", platen.client_app,
-                                          "--roles", "Printer.ReadWrite.All"))
+                                          "--roles", "Printer.ReadWrite.All PrintTaskDefinition.ReadWrite.All"))
     name = f"Console printer {uuid.uuid4().hex[:6]}"
     printer_id = admin.register_printer(name, physical=False)
 
@@ -244,6 +244,20 @@ def test_administrator_runs_printers_shares_and_jobs(platen, browser):
         assert any(f",printer,{printer_id},{name},0,1," in line for line in lines), lines
         r = page.request.get(f"{platen.url}/console/admin/usage?from=2026-13-01")
         assert r.status == 400, r.status
+
+        # Pull-print apps: a release station's task definition, and the printer whose trigger holds jobs for it.
+        held = admin.register_printer(f"{name} held", physical=False)
+        definition = device.call("POST", "/print/taskDefinitions", 201, json={
+            "displayName": "Release station", "createdBy": {"displayName": "Contoso Release"}}).json()
+        admin.call("POST", f"/print/printers/{held}/taskTriggers", 201, json={
+            "event": "jobStarted",
+            "definition@odata.bind": f"{platen.url}/v1.0/print/taskDefinitions/{definition['id']}"})
+        page.get_by_role("link", name="Apps").click()
+        expect(page.locator("#task-definitions")).to_contain_text("Release station")
+        expect(page.locator("#task-definitions")).to_contain_text("Contoso Release")
+        check_page_manners(page, "apps")
+        page.goto(f"{platen.url}/console/admin/printers/{held}")
+        expect(page.locator("#printer-trigger")).to_contain_text("Release station (Contoso Release)")
 
         page.get_by_role("link", name="Connectors").click()
         check_page_manners(page, "connectors")

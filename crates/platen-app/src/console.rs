@@ -10,7 +10,7 @@ use crate::JobTarget;
 use crate::jobs::viewer_of;
 use crate::{App, AppError, Result};
 use platen_domain::permissions::{Operation, authorize};
-use platen_domain::records::{ConsoleSession, Job};
+use platen_domain::records::{ConsoleSession, Job, Subscription, TaskDefinition};
 use platen_domain::time::now_micros;
 use platen_domain::{Caller, CallerKind, JobId, PrinterId};
 use platen_store::ChangeEvent;
@@ -83,6 +83,12 @@ pub struct JobsAcrossPrinters {
     /// Only this user's jobs (object id). Ignored for a caller who may see only their own.
     pub owner: Option<String>,
     pub printer: Option<PrinterId>,
+}
+
+/// See [`App::apps_overview`].
+pub struct AppsOverview {
+    pub definitions: Vec<TaskDefinition>,
+    pub subscriptions: Vec<Subscription>,
 }
 
 impl App {
@@ -196,6 +202,30 @@ impl App {
     /// Every job change committed from now on, on any node: what makes the console's job pages live.
     pub async fn watch_job_changes(&self) -> Result<tokio::sync::broadcast::Receiver<ChangeEvent>> {
         Ok(self.store.subscribe_changes().await?)
+    }
+
+    /// What pull-print apps set up in the tenant, for a Printer Administrator: every app's task definitions (each
+    /// with the printers whose trigger points at it) and every app's unexpired webhook subscriptions.
+    pub async fn apps_overview(&self, caller: &Caller) -> Result<AppsOverview> {
+        if !caller.is_delegated() || !caller.is_print_admin() {
+            return Err(AppError::Forbidden(
+                "Only a Printer Administrator sees every app's task definitions and subscriptions.".into(),
+            ));
+        }
+        let tenant = caller.tenant_id.as_str();
+        let definitions = self.store.list_task_definitions(tenant, None).await?;
+        let now = now_micros();
+        let subscriptions = self
+            .store
+            .list_subscriptions(tenant, None)
+            .await?
+            .into_iter()
+            .filter(|s| s.expires_at > now)
+            .collect();
+        Ok(AppsOverview {
+            definitions,
+            subscriptions,
+        })
     }
 
     /// Deletes expired console sessions, in bounded batches (the sweeper's step).

@@ -75,7 +75,7 @@ impl App {
     pub async fn list_task_definitions(&self, caller: &Caller) -> Result<Vec<TaskDefinition>> {
         Ok(self
             .store
-            .list_task_definitions(&caller.tenant_id, app_id(caller)?)
+            .list_task_definitions(&caller.tenant_id, Some(app_id(caller)?))
             .await?)
     }
 

@@ -130,6 +130,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&p("/admin/jobs"), get(jobs::all))
         .route(&p("/admin/connectors"), get(admin::connectors::list))
         .route(&p("/admin/usage"), get(admin::usage::page))
+        .route(&p("/admin/apps"), get(admin::apps::page))
         .route(&p("/{*rest}"), get(error::not_found).post(error::not_found))
         .with_state(Arc::new(state))
 }

@@ -859,9 +859,17 @@ pub async fn pull_printing(s: &dyn Store) {
     };
     s.create_task_definition(&d2).await.unwrap();
     assert_eq!(
-        s.list_task_definitions(t, "app-a").await.unwrap(),
+        s.list_task_definitions(t, Some("app-a")).await.unwrap(),
         std::slice::from_ref(&d1)
     );
+    let every_app: Vec<String> = s
+        .list_task_definitions(t, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(every_app, ["d1", "d2"]);
     assert_eq!(s.get_task_definition(t, "d2").await.unwrap(), Some(d2));
     let mut d = s.get_task_definition(t, "d1").await.unwrap().unwrap();
     assert_eq!(d, d1, "every createdBy member round-trips");

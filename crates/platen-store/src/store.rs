@@ -179,8 +179,8 @@ pub trait JobStore {
 pub trait TaskStore {
     async fn create_task_definition(&self, definition: &TaskDefinition) -> Result<()>;
     async fn get_task_definition(&self, tenant: &str, id: &str) -> Result<Option<TaskDefinition>>;
-    /// The definitions an app created, oldest first.
-    async fn list_task_definitions(&self, tenant: &str, app_id: &str) -> Result<Vec<TaskDefinition>>;
+    /// The definitions an app created (`None`: every app's, for administrators), oldest first.
+    async fn list_task_definitions(&self, tenant: &str, app_id: Option<&str>) -> Result<Vec<TaskDefinition>>;
     async fn update_task_definition(&self, definition: &TaskDefinition) -> Result<()>;
     /// Removes the definition, its triggers and its tasks.
     async fn delete_task_definition(&self, tenant: &str, id: &str) -> Result<bool>;
@@ -238,8 +238,9 @@ pub trait DeviceStore {
 pub trait SubscriptionStore {
     async fn create_subscription(&self, subscription: &Subscription) -> Result<()>;
     async fn get_subscription(&self, tenant: &str, id: &str) -> Result<Option<Subscription>>;
-    /// Subscriptions an app created (unexpired and expired alike), oldest first.
-    async fn list_subscriptions(&self, tenant: &str, app_id: &str) -> Result<Vec<Subscription>>;
+    /// Subscriptions an app created (`None`: every app's, for administrators; unexpired and expired alike),
+    /// oldest first.
+    async fn list_subscriptions(&self, tenant: &str, app_id: Option<&str>) -> Result<Vec<Subscription>>;
     async fn update_subscription(&self, subscription: &Subscription) -> Result<()>;
     /// Removes the subscription and its undelivered notifications.
     async fn delete_subscription(&self, tenant: &str, id: &str) -> Result<bool>;

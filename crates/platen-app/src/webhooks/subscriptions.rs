@@ -145,7 +145,7 @@ impl App {
         let now = now_micros();
         Ok(self
             .store
-            .list_subscriptions(&caller.tenant_id, app_id)
+            .list_subscriptions(&caller.tenant_id, Some(app_id))
             .await?
             .into_iter()
             .filter(|s| s.expires_at > now)

@@ -110,6 +110,8 @@ struct PrinterPage {
     connector: String,
     formats: String,
     share: Option<(String, String)>,
+    /// The task definition its trigger hands started jobs to.
+    trigger: Option<String>,
 }
 
 pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, parts: Parts) -> Response {
@@ -127,6 +129,28 @@ pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, 
             .share_of_printer(&visit.caller, &id)
             .await?
             .map(|s| (s.id.to_string(), s.display_name));
+        authorize(&visit.caller, Operation::ListTaskTriggers)?;
+        let trigger = match state
+            .app
+            .task_triggers(&visit.caller, &id)
+            .await?
+            .into_iter()
+            .next()
+        {
+            Some(t) => Some(
+                state
+                    .app
+                    .apps_overview(&visit.caller)
+                    .await?
+                    .definitions
+                    .into_iter()
+                    .find(|d| d.id == t.definition_id)
+                    .map_or(format!("task definition {}", t.definition_id), |d| {
+                        format!("{} ({})", d.display_name, d.app_display_name.unwrap_or(d.app_id))
+                    }),
+            ),
+            None => None,
+        };
         let formats = printer.capabilities["contentTypes"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
@@ -137,6 +161,7 @@ pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, 
             connector,
             formats,
             share,
+            trigger,
         }))
     };
     respond(&state, &parts, result.await).await

@@ -71,9 +71,11 @@ impl SubscriptionStore for SqlStore {
         row.as_ref().map(subscription).transpose()
     }
 
-    async fn list_subscriptions(&self, tenant: &str, app: &str) -> Result<Vec<Subscription>> {
+    async fn list_subscriptions(&self, tenant: &str, app: Option<&str>) -> Result<Vec<Subscription>> {
+        // `$2 IS NULL`: every app's (an administrator's view); otherwise one app's own.
         let sql = format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND app_id = $2 ORDER BY created_at, id"
+            "SELECT {COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND ($2 IS NULL OR app_id = $2) \
+             ORDER BY created_at, id"
         );
         let rows = sqlx::query(audited(&sql))
             .bind(tenant)

@@ -59,9 +59,11 @@ impl TaskStore for SqlStore {
         row.as_ref().map(definition).transpose()
     }
 
-    async fn list_task_definitions(&self, tenant: &str, app_id: &str) -> Result<Vec<TaskDefinition>> {
+    async fn list_task_definitions(&self, tenant: &str, app_id: Option<&str>) -> Result<Vec<TaskDefinition>> {
+        // `$2 IS NULL`: every app's (an administrator's view); otherwise one app's own.
         let sql = format!(
-            "SELECT {DEFINITION_COLUMNS} FROM task_definitions WHERE tenant_id = $1 AND app_id = $2 ORDER BY created_at, id"
+            "SELECT {DEFINITION_COLUMNS} FROM task_definitions WHERE tenant_id = $1 AND ($2 IS NULL OR app_id = $2) \
+             ORDER BY created_at, id"
         );
         let rows = sqlx::query(audited(&sql))
             .bind(tenant)
