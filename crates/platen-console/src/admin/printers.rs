@@ -112,6 +112,45 @@ struct PrinterPage {
     share: Option<(String, String)>,
     /// The task definition its trigger hands started jobs to.
     trigger: Option<String>,
+    /// What the printer can do and does unless asked otherwise, one line per capability it describes.
+    capabilities: Vec<(String, String)>,
+}
+
+/// The capabilities people ask about, with their defaults: `(label, "values; default: x")`.
+fn capability_lines(p: &Printer) -> Vec<(String, String)> {
+    const SHOWN: &[(&str, &str, &str)] = &[
+        ("mediaSizes", "mediaSize", "Paper sizes"),
+        ("colorModes", "colorMode", "Colour"),
+        ("duplexModes", "duplexMode", "Sides"),
+        ("qualities", "quality", "Quality"),
+        ("orientations", "orientation", "Orientation"),
+        ("dpis", "dpi", "Resolutions (dpi)"),
+        ("finishings", "finishings", "Finishings"),
+    ];
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    let mut lines: Vec<(String, String)> = SHOWN
+        .iter()
+        .filter_map(|(capability, default, label)| {
+            let values = p.capabilities.get(*capability).filter(|v| !v.is_null())?;
+            let mut line = text(values);
+            if let Some(d) = p.defaults.get(*default).filter(|v| !v.is_null()) {
+                line.push_str(&format!("; default: {}", text(d)));
+            }
+            Some(((*label).to_string(), line))
+        })
+        .collect();
+    if let Some(range) = p.capabilities.get("copiesPerJob").filter(|v| !v.is_null()) {
+        lines.push(("Copies".into(), format!("{} to {}", range["start"], range["end"])));
+    }
+    lines
 }
 
 pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, parts: Parts) -> Response {
@@ -162,6 +201,7 @@ pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, 
             formats,
             share,
             trigger,
+            capabilities: capability_lines(&printer),
         }))
     };
     respond(&state, &parts, result.await).await
