@@ -18,3 +18,5 @@ CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
 CREATE INDEX jobs_by_tenant ON jobs (tenant_id, id);
 CREATE INDEX jobs_by_state ON jobs (tenant_id, state, id);
 CREATE INDEX jobs_by_tenant_created ON jobs (tenant_id, created_at, id);
+-- "Your jobs not finished yet": a user's jobs in a few states, counted without reading their finished ones.
+CREATE INDEX jobs_by_owner_state ON jobs (tenant_id, created_by_id, state, id);

@@ -62,63 +62,86 @@ struct ErrorPage<'a> {
     advice: &'a str,
 }
 
-/// Renders a failure of a request (`parts`) as its page, or a redirect to the sign-in page.
-pub(crate) fn failure(state: &Shared, parts: &Parts, visit: Option<&Visit>, e: ConsoleError) -> Response {
-    let (status, heading, message, advice) = match &e {
-        ConsoleError::SignInRequired => {
-            let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-            let target = format!(
-                "{}?return={}",
-                state.config.path("/sign-in"),
-                percent_encoding::utf8_percent_encode(back, percent_encoding::NON_ALPHANUMERIC)
-            );
-            if parts.method == axum::http::Method::GET {
-                return Redirect::to(&target).into_response();
-            }
-            (
+/// How a failure is told: its status, a heading, the sentence saying what happened, and what to do.
+pub(crate) struct Telling<'a> {
+    pub status: StatusCode,
+    pub heading: &'static str,
+    pub message: &'a str,
+    pub advice: &'static str,
+}
+
+impl ConsoleError {
+    pub(crate) fn telling(&self) -> Telling<'_> {
+        let t = |status, heading, message, advice| Telling {
+            status,
+            heading,
+            message,
+            advice,
+        };
+        match self {
+            ConsoleError::SignInRequired => t(
                 StatusCode::UNAUTHORIZED,
                 "Please sign in",
                 "Your sign-in has ended.",
                 "Sign in again, then repeat what you were doing.",
-            )
+            ),
+            ConsoleError::BadRequest(m) => t(
+                StatusCode::BAD_REQUEST,
+                "That did not work",
+                m,
+                "Correct the form and try again.",
+            ),
+            ConsoleError::Forbidden(m) => t(
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                m,
+                "If you need this, ask a Printer Administrator of your organisation.",
+            ),
+            ConsoleError::NotFound(m) => t(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                m,
+                "It may have been deleted. Go back to the list and reload it.",
+            ),
+            ConsoleError::Conflict(m) => t(
+                StatusCode::CONFLICT,
+                "That cannot be done now",
+                m,
+                "Reload the page to see the current state.",
+            ),
+            ConsoleError::Unavailable(m) => t(
+                StatusCode::BAD_GATEWAY,
+                "Sign-in service unavailable",
+                m,
+                "Try again in a minute; if it persists, tell your administrator.",
+            ),
+            ConsoleError::Internal(m) => t(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                m,
+                "Try again in a moment; if it persists, tell your administrator.",
+            ),
         }
-        ConsoleError::BadRequest(m) => (
-            StatusCode::BAD_REQUEST,
-            "That did not work",
-            m.as_str(),
-            "Correct the form and try again.",
-        ),
-        ConsoleError::Forbidden(m) => (
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            m.as_str(),
-            "If you need this, ask a Printer Administrator of your organisation.",
-        ),
-        ConsoleError::NotFound(m) => (
-            StatusCode::NOT_FOUND,
-            "Not found",
-            m.as_str(),
-            "It may have been deleted. Go back to the list and reload it.",
-        ),
-        ConsoleError::Conflict(m) => (
-            StatusCode::CONFLICT,
-            "That cannot be done now",
-            m.as_str(),
-            "Reload the page to see the current state.",
-        ),
-        ConsoleError::Unavailable(m) => (
-            StatusCode::BAD_GATEWAY,
-            "Sign-in service unavailable",
-            m.as_str(),
-            "Try again in a minute; if it persists, tell your administrator.",
-        ),
-        ConsoleError::Internal(m) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            m.as_str(),
-            "Try again in a moment; if it persists, tell your administrator.",
-        ),
-    };
+    }
+}
+
+/// Renders a failure of a request (`parts`) as its page, or a redirect to the sign-in page.
+pub(crate) fn failure(state: &Shared, parts: &Parts, visit: Option<&Visit>, e: ConsoleError) -> Response {
+    if matches!(e, ConsoleError::SignInRequired) && parts.method == axum::http::Method::GET {
+        let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let target = format!(
+            "{}?return={}",
+            state.config.path("/sign-in"),
+            percent_encoding::utf8_percent_encode(back, percent_encoding::NON_ALPHANUMERIC)
+        );
+        return Redirect::to(&target).into_response();
+    }
+    let Telling {
+        status,
+        heading,
+        message,
+        advice,
+    } = e.telling();
     let page = ErrorPage {
         layout: match visit {
             Some(v) => Layout::of(state, v, heading, ""),

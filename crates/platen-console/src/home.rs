@@ -93,7 +93,7 @@ const COUNT_CAP: u32 = 1000;
 fn capped_count(filter: Option<Expr>) -> ListQuery {
     ListQuery {
         filter,
-        limit: 1,
+        limit: 0,
         count: true,
         count_cap: Some(COUNT_CAP),
         ..ListQuery::default()

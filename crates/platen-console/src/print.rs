@@ -13,7 +13,6 @@ use axum::Form;
 use axum::Json;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use platen_app::JobTarget;
@@ -148,19 +147,8 @@ pub(crate) struct NewJob {
 
 /// A failure the page's script shows as a sentence.
 fn json_failure(e: ConsoleError) -> Response {
-    let (status, message) = match e {
-        ConsoleError::SignInRequired => (
-            StatusCode::UNAUTHORIZED,
-            "Your sign-in has ended; sign in again.".to_string(),
-        ),
-        ConsoleError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
-        ConsoleError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
-        ConsoleError::NotFound(m) => (StatusCode::NOT_FOUND, m),
-        ConsoleError::Conflict(m) => (StatusCode::CONFLICT, m),
-        ConsoleError::Unavailable(m) => (StatusCode::BAD_GATEWAY, m),
-        ConsoleError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
-    };
-    (status, Json(json!({ "error": message }))).into_response()
+    let told = e.telling();
+    (told.status, Json(json!({ "error": told.message }))).into_response()
 }
 
 /// `POST /console/print/jobs`: the job on the share, with the chosen options, and its upload session.

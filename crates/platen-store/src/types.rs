@@ -33,7 +33,7 @@ pub enum ShareList {
 pub struct ListQuery {
     pub filter: Option<Expr>,
     pub orderby: Vec<OrderBy>,
-    /// Page size.
+    /// Page size. 0 with `count`: only the count, no rows are read.
     pub limit: u32,
     /// Rows to skip before the first page (`$skip`).
     pub skip: u64,

@@ -7,6 +7,7 @@
 //! and drops it afterwards.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod console;
 mod devices;
 mod fixtures;
 mod harness;

@@ -64,9 +64,13 @@ impl SqlStore {
             render_order_by(&keys),
             limit + 1,
         );
-        let rows = bind_values(sqlx::query(audited(&sql)), &params)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = if query.limit == 0 && query.count {
+            Vec::new() // only the count was asked for
+        } else {
+            bind_values(sqlx::query(audited(&sql)), &params)
+                .fetch_all(&self.read)
+                .await?
+        };
         let more = rows.len() as i64 > limit;
         let mut items = Vec::with_capacity(rows.len());
         let mut next = None;
