@@ -231,6 +231,13 @@ async fn a_user_lists_only_their_own_jobs_across_printers_and_an_administrator_e
         limit: 0,
         ..ListQuery::default()
     };
-    let counted = app.list_jobs_across_printers(&boss, &everybody, &capped).await.unwrap();
-    assert_eq!((counted.count, counted.items.len()), (Some(2), 0), "a capped count, and no rows read");
+    let counted = app
+        .list_jobs_across_printers(&boss, &everybody, &capped)
+        .await
+        .unwrap();
+    assert_eq!(
+        (counted.count, counted.items.len()),
+        (Some(2), 0),
+        "a capped count, and no rows read"
+    );
 }

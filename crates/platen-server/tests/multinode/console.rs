@@ -2,7 +2,7 @@
 //! on another (the change feed over PostgreSQL LISTEN/NOTIFY), and a sign-out on one node ends the session on
 //! every node (sessions are stored, not kept in a node's memory).
 
-use crate::harness::{Cluster, Graph, Tenant};
+use crate::harness::{Cluster, Graph, Tenant, bytes, started_job};
 use futures::StreamExt;
 use reqwest::header;
 use std::time::{Duration, Instant};
@@ -81,14 +81,23 @@ async fn a_live_page_on_one_node_follows_changes_committed_on_another_and_sign_o
         .await
         .unwrap();
     assert_eq!(live.status(), 200);
-    assert!(live.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        live.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let mut stream = live.bytes_stream();
     let mut seen = String::new();
     read_until(&mut stream, &mut seen, "event: ready").await;
     let started = Instant::now();
-    let (job, _) = a.job(&share, &t.user).await;
+    // A job enters the change feed with its first change (its upload completing), not at its creation.
+    let (job, _) = started_job(&a, &share, &t.user, &bytes(2_000, 7)).await;
     read_until(&mut stream, &mut seen, "event: jobs").await;
-    println!("node B's console heard node A's new job {job} after {:?}", started.elapsed());
+    println!(
+        "node B's console heard node A's new job {job} after {:?}",
+        started.elapsed()
+    );
 
     // The page itself, on node B, lists the job created on node A.
     let page = http
@@ -123,6 +132,11 @@ async fn a_live_page_on_one_node_follows_changes_committed_on_another_and_sign_o
         .await
         .unwrap();
     assert_eq!(after.status(), 303);
-    assert!(after.headers()[header::LOCATION].to_str().unwrap().starts_with("/console/sign-in"));
+    assert!(
+        after.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/console/sign-in")
+    );
     cluster.shutdown().await;
 }
