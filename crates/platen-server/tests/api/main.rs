@@ -6,6 +6,7 @@ mod beta_shares;
 mod common;
 mod configurations;
 mod connections;
+mod console;
 mod conventions;
 mod conversions;
 mod counts;
