@@ -13,9 +13,9 @@ use crate::dev_issuer::DevIssuer;
 use crate::error::{AuthError, truncate_for_error};
 use crate::id_token::IdToken;
 use crate::jwks::RemoteKeySet;
-use crate::keys::{KeySet, VerificationKey, algorithm_name, load_key_file};
+use crate::keys::{KeySet, algorithm_name, load_key_file};
 use crate::principal::Principal;
-use crate::token::{MAX_TOKEN_BYTES, inspect};
+use crate::token::{MAX_TOKEN_BYTES, UnverifiedToken, inspect};
 use crate::verified_cache::{Entry, VerifiedTokens};
 
 /// Clock skew beyond this is a configuration mistake (and would weaken `exp` to nothing).
@@ -149,29 +149,8 @@ impl Verifier {
 
     /// Every check of [`Verifier::verify`], without the cache; also returns what the cache keeps.
     async fn verify_fully(&self, token: &str) -> Result<(Principal, Entry), AuthError> {
-        let unverified = inspect(token)?;
-        let issuer = self
-            .inner
-            .issuers
-            .get(&unverified.issuer)
-            .ok_or_else(|| AuthError::UnknownIssuer(truncate_for_error(&unverified.issuer)))?;
-        let keys = issuer_keys(issuer, unverified.kid.as_deref()).await?;
-        let key = keys.find(unverified.kid.as_deref()).ok_or_else(|| {
-            AuthError::UnknownKey(
-                unverified
-                    .kid
-                    .as_deref()
-                    .map_or_else(|| "(none)".to_owned(), truncate_for_error),
-            )
-        })?;
-        if !key.algorithms.contains(&unverified.algorithm) {
-            return Err(AuthError::AlgorithmNotAllowed(format!(
-                "{} does not match the issuer's key",
-                algorithm_name(unverified.algorithm)
-            )));
-        }
-        let validation = self.validation(unverified.algorithm, &unverified.issuer, &issuer.audiences);
-        let claims = decode(token, key, &validation)?;
+        let (unverified, issuer, keys) = self.issuer_of(token).await?;
+        let claims: EntraClaims = self.decode_claims(token, &unverified, &keys, &issuer.audiences)?;
         let principal = claims.into_principal()?;
         let entry = Entry {
             principal: Arc::new(principal.clone()),
@@ -195,6 +174,18 @@ impl Verifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::Malformed("the ID token is too large".to_owned()));
         }
+        let (unverified, _, keys) = self.issuer_of(token).await?;
+        let claims: IdToken = self.decode_claims(token, &unverified, &keys, &[client_id.to_owned()])?;
+        if claims.nonce.as_deref() != Some(nonce) || nonce.is_empty() {
+            return Err(AuthError::Malformed(
+                "the ID token's nonce is not this sign-in's".to_owned(),
+            ));
+        }
+        Ok(claims)
+    }
+
+    /// The trusted issuer a token names (before any check of it), and that issuer's current keys.
+    async fn issuer_of(&self, token: &str) -> Result<(UnverifiedToken, &Issuer, Arc<KeySet>), AuthError> {
         let unverified = inspect(token)?;
         let issuer = self
             .inner
@@ -202,6 +193,18 @@ impl Verifier {
             .get(&unverified.issuer)
             .ok_or_else(|| AuthError::UnknownIssuer(truncate_for_error(&unverified.issuer)))?;
         let keys = issuer_keys(issuer, unverified.kid.as_deref()).await?;
+        Ok((unverified, issuer, keys))
+    }
+
+    /// The signature (by the issuer's key for the token's `kid`, with an algorithm that key allows), `exp`,
+    /// `nbf`, `iss` and `aud` (one of `audiences`), then the claims as `T`.
+    fn decode_claims<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        unverified: &UnverifiedToken,
+        keys: &KeySet,
+        audiences: &[String],
+    ) -> Result<T, AuthError> {
         let key = keys.find(unverified.kid.as_deref()).ok_or_else(|| {
             AuthError::UnknownKey(
                 unverified
@@ -216,16 +219,10 @@ impl Verifier {
                 algorithm_name(unverified.algorithm)
             )));
         }
-        let validation = self.validation(unverified.algorithm, &unverified.issuer, &[client_id.to_owned()]);
-        let claims = jsonwebtoken::decode::<IdToken>(token, &key.key, &validation)
+        let validation = self.validation(unverified.algorithm, &unverified.issuer, audiences);
+        jsonwebtoken::decode::<T>(token, &key.key, &validation)
             .map(|data| data.claims)
-            .map_err(|error| map_jwt_error(error.into_kind()))?;
-        if claims.nonce.as_deref() != Some(nonce) || nonce.is_empty() {
-            return Err(AuthError::Malformed(
-                "the ID token's nonce is not this sign-in's".to_owned(),
-            ));
-        }
-        Ok(claims)
+            .map_err(|error| map_jwt_error(error.into_kind()))
     }
 
     fn validation(&self, algorithm: Algorithm, issuer: &str, audiences: &[String]) -> Validation {
@@ -246,12 +243,6 @@ async fn issuer_keys(issuer: &Issuer, kid: Option<&str>) -> Result<Arc<KeySet>, 
         IssuerKeys::Fixed(keys) => Ok(Arc::clone(keys)),
         IssuerKeys::Remote(remote) => remote.keys_for(kid).await,
     }
-}
-
-fn decode(token: &str, key: &VerificationKey, validation: &Validation) -> Result<EntraClaims, AuthError> {
-    jsonwebtoken::decode::<EntraClaims>(token, &key.key, validation)
-        .map(|data| data.claims)
-        .map_err(|error| map_jwt_error(error.into_kind()))
 }
 
 fn map_jwt_error(kind: ErrorKind) -> AuthError {

@@ -3,12 +3,10 @@
 use super::*;
 use crate::AppConfig;
 use platen_blob::LocalDisk;
-use platen_domain::job::{JobBirth, birth};
 use platen_domain::principal::PRINTER_ADMINISTRATOR_ROLE;
-use platen_domain::records::{Document, JobEventRecord, Printer, UserIdentity};
+use platen_domain::records::{JobEventRecord, Printer};
 use platen_pki::CertificateAuthority;
 use platen_store::sql::SqlStore;
-use serde_json::json;
 use std::sync::Arc;
 
 const TENANT: &str = "t1";
@@ -84,51 +82,11 @@ async fn a_session_opens_with_its_secret_only_until_it_expires_or_is_closed() {
 }
 
 async fn job_of(app: &App, printer: &str, owner: &str) -> Job {
-    let now = platen_domain::time::now_micros();
-    let job = Job {
-        tenant_id: TENANT.into(),
-        id: JobId::new(0),
-        printer_id: printer.into(),
-        share_id: None,
-        phase: birth(JobBirth::Created),
-        completion: None,
-        status_reason: None,
-        created_at: now,
-        created_by: UserIdentity {
-            id: owner.into(),
-            display_name: None,
-            user_principal_name: None,
-            ip_address: None,
-        },
-        creator_groups: vec![],
-        configuration: json!({}),
-        display_name: None,
-        redirected_from: None,
-        redirected_to: None,
-        error_code: None,
-        acknowledged_at: None,
-        acquired_by: None,
-        completed_at: None,
-        counts: Default::default(),
-        updated_at: now,
-        version: 0,
-    };
-    let document = Document {
-        tenant_id: TENANT.into(),
-        id: uuid::Uuid::new_v4().to_string(),
-        job_id: JobId::new(0),
-        display_name: String::new(),
-        content_type: String::new(),
-        size: 0,
-        sha256: None,
-        uploaded_at: None,
-        downloaded_at: None,
-        blob_key: None,
-        configuration: None,
-        converted: None,
-    };
+    use platen_store::conformance::{document, job};
+    let document = document(TENANT, &uuid::Uuid::new_v4().to_string());
+    let job = job(TENANT, printer, owner);
     let event = JobEventRecord {
-        at: now,
+        at: job.created_at,
         phase: job.phase,
         actor: "test".into(),
         reason: None,

@@ -1,6 +1,7 @@
 //! End-to-end tests of token verification with real keys, files and a JWKS server.
 
 mod dev_issuer;
+mod id_token;
 mod jwks_url;
 mod key_file;
 mod rejection;
