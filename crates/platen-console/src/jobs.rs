@@ -3,12 +3,10 @@
 //! keyset cursor, like Graph's job collections.
 
 use crate::error::ConsoleError;
-use crate::session::{Visit, form_visit, visit};
+use crate::session::{Posted, Visit, csrf_forms, visit};
 use crate::view::{Layout, render, respond, see_other, when};
 use crate::{ConsoleState, Shared};
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -362,12 +360,10 @@ pub(crate) struct CancelForm {
 pub(crate) async fn cancel(
     State(state): State<Shared>,
     Path(id): Path<String>,
-    parts: Parts,
-    form: Result<Form<CancelForm>, FormRejection>,
+    posted: Posted<CancelForm>,
 ) -> Response {
+    let Posted { visit, form, parts } = posted;
     let result = async {
-        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &form.csrf).await?;
         let job_id: JobId = id
             .parse()
             .map_err(|_| ConsoleError::NotFound("There is no such job.".into()))?;
@@ -396,3 +392,5 @@ pub(crate) fn return_path(base: &str, wanted: &str, fallback: &str) -> String {
         format!("{base}{fallback}")
     }
 }
+
+csrf_forms!(CancelForm);

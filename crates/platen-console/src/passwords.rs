@@ -2,12 +2,10 @@
 //! last use; revoke), and the addresses of the shares they may print to.
 
 use crate::error::ConsoleError;
-use crate::session::{Visit, form_visit, visit};
+use crate::session::{CsrfOnly, Posted, Visit, csrf_forms, visit};
 use crate::view::{Layout, render, respond, see_other, when};
 use crate::{ConsoleState, Shared};
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -114,14 +112,9 @@ pub(crate) struct CreateForm {
     label: String,
 }
 
-pub(crate) async fn create(
-    State(state): State<Shared>,
-    parts: Parts,
-    form: Result<Form<CreateForm>, FormRejection>,
-) -> Response {
+pub(crate) async fn create(State(state): State<Shared>, posted: Posted<CreateForm>) -> Response {
+    let Posted { visit, form, parts } = posted;
     let result = async {
-        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &form.csrf).await?;
         let label = form.label.trim();
         if label.chars().count() > 100 {
             return Err(ConsoleError::BadRequest(
@@ -143,22 +136,17 @@ pub(crate) async fn create(
     respond(&state, &parts, result.await).await
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct RevokeForm {
-    csrf: String,
-}
-
 pub(crate) async fn revoke(
     State(state): State<Shared>,
     Path(id): Path<String>,
-    parts: Parts,
-    form: Result<Form<RevokeForm>, FormRejection>,
+    posted: Posted<CsrfOnly>,
 ) -> Response {
+    let Posted { visit, parts, .. } = posted;
     let result = async {
-        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &form.csrf).await?;
         state.app.revoke_print_password(&visit.caller, &id).await?;
         Ok(see_other(&state.config.path("/passwords")))
     };
     respond(&state, &parts, result.await).await
 }
+
+csrf_forms!(CreateForm);

@@ -7,12 +7,16 @@
 
 use crate::error::ConsoleError;
 use crate::{ConsoleState, Shared};
+use axum::Form;
+use axum::extract::{FromRequest, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
 use platen_app::ConnectionInfo;
 use platen_app::console::console_caller;
 use platen_domain::Caller;
 use platen_domain::records::ConsoleSession;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 const COOKIE: &str = "platen-console";
@@ -109,6 +113,61 @@ pub(crate) async fn form_visit(state: &Shared, parts: &Parts, csrf: &str) -> Res
         ));
     }
     Ok(visit)
+}
+
+/// A form sent by a signed-in user's page: read, its CSRF token and its origin checked ([`form_visit`]) before
+/// the handler runs; a failure is answered with its page. (Web Print's JSON endpoints answer failures as JSON and
+/// read their forms themselves.)
+pub(crate) struct Posted<T> {
+    pub visit: Visit,
+    pub form: T,
+    pub parts: Parts,
+}
+
+/// A console form: each carries the page's CSRF token in its `csrf` field.
+pub(crate) trait CsrfForm {
+    fn csrf(&self) -> &str;
+}
+
+/// `impl CsrfForm` for form structs with a `csrf: String` field.
+macro_rules! csrf_forms {
+    ($($form:ty),* $(,)?) => {
+        $(impl $crate::session::CsrfForm for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })*
+    };
+}
+pub(crate) use csrf_forms;
+
+/// A form that is nothing but its CSRF token (delete, revoke, sign out).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct CsrfOnly {
+    pub csrf: String,
+}
+
+csrf_forms!(CsrfOnly);
+
+impl<T> FromRequest<Shared> for Posted<T>
+where
+    T: DeserializeOwned + CsrfForm + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Shared) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let read = Form::<T>::from_request(Request::from_parts(parts.clone(), body), state).await;
+        let checked = async {
+            let Form(form) = read.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
+            let visit = form_visit(state, &parts, form.csrf()).await?;
+            Ok((visit, form))
+        };
+        match checked.await {
+            Ok((visit, form)) => Ok(Posted { visit, form, parts }),
+            Err(e) => Err(crate::view::respond(state, &parts, Err(e)).await),
+        }
+    }
 }
 
 /// Refuses a POST whose `Origin` is another site's (browsers send it on every cross-site POST).

@@ -4,7 +4,7 @@
 use crate::error::ConsoleError;
 use crate::jobs::{enc, local_return};
 use crate::oidc::{Pending, authorization_url, exchange_code, random_token};
-use crate::session::{LOGIN_COOKIE, cookie, form_visit, same_origin, session_cookie, set_cookie};
+use crate::session::{CsrfOnly, LOGIN_COOKIE, Posted, cookie, same_origin, session_cookie, set_cookie};
 use crate::view::{Layout, render, respond};
 use crate::{ConsoleState, Shared};
 use askama::Template;
@@ -315,20 +315,10 @@ pub(crate) async fn callback(
     respond(&state, &parts, result.await).await
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct SignOutForm {
-    csrf: String,
-}
-
 /// `POST /console/sign-out`: the session ends everywhere, and the cookie goes.
-pub(crate) async fn sign_out(
-    State(state): State<Shared>,
-    parts: Parts,
-    form: Result<Form<SignOutForm>, FormRejection>,
-) -> Response {
+pub(crate) async fn sign_out(State(state): State<Shared>, posted: Posted<CsrfOnly>) -> Response {
+    let Posted { visit, parts, .. } = posted;
     let result = async {
-        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &form.csrf).await?;
         state.app.close_console_session(&visit.secret).await?;
         let mut r = (
             StatusCode::SEE_OTHER,

@@ -4,11 +4,9 @@
 use crate::Shared;
 use crate::error::ConsoleError;
 use crate::jobs::require_admin;
-use crate::session::{form_visit, visit};
+use crate::session::{CsrfOnly, Posted, csrf_forms, visit};
 use crate::view::{Layout, render, respond, see_other, when};
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -217,12 +215,10 @@ pub(crate) struct RenameForm {
 pub(crate) async fn rename(
     State(state): State<Shared>,
     Path(id): Path<String>,
-    parts: Parts,
-    form: Result<Form<RenameForm>, FormRejection>,
+    posted: Posted<RenameForm>,
 ) -> Response {
+    let Posted { visit, form, parts } = posted;
     let result = async {
-        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &form.csrf).await?;
         require_admin(&visit)?;
         authorize(&visit.caller, Operation::UpdatePrinter)?;
         let name = form.name.trim();
@@ -250,12 +246,10 @@ pub(crate) struct AcceptingForm {
 pub(crate) async fn accepting(
     State(state): State<Shared>,
     Path(id): Path<String>,
-    parts: Parts,
-    form: Result<Form<AcceptingForm>, FormRejection>,
+    posted: Posted<AcceptingForm>,
 ) -> Response {
+    let Posted { visit, form, parts } = posted;
     let result = async {
-        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &form.csrf).await?;
         require_admin(&visit)?;
         authorize(&visit.caller, Operation::UpdatePrinter)?;
         let accepting = match form.accepting.as_str() {
@@ -273,20 +267,13 @@ pub(crate) async fn accepting(
     respond(&state, &parts, result.await).await
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct CsrfOnly {
-    pub csrf: String,
-}
-
 pub(crate) async fn delete(
     State(state): State<Shared>,
     Path(id): Path<String>,
-    parts: Parts,
-    form: Result<Form<CsrfOnly>, FormRejection>,
+    posted: Posted<CsrfOnly>,
 ) -> Response {
+    let Posted { visit, parts, .. } = posted;
     let result = async {
-        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &form.csrf).await?;
         require_admin(&visit)?;
         authorize(&visit.caller, Operation::DeletePrinter)?;
         state.app.delete_printer(&visit.caller, &id).await?;
@@ -294,3 +281,5 @@ pub(crate) async fn delete(
     };
     respond(&state, &parts, result.await).await
 }
+
+csrf_forms!(RenameForm, AcceptingForm);

@@ -1,15 +1,12 @@
 //! Shares: list, create from a printer, who may print (users and groups), delete.
 
-use super::printers::CsrfOnly;
 use crate::Shared;
 use crate::error::ConsoleError;
 use crate::jobs::require_admin;
 use crate::passwords::share_ipp_uri;
-use crate::session::{form_visit, visit};
+use crate::session::{CsrfOnly, Posted, Visit, csrf_forms, visit};
 use crate::view::{Layout, render, respond, see_other, when};
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -172,12 +169,10 @@ pub(crate) struct CreateForm {
 pub(crate) async fn create(
     State(state): State<Shared>,
     Path(printer_id): Path<String>,
-    parts: Parts,
-    form: Result<Form<CreateForm>, FormRejection>,
+    posted: Posted<CreateForm>,
 ) -> Response {
+    let Posted { visit, form, parts } = posted;
     let result = async {
-        let Form(form) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &form.csrf).await?;
         require_admin(&visit)?;
         authorize(&visit.caller, Operation::CreateShare)?;
         let name = form.name.trim();
@@ -215,14 +210,12 @@ enum Change {
 
 async fn change_member(
     state: &Shared,
-    parts: &Parts,
+    visit: &Visit,
     share: &str,
     member: &str,
-    csrf: &str,
     change: Change,
 ) -> Result<Response, ConsoleError> {
-    let visit = form_visit(state, parts, csrf).await?;
-    require_admin(&visit)?;
+    require_admin(visit)?;
     let member = member.trim().to_ascii_lowercase();
     if member.is_empty() || member.len() > 64 {
         return Err(ConsoleError::BadRequest(
@@ -251,67 +244,64 @@ async fn change_member(
     Ok(see_other(&state.config.path(&format!("/admin/shares/{share}"))))
 }
 
-pub(crate) async fn allow_user(
-    State(state): State<Shared>,
-    Path(id): Path<String>,
-    parts: Parts,
-    form: Result<Form<MemberForm>, FormRejection>,
+/// `POST …/users`, `…/groups`: the member is the form's `id`.
+async fn add_member(state: Shared, id: String, posted: Posted<MemberForm>, change: Change) -> Response {
+    let Posted { visit, form, parts } = posted;
+    let result = change_member(&state, &visit, &id, &form.id, change).await;
+    respond(&state, &parts, result).await
+}
+
+/// `POST …/users/{member}/remove`, `…/groups/{member}/remove`.
+async fn remove_member(
+    state: Shared,
+    (id, member): (String, String),
+    posted: Posted<CsrfOnly>,
+    change: Change,
 ) -> Response {
-    let result = async {
-        let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        change_member(&state, &parts, &id, &f.id, &f.csrf, Change::AllowUser).await
-    };
-    respond(&state, &parts, result.await).await
+    let Posted { visit, parts, .. } = posted;
+    let result = change_member(&state, &visit, &id, &member, change).await;
+    respond(&state, &parts, result).await
+}
+
+pub(crate) async fn allow_user(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    posted: Posted<MemberForm>,
+) -> Response {
+    add_member(s, id, posted, Change::AllowUser).await
 }
 
 pub(crate) async fn allow_group(
-    State(state): State<Shared>,
+    State(s): State<Shared>,
     Path(id): Path<String>,
-    parts: Parts,
-    form: Result<Form<MemberForm>, FormRejection>,
+    posted: Posted<MemberForm>,
 ) -> Response {
-    let result = async {
-        let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        change_member(&state, &parts, &id, &f.id, &f.csrf, Change::AllowGroup).await
-    };
-    respond(&state, &parts, result.await).await
+    add_member(s, id, posted, Change::AllowGroup).await
 }
 
 pub(crate) async fn remove_user(
-    State(state): State<Shared>,
-    Path((id, user)): Path<(String, String)>,
-    parts: Parts,
-    form: Result<Form<CsrfOnly>, FormRejection>,
+    State(s): State<Shared>,
+    Path(ids): Path<(String, String)>,
+    posted: Posted<CsrfOnly>,
 ) -> Response {
-    let result = async {
-        let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        change_member(&state, &parts, &id, &user, &f.csrf, Change::RemoveUser).await
-    };
-    respond(&state, &parts, result.await).await
+    remove_member(s, ids, posted, Change::RemoveUser).await
 }
 
 pub(crate) async fn remove_group(
-    State(state): State<Shared>,
-    Path((id, group)): Path<(String, String)>,
-    parts: Parts,
-    form: Result<Form<CsrfOnly>, FormRejection>,
+    State(s): State<Shared>,
+    Path(ids): Path<(String, String)>,
+    posted: Posted<CsrfOnly>,
 ) -> Response {
-    let result = async {
-        let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        change_member(&state, &parts, &id, &group, &f.csrf, Change::RemoveGroup).await
-    };
-    respond(&state, &parts, result.await).await
+    remove_member(s, ids, posted, Change::RemoveGroup).await
 }
 
 pub(crate) async fn delete(
     State(state): State<Shared>,
     Path(id): Path<String>,
-    parts: Parts,
-    form: Result<Form<CsrfOnly>, FormRejection>,
+    posted: Posted<CsrfOnly>,
 ) -> Response {
+    let Posted { visit, parts, .. } = posted;
     let result = async {
-        let Form(f) = form.map_err(|e| ConsoleError::BadRequest(e.body_text()))?;
-        let visit = form_visit(&state, &parts, &f.csrf).await?;
         require_admin(&visit)?;
         authorize(&visit.caller, Operation::DeleteShare)?;
         state.app.delete_share(&visit.caller, &id).await?;
@@ -319,3 +309,5 @@ pub(crate) async fn delete(
     };
     respond(&state, &parts, result.await).await
 }
+
+csrf_forms!(CreateForm, MemberForm);
