@@ -136,3 +136,13 @@ impl App {
         }
     }
 }
+
+/// An app on the SQLite database at `url` with documents and its CA under `dir`: what the use cases' own tests
+/// run against.
+#[cfg(test)]
+pub(crate) async fn test_app(url: &str, dir: &std::path::Path, config: AppConfig) -> App {
+    let store = platen_store::sql::SqlStore::open(url).await.unwrap();
+    let blobs = platen_blob::LocalDisk::open(dir.join("blobs")).await.unwrap();
+    let ca = CertificateAuthority::load_or_create(&dir.join("ca")).unwrap();
+    App::new(Arc::new(store), Arc::new(blobs), Arc::new(ca), config)
+}

@@ -2,26 +2,14 @@
 
 use super::*;
 use crate::AppConfig;
-use platen_blob::LocalDisk;
 use platen_domain::principal::PRINTER_ADMINISTRATOR_ROLE;
 use platen_domain::records::{JobEventRecord, Printer};
-use platen_pki::CertificateAuthority;
-use platen_store::sql::SqlStore;
-use std::sync::Arc;
 
 const TENANT: &str = "t1";
 
 async fn app(dir: &std::path::Path) -> App {
     let url = format!("sqlite://{}", dir.join("db.sqlite3").display());
-    let store = SqlStore::open(&url).await.unwrap();
-    let blobs = LocalDisk::open(dir.join("blobs")).await.unwrap();
-    let ca = CertificateAuthority::load_or_create(&dir.join("ca")).unwrap();
-    App::new(
-        Arc::new(store),
-        Arc::new(blobs),
-        Arc::new(ca),
-        AppConfig::default(),
-    )
+    crate::test_app(&url, dir, AppConfig::default()).await
 }
 
 fn identity(oid: &str, admin: bool) -> ConsoleIdentity {

@@ -5,9 +5,6 @@ use crate::AppConfig;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use platen_blob::LocalDisk;
-use platen_pki::CertificateAuthority;
-use platen_store::sql::SqlStore;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -49,15 +46,7 @@ async fn app(dir: &std::path::Path) -> App {
 
 /// An app (a node) on the database at `url`.
 async fn app_on(url: &str, dir: &std::path::Path) -> App {
-    let store = SqlStore::open(url).await.unwrap();
-    let blobs = LocalDisk::open(dir.join("blobs")).await.unwrap();
-    let ca = CertificateAuthority::load_or_create(&dir.join("ca")).unwrap();
-    App::new(
-        Arc::new(store),
-        Arc::new(blobs),
-        Arc::new(ca),
-        AppConfig::default(),
-    )
+    crate::test_app(url, dir, AppConfig::default()).await
 }
 
 fn cfg() -> DeliveryConfig {
