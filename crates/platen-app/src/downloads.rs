@@ -36,6 +36,13 @@ impl App {
     ) -> Result<DownloadGrant> {
         let job = self.find_job(caller, access, target, job_id).await?;
         let doc = self.document_of(&job.tenant_id, job.id, document_id).await?;
+        if let Some(at) = doc.purged_at {
+            return Err(AppError::Gone(format!(
+                "The document's content was deleted on {} by the retention policy: a finished job keeps its \
+                 documents for a limited time ([retention] documents in Platen's configuration).",
+                platen_domain::time::to_graph(at)
+            )));
+        }
         if doc.blob_key.is_none() {
             return Err(AppError::NotFound("The document has no content yet.".into()));
         }

@@ -27,6 +27,9 @@ pub enum AppError {
     /// The upload protocol refused a request.
     #[error("{message}")]
     Upload { failure: UploadFailure, message: String },
+    /// The resource existed but its content was deleted for good (retention).
+    #[error("{0}")]
+    Gone(String),
     /// A download URL is unknown, expired, or its secret is wrong.
     #[error("The download URL is not valid or has expired; request the document's $value again.")]
     DownloadLinkInvalid,

@@ -190,6 +190,7 @@ impl App {
             blob_key: None,
             configuration: None,
             converted: None,
+            purged_at: None,
         };
         let event = JobEventRecord {
             at: now,

@@ -21,6 +21,7 @@ mod print_passwords;
 mod printers;
 mod pull;
 mod reports;
+pub mod retention;
 mod settings;
 mod share_events;
 mod shares;
@@ -39,6 +40,7 @@ pub use error::{AppError, UploadFailure};
 pub use jobs::{JobTarget, Outcome, describe_refusal};
 pub use print_passwords::{NewPrintPassword, PRINT_PASSWORD_SCOPES, PrintPasswordOwner, PrintPasswordPolicy};
 pub use printers::{PrinterRegistration, PrinterUpdate};
+pub use retention::{RetentionPolicy, spawn_retention};
 pub use shares::ShareUpdate;
 pub use submissions::{IncomingDocument, ShareIppSettings, WhichJobs};
 pub use sweeper::spawn_sweeper;
@@ -72,6 +74,8 @@ pub struct AppConfig {
     pub throttling: platen_domain::throttling::ThrottlePolicy,
     /// How OXPS uploads are converted to PDF for PDF-only printers.
     pub converter: ConverterConfig,
+    /// How long finished jobs keep their document bytes and their records.
+    pub retention: RetentionPolicy,
 }
 
 impl Default for AppConfig {
@@ -86,6 +90,7 @@ impl Default for AppConfig {
             print_passwords: PrintPasswordPolicy::default(),
             throttling: Default::default(),
             converter: ConverterConfig::default(),
+            retention: RetentionPolicy::default(),
         }
     }
 }

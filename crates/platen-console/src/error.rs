@@ -26,7 +26,7 @@ pub(crate) enum ConsoleError {
 impl From<AppError> for ConsoleError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::NotFound(m) => ConsoleError::NotFound(m),
+            AppError::NotFound(m) | AppError::Gone(m) => ConsoleError::NotFound(m),
             AppError::Forbidden(m) => ConsoleError::Forbidden(m),
             AppError::Conflict(m) => ConsoleError::Conflict(m),
             AppError::BadRequest { message, .. } => ConsoleError::BadRequest(message),

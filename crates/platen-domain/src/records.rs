@@ -111,6 +111,8 @@ pub struct Document {
     /// The payload converted for the printer (see `document_conversion`), which devices fetch instead of the
     /// uploaded bytes. Graph's document (contentType, size, `$value`) keeps describing the upload.
     pub converted: Option<ConvertedPayload>,
+    /// When retention deleted the bytes (`[retention] documents`); the record stays until the job's goes.
+    pub purged_at: Option<Micros>,
 }
 
 /// A document's bytes converted to a format its printer takes.

@@ -78,6 +78,7 @@ impl From<AppError> for GraphError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound(m) => GraphError::not_found(m),
+            AppError::Gone(m) => GraphError::new(StatusCode::GONE, "itemNotFound", m).inner("documentPurged"),
             AppError::Forbidden(m) => GraphError::forbidden(m),
             AppError::Conflict(m) => GraphError::conflict(m),
             AppError::BadRequest { message, inner } => {

@@ -5,6 +5,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
@@ -54,6 +55,61 @@ pub struct Config {
     /// The web console (`[console]`; env `PLATEN_CONSOLE__<FIELD>`).
     #[serde(default)]
     pub console: ConsoleSettings,
+    /// How long finished jobs keep their documents and records (`[retention]`; env `PLATEN_RETENTION__<FIELD>`).
+    #[serde(default)]
+    pub retention: RetentionSettings,
+}
+
+/// `[retention]`: human-readable durations ("1d", "12h", "90days"), or "off" to keep forever.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// How long a finished job keeps its document bytes.
+    pub documents: String,
+    /// How long a finished job's records are kept (reports keep their numbers).
+    pub jobs: String,
+    /// How often each node looks for something to purge.
+    pub purge_interval: String,
+    /// A cap on stored document bytes: not implemented yet, so refused rather than ignored.
+    pub max_document_bytes: Option<String>,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            documents: "1d".into(),
+            jobs: "90d".into(),
+            purge_interval: "1m".into(),
+            max_document_bytes: None,
+        }
+    }
+}
+
+impl RetentionSettings {
+    /// `(documents, jobs, purge interval)`, checked.
+    pub fn durations(&self) -> anyhow::Result<(Option<Duration>, Option<Duration>, Duration)> {
+        anyhow::ensure!(
+            self.max_document_bytes.is_none(),
+            "retention.max_document_bytes is not supported yet; remove it (documents and jobs are)"
+        );
+        let keep = |name: &str, value: &str| -> anyhow::Result<Option<Duration>> {
+            match value.trim() {
+                "off" | "never" => Ok(None),
+                v => humantime::parse_duration(v).map(Some).map_err(|e| {
+                    anyhow::anyhow!(
+                        "retention.{name} = {value:?}: {e} (write e.g. \"1d\", \"12h\" or \"off\")"
+                    )
+                }),
+            }
+        };
+        let interval = keep("purge_interval", &self.purge_interval)?
+            .ok_or_else(|| anyhow::anyhow!("retention.purge_interval cannot be off"))?;
+        Ok((
+            keep("documents", &self.documents)?,
+            keep("jobs", &self.jobs)?,
+            interval,
+        ))
+    }
 }
 
 /// The web console at `{public_url}{path}/`.
@@ -243,6 +299,7 @@ impl Default for Config {
             throttling: Default::default(),
             conversion: Default::default(),
             console: Default::default(),
+            retention: Default::default(),
         }
     }
 }

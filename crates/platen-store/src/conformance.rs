@@ -18,12 +18,14 @@ mod console_sessions;
 mod download_tickets;
 mod print_passwords;
 mod reports;
+mod retention;
 mod throttle;
 pub use concurrent_changes::concurrent_job_changes;
 pub use console_sessions::console_sessions;
 pub use download_tickets::download_tickets;
 pub use print_passwords::print_passwords;
 pub use reports::reports;
+pub use retention::retention;
 pub use throttle::throttle_windows;
 
 /// `conformance_sections!(then, args…)` calls `then!(args…; section, section, …)` with the name of every
@@ -48,7 +50,8 @@ macro_rules! conformance_sections {
             throttle_windows,
             download_tickets,
             document_conversions,
-            console_sessions
+            console_sessions,
+            retention
         );
     };
 }
@@ -137,6 +140,7 @@ pub fn document(tenant: &str, id: &str) -> Document {
         blob_key: None,
         configuration: None,
         converted: None,
+        purged_at: None,
     }
 }
 

@@ -24,6 +24,7 @@ pub trait Store:
     + ConnectorStore
     + PrintPasswordStore
     + ConsoleSessionStore
+    + RetentionStore
     + ReportStore
     + ThrottleStore
     + ChangeFeedStore
@@ -46,6 +47,7 @@ impl<T> Store for T where
         + ConnectorStore
         + PrintPasswordStore
         + ConsoleSessionStore
+        + RetentionStore
         + ReportStore
         + ThrottleStore
         + ChangeFeedStore
@@ -405,6 +407,19 @@ pub trait ReportStore {
         scope: &ArchiveScope,
         q: &ListQuery,
     ) -> Result<Page<platen_domain::usage::ArchivedJob>>;
+}
+
+/// Retention (`[retention]`): finished jobs' document bytes, then their records, in bounded batches, oldest
+/// first. Each call is one batch; 0 means nothing is left to do before the cutoff.
+#[async_trait]
+pub trait RetentionStore {
+    /// Lists the blobs of the documents of at most `limit` jobs that ended before `ended_before` as orphans
+    /// (the sweeper deletes them), marks those documents purged; returns how many jobs it went through.
+    async fn purge_document_bytes(&self, ended_before: Micros, limit: u32) -> Result<u64>;
+    /// Deletes at most `limit` jobs that ended before `ended_before` with their history, documents (bytes left
+    /// as orphans), tasks and job subscriptions, and device events older than the cutoff; archived jobs and
+    /// usage rollups stay. Returns how many jobs it deleted.
+    async fn purge_job_records(&self, ended_before: Micros, limit: u32) -> Result<u64>;
 }
 
 /// Throttling counters in fixed windows (see `platen_domain::throttling`).

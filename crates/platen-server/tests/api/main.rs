@@ -25,6 +25,7 @@ mod pull;
 mod pull_navigation;
 mod races;
 mod reports;
+mod retention;
 mod throttling;
 mod tls;
 mod uploads;

@@ -5,7 +5,9 @@ use super::SqlStore;
 use super::bind::audited;
 use super::bind::{bind_scalar, bind_values};
 use crate::{ListQuery, Page, Result};
-use platen_odata::{FieldKind, FieldMap, SqlValue, render_filter, render_keyset, render_order_by, sort_keys};
+use platen_odata::{
+    Dialect, FieldKind, FieldMap, SqlValue, render_filter, render_keyset, render_order_by, sort_keys,
+};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -67,9 +69,12 @@ impl SqlStore {
         let rows = if query.limit == 0 && query.count {
             Vec::new() // only the count was asked for
         } else {
-            bind_values(sqlx::query(audited(&sql)), &params)
-                .fetch_all(&self.read)
-                .await?
+            bind_values(
+                sqlx::query(audited(&sql)).persistent(self.reuses_page_statements()),
+                &params,
+            )
+            .fetch_all(&self.read)
+            .await?
         };
         let more = rows.len() as i64 > limit;
         let mut items = Vec::with_capacity(rows.len());
@@ -89,14 +94,29 @@ impl SqlStore {
                 None => format!("SELECT COUNT(*) FROM {from} WHERE {count_where}"),
             };
             Some(
-                bind_scalar(sqlx::query_scalar::<_, i64>(audited(&sql)), &count_params)
-                    .fetch_one(&self.read)
-                    .await?,
+                bind_scalar(
+                    sqlx::query_scalar::<_, i64>(audited(&sql)).persistent(self.reuses_page_statements()),
+                    &count_params,
+                )
+                .fetch_one(&self.read)
+                .await?,
             )
         } else {
             None
         };
         Ok(Page { items, next, count })
+    }
+}
+
+impl SqlStore {
+    /// Whether a page's statements may be prepared once and reused. On PostgreSQL they are not: after five runs
+    /// a prepared statement gets a generic plan, chosen without the values, and a filter on a skewed column
+    /// (`state = 'completed'` where nearly every job is pending) then walks an index of every matching owner's
+    /// jobs instead of the one that fits (measured: a user's completed jobs page went from 1 ms to 233 ms at
+    /// 10^6 jobs). An unnamed statement is planned with its values, every time. SQLite plans without values
+    /// either way and keeps its statement cache.
+    fn reuses_page_statements(&self) -> bool {
+        self.dialect != Dialect::Postgres
     }
 }
 

@@ -21,6 +21,7 @@ pub(crate) mod outbox;
 pub(crate) mod print_passwords;
 pub(crate) mod printers;
 pub(crate) mod reports;
+pub(crate) mod retention;
 mod rows;
 pub(crate) mod shares;
 mod subscription_cache;

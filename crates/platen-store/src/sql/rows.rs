@@ -155,7 +155,7 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
 
 pub(crate) const DOCUMENT_COLUMNS: &str = "d.tenant_id, d.id, d.job_id, d.display_name, d.content_type, d.size, \
     d.sha256, d.uploaded_at, d.downloaded_at, d.blob_key, d.configuration, d.converted_content_type, \
-    d.converted_size, d.converted_sha256, d.converted_blob_key";
+    d.converted_size, d.converted_sha256, d.converted_blob_key, d.purged_at";
 
 pub(crate) fn document(row: &AnyRow) -> Result<Document> {
     Ok(Document {
@@ -171,6 +171,7 @@ pub(crate) fn document(row: &AnyRow) -> Result<Document> {
         blob_key: opt_text(row, "blob_key")?,
         configuration: opt_serde(row, "configuration")?,
         converted: converted_payload(row)?,
+        purged_at: opt_int(row, "purged_at")?,
     })
 }
 

@@ -1,0 +1,99 @@
+//! Retention (`[retention]`): document bytes go some time after their job ends (default 1 day), job records
+//! later (default 90 days). Every node runs the purge; each step is a bounded batch through partial indexes
+//! of finished jobs with a pause between batches, so requests keep the writer; racing nodes only find less to
+//! do. Reports keep their numbers: they read archived jobs and usage rollups, never jobs.
+
+use crate::{App, Result};
+use platen_domain::time::{Micros, now_micros};
+use std::time::Duration;
+
+/// How long finished jobs keep their document bytes and their records; `None` keeps them.
+#[derive(Debug, Clone)]
+pub struct RetentionPolicy {
+    pub documents: Option<Duration>,
+    pub jobs: Option<Duration>,
+    /// Jobs per batch.
+    pub batch: u32,
+    /// Pause between batches, so that requests waiting for the writer go first.
+    pub pause: Duration,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        Self {
+            documents: Some(Duration::from_secs(24 * 3600)),
+            jobs: Some(Duration::from_secs(90 * 24 * 3600)),
+            batch: 200,
+            pause: Duration::from_millis(20),
+        }
+    }
+}
+
+/// What one purge pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Jobs whose document bytes were deleted.
+    pub documents: u64,
+    /// Jobs whose records were deleted.
+    pub jobs: u64,
+}
+
+fn cutoff(now: Micros, keep: Duration) -> Micros {
+    now.saturating_sub(i64::try_from(keep.as_micros()).unwrap_or(i64::MAX))
+}
+
+impl App {
+    /// Purges everything older than the policy allows as of `now` (a parameter so tests can move the clock),
+    /// batch by batch; returns what it purged.
+    pub async fn purge_retained(&self, now: Micros) -> Result<Purged> {
+        let policy = &self.config.retention;
+        let mut purged = Purged::default();
+        if let Some(keep) = policy.documents {
+            purged.documents = self
+                .batches(|limit| self.store.purge_document_bytes(cutoff(now, keep), limit))
+                .await?;
+        }
+        if let Some(keep) = policy.jobs {
+            purged.jobs = self
+                .batches(|limit| self.store.purge_job_records(cutoff(now, keep), limit))
+                .await?;
+        }
+        Ok(purged)
+    }
+
+    /// Runs `step` until a batch comes back short, pausing between batches.
+    async fn batches<F, Fut>(&self, step: F) -> Result<u64>
+    where
+        F: Fn(u32) -> Fut,
+        Fut: std::future::Future<Output = platen_store::Result<u64>>,
+    {
+        let policy = &self.config.retention;
+        let mut total = 0;
+        loop {
+            let done = step(policy.batch).await?;
+            total += done;
+            if done < u64::from(policy.batch) {
+                return Ok(total);
+            }
+            tokio::time::sleep(policy.pause).await;
+        }
+    }
+}
+
+/// Purges every `every` until the returned handle is aborted.
+pub fn spawn_retention(app: App, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
+        loop {
+            tick.tick().await;
+            match app.purge_retained(now_micros()).await {
+                Ok(Purged {
+                    documents: 0,
+                    jobs: 0,
+                }) => {}
+                Ok(p) => tracing::info!(documents = p.documents, jobs = p.jobs, "retention purge"),
+                Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+            }
+        }
+    })
+}

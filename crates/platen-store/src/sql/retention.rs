@@ -1,0 +1,151 @@
+//! Retention: the document bytes of jobs that ended long enough ago, then the job records themselves, in
+//! bounded batches through partial indexes of finished jobs (never a scan of all jobs, never a long hold of the
+//! writer). Bytes go the usual way of unreferenced blobs: their keys are listed in `orphan_blobs` in the same
+//! transaction and the sweeper deletes them. Reports do not read jobs (archived jobs and usage rollups are
+//! tables of their own), so they keep their numbers.
+
+use super::SqlStore;
+use super::bind::{audited, placeholders};
+use crate::{Result, RetentionStore};
+use async_trait::async_trait;
+use platen_domain::time::{Micros, now_micros};
+use sqlx::Row;
+
+/// Finished jobs, `(tenant, id)`, oldest first, picked through one of the partial indexes.
+async fn finished_jobs(
+    store: &SqlStore,
+    extra: &str,
+    before: Micros,
+    limit: u32,
+) -> Result<Vec<(String, i64)>> {
+    let sql = format!(
+        "SELECT tenant_id, id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < $1{extra} \
+         ORDER BY completed_at, tenant_id, id LIMIT {}",
+        limit.max(1)
+    );
+    let rows = sqlx::query(audited(&sql))
+        .bind(before)
+        .fetch_all(&store.read)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<String, _>("tenant_id")?, r.try_get::<i64, _>("id")?)))
+        .collect()
+}
+
+/// `tenant_id = $1 AND <column> IN ($2, …)` over one tenant's share of a batch.
+fn of_jobs(column: &str, count: usize) -> String {
+    format!("tenant_id = $1 AND {column} IN ({})", placeholders(2, count))
+}
+
+#[async_trait]
+impl RetentionStore for SqlStore {
+    async fn purge_document_bytes(&self, ended_before: Micros, limit: u32) -> Result<u64> {
+        let batch = finished_jobs(self, " AND document_bytes_purged_at IS NULL", ended_before, limit).await?;
+        let now = now_micros();
+        let mut tx = self.write.begin().await?;
+        for (tenant, ids) in by_tenant(&batch) {
+            for column in ["blob_key", "converted_blob_key"] {
+                let sql = format!(
+                    "INSERT INTO orphan_blobs (blob_key, since) SELECT {column}, ${} FROM documents \
+                     WHERE {} AND {column} IS NOT NULL ON CONFLICT DO NOTHING",
+                    ids.len() + 2,
+                    of_jobs("job_id", ids.len())
+                );
+                bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let sql = format!(
+                "UPDATE documents SET blob_key = NULL, converted_blob_key = NULL, purged_at = ${} WHERE {} \
+                 AND (blob_key IS NOT NULL OR converted_blob_key IS NOT NULL)",
+                ids.len() + 2,
+                of_jobs("job_id", ids.len())
+            );
+            bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let sql = format!(
+                "UPDATE jobs SET document_bytes_purged_at = ${} WHERE {}",
+                ids.len() + 2,
+                of_jobs("id", ids.len())
+            );
+            bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(batch.len() as u64)
+    }
+
+    async fn purge_job_records(&self, ended_before: Micros, limit: u32) -> Result<u64> {
+        let batch = finished_jobs(self, "", ended_before, limit).await?;
+        let now = now_micros();
+        let mut tx = self.write.begin().await?;
+        for (tenant, ids) in by_tenant(&batch) {
+            // Bytes still there (a longer document retention than job retention) become orphans first.
+            for column in ["blob_key", "converted_blob_key"] {
+                let sql = format!(
+                    "INSERT INTO orphan_blobs (blob_key, since) SELECT {column}, ${} FROM documents \
+                     WHERE {} AND {column} IS NOT NULL ON CONFLICT DO NOTHING",
+                    ids.len() + 2,
+                    of_jobs("job_id", ids.len())
+                );
+                bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (table, column) in [
+                ("job_events", "job_id"),
+                ("documents", "job_id"),
+                ("tasks", "job_id"),
+                ("ipp_subscriptions", "job_id"),
+                ("jobs", "id"),
+            ] {
+                let sql = format!("DELETE FROM {table} WHERE {}", of_jobs(column, ids.len()));
+                bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        // Device events are the printers' own log (IPP notify-sequence-numbers): the oldest go by age.
+        let sql = format!(
+            "DELETE FROM device_events WHERE id IN \
+             (SELECT id FROM device_events WHERE created_at < $1 ORDER BY id LIMIT {})",
+            limit.max(1)
+        );
+        sqlx::query(audited(&sql))
+            .bind(ended_before)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(batch.len() as u64)
+    }
+}
+
+/// A batch's jobs grouped by tenant (every statement stays inside one tenant).
+fn by_tenant(batch: &[(String, i64)]) -> Vec<(&str, Vec<i64>)> {
+    let mut out: Vec<(&str, Vec<i64>)> = Vec::new();
+    for (tenant, id) in batch {
+        match out.iter_mut().find(|(t, _)| *t == tenant.as_str()) {
+            Some((_, ids)) => ids.push(*id),
+            None => out.push((tenant.as_str(), vec![*id])),
+        }
+    }
+    out
+}
+
+fn bind_jobs<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    tenant: &'q str,
+    ids: &[i64],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q = q.bind(tenant);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q
+}
