@@ -6,3 +6,6 @@ ALTER TABLE documents ADD COLUMN purged_at BIGINT;
 CREATE INDEX jobs_finished_with_bytes ON jobs (completed_at, tenant_id, id)
     WHERE completed_at IS NOT NULL AND document_bytes_purged_at IS NULL;
 CREATE INDEX jobs_finished ON jobs (completed_at, tenant_id, id) WHERE completed_at IS NOT NULL;
+-- The bytes stored for documents, summed for [retention] max_document_bytes without reading other documents.
+CREATE INDEX documents_with_bytes ON documents (size) WHERE blob_key IS NOT NULL;
+CREATE INDEX documents_with_converted_bytes ON documents (converted_size) WHERE converted_blob_key IS NOT NULL;

@@ -12,6 +12,8 @@ use std::time::Duration;
 pub struct RetentionPolicy {
     pub documents: Option<Duration>,
     pub jobs: Option<Duration>,
+    /// A cap on the bytes of stored documents: beyond it, finished jobs' bytes go oldest first, whatever their age.
+    pub max_document_bytes: Option<u64>,
     /// Jobs per batch.
     pub batch: u32,
     /// Pause between batches, so that requests waiting for the writer go first.
@@ -23,6 +25,7 @@ impl Default for RetentionPolicy {
         Self {
             documents: Some(Duration::from_secs(24 * 3600)),
             jobs: Some(Duration::from_secs(90 * 24 * 3600)),
+            max_document_bytes: None,
             batch: 200,
             pause: Duration::from_millis(20),
         }
@@ -36,6 +39,8 @@ pub struct Purged {
     pub documents: u64,
     /// Jobs whose records were deleted.
     pub jobs: u64,
+    /// Jobs whose document bytes were deleted early to get under `max_document_bytes`.
+    pub for_space: u64,
 }
 
 fn cutoff(now: Micros, keep: Duration) -> Micros {
@@ -58,7 +63,33 @@ impl App {
                 .batches(|limit| self.store.purge_job_records(cutoff(now, keep), limit))
                 .await?;
         }
+        if let Some(cap) = policy.max_document_bytes {
+            purged.for_space = self.purge_for_space(now, cap).await?;
+        }
         Ok(purged)
+    }
+
+    /// While the stored document bytes exceed `cap`, deletes the bytes of the jobs that finished first.
+    async fn purge_for_space(&self, now: Micros, cap: u64) -> Result<u64> {
+        let policy = &self.config.retention;
+        let mut total = 0;
+        loop {
+            let stored = u64::try_from(self.store.stored_document_bytes().await?).unwrap_or(0);
+            if stored <= cap {
+                return Ok(total);
+            }
+            let done = self.store.purge_document_bytes(now, policy.batch).await?;
+            if done == 0 {
+                tracing::warn!(
+                    stored,
+                    cap,
+                    "stored documents exceed retention.max_document_bytes, but only jobs not finished hold bytes"
+                );
+                return Ok(total);
+            }
+            total += done;
+            tokio::time::sleep(policy.pause).await;
+        }
     }
 
     /// Runs `step` until a batch comes back short, pausing between batches.
@@ -87,13 +118,18 @@ pub fn spawn_retention(app: App, every: Duration) -> tokio::task::JoinHandle<()>
         loop {
             tick.tick().await;
             match app.purge_retained(now_micros()).await {
-                Ok(Purged {
-                    documents: 0,
-                    jobs: 0,
-                }) => {}
-                Ok(p) => tracing::info!(documents = p.documents, jobs = p.jobs, "retention purge"),
+                Ok(p) if p == Purged::default() => {}
+                Ok(p) => tracing::info!(
+                    documents = p.documents,
+                    jobs = p.jobs,
+                    for_space = p.for_space,
+                    "retention purge"
+                ),
                 Err(e) => tracing::warn!(error = %e, "retention purge failed"),
             }
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -70,7 +70,8 @@ pub struct RetentionSettings {
     pub jobs: String,
     /// How often each node looks for something to purge.
     pub purge_interval: String,
-    /// A cap on stored document bytes: not implemented yet, so refused rather than ignored.
+    /// A cap on the bytes of stored documents ("50GiB", "500MB"): beyond it, the bytes of the jobs that finished
+    /// first go, whatever their age.
     pub max_document_bytes: Option<String>,
 }
 
@@ -86,12 +87,8 @@ impl Default for RetentionSettings {
 }
 
 impl RetentionSettings {
-    /// `(documents, jobs, purge interval)`, checked.
-    pub fn durations(&self) -> anyhow::Result<(Option<Duration>, Option<Duration>, Duration)> {
-        anyhow::ensure!(
-            self.max_document_bytes.is_none(),
-            "retention.max_document_bytes is not supported yet; remove it (documents and jobs are)"
-        );
+    /// The policy these settings describe, and the purge interval; checked.
+    pub fn policy(&self) -> anyhow::Result<(platen_app::RetentionPolicy, Duration)> {
         let keep = |name: &str, value: &str| -> anyhow::Result<Option<Duration>> {
             match value.trim() {
                 "off" | "never" => Ok(None),
@@ -104,11 +101,24 @@ impl RetentionSettings {
         };
         let interval = keep("purge_interval", &self.purge_interval)?
             .ok_or_else(|| anyhow::anyhow!("retention.purge_interval cannot be off"))?;
-        Ok((
-            keep("documents", &self.documents)?,
-            keep("jobs", &self.jobs)?,
-            interval,
-        ))
+        let max_document_bytes = match &self.max_document_bytes {
+            None => None,
+            Some(v) => Some(
+                v.trim()
+                    .parse::<bytesize::ByteSize>()
+                    .map_err(|e| {
+                        anyhow::anyhow!("retention.max_document_bytes = {v:?}: {e} (write e.g. \"50GiB\")")
+                    })?
+                    .as_u64(),
+            ),
+        };
+        let policy = platen_app::RetentionPolicy {
+            documents: keep("documents", &self.documents)?,
+            jobs: keep("jobs", &self.jobs)?,
+            max_document_bytes,
+            ..Default::default()
+        };
+        Ok((policy, interval))
     }
 }
 

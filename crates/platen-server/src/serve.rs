@@ -81,20 +81,11 @@ pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
         allow_insecure_webhooks: cfg.allow_insecure_webhooks,
         throttling: cfg.throttling.clone(),
         converter: cfg.conversion.converter_config(),
-        retention: retention_policy(cfg)?,
+        retention: cfg.retention.policy()?.0,
         ..AppConfig::default()
     };
     let app = App::new(Arc::new(store.clone()), blobs, Arc::new(ca), app_config);
     Ok((store, app))
-}
-
-fn retention_policy(cfg: &Config) -> anyhow::Result<platen_app::RetentionPolicy> {
-    let (documents, jobs, _) = cfg.retention.durations()?;
-    Ok(platen_app::RetentionPolicy {
-        documents,
-        jobs,
-        ..Default::default()
-    })
 }
 
 pub async fn run(cfg: Config) -> anyhow::Result<()> {
@@ -127,7 +118,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let tls_local = tls.as_ref().map(|t| t.listener.local_addr()).transpose()?;
 
     let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
-    let retention = platen_app::spawn_retention(app.clone(), cfg.retention.durations()?.2);
+    let retention = platen_app::spawn_retention(app.clone(), cfg.retention.policy()?.1);
     // Conversions a node was running when it stopped start again (the job is still `transforming`).
     match app.resume_conversions().await {
         Ok(0) => {}

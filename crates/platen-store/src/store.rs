@@ -420,6 +420,8 @@ pub trait RetentionStore {
     /// as orphans), tasks and job subscriptions, and device events older than the cutoff; archived jobs and
     /// usage rollups stay. Returns how many jobs it deleted.
     async fn purge_job_records(&self, ended_before: Micros, limit: u32) -> Result<u64>;
+    /// The bytes of every document (and converted payload) whose blob is stored, every tenant.
+    async fn stored_document_bytes(&self) -> Result<i64>;
 }
 
 /// Throttling counters in fixed windows (see `platen_domain::throttling`).

@@ -27,6 +27,7 @@ pub async fn retention(s: &dyn Store) {
     let running = create(job("t1", "p", "u"), with_bytes("t1", "running")).await;
 
     // Bytes: one job per batch here, oldest first, across tenants; then nothing is left before the cutoff.
+    assert_eq!(s.stored_document_bytes().await.unwrap(), 4 * 3);
     assert_eq!(s.purge_document_bytes(2_000, 1).await.unwrap(), 1);
     let purged = s.get_document("t1", "old").await.unwrap().unwrap();
     assert_eq!(purged.blob_key, None);
@@ -41,6 +42,7 @@ pub async fn retention(s: &dyn Store) {
     );
     assert_eq!(s.purge_document_bytes(2_000, 1).await.unwrap(), 1);
     assert_eq!(s.purge_document_bytes(2_000, 1).await.unwrap(), 0);
+    assert_eq!(s.stored_document_bytes().await.unwrap(), 2 * 3);
     for (tenant, kept) in [("t1", "recent"), ("t1", "running")] {
         let d = s.get_document(tenant, kept).await.unwrap().unwrap();
         assert!(d.blob_key.is_some() && d.purged_at.is_none(), "{d:?}");

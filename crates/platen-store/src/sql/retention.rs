@@ -124,6 +124,14 @@ impl RetentionStore for SqlStore {
         tx.commit().await?;
         Ok(batch.len() as u64)
     }
+
+    async fn stored_document_bytes(&self) -> Result<i64> {
+        // Two sums through the partial indexes of documents that hold bytes (CAST: PostgreSQL sums to numeric).
+        let sql = "SELECT CAST(COALESCE((SELECT SUM(size) FROM documents WHERE blob_key IS NOT NULL), 0) \
+                   + COALESCE((SELECT SUM(converted_size) FROM documents WHERE converted_blob_key IS NOT NULL), 0) \
+                   AS BIGINT)";
+        Ok(sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.read).await?)
+    }
 }
 
 /// A batch's jobs grouped by tenant (every statement stays inside one tenant).
