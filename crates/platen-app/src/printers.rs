@@ -1,9 +1,14 @@
 //! Printers: registration with a CSR signed by Platen's CA, updates, removal.
 
+use crate::job_door::{Intent, Otherwise};
+use crate::jobs::actor;
 use crate::{App, AppError, Result};
+use platen_domain::job::JobEvent;
 use platen_domain::records::{Printer, PrinterOperation};
 use platen_domain::time::now_micros;
 use platen_domain::{Caller, CallerKind};
+use platen_odata::{Expr, Literal};
+use platen_store::{JobScope, ListQuery};
 use serde_json::{Value, json};
 
 pub struct PrinterRegistration {
@@ -137,13 +142,50 @@ impl App {
         })
         .await
     }
+    /// Unregisters a printer (its share and registration go with it), then aborts, through the door, every job
+    /// of it that had not ended: no new job can reach it once it is gone, and none is left waiting for it. Ended
+    /// jobs stay until retention removes them, and reports keep them.
     pub async fn delete_printer(&self, caller: &Caller, id: &str) -> Result<()> {
-        if self.store.delete_printer(&caller.tenant_id, id).await? {
-            // Its share went with it.
-            self.share_wakeup.notify_one();
-            Ok(())
-        } else {
-            Err(AppError::not_found("printer"))
+        if !self.store.delete_printer(&caller.tenant_id, id).await? {
+            return Err(AppError::not_found("printer"));
+        }
+        // Its share went with it.
+        self.share_wakeup.notify_one();
+        let scope = JobScope {
+            printer_id: Some(id.into()),
+            share_id: None,
+            owner_id: None,
+        };
+        let unfinished = ListQuery {
+            filter: Some(Expr::In {
+                path: "status/state".into(),
+                values: ["pending", "processing", "paused", "stopped"]
+                    .map(|s| Literal::String(s.into()))
+                    .to_vec(),
+            }),
+            limit: 100,
+            ..ListQuery::default()
+        };
+        loop {
+            let page = self
+                .store
+                .list_jobs(&caller.tenant_id, &scope, &unfinished)
+                .await?;
+            let mut aborted = 0;
+            for job in page.items {
+                let gone = Intent::new(JobEvent::PrinterRemoved, actor(caller))
+                    .reason(Some("The printer was unregistered.".into()))
+                    .otherwise(Otherwise::Answer);
+                match self.change_job(job, gone).await {
+                    Ok(_) => aborted += 1,
+                    Err(AppError::Refused(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            // Every job of the page ended meanwhile, or the page was empty: nothing unfinished is left.
+            if aborted == 0 {
+                return Ok(());
+            }
         }
     }
 

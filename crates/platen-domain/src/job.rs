@@ -82,6 +82,9 @@ pub enum JobEvent {
     /// The document an IPP client sent with its job never arrived whole (the client went away, it was larger
     /// than the limit, its compression was broken): the system aborts the job it was meant for.
     SubmissionFailed,
+    /// The job's printer was unregistered (`DELETE /print/printers/{id}`): the system aborts every job of it that
+    /// had not ended, so none waits forever for a printer that is gone.
+    PrinterRemoved,
 }
 
 /// Why an event is not allowed in a phase.
@@ -197,6 +200,9 @@ pub fn transition(phase: JobPhase, event: JobEvent) -> Transition {
         (P::UploadPending | P::Ready, E::SubmissionFailed) => To(P::Aborted),
         (p, E::SubmissionFailed) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
         (_, E::SubmissionFailed) => Refused(R::NoLongerModifiable),
+
+        (p, E::PrinterRemoved) if p.is_terminal() => Refused(R::AlreadyEnded(p)),
+        (_, E::PrinterRemoved) => To(P::Aborted),
 
         (P::Aborted, E::Abort) => AlreadyDone,
         (p, E::Abort) if p.is_terminal() => Refused(R::AlreadyEnded(p)),

@@ -21,6 +21,7 @@ mod metadata;
 mod odata;
 mod permissions;
 mod print_passwords;
+mod printer_removal;
 mod pull;
 mod pull_navigation;
 mod races;
