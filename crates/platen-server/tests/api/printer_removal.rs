@@ -3,7 +3,6 @@
 //! finds them, aborted, in the reports (archived jobs), which never read printers.
 
 use crate::common::*;
-use serde_json::Value;
 
 #[tokio::test]
 async fn unregistering_a_printer_aborts_its_unfinished_jobs_and_keeps_its_ended_ones() {
@@ -50,7 +49,7 @@ async fn unregistering_a_printer_aborts_its_unfinished_jobs_and_keeps_its_ended_
         archived["value"]
             .as_array()?
             .iter()
-            .find(|j| j["id"] == Value::from(id))
+            .find(|j| j["id"] == id)
             .map(|j| j["processingState"].as_str().unwrap_or_default().to_string())
     };
     assert_eq!(state_of(&queued.id).as_deref(), Some("aborted"), "{archived}");
