@@ -58,26 +58,6 @@ sql() { if [[ $BACKEND == sqlite ]]; then sqlite3 "$DATA/platen.sqlite3" "$1"; e
 jobs_stored() { sql "SELECT COUNT(*) FROM jobs"; }
 max_id() { sql "SELECT COALESCE(MAX(id), 0) FROM jobs"; }
 
-BASELINE=
-row() { # row LABEL RPS P50_US P99_US P999_US BAD
-  local ratio=-
-  [[ -n $BASELINE ]] && ratio=$(awk -v r="$2" -v b="$BASELINE" 'BEGIN{ if (b > 0) printf "%.3f×", r / b }')
-  printf '| %-52s | %10s | %8s | %8.2f | %8.2f | %8.2f | %5s |\n' "$1" "$2" "$ratio" \
-    "$(awk -v u="$3" 'BEGIN{print u/1000}')" "$(awk -v u="$4" 'BEGIN{print u/1000}')" "$(awk -v u="$5" 'BEGIN{print u/1000}')" "$6"
-}
-
-run_wrk() { # run_wrk LABEL SCRIPT ENV… → prints a row; RPS is left in LAST_RPS
-  local label=$1 script=$2; shift 2
-  env "$@" BENCH_THREADS=$THREADS wrk -t$THREADS -c$CONNS -d"${DURATION}s" -s "scripts/bench/$script" "$NODE" \
-    >"$WORK/wrk.out" 2>"$WORK/wrk.err" || true
-  LAST_RPS=$(awk '/Requests\/sec/{print $2}' "$WORK/wrk.out")
-  local lat bad
-  lat=$(awk '$1=="latency-us"{print $2, $3, $4}' "$WORK/wrk.out")
-  bad=$(grep -c unexpected "$WORK/wrk.err" || true)
-  # shellcheck disable=SC2086
-  row "$label" "$LAST_RPS" $lat "$bad"
-}
-
 cycle_run() { # the whole user cycle, 16 clients; requests/s = 5 × cycles/s
   local out
   out=$(BENCH_LABEL=cycle BENCH_BASES=$NODE BENCH_SHARE=$SHARE BENCH_TOKEN=$USER BENCH_SECONDS=$DURATION BENCH_CLIENTS=$CONNS "$LOAD")
