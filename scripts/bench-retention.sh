@@ -14,7 +14,8 @@ CONNS=16
 # shellcheck source=bench/common.sh
 source scripts/bench/common.sh
 
-sql() { if [[ $BACKEND == sqlite ]]; then sqlite3 "$DATA/platen.sqlite3" "$1"; else psql -X -At -d "$PG_URL" -c "$1"; fi; }
+# (sqlite3 waits for the server's writer instead of failing with "database is locked" while the purge writes)
+sql() { if [[ $BACKEND == sqlite ]]; then sqlite3 -cmd ".timeout 30000" "$DATA/platen.sqlite3" "$1"; else psql -X -At -d "$PG_URL" -c "$1"; fi; }
 seed() { if [[ $BACKEND == sqlite ]]; then seed_sqlite "$DATA/platen.sqlite3" "$1"; else seed_postgres "$PG_URL" "$1"; fi; }
 node() { # node [retention env…]: (re)starts the one node on DATA with these PLATEN_RETENTION__ settings
   if [[ $BACKEND == sqlite ]]; then start_node "$DATA"; else start_node "$DATA" "$PG_URL"; fi
@@ -54,15 +55,20 @@ purge_p99=$LAST_P99
 echo
 awk -v q="$quiet_p99" -v p="$purge_p99" 'BEGIN{ if (q > 0) printf "cancel p99 during the purge ÷ without: %.2f\n", p / q }'
 bytes_done=
-for _ in $(seq 3600); do
-  left_bytes=$(sql "SELECT COUNT(*) FROM jobs WHERE completed_at IS NOT NULL AND document_bytes_purged_at IS NULL")
-  if [[ -z $bytes_done && $left_bytes -eq 0 ]]; then bytes_done=$(date +%s.%N); fi
-  [[ -n $bytes_done && $(sql "SELECT COUNT(*) FROM jobs WHERE id < $first") -eq 0 ]] && break
-  sleep 1
+for _ in $(seq 7200); do
+  if [[ -z $bytes_done ]]; then
+    left_bytes=$(sql "SELECT COUNT(*) FROM jobs WHERE completed_at IS NOT NULL AND document_bytes_purged_at IS NULL")
+    [[ -n $left_bytes && $left_bytes -eq 0 ]] && bytes_done=$(date +%s.%N)
+  else
+    left_jobs=$(sql "SELECT COUNT(*) FROM jobs WHERE id < $first")
+    [[ -n $left_jobs && $left_jobs -eq 0 ]] && break
+  fi
+  sleep 0.5
 done
 ended=$(date +%s.%N)
 awk -v n="$JOBS" -v s="$started" -v b="$bytes_done" -v e="$ended" 'BEGIN{
   printf "document bytes of %d jobs purged in %.1f s: %.0f jobs/s\n", n, b - s, n / (b - s);
   printf "their records purged in %.1f s more: %.0f jobs/s\n", e - b, n / (e - b) }'
+sleep 5
 echo "orphan blobs left for the sweeper: $(sql 'SELECT COUNT(*) FROM orphan_blobs')"
 echo "server RSS: $(ps -o rss= -p "$NODE_PID" | awk '{printf "%.1f MiB", $1/1024}')"

@@ -1,6 +1,8 @@
 //! Background clean-up: expired upload sessions end (their partial blob is listed as an orphan as their row
-//! goes), and blobs no longer referenced by any row are deleted, oldest first in bounded batches (a completed
-//! upload leaves nothing here: its blob is its document's), and throttling counters of windows long past expired download URLs and expired console sessions go. Runs on every node; each step is idempotent, so nodes may overlap safely.
+//! goes); blobs no longer referenced by any row are deleted, oldest first, batch after batch until none is left
+//! (a completed upload leaves nothing here: its blob is its document's; retention leaves many at once); and
+//! throttling counters of windows long past, expired download URLs and expired console sessions go. Runs on every
+//! node; each step is idempotent, so nodes may overlap safely.
 
 use crate::App;
 use platen_domain::time::now_micros;
@@ -13,18 +15,35 @@ impl App {
         for id in &expired {
             self.store.delete_upload_session(id).await?;
         }
-        let orphans = self.store.orphan_blobs(500).await?;
-        for key in &orphans {
-            self.blobs.delete(key).await?;
-        }
-        self.store.forget_orphan_blobs(&orphans).await?;
+        let orphans = self.delete_orphan_blobs().await?;
         self.purge_throttle_windows().await?;
         // Bounded batches through the expiry index; the rest waits for the next pass.
         self.store.purge_download_tickets(now_micros(), 1000).await?;
         self.purge_console_sessions().await?;
-        Ok((expired.len(), orphans.len()))
+        Ok((expired.len(), orphans))
+    }
+
+    /// Deletes unreferenced blobs in batches until a batch comes back short, pausing between batches so requests
+    /// get the writer: a retention purge lists thousands a second, more than one batch a minute could follow.
+    async fn delete_orphan_blobs(&self) -> crate::Result<usize> {
+        let mut deleted = 0;
+        loop {
+            let orphans = self.store.orphan_blobs(ORPHAN_BATCH).await?;
+            for key in &orphans {
+                self.blobs.delete(key).await?;
+            }
+            self.store.forget_orphan_blobs(&orphans).await?;
+            deleted += orphans.len();
+            if orphans.len() < ORPHAN_BATCH as usize {
+                return Ok(deleted);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
+
+/// Orphan blobs looked up and deleted per batch.
+const ORPHAN_BATCH: u32 = 500;
 
 /// Sweeps every `every` until the returned handle is aborted.
 pub fn spawn_sweeper(app: App, every: Duration) -> tokio::task::JoinHandle<()> {

@@ -139,3 +139,22 @@ async fn app_with_cap(dir: &std::path::Path, cap: u64) -> App {
     )
     .await
 }
+
+#[tokio::test]
+async fn the_sweeper_deletes_every_orphan_a_purge_leaves_not_one_batch_a_minute() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = RetentionPolicy {
+        documents: Some(Duration::from_secs(1)),
+        jobs: None,
+        ..Default::default()
+    };
+    let app = app(dir.path(), policy).await;
+    for i in 0..1_100 {
+        job_with_bytes(&app, &format!("d{i}"), Some(1_000), 10).await;
+    }
+    assert_eq!(app.purge_retained(100 * DAY).await.unwrap().documents, 1_100);
+    assert_eq!(app.store.orphan_blobs(2_000).await.unwrap().len(), 1_100);
+    let (_, blobs) = app.sweep().await.unwrap();
+    assert_eq!(blobs, 1_100);
+    assert!(app.store.orphan_blobs(2_000).await.unwrap().is_empty());
+}
