@@ -82,7 +82,8 @@ const CHART_HEIGHT: i64 = 120;
 const BAR_WIDTH: usize = 12;
 
 fn chart(title: &str, days: &[Day], value: fn(&Totals) -> i64) -> Chart {
-    let max = days.iter().map(|d| value(&d.totals)).max().unwrap_or(0).max(1);
+    let highest = days.iter().map(|d| value(&d.totals)).max().unwrap_or(0);
+    let max = highest.max(1); // the scale: an empty window draws no bars
     let bars = days
         .iter()
         .enumerate()
@@ -101,7 +102,7 @@ fn chart(title: &str, days: &[Day], value: fn(&Totals) -> i64) -> Chart {
         title: title.to_string(),
         bars,
         width: (days.len() * BAR_WIDTH).max(BAR_WIDTH),
-        max,
+        max: highest,
     }
 }
 

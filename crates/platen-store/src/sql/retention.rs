@@ -37,6 +37,41 @@ fn of_jobs(column: &str, count: usize) -> String {
     format!("tenant_id = $1 AND {column} IN ({})", placeholders(2, count))
 }
 
+/// Runs `sql` for one tenant's jobs of a batch: `$1` is the tenant, `$2…` the job ids, then `now` if given.
+async fn for_jobs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sql: &str,
+    tenant: &str,
+    ids: &[i64],
+    now: Option<Micros>,
+) -> Result<()> {
+    let mut q = bind_jobs(sqlx::query(audited(sql)), tenant, ids);
+    if let Some(at) = now {
+        q = q.bind(at);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Lists the stored bytes (uploaded and converted) of these jobs' documents as orphans: the sweeper deletes them.
+async fn orphan_bytes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant: &str,
+    ids: &[i64],
+    now: Micros,
+) -> Result<()> {
+    for column in ["blob_key", "converted_blob_key"] {
+        let sql = format!(
+            "INSERT INTO orphan_blobs (blob_key, since) SELECT {column}, ${} FROM documents \
+             WHERE {} AND {column} IS NOT NULL ON CONFLICT DO NOTHING",
+            ids.len() + 2,
+            of_jobs("job_id", ids.len())
+        );
+        for_jobs(tx, &sql, tenant, ids, Some(now)).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl RetentionStore for SqlStore {
     async fn purge_document_bytes(&self, ended_before: Micros, limit: u32) -> Result<u64> {
@@ -44,37 +79,20 @@ impl RetentionStore for SqlStore {
         let now = now_micros();
         let mut tx = self.write.begin().await?;
         for (tenant, ids) in by_tenant(&batch) {
-            for column in ["blob_key", "converted_blob_key"] {
-                let sql = format!(
-                    "INSERT INTO orphan_blobs (blob_key, since) SELECT {column}, ${} FROM documents \
-                     WHERE {} AND {column} IS NOT NULL ON CONFLICT DO NOTHING",
-                    ids.len() + 2,
-                    of_jobs("job_id", ids.len())
-                );
-                bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            orphan_bytes(&mut tx, tenant, &ids, now).await?;
             let sql = format!(
                 "UPDATE documents SET blob_key = NULL, converted_blob_key = NULL, purged_at = ${} WHERE {} \
                  AND (blob_key IS NOT NULL OR converted_blob_key IS NOT NULL)",
                 ids.len() + 2,
                 of_jobs("job_id", ids.len())
             );
-            bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            for_jobs(&mut tx, &sql, tenant, &ids, Some(now)).await?;
             let sql = format!(
                 "UPDATE jobs SET document_bytes_purged_at = ${} WHERE {}",
                 ids.len() + 2,
                 of_jobs("id", ids.len())
             );
-            bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            for_jobs(&mut tx, &sql, tenant, &ids, Some(now)).await?;
         }
         tx.commit().await?;
         Ok(batch.len() as u64)
@@ -86,18 +104,7 @@ impl RetentionStore for SqlStore {
         let mut tx = self.write.begin().await?;
         for (tenant, ids) in by_tenant(&batch) {
             // Bytes still there (a longer document retention than job retention) become orphans first.
-            for column in ["blob_key", "converted_blob_key"] {
-                let sql = format!(
-                    "INSERT INTO orphan_blobs (blob_key, since) SELECT {column}, ${} FROM documents \
-                     WHERE {} AND {column} IS NOT NULL ON CONFLICT DO NOTHING",
-                    ids.len() + 2,
-                    of_jobs("job_id", ids.len())
-                );
-                bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            orphan_bytes(&mut tx, tenant, &ids, now).await?;
             for (table, column) in [
                 ("job_events", "job_id"),
                 ("documents", "job_id"),
@@ -106,9 +113,7 @@ impl RetentionStore for SqlStore {
                 ("jobs", "id"),
             ] {
                 let sql = format!("DELETE FROM {table} WHERE {}", of_jobs(column, ids.len()));
-                bind_jobs(sqlx::query(audited(&sql)), tenant, &ids)
-                    .execute(&mut *tx)
-                    .await?;
+                for_jobs(&mut tx, &sql, tenant, &ids, None).await?;
             }
         }
         // Device events are the printers' own log (IPP notify-sequence-numbers): the oldest go by age.
