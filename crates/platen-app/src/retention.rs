@@ -16,7 +16,7 @@ pub struct RetentionPolicy {
     pub max_document_bytes: Option<u64>,
     /// Jobs per batch.
     pub batch: u32,
-    /// Pause between batches, so that requests waiting for the writer go first.
+    /// Least pause between batches; a pause is at least as long as the batch took (see [`yield_after`]).
     pub pause: Duration,
 }
 
@@ -26,8 +26,8 @@ impl Default for RetentionPolicy {
             documents: Some(Duration::from_secs(24 * 3600)),
             jobs: Some(Duration::from_secs(90 * 24 * 3600)),
             max_document_bytes: None,
-            batch: 200,
-            pause: Duration::from_millis(20),
+            batch: 50,
+            pause: Duration::from_millis(10),
         }
     }
 }
@@ -41,6 +41,12 @@ pub struct Purged {
     pub jobs: u64,
     /// Jobs whose document bytes were deleted early to get under `max_document_bytes`.
     pub for_space: u64,
+}
+
+/// How long a background batch waits before the next: as long as it held the writer, and at least `least`, so
+/// background work takes at most half of the writer's time and requests queued behind a batch go first.
+pub(crate) fn yield_after(batch_took: Duration, least: Duration) -> Duration {
+    batch_took.max(least)
 }
 
 fn cutoff(now: Micros, keep: Duration) -> Micros {
@@ -101,12 +107,13 @@ impl App {
         let policy = &self.config.retention;
         let mut total = 0;
         loop {
+            let started = std::time::Instant::now();
             let done = step(policy.batch).await?;
             total += done;
             if done < u64::from(policy.batch) {
                 return Ok(total);
             }
-            tokio::time::sleep(policy.pause).await;
+            tokio::time::sleep(yield_after(started.elapsed(), policy.pause)).await;
         }
     }
 }

@@ -28,6 +28,7 @@ impl App {
     async fn delete_orphan_blobs(&self) -> crate::Result<usize> {
         let mut deleted = 0;
         loop {
+            let started = std::time::Instant::now();
             let orphans = self.store.orphan_blobs(ORPHAN_BATCH).await?;
             for key in &orphans {
                 self.blobs.delete(key).await?;
@@ -37,13 +38,14 @@ impl App {
             if orphans.len() < ORPHAN_BATCH as usize {
                 return Ok(deleted);
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            let pause = crate::retention::yield_after(started.elapsed(), Duration::from_millis(10));
+            tokio::time::sleep(pause).await;
         }
     }
 }
 
-/// Orphan blobs looked up and deleted per batch.
-const ORPHAN_BATCH: u32 = 500;
+/// Orphan blobs looked up and deleted per batch (small: each batch holds the writer while it forgets them).
+const ORPHAN_BATCH: u32 = 200;
 
 /// Sweeps every `every` until the returned handle is aborted.
 pub fn spawn_sweeper(app: App, every: Duration) -> tokio::task::JoinHandle<()> {
