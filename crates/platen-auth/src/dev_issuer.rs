@@ -137,17 +137,7 @@ impl DevIssuer {
 
     /// Mints a signed token with `claims`, valid from now for `lifetime`.
     pub fn mint(&self, claims: &DevClaims, lifetime: Duration) -> Result<String, AuthError> {
-        if lifetime.is_zero() || lifetime > MAX_LIFETIME {
-            return Err(AuthError::InvalidDevClaims(format!(
-                "the lifetime must be between 1 second and {} days",
-                MAX_LIFETIME.as_secs() / 86_400
-            )));
-        }
-        let payload = token_payload(claims, lifetime)?;
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, &payload, &self.encoding_key)
-            .map_err(|error| AuthError::Internal(format!("signing a development token: {error}")))
+        self.sign(claims, None, lifetime)
     }
 
     /// Mints an OpenID Connect ID token for the console's development sign-in page: the claims of [`mint`]
@@ -160,19 +150,24 @@ impl DevIssuer {
         nonce: &str,
         lifetime: Duration,
     ) -> Result<String, AuthError> {
+        self.sign(claims, Some(nonce), lifetime)
+    }
+
+    fn sign(&self, claims: &DevClaims, nonce: Option<&str>, lifetime: Duration) -> Result<String, AuthError> {
         if lifetime.is_zero() || lifetime > MAX_LIFETIME {
-            return Err(AuthError::InvalidDevClaims(
-                "the lifetime is out of range".to_owned(),
-            ));
+            return Err(AuthError::InvalidDevClaims(format!(
+                "the lifetime must be between 1 second and {} days",
+                MAX_LIFETIME.as_secs() / 86_400
+            )));
         }
         let mut payload = token_payload(claims, lifetime)?;
-        if let Some(map) = payload.as_object_mut() {
+        if let (Some(nonce), Some(map)) = (nonce, payload.as_object_mut()) {
             map.insert("nonce".into(), Value::String(nonce.to_owned()));
         }
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, &payload, &self.encoding_key)
-            .map_err(|error| AuthError::Internal(format!("signing a development ID token: {error}")))
+            .map_err(|error| AuthError::Internal(format!("signing a development token: {error}")))
     }
 
     /// The public key as a JWK set, e.g. to serve at a JWKS URL.

@@ -52,10 +52,10 @@ pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response 
             waiting = count_jobs(&state, &visit, all(), state_is("pending")).await?;
             stuck = count_jobs(&state, &visit, all(), state_is("stopped")).await?;
         }
-        let name = Layout::of(&state, &visit, "", "").user.unwrap_or_default();
+        let layout = Layout::of(&state, &visit, "Start", "home");
         Ok(render(&HomePage {
-            layout: Layout::of(&state, &visit, "Start", "home"),
-            name,
+            name: layout.user.clone().unwrap_or_default(),
+            layout,
             my_active,
             printers,
             waiting,

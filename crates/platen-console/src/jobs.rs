@@ -4,7 +4,7 @@
 
 use crate::error::ConsoleError;
 use crate::session::{Posted, Visit, csrf_forms, visit};
-use crate::view::{Layout, render, respond, see_other, when};
+use crate::view::{Layout, render, respond, see_other, start_of, when};
 use crate::{ConsoleState, Shared};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -131,18 +131,12 @@ fn created_between(from: &str, to: &str) -> Result<Vec<Expr>, ConsoleError> {
         chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map_err(|_| ConsoleError::BadRequest(format!("'{s}' is not a date like 2026-12-31.")))
     };
-    let at = |d: chrono::NaiveDate| {
-        Literal::DateTime(chrono::DateTime::from_naive_utc_and_offset(
-            d.and_hms_opt(0, 0, 0).unwrap_or_default(),
-            chrono::Utc,
-        ))
-    };
     let mut out = Vec::new();
     if !from.is_empty() {
         out.push(Expr::Compare {
             path: "createdDateTime".into(),
             op: CompareOp::Ge,
-            value: at(day(from)?),
+            value: start_of(day(from)?),
         });
     }
     if !to.is_empty() {
@@ -152,7 +146,7 @@ fn created_between(from: &str, to: &str) -> Result<Vec<Expr>, ConsoleError> {
         out.push(Expr::Compare {
             path: "createdDateTime".into(),
             op: CompareOp::Lt,
-            value: at(next),
+            value: start_of(next),
         });
     }
     Ok(out)

@@ -3,6 +3,7 @@
 //! `POST …/jobs` and `createUploadSession`), sends the file in ranges straight to the session's upload URL with a
 //! progress bar (resuming from the session's `nextExpectedRanges` after a failure), then starts the job here.
 
+use crate::admin::printers::formats;
 use crate::error::ConsoleError;
 use crate::jobs::Choice;
 use crate::session::{Visit, form_visit, visit};
@@ -17,7 +18,6 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use platen_app::JobTarget;
 use platen_domain::permissions::{self, Operation, authorize, authorize_job};
-use platen_domain::records::Printer;
 use platen_store::ListQuery;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -121,13 +121,6 @@ fn color_label(v: &str) -> String {
         "auto" => "Automatic".into(),
         other => other.into(),
     }
-}
-
-fn formats(p: &Printer) -> String {
-    p.capabilities["contentTypes"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]

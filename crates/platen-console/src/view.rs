@@ -126,3 +126,8 @@ pub(crate) fn when(at: Micros) -> String {
     let minute = graph.get(..16).unwrap_or(&graph);
     format!("{} UTC", minute.replace('T', " "))
 }
+
+/// The start of a day (UTC) as an OData date/time literal, for date filters.
+pub(crate) fn start_of(day: chrono::NaiveDate) -> platen_odata::Literal {
+    platen_odata::Literal::DateTime(day.and_time(chrono::NaiveTime::MIN).and_utc())
+}

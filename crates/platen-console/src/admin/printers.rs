@@ -114,6 +114,14 @@ struct PrinterPage {
     capabilities: Vec<(String, String)>,
 }
 
+/// The document formats a printer takes, for people.
+pub(crate) fn formats(p: &Printer) -> String {
+    p.capabilities["contentTypes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default()
+}
+
 /// The capabilities people ask about, with their defaults: `(label, "values; default: x")`.
 fn capability_lines(p: &Printer) -> Vec<(String, String)> {
     const SHOWN: &[(&str, &str, &str)] = &[
@@ -167,36 +175,22 @@ pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, 
             .await?
             .map(|s| (s.id.to_string(), s.display_name));
         authorize(&visit.caller, Operation::ListTaskTriggers)?;
-        let trigger = match state
-            .app
-            .task_triggers(&visit.caller, &id)
-            .await?
-            .into_iter()
-            .next()
-        {
-            Some(t) => Some(
-                state
-                    .app
-                    .apps_overview(&visit.caller)
-                    .await?
-                    .definitions
-                    .into_iter()
-                    .find(|d| d.id == t.definition_id)
-                    .map_or(format!("task definition {}", t.definition_id), |d| {
-                        format!("{} ({})", d.display_name, d.app_display_name.unwrap_or(d.app_id))
-                    }),
-            ),
+        let trigger = match state.app.task_triggers(&visit.caller, &id).await?.first() {
+            Some(t) => {
+                let d = state.app.trigger_definition(&visit.caller, &id, &t.id).await?;
+                Some(format!(
+                    "{} ({})",
+                    d.display_name,
+                    d.app_display_name.unwrap_or(d.app_id)
+                ))
+            }
             None => None,
         };
-        let formats = printer.capabilities["contentTypes"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
-            .unwrap_or_default();
         Ok(render(&PrinterPage {
             layout: Layout::of(&state, &visit, &printer.display_name, "printers"),
             p: row(&printer),
             connector,
-            formats,
+            formats: formats(&printer),
             share,
             trigger,
             capabilities: capability_lines(&printer),

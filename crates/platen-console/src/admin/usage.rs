@@ -5,17 +5,17 @@
 use crate::error::ConsoleError;
 use crate::jobs::require_admin;
 use crate::session::visit;
-use crate::view::{Layout, render, respond};
+use crate::view::{Layout, render, respond, start_of};
 use crate::{ConsoleState, Shared};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use platen_domain::permissions::{Operation, authorize};
 use platen_domain::usage::{Dimension, Period, UsageRow};
-use platen_odata::{CompareOp, Expr, Literal, OrderBy};
+use platen_odata::{CompareOp, Expr, OrderBy};
 use platen_store::ListQuery;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -201,10 +201,6 @@ fn window(w: &Window) -> Result<(NaiveDate, NaiveDate), ConsoleError> {
     Ok((from, to))
 }
 
-fn midnight(d: NaiveDate) -> Literal {
-    Literal::DateTime(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()))
-}
-
 fn date_of(r: &UsageRow) -> NaiveDate {
     platen_domain::time::to_datetime(r.usage_date).date_naive()
 }
@@ -221,12 +217,12 @@ async fn rows(
         Box::new(Expr::Compare {
             path: "usageDate".into(),
             op: CompareOp::Ge,
-            value: midnight(from),
+            value: start_of(from),
         }),
         Box::new(Expr::Compare {
             path: "usageDate".into(),
             op: CompareOp::Le,
-            value: midnight(to),
+            value: start_of(to),
         }),
     );
     let mut out = Vec::new();
