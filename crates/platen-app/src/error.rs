@@ -27,6 +27,10 @@ pub enum AppError {
     /// The upload protocol refused a request.
     #[error("{message}")]
     Upload { failure: UploadFailure, message: String },
+    /// An administrator's print policy refuses the job (Graph: 403 with inner code `printPolicyViolation`; IPP:
+    /// client-error-not-possible); the sentence names the policy.
+    #[error("{0}")]
+    PolicyRefused(String),
     /// The resource existed but its content was deleted for good (retention).
     #[error("{0}")]
     Gone(String),

@@ -4,8 +4,10 @@
 
 use crate::job_door::Intent;
 use crate::{App, AppError, Result};
+use platen_domain::JobPhase;
 use platen_domain::job::{JobBirth, JobEvent, Refusal, birth};
 use platen_domain::permissions::{Access, JobPath};
+use platen_domain::print_policy::Verdict;
 use platen_domain::records::{Document, Job, JobEventRecord, Printer, Share, UserIdentity};
 use platen_domain::time::now_micros;
 use platen_domain::{Caller, JobId, PrinterId, ShareId};
@@ -27,6 +29,12 @@ impl JobTarget {
             JobTarget::Share(_) => JobPath::Share,
         }
     }
+}
+
+/// What print policies change as a job starts: its configuration, and the sentence its status shows.
+pub(crate) struct PolicyChange {
+    pub configuration: Value,
+    pub reason: String,
 }
 
 /// The result of an action that may already have happened (an SDK retry).
@@ -109,9 +117,16 @@ impl App {
     }
 
     /// A share's users: everyone if it allows all users, else its allowed users and members of its allowed groups.
-    /// Administrators and apps manage every share.
+    /// Administrators and apps manage every share; an app printing as itself (app printing, no administrator's
+    /// reach) uses only the shares granted to it.
     pub async fn ensure_share_usable(&self, caller: &Caller, access: &Access, share: &Share) -> Result<()> {
-        if access.admin || share.allow_all_users {
+        if access.admin {
+            return Ok(());
+        }
+        if !caller.is_delegated() {
+            return self.ensure_app_granted(caller, share).await;
+        }
+        if share.allow_all_users {
             return Ok(());
         }
         if self
@@ -159,7 +174,11 @@ impl App {
             created_at: now,
             created_by: UserIdentity {
                 id: caller.object_id.to_ascii_lowercase(),
-                display_name: caller.display_name.clone(),
+                // An app printing as itself is named by its own display name.
+                display_name: caller
+                    .display_name
+                    .clone()
+                    .or_else(|| caller.app_display_name.clone()),
                 user_principal_name: caller.user_principal_name.clone(),
                 ip_address: caller.ip_address.clone(),
             },
@@ -287,7 +306,23 @@ impl App {
         // The printer's capabilities may have changed since the job was created.
         let printer = self.job_printer(&job).await?;
         ensure_configuration_fits(&job.configuration, &printer)?;
-        self.start_with_trigger(caller, job, &printer).await
+        // Policies decide a job that is about to start; a retried start of a started job is answered as it is.
+        let policy = if job.phase == JobPhase::Ready {
+            match self.policy_verdict(&job, &printer).await? {
+                Verdict::Unchanged => None,
+                Verdict::Changed {
+                    configuration,
+                    reason,
+                } => Some(PolicyChange {
+                    configuration,
+                    reason,
+                }),
+                Verdict::Refused(why) => return Err(AppError::PolicyRefused(why)),
+            }
+        } else {
+            None
+        };
+        self.start_with_trigger(caller, job, &printer, policy).await
     }
 
     /// The printer a job was created on (or redirected to).

@@ -2,6 +2,7 @@
 //! the domain rules (state machine, permissions' object-level checks), storage, document bytes and the
 //! certificate authority meet.
 
+mod app_printing;
 pub mod connection;
 mod connectors;
 pub mod console;
@@ -18,6 +19,7 @@ mod job_door;
 mod jobs;
 mod navigation;
 mod print_passwords;
+mod print_policies;
 mod printers;
 mod pull;
 mod reports;
@@ -32,6 +34,7 @@ mod upload_hash;
 mod uploads;
 pub mod webhooks;
 
+pub use app_printing::AppPrinting;
 pub use connection::ConnectionInfo;
 pub use converter::ConverterConfig;
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
@@ -39,6 +42,7 @@ pub use downloads::DownloadGrant;
 pub use error::{AppError, UploadFailure};
 pub use jobs::{JobTarget, Outcome, describe_refusal};
 pub use print_passwords::{NewPrintPassword, PRINT_PASSWORD_SCOPES, PrintPasswordOwner, PrintPasswordPolicy};
+pub use print_policies::NewPrintPolicy;
 pub use printers::{PrinterRegistration, PrinterUpdate};
 pub use retention::{RetentionPolicy, spawn_retention};
 pub use shares::ShareUpdate;

@@ -3,7 +3,7 @@
 //! the payload. An app acts on a job only while a task of its own trigger is processing on it.
 
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
-use crate::jobs::{actor, ensure_configuration_fits};
+use crate::jobs::{PolicyChange, actor, ensure_configuration_fits};
 use crate::{App, AppError, JobTarget, Outcome, Result};
 use platen_domain::job::{JobBirth, JobEvent, Refusal, Transition, birth, transition};
 use platen_domain::permissions::Access;
@@ -194,15 +194,27 @@ impl App {
         caller: &Caller,
         job: Job,
         printer: &Printer,
+        policy: Option<PolicyChange>,
     ) -> Result<Job> {
         let held_by = self.trigger_task_for(&job.tenant_id, &job.printer_id).await?;
-        let intent = Intent::new(
+        let mut intent = Intent::new(
             JobEvent::Start {
                 held: held_by.is_some(),
                 convert: self.needs_conversion(&job, printer).await?,
             },
             actor(caller),
         );
+        if let Some(PolicyChange {
+            configuration,
+            reason,
+        }) = policy
+        {
+            // Written with the start, in the job's history and its status: Graph shows the job as it will print.
+            intent = intent.reason(Some(reason.clone())).edit(move |j| {
+                j.configuration = configuration.clone();
+                j.status_reason = Some(reason.clone());
+            });
+        }
         let intent = match held_by {
             Some(task) => intent.rides(Rides {
                 new_task: Some(PrintTask {

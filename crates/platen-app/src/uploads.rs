@@ -144,8 +144,9 @@ impl App {
     ) -> Result<(UploadSession, String, UploadStatus)> {
         let job = self.find_job(caller, access, target, job_id).await?;
         let doc = self.document_of(&job.tenant_id, job.id, document_id).await?;
-        if !caller.is_delegated() {
-            // Apps replace a held job's payload only under their own processing print task.
+        if !caller.is_delegated() && access.admin {
+            // Pull-print apps (an application's reach over every job) replace a held job's payload only under their
+            // own processing print task; an app printing its own job (app printing) uploads like its owner.
             self.ensure_app_may_modify(caller, &job).await?;
         }
         if let Transition::Refused(r) = transition(job.phase, JobEvent::UploadCompleted) {

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod job;
 pub mod permissions;
 pub mod principal;
+pub mod print_policy;
 pub mod records;
 pub mod share_printer;
 pub mod task;

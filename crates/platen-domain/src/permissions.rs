@@ -5,7 +5,11 @@
 
 use crate::principal::Caller;
 
+mod app_printing;
 mod job_paths;
+pub use app_printing::{
+    APP_PRINTING_OPERATIONS, APP_PRINTING_ROLES, authorize_app_printing, is_app_printing_request,
+};
 pub use job_paths::{
     Companion, GET_PRINTER_ACCESS, GET_SHARE_ACCESS, JOB_OPERATIONS, JobPath, authorize_job,
 };
@@ -69,6 +73,14 @@ pub enum Operation {
     SubscribeTaskDefinitionTasks,
     /// Change notifications on `print/printers/{id}/jobs` (create, read, renew, delete).
     SubscribePrinterJobs,
+    /// Platen's `/platen/app-printing`: read the tenant's switch and the apps' share grants.
+    ReadAppPrinting,
+    /// Platen's `/platen/app-printing`: switch app printing, grant and revoke shares.
+    ManageAppPrinting,
+    /// Platen's `/platen/print-policies`: read the policies.
+    ReadPrintPolicies,
+    /// Platen's `/platen/print-policies`: create and delete policies.
+    ManagePrintPolicies,
 }
 
 /// One operation's rule.
@@ -252,6 +264,10 @@ impl Operation {
         Op::ReadReports,
         Op::SubscribeTaskDefinitionTasks,
         Op::SubscribePrinterJobs,
+        Op::ReadAppPrinting,
+        Op::ManageAppPrinting,
+        Op::ReadPrintPolicies,
+        Op::ManagePrintPolicies,
     ];
 
     /// THE table.
@@ -309,6 +325,12 @@ impl Operation {
             // Subscriptions on print resources: application tokens only (§3.6, §7).
             Op::SubscribeTaskDefinitionTasks => a(TASK_DEFINITION),
             Op::SubscribePrinterJobs => a(APP_PRINTER_READ),
+            // Platen's own administration, with the Graph permissions of the nearest Graph operation: app printing
+            // is a tenant print setting (rows 1-2), policies are printer administration (rows 3, 6).
+            Op::ReadAppPrinting => d(&["PrintSettings.Read.All", "PrintSettings.ReadWrite.All"], true),
+            Op::ManageAppPrinting => d(&["PrintSettings.ReadWrite.All"], true),
+            Op::ReadPrintPolicies => d(PRINTER_READ, true),
+            Op::ManagePrintPolicies => d(PRINTER_WRITE, true),
         }
     }
 }

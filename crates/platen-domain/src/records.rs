@@ -487,3 +487,16 @@ impl std::fmt::Debug for PrintPassword {
             .finish()
     }
 }
+
+/// An application allowed to print on a share (app printing, Platen's opt-in): its jobs there are its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppPrintGrant {
+    pub tenant_id: TenantId,
+    pub id: String,
+    /// The client id of the app (`appid`/`azp` of its tokens), lower-case.
+    pub app_id: String,
+    pub share_id: ShareId,
+    /// Who granted it (`user:{upn}`).
+    pub granted_by: String,
+    pub granted_at: Micros,
+}

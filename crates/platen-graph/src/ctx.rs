@@ -57,9 +57,21 @@ impl Ctx {
     }
 
     /// A job operation (`permissions::JOB_OPERATIONS`): its own permissions, and the Get-printer or
-    /// Get-printerShare permission the collection addressing the job needs.
-    pub fn authorize_job(&self, op: Operation, target: &JobTarget) -> GraphResult<Access> {
-        Ok(authorize_job(&self.caller, op, target.path())?)
+    /// Get-printerShare permission the collection addressing the job needs. When the contract refuses an
+    /// application, app printing (a tenant's opt-in) may still let it submit jobs through a granted share;
+    /// with the tenant's switch off the contract's refusal stands as it is.
+    pub async fn authorize_job(&self, op: Operation, target: &JobTarget) -> GraphResult<Access> {
+        match authorize_job(&self.caller, op, target.path()) {
+            Ok(access) => Ok(access),
+            Err(denied) => match self
+                .app()
+                .app_printing_access(&self.caller, op, target.path())
+                .await?
+            {
+                Some(decided) => Ok(decided?),
+                None => Err(denied.into()),
+            },
+        }
     }
 
     /// For routes documented with either of two operations' permissions (see `permissions::READ_PRINTER`).

@@ -80,6 +80,7 @@ impl From<AppError> for GraphError {
             AppError::NotFound(m) => GraphError::not_found(m),
             AppError::Gone(m) => GraphError::new(StatusCode::GONE, "itemNotFound", m).inner("documentPurged"),
             AppError::Forbidden(m) => GraphError::forbidden(m),
+            AppError::PolicyRefused(m) => GraphError::forbidden(m).inner("printPolicyViolation"),
             AppError::Conflict(m) => GraphError::conflict(m),
             AppError::BadRequest { message, inner } => {
                 let mut g = GraphError::bad_request(message);

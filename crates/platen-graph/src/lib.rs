@@ -13,6 +13,7 @@ mod handlers;
 mod in_memory;
 pub mod metadata;
 mod paging;
+mod platen_policies;
 mod print_passwords;
 mod reports;
 mod request_ids;
@@ -34,6 +35,7 @@ pub fn router(state: GraphState) -> Router {
     let state = Arc::new(state);
     Router::new()
         .merge(print_passwords::routes())
+        .merge(platen_policies::routes())
         .merge(share_ipp_settings::routes())
         .fallback(dispatch::handle)
         .with_state(state)

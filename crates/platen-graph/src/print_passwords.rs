@@ -53,6 +53,18 @@ pub(crate) async fn caller(state: &GraphState, parts: &Parts) -> GraphResult<Cal
     Ok(caller)
 }
 
+/// A request body of Platen's own endpoints, read whole up to the JSON limit (413 beyond).
+pub(crate) async fn limited_body(state: &GraphState, body: axum::body::Body) -> GraphResult<bytes::Bytes> {
+    let limit = state.max_json_body;
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        GraphError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "requestEntityTooLarge",
+            format!("The request body exceeds {limit} bytes."),
+        )
+    })
+}
+
 /// The wire form: camelCase, Graph's DateTimeOffset, no hash.
 fn wire(p: &PrintPassword) -> Map<String, Value> {
     let mut m = Map::new();
@@ -75,14 +87,7 @@ async fn list(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult
 async fn create(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
     let (parts, body) = req.into_parts();
     let caller = caller(&state, &parts).await?;
-    let limit = state.max_json_body;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        GraphError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "requestEntityTooLarge",
-            format!("The request body exceeds {limit} bytes."),
-        )
-    })?;
+    let body = limited_body(&state, body).await?;
     // The body is optional: no label is an empty one.
     let label = match json_body(&body)? {
         None => String::new(),

@@ -13,12 +13,11 @@
 use crate::ctx::GraphState;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{json_body, schema_error};
-use crate::print_passwords::caller;
+use crate::print_passwords::{caller, limited_body};
 use crate::response::ok;
 use crate::schema::ObjectReader;
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use platen_app::ShareIppSettings;
@@ -60,14 +59,7 @@ async fn update(
     let (parts, body) = req.into_parts();
     let caller = caller(&state, &parts).await?;
     let access = authorize(&caller, Operation::UpdateShare)?;
-    let limit = state.max_json_body;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        GraphError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "requestEntityTooLarge",
-            format!("The request body exceeds {limit} bytes."),
-        )
-    })?;
+    let body = limited_body(&state, body).await?;
     let value = json_body(&body)?.ok_or_else(|| GraphError::bad_request("A JSON body is required."))?;
     let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
     let allow = r

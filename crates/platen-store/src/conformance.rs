@@ -16,6 +16,7 @@ use serde_json::json;
 mod concurrent_changes;
 mod console_sessions;
 mod download_tickets;
+mod policies;
 mod print_passwords;
 mod reports;
 mod retention;
@@ -23,6 +24,7 @@ mod throttle;
 pub use concurrent_changes::concurrent_job_changes;
 pub use console_sessions::console_sessions;
 pub use download_tickets::download_tickets;
+pub use policies::policies;
 pub use print_passwords::print_passwords;
 pub use reports::reports;
 pub use retention::retention;
@@ -51,7 +53,8 @@ macro_rules! conformance_sections {
             download_tickets,
             document_conversions,
             console_sessions,
-            retention
+            retention,
+            policies
         );
     };
 }

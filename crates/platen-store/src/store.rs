@@ -7,6 +7,7 @@ use crate::{
 };
 use async_trait::async_trait;
 use platen_domain::JobId;
+use platen_domain::print_policy::PrintPolicy;
 use platen_domain::records::*;
 use platen_domain::time::Micros;
 
@@ -24,6 +25,7 @@ pub trait Store:
     + ConnectorStore
     + PrintPasswordStore
     + ConsoleSessionStore
+    + PolicyStore
     + RetentionStore
     + ReportStore
     + ThrottleStore
@@ -47,6 +49,7 @@ impl<T> Store for T where
         + ConnectorStore
         + PrintPasswordStore
         + ConsoleSessionStore
+        + PolicyStore
         + RetentionStore
         + ReportStore
         + ThrottleStore
@@ -364,6 +367,37 @@ pub trait ConsoleSessionStore {
     async fn delete_console_session(&self, id_hash: &str) -> Result<bool>;
     /// Deletes at most `limit` sessions that expired before `now`, oldest first; returns how many.
     async fn delete_expired_console_sessions(&self, now: Micros, limit: u32) -> Result<u64>;
+}
+
+/// Platen's tenant policies beyond Graph: app printing (the tenant's switch, the apps' share grants) and print
+/// policies (rules applied when a job starts).
+#[async_trait]
+pub trait PolicyStore {
+    /// Off until an administrator switches it on.
+    async fn app_printing_enabled(&self, tenant: &str) -> Result<bool>;
+    async fn set_app_printing(&self, tenant: &str, enabled: bool, at: Micros) -> Result<()>;
+    /// Conflict if the app already has a grant on the share.
+    async fn create_app_print_grant(&self, grant: &AppPrintGrant) -> Result<()>;
+    /// The tenant's grants, oldest first.
+    async fn list_app_print_grants(&self, tenant: &str) -> Result<Vec<AppPrintGrant>>;
+    /// False if there was no such grant.
+    async fn delete_app_print_grant(&self, tenant: &str, id: &str) -> Result<bool>;
+    /// The lookup of every app printing request: one row by the unique index.
+    async fn app_print_grant_exists(&self, tenant: &str, app_id: &str, share_id: &str) -> Result<bool>;
+    async fn create_print_policy(&self, policy: &PrintPolicy) -> Result<()>;
+    /// The tenant's policies, oldest first.
+    async fn list_print_policies(&self, tenant: &str) -> Result<Vec<PrintPolicy>>;
+    async fn get_print_policy(&self, tenant: &str, id: &str) -> Result<Option<PrintPolicy>>;
+    /// False if there was no such policy.
+    async fn delete_print_policy(&self, tenant: &str, id: &str) -> Result<bool>;
+    /// The policies that govern a job on `printer_id` created by a member of `groups` (lower-case), oldest
+    /// first: through the printer and group indexes, whatever else the tenant holds.
+    async fn policies_for_job(
+        &self,
+        tenant: &str,
+        printer_id: &str,
+        groups: &[String],
+    ) -> Result<Vec<PrintPolicy>>;
 }
 
 /// Print passwords (HTTP Basic for IPP clients): records with the argon2 hash, never the password.

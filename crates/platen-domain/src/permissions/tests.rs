@@ -209,3 +209,39 @@ fn settings_printer_shares_and_printer_jobs_need_no_admin_role() {
     // Rows that do name the role keep it.
     assert!(authorize(&user(&["Printer.Read.All"], false), Operation::ListPrinters).is_err());
 }
+
+#[test]
+fn app_printing_opens_only_share_job_submission_for_its_roles() {
+    use super::{APP_PRINTING_OPERATIONS, authorize_app_printing};
+    for role in ["PrintJob.ReadWrite.All", "Platen.PrintJob.Submit"] {
+        let caller = app(&[role]);
+        for &op in Operation::ALL {
+            for path in [JobPath::Share, JobPath::Printer] {
+                let granted = authorize_app_printing(&caller, op, path);
+                let expected = path == JobPath::Share && APP_PRINTING_OPERATIONS.contains(&op);
+                assert_eq!(granted.is_ok(), expected, "{op:?} {path:?} {role}");
+                if let Ok(access) = granted {
+                    // Its own jobs, and shares only through a grant.
+                    assert!(!access.all_users && !access.admin);
+                }
+            }
+        }
+    }
+    assert!(
+        authorize_app_printing(
+            &app(&["PrintJob.Read.All"]),
+            Operation::CreateShareJob,
+            JobPath::Share
+        )
+        .is_err()
+    );
+    // A delegated token never prints through app printing: it has its own rules.
+    assert!(
+        authorize_app_printing(
+            &user(&["PrintJob.ReadWrite.All"], true),
+            Operation::CreateShareJob,
+            JobPath::Share
+        )
+        .is_err()
+    );
+}

@@ -20,7 +20,7 @@ use serde_json::json;
 
 /// A job's documents the caller may read, rendered.
 async fn documents(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Vec<wire::Obj>> {
-    let access = ctx.authorize_job(Operation::GetDocument, t)?;
+    let access = ctx.authorize_job(Operation::GetDocument, t).await?;
     let docs = ctx.app().list_documents(&ctx.caller, &access, t, job).await?;
     Ok(docs.iter().map(|d| wire::document(d, ctx.version)).collect())
 }
@@ -42,7 +42,7 @@ pub async fn count(ctx: &Ctx, t: &JobTarget, job: &str) -> GraphResult<Response>
 }
 
 pub async fn get(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<Response> {
-    let access = ctx.authorize_job(Operation::GetDocument, t)?;
+    let access = ctx.authorize_job(Operation::GetDocument, t).await?;
     ctx.entity_options_only()?;
     let d = ctx.app().get_document(&ctx.caller, &access, t, job, doc).await?;
     Ok(ok(&entity(
@@ -59,7 +59,7 @@ pub async fn update(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str, body: &Bytes
         JobTarget::Printer(_) => through_printer,
         JobTarget::Share(_) => through_share,
     };
-    let access = ctx.authorize_job(op, t)?;
+    let access = ctx.authorize_job(op, t).await?;
     ctx.entity_options_only()?;
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
@@ -99,7 +99,7 @@ const DOCUMENT_READ_ONLY: &[&str] = &[
 /// `$value`: as on Graph, 302 to a short-lived pre-authenticated URL (`/downloads/{id}?tempauthtoken=…`)
 /// that streams the bytes and serves byte ranges. The caller is checked here, exactly as for any document read.
 pub async fn download(ctx: &Ctx, t: &JobTarget, job: &str, doc: &str) -> GraphResult<Response> {
-    let access = ctx.authorize_job(Operation::DownloadDocument, t)?;
+    let access = ctx.authorize_job(Operation::DownloadDocument, t).await?;
     ctx.no_options()?;
     let grant = ctx
         .app()
@@ -131,7 +131,7 @@ pub async fn create_upload_session(
         JobTarget::Printer(_) => through_printer,
         JobTarget::Share(_) => through_share,
     };
-    let access = ctx.authorize_job(op, t)?;
+    let access = ctx.authorize_job(op, t).await?;
     ctx.no_options()?;
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;

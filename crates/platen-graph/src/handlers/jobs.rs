@@ -100,7 +100,7 @@ async fn render_one(ctx: &Ctx, j: &Job) -> GraphResult<Obj> {
 }
 
 pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
-    let access = ctx.authorize_job(Operation::ListJobs, t)?;
+    let access = ctx.authorize_job(Operation::ListJobs, t).await?;
     ctx.reject(&[Count, Search])?;
     let page = ctx
         .app()
@@ -120,7 +120,7 @@ pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
 /// `…/jobs/$count`: the jobs the collection lists to this caller (without a `*.All` permission, their own), with
 /// its `$filter`.
 pub async fn count(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
-    let access = ctx.authorize_job(Operation::ListJobs, t)?;
+    let access = ctx.authorize_job(Operation::ListJobs, t).await?;
     let page = ctx
         .app()
         .list_jobs(&ctx.caller, &access, t, &count_query(ctx)?)
@@ -134,7 +134,7 @@ pub async fn create(ctx: &Ctx, t: &JobTarget, body: &Bytes) -> GraphResult<Respo
         JobTarget::Printer(_) => through_printer,
         JobTarget::Share(_) => through_share,
     };
-    let access = ctx.authorize_job(op, t)?;
+    let access = ctx.authorize_job(op, t).await?;
     ctx.no_options()?;
     let v = json_body(body)?.unwrap_or_else(|| Value::Object(Default::default()));
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
@@ -164,7 +164,7 @@ pub async fn create(ctx: &Ctx, t: &JobTarget, body: &Bytes) -> GraphResult<Respo
 }
 
 pub async fn get(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
-    let access = ctx.authorize_job(Operation::GetJob, t)?;
+    let access = ctx.authorize_job(Operation::GetJob, t).await?;
     ctx.entity_options_only()?;
     let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
     Ok(ok(&entity(
@@ -183,7 +183,7 @@ pub async fn action(
     ctx.no_options()?;
     match action {
         JobAction::Start => {
-            let access = ctx.authorize_job(Operation::StartJob, t)?;
+            let access = ctx.authorize_job(Operation::StartJob, t).await?;
             expect_no_parameters(body)?;
             let job = ctx.app().start_job(&ctx.caller, &access, t, id).await?;
             Ok(ok(&entity(
@@ -192,19 +192,19 @@ pub async fn action(
             )))
         }
         JobAction::Cancel => {
-            let access = ctx.authorize_job(Operation::CancelJob, t)?;
+            let access = ctx.authorize_job(Operation::CancelJob, t).await?;
             expect_no_parameters(body)?;
             ctx.app().cancel_job(&ctx.caller, &access, t, id).await?;
             Ok(no_content())
         }
         JobAction::Abort => {
-            let access = ctx.authorize_job(Operation::AbortJob, t)?;
+            let access = ctx.authorize_job(Operation::AbortJob, t).await?;
             let reason = abort_reason(body)?;
             ctx.app().abort_job(&ctx.caller, &access, t, id, reason).await?;
             Ok(no_content())
         }
         JobAction::Redirect => {
-            let access = ctx.authorize_job(Operation::RedirectJob, t)?;
+            let access = ctx.authorize_job(Operation::RedirectJob, t).await?;
             let v = object_body(body)?;
             let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
             let destination = r
@@ -231,7 +231,7 @@ pub async fn action(
 
 /// PATCH of a job: only the app owning a processing print task on it may change `configuration`.
 pub async fn update(ctx: &Ctx, t: &JobTarget, id: &str, body: &Bytes) -> GraphResult<Response> {
-    let access = ctx.authorize_job(Operation::UpdateJob, t)?;
+    let access = ctx.authorize_job(Operation::UpdateJob, t).await?;
     ctx.no_options()?;
     let v = object_body(body)?;
     let mut r = ObjectReader::new(&v, "body").map_err(schema_error)?;
@@ -274,14 +274,14 @@ pub fn abort_reason(body: &Bytes) -> GraphResult<Option<String>> {
 
 /// The print tasks triggered by a job that the caller sees, rendered.
 async fn job_tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Vec<Obj>> {
-    let access = ctx.authorize_job(Operation::GetJob, t)?;
+    let access = ctx.authorize_job(Operation::GetJob, t).await?;
     let tasks = ctx.app().tasks_of_job(&ctx.caller, &access, t, id).await?;
     Ok(tasks.iter().map(|task| wire::task(task, &ctx.root())).collect())
 }
 
 /// GET …/jobs/{id}/tasks: the print tasks triggered by the job, each with its `$expand`ed definition/trigger.
 pub async fn tasks(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
-    let access = ctx.authorize_job(Operation::GetJob, t)?;
+    let access = ctx.authorize_job(Operation::GetJob, t).await?;
     let tasks = ctx.app().tasks_of_job(&ctx.caller, &access, t, id).await?;
     let mut items = Vec::with_capacity(tasks.len());
     for task in &tasks {
@@ -310,7 +310,7 @@ pub async fn task(
     task_id: &str,
     nav: Option<crate::route::TaskNav>,
 ) -> GraphResult<Response> {
-    let access = ctx.authorize_job(Operation::GetJob, t)?;
+    let access = ctx.authorize_job(Operation::GetJob, t).await?;
     ctx.entity_options_only()?;
     let task = ctx
         .app()

@@ -1,6 +1,7 @@
 //! Platen's HTTP integration suite: real `platen serve` processes spoken to over HTTP (see `common`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod app_printing;
 mod bad_input;
 mod beta_shares;
 mod common;
@@ -21,6 +22,7 @@ mod metadata;
 mod odata;
 mod permissions;
 mod print_passwords;
+mod print_policies;
 mod printer_removal;
 mod pull;
 mod pull_navigation;

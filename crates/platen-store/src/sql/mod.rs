@@ -18,6 +18,7 @@ mod group_commit;
 pub(crate) mod jobs;
 mod list;
 pub(crate) mod outbox;
+pub(crate) mod policies;
 pub(crate) mod print_passwords;
 pub(crate) mod printers;
 pub(crate) mod reports;

@@ -1,0 +1,114 @@
+//! Print policies (`platen_domain::print_policy`): administered under `/platen/print-policies` and the console,
+//! applied when a job starts. What a policy changes rides on the start through the job door (the job's
+//! configuration and status reason change with its phase, in one version); a refusal leaves the job as it was.
+
+use crate::{App, AppError, Result};
+use platen_domain::Caller;
+use platen_domain::print_policy::{PolicyTarget, PrintPolicy, Verdict, apply};
+use platen_domain::records::{Job, Printer};
+use platen_domain::time::now_micros;
+
+/// What an administrator asks for; validated by [`App::create_print_policy`].
+#[derive(Debug, Clone)]
+pub struct NewPrintPolicy {
+    pub display_name: String,
+    pub target: PolicyTarget,
+    pub force_monochrome: bool,
+    pub force_duplex: bool,
+    pub max_document_bytes: Option<i64>,
+}
+
+impl App {
+    pub async fn list_print_policies(&self, caller: &Caller) -> Result<Vec<PrintPolicy>> {
+        Ok(self.store.list_print_policies(&caller.tenant_id).await?)
+    }
+
+    pub async fn get_print_policy(&self, caller: &Caller, id: &str) -> Result<PrintPolicy> {
+        self.store
+            .get_print_policy(&caller.tenant_id, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("print policy"))
+    }
+
+    pub async fn create_print_policy(&self, caller: &Caller, new: NewPrintPolicy) -> Result<PrintPolicy> {
+        let display_name = new.display_name.trim().to_string();
+        if display_name.is_empty() || display_name.chars().count() > 100 {
+            return Err(AppError::bad_request("displayName must be 1 to 100 characters."));
+        }
+        if !new.force_monochrome && !new.force_duplex && new.max_document_bytes.is_none() {
+            return Err(AppError::bad_request(
+                "A print policy needs at least one rule: forceMonochrome, forceDuplex or maxDocumentBytes.",
+            ));
+        }
+        if new.max_document_bytes.is_some_and(|m| m <= 0) {
+            return Err(AppError::bad_request(
+                "maxDocumentBytes must be a positive number of bytes.",
+            ));
+        }
+        let target = match new.target {
+            PolicyTarget::Printer(id) => {
+                let printer = self
+                    .store
+                    .get_printer(&caller.tenant_id, &id.to_ascii_lowercase())
+                    .await?
+                    .ok_or_else(|| AppError::not_found("printer"))?;
+                PolicyTarget::Printer(printer.id)
+            }
+            PolicyTarget::Group(g) => {
+                let g = g.trim().to_ascii_lowercase();
+                if g.is_empty() || g.len() > 128 {
+                    return Err(AppError::bad_request("groupId must be a group's object id."));
+                }
+                PolicyTarget::Group(g)
+            }
+        };
+        let policy = PrintPolicy {
+            tenant_id: caller.tenant_id.clone(),
+            id: uuid::Uuid::new_v4().to_string(),
+            display_name,
+            target,
+            force_monochrome: new.force_monochrome,
+            force_duplex: new.force_duplex,
+            max_document_bytes: new.max_document_bytes,
+            created_at: now_micros(),
+        };
+        self.store.create_print_policy(&policy).await?;
+        Ok(policy)
+    }
+
+    pub async fn delete_print_policy(&self, caller: &Caller, id: &str) -> Result<()> {
+        if self.store.delete_print_policy(&caller.tenant_id, id).await? {
+            Ok(())
+        } else {
+            Err(AppError::not_found("print policy"))
+        }
+    }
+
+    /// What the policies governing `job` (its printer, its creator's groups) make of it as it starts. The
+    /// document is read only when a policy caps its size.
+    pub(crate) async fn policy_verdict(&self, job: &Job, printer: &Printer) -> Result<Verdict> {
+        let policies = self
+            .store
+            .policies_for_job(&job.tenant_id, &job.printer_id, &job.creator_groups)
+            .await?;
+        if policies.is_empty() {
+            return Ok(Verdict::Unchanged);
+        }
+        let document_bytes = if policies.iter().any(|p| p.max_document_bytes.is_some()) {
+            self.store
+                .list_documents(&job.tenant_id, job.id)
+                .await?
+                .iter()
+                .map(|d| d.size)
+                .sum()
+        } else {
+            0
+        };
+        Ok(apply(
+            &policies,
+            &job.configuration,
+            document_bytes,
+            &printer.capabilities,
+        ))
+    }
+}

@@ -1,0 +1,248 @@
+//! Platen's own administration of tenant policies, outside the Graph roots but with Graph's bearer tokens, JSON
+//! conventions and errors (the permissions are rows of `platen_domain::permissions`: the tenant print settings'
+//! for app printing, printer administration's for print policies, each with the Printer Administrator role).
+//!
+//! App printing (off by default; with it off every Graph route answers as the contract says):
+//! - `GET /platen/app-printing` → `{"enabled": false}`; `PATCH` with `{"enabled": true}` switches it;
+//! - `GET /platen/app-printing/grants` → `{"value": [{"id", "appId", "shareId", "grantedBy", "grantedDateTime"}]}`;
+//!   `POST` `{"appId": "{client id}", "shareId": "{share id}"}` → 201; `DELETE …/grants/{id}` → 204.
+//!
+//! Print policies, applied when a job starts:
+//! - `GET /platen/print-policies` → `{"value": [policy]}`; `POST` a policy → 201; `GET`/`DELETE …/{id}`;
+//! - a policy: `{"id", "displayName", "printerId" | "groupId", "forceMonochrome", "forceDuplex",
+//!   "maxDocumentBytes", "createdDateTime"}` (exactly one of `printerId`, `groupId`).
+
+use crate::ctx::GraphState;
+use crate::error::{GraphError, GraphResult};
+use crate::handlers::{object_body, schema_error};
+use crate::print_passwords::{caller, limited_body};
+use crate::response::{json, no_content, ok};
+use crate::schema::ObjectReader;
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use platen_app::NewPrintPolicy;
+use platen_domain::Operation;
+use platen_domain::permissions::authorize;
+use platen_domain::print_policy::{PolicyTarget, PrintPolicy};
+use platen_domain::records::AppPrintGrant;
+use platen_domain::time::to_graph;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const GRANTS: &str = "/platen/app-printing/grants";
+const POLICIES: &str = "/platen/print-policies";
+
+pub(crate) fn routes() -> Router<Arc<GraphState>> {
+    Router::new()
+        .route(
+            "/platen/app-printing",
+            get(app_printing)
+                .patch(switch_app_printing)
+                .fallback(|| async { GraphError::method_not_allowed("GET, PATCH") }),
+        )
+        .route(
+            GRANTS,
+            get(list_grants)
+                .post(grant)
+                .fallback(|| async { GraphError::method_not_allowed("GET, POST") }),
+        )
+        .route(
+            "/platen/app-printing/grants/{id}",
+            axum::routing::delete(revoke).fallback(|| async { GraphError::method_not_allowed("DELETE") }),
+        )
+        .route(
+            POLICIES,
+            get(list_policies)
+                .post(create_policy)
+                .fallback(|| async { GraphError::method_not_allowed("GET, POST") }),
+        )
+        .route(
+            "/platen/print-policies/{id}",
+            get(get_policy)
+                .delete(delete_policy)
+                .fallback(|| async { GraphError::method_not_allowed("GET, DELETE") }),
+        )
+}
+
+fn grant_wire(g: &AppPrintGrant) -> Value {
+    json!({
+        "id": g.id,
+        "appId": g.app_id,
+        "shareId": g.share_id,
+        "grantedBy": g.granted_by,
+        "grantedDateTime": to_graph(g.granted_at),
+    })
+}
+
+fn policy_wire(p: &PrintPolicy) -> Value {
+    let (printer, group) = match &p.target {
+        PolicyTarget::Printer(id) => (Some(id.as_str()), None),
+        PolicyTarget::Group(g) => (None, Some(g.as_str())),
+    };
+    json!({
+        "id": p.id,
+        "displayName": p.display_name,
+        "printerId": printer,
+        "groupId": group,
+        "forceMonochrome": p.force_monochrome,
+        "forceDuplex": p.force_duplex,
+        "maxDocumentBytes": p.max_document_bytes,
+        "createdDateTime": to_graph(p.created_at),
+    })
+}
+
+/// 201 with the created entity and its `Location`.
+fn created(state: &GraphState, collection: &str, id: &str, body: &Value) -> Response {
+    let mut resp = json(StatusCode::CREATED, body);
+    if let Ok(v) = HeaderValue::from_str(&format!("{}{collection}/{id}", state.public_url)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+async fn app_printing(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ReadAppPrinting)?;
+    let current = state.app.app_printing(&caller).await?;
+    Ok(ok(&json!({"enabled": current.enabled})))
+}
+
+async fn switch_app_printing(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, body) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManageAppPrinting)?;
+    let value = object_body(&limited_body(&state, body).await?)?;
+    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
+    let enabled = r
+        .opt_bool("enabled")
+        .map_err(schema_error)?
+        .ok_or_else(|| GraphError::bad_request("enabled is required."))?;
+    r.finish(&[]).map_err(schema_error)?;
+    state.app.set_app_printing(&caller, enabled).await?;
+    Ok(ok(&json!({"enabled": enabled})))
+}
+
+async fn list_grants(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ReadAppPrinting)?;
+    let current = state.app.app_printing(&caller).await?;
+    let value: Vec<Value> = current.grants.iter().map(grant_wire).collect();
+    Ok(ok(&json!({ "value": value })))
+}
+
+async fn grant(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, body) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManageAppPrinting)?;
+    let value = object_body(&limited_body(&state, body).await?)?;
+    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
+    let app_id = r.string("appId", 128).map_err(schema_error)?;
+    let share_id = r.string("shareId", 64).map_err(schema_error)?;
+    r.finish(&["id", "grantedBy", "grantedDateTime"])
+        .map_err(schema_error)?;
+    let g = state
+        .app
+        .grant_app_printing(&caller, &app_id, &share_id.to_ascii_lowercase())
+        .await?;
+    Ok(created(&state, GRANTS, &g.id, &grant_wire(&g)))
+}
+
+async fn revoke(
+    State(state): State<Arc<GraphState>>,
+    Path(id): Path<String>,
+    req: Request,
+) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManageAppPrinting)?;
+    state.app.revoke_app_printing(&caller, &id).await?;
+    Ok(no_content())
+}
+
+async fn list_policies(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ReadPrintPolicies)?;
+    let value: Vec<Value> = state
+        .app
+        .list_print_policies(&caller)
+        .await?
+        .iter()
+        .map(policy_wire)
+        .collect();
+    Ok(ok(&json!({ "value": value })))
+}
+
+async fn get_policy(
+    State(state): State<Arc<GraphState>>,
+    Path(id): Path<String>,
+    req: Request,
+) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ReadPrintPolicies)?;
+    Ok(ok(&policy_wire(&state.app.get_print_policy(&caller, &id).await?)))
+}
+
+async fn create_policy(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, body) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManagePrintPolicies)?;
+    let value = object_body(&limited_body(&state, body).await?)?;
+    let new = read_policy(&value)?;
+    let p = state.app.create_print_policy(&caller, new).await?;
+    Ok(created(&state, POLICIES, &p.id, &policy_wire(&p)))
+}
+
+/// A new policy from its JSON: exactly one of `printerId` and `groupId`, and the rules.
+fn read_policy(value: &Value) -> GraphResult<NewPrintPolicy> {
+    let mut r = ObjectReader::new(value, "body").map_err(schema_error)?;
+    let display_name = r.string("displayName", 100).map_err(schema_error)?;
+    let printer = r.opt_string("printerId", 64).map_err(schema_error)?;
+    let group = r.opt_string("groupId", 128).map_err(schema_error)?;
+    let target = match (printer, group) {
+        (Some(p), None) => PolicyTarget::Printer(p.into()),
+        (None, Some(g)) => PolicyTarget::Group(g),
+        _ => {
+            return Err(GraphError::bad_request(
+                "A print policy applies to a printer or to a group: give exactly one of printerId and groupId.",
+            ));
+        }
+    };
+    let force_monochrome = r
+        .opt_bool("forceMonochrome")
+        .map_err(schema_error)?
+        .unwrap_or(false);
+    let force_duplex = r.opt_bool("forceDuplex").map_err(schema_error)?.unwrap_or(false);
+    let max_document_bytes = match r.take("maxDocumentBytes") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_i64().ok_or_else(|| {
+            GraphError::bad_request("maxDocumentBytes must be an integer number of bytes.")
+        })?),
+    };
+    r.finish(&["id", "createdDateTime"]).map_err(schema_error)?;
+    Ok(NewPrintPolicy {
+        display_name,
+        target,
+        force_monochrome,
+        force_duplex,
+        max_document_bytes,
+    })
+}
+
+async fn delete_policy(
+    State(state): State<Arc<GraphState>>,
+    Path(id): Path<String>,
+    req: Request,
+) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManagePrintPolicies)?;
+    state.app.delete_print_policy(&caller, &id).await?;
+    Ok(no_content())
+}
