@@ -273,6 +273,69 @@ def test_administrator_runs_printers_shares_and_jobs(platen, browser):
     ctx.close()
 
 
+def test_administrator_sets_print_policies_and_app_printing(platen, browser):
+    admin = Graph(platen, platen.admin_token())
+    alice = Graph(platen, platen.alice_token())
+    name = f"Policy printer {uuid.uuid4().hex[:6]}"
+    printer_id = admin.register_printer(name)
+    share = admin.call("POST", "/print/shares", 201, json={
+        "displayName": f"{name} share", "allowAllUsers": True,
+        "printer@odata.bind": f"{platen.url}/v1.0/print/printers/{printer_id}"}).json()
+    app_id = str(uuid.uuid4())
+    platen_api = httpx.Client(base_url=f"{platen.url}/platen", timeout=30,
+                              headers={"Authorization": f"Bearer {platen.admin_token()}"})
+
+    ctx = browser.new_context()
+    with screenshots_on_failure("policies", ctx):
+        page = ctx.new_page()
+        sign_in(page, platen, platen.admin, admin=True)
+        page.get_by_role("link", name="Policies").click()
+        check_page_manners(page, "policies")
+
+        # A printer's policy: black and white, set in the form; Graph shows the started job changed by it.
+        page.get_by_label("Name").fill("Black and white only")
+        page.get_by_label("Printer", exact=True).select_option(label=name)
+        page.get_by_label("Print in black and white").check()
+        page.get_by_role("button", name="Add policy").click()
+        table = page.locator("#print-policies")
+        expect(table).to_contain_text("Black and white only")
+        expect(table).to_contain_text(f"printer {name}")
+        policies = platen_api.get("/print-policies").json()["value"]
+        mine = [p for p in policies if p["displayName"] == "Black and white only"]
+        assert len(mine) == 1 and mine[0]["printerId"] == printer_id and mine[0]["forceMonochrome"], policies
+        job_id = alice.create_job_with_document(f"/print/shares/{share['id']}", "colour.pdf", pdf_bytes(3_000))
+        job = alice.call("GET", f"/print/shares/{share['id']}/jobs/{job_id}").json()
+        assert job["configuration"]["colorMode"] == "blackAndWhite", job["configuration"]
+        assert "'Black and white only'" in job["status"]["description"], job["status"]
+
+        # App printing: switched on and granted in the console, then an app prints on that share with its own token.
+        page.get_by_role("button", name="Switch app printing on").click()
+        expect(page.locator("#app-printing-switch")).to_contain_text("App printing is on")
+        page.get_by_label("App (client id)").fill(app_id)
+        page.get_by_label("Share", exact=True).select_option(label=f"{name} share")
+        page.get_by_role("button", name="Allow the app to print here").click()
+        expect(page.locator("#app-grants")).to_contain_text(app_id)
+        check_page_manners(page, "policies with a grant")
+        assert platen_api.get("/app-printing").json() == {"enabled": True}
+        erp = Graph(platen, platen._token("app", "--tenant", platen.tenant, "--app", app_id,
+                                          "--name", "Contoso ERP", "--roles", "Platen.PrintJob.Submit"))
+        app_job = erp.create_job_with_document(f"/print/shares/{share['id']}", "invoice.pdf", pdf_bytes(2_000))
+        got = erp.call("GET", f"/print/shares/{share['id']}/jobs/{app_job}").json()
+        assert got["createdBy"]["displayName"] == "Contoso ERP", got["createdBy"]
+
+        # Revoked and deleted from the console: the app is refused again, and new jobs print as asked.
+        page.get_by_role("button", name=f"Revoke {app_id} on {name} share").click()
+        expect(page.locator("#app-grants")).to_have_count(0)
+        erp.call("POST", f"/print/shares/{share['id']}/jobs", 403, json={})
+        page.once("dialog", lambda d: d.accept())
+        page.get_by_role("button", name="Delete Black and white only").click()
+        expect(page.locator("#print-policies")).to_have_count(0)
+        assert platen_api.get("/print-policies").json()["value"] == []
+        page.get_by_role("button", name="Switch app printing off").click()
+        expect(page.locator("#app-printing-switch")).to_contain_text("App printing is off")
+    ctx.close()
+
+
 def test_user_prints_cancels_and_manages_print_passwords(platen, browser, tmp_path):
     admin = Graph(platen, platen.admin_token())
     alice = Graph(platen, platen.alice_token())

@@ -131,6 +131,17 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&p("/admin/connectors"), get(admin::connectors::list))
         .route(&p("/admin/usage"), get(admin::usage::page))
         .route(&p("/admin/apps"), get(admin::apps::page))
+        .route(
+            &p("/admin/policies"),
+            get(admin::policies::page).post(admin::policies::create),
+        )
+        .route(&p("/admin/policies/{id}/delete"), post(admin::policies::delete))
+        .route(&p("/admin/app-printing"), post(admin::policies::switch))
+        .route(&p("/admin/app-printing/grants"), post(admin::policies::grant))
+        .route(
+            &p("/admin/app-printing/grants/{id}/revoke"),
+            post(admin::policies::revoke),
+        )
         .route(&p("/{*rest}"), get(error::not_found).post(error::not_found))
         .with_state(Arc::new(state))
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod apps;
 pub(crate) mod connectors;
+pub(crate) mod policies;
 pub(crate) mod printers;
 pub(crate) mod shares;
 pub(crate) mod usage;
