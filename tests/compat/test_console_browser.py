@@ -25,7 +25,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
 import sdk
-from conftest import REPO_ROOT, Platen
+from conftest import ADMIN_SCOPES, REPO_ROOT, Platen
 
 CHROMIUM = os.environ.get("PLATEN_CHROMIUM", "/usr/bin/chromium")
 SHOTS = REPO_ROOT / "target" / "console-screenshots"
@@ -282,8 +282,9 @@ def test_administrator_sets_print_policies_and_app_printing(platen, browser):
         "displayName": f"{name} share", "allowAllUsers": True,
         "printer@odata.bind": f"{platen.url}/v1.0/print/printers/{printer_id}"}).json()
     app_id = str(uuid.uuid4())
+    settings_admin = platen.user_token(platen.admin, ADMIN_SCOPES + " PrintSettings.ReadWrite.All", admin=True)
     platen_api = httpx.Client(base_url=f"{platen.url}/platen", timeout=30,
-                              headers={"Authorization": f"Bearer {platen.admin_token()}"})
+                              headers={"Authorization": f"Bearer {settings_admin}"})
 
     ctx = browser.new_context()
     with screenshots_on_failure("policies", ctx):

@@ -246,28 +246,34 @@ impl Http {
 
     /// Sends the request and buffers the answer; a transport error panics, naming the request.
     pub async fn exec(&self, rb: reqwest::RequestBuilder) -> Resp {
-        let req = rb.build().expect("request");
+        self.try_exec(rb).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Http::exec`] for callers that expect the server to go away (a crash test): a transport error (no
+    /// connection, a connection cut before the whole answer) is returned, naming the request.
+    pub async fn try_exec(&self, rb: reqwest::RequestBuilder) -> Result<Resp, String> {
+        let req = rb.build().map_err(|e| format!("request: {e:?}"))?;
         let method = req.method().clone();
         let url = req.url().to_string();
         let r = self
             .http
             .execute(req)
             .await
-            .unwrap_or_else(|e| panic!("{method} {url}: transport error: {e:?}"));
+            .map_err(|e| format!("{method} {url}: transport error: {e:?}"))?;
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let body = r
             .bytes()
             .await
-            .unwrap_or_else(|e| panic!("{method} {url}: reading body: {e:?}"))
+            .map_err(|e| format!("{method} {url}: reading body: {e:?}"))?
             .to_vec();
-        Resp {
+        Ok(Resp {
             method,
             url,
             status,
             headers,
             body,
-        }
+        })
     }
 
     /// `method path` with a bearer token and, when given, a JSON body.

@@ -180,6 +180,21 @@ impl Device {
         job_attrs: Vec<(&str, IppValue)>,
         subscription: Option<Vec<(&str, IppValue)>>,
     ) -> IppAnswer {
+        self.try_send_groups(http, base, op, attrs, job_attrs, subscription)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Device::send_groups`] for callers that expect the server to go away: a transport error is returned.
+    pub async fn try_send_groups(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        op: i16,
+        attrs: Vec<(&str, IppValue)>,
+        job_attrs: Vec<(&str, IppValue)>,
+        subscription: Option<Vec<(&str, IppValue)>>,
+    ) -> Result<IppAnswer, String> {
         let mut msg = IppRequestResponse::new_response(IppVersion::v2_0(), StatusCode::SuccessfulOk, 1)
             .expect("IPP message");
         msg.header_mut().operation_or_status = op;
@@ -213,7 +228,7 @@ impl Device {
             .bearer_auth(&self.token)
             .header("content-type", "application/ipp")
             .body(msg.to_bytes().to_vec());
-        let r: Resp = Http::with_client("", http.clone()).exec(rb).await;
+        let r: Resp = Http::with_client("", http.clone()).try_exec(rb).await?;
         assert_eq!(r.status, 200, "IPP operation {op:#06x}: {r:?}");
         let (header, attrs, rest) = IppParser::new(IppReader::new(std::io::Cursor::new(r.body)))
             .parse_parts()
@@ -221,11 +236,11 @@ impl Device {
         // What follows the attributes: a Fetch-Document's document.
         let rest = rest.into_inner();
         let data = rest.get_ref()[rest.position() as usize..].to_vec();
-        IppAnswer {
+        Ok(IppAnswer {
             status: header.operation_or_status as u16,
             attrs,
             data,
-        }
+        })
     }
 }
 

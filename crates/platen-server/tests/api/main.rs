@@ -11,6 +11,7 @@ mod console;
 mod conventions;
 mod conversions;
 mod counts;
+mod crash_loop;
 mod device_errors;
 mod dnssd;
 mod document_configuration;
