@@ -215,7 +215,9 @@ pub(crate) async fn create(State(state): State<Shared>, posted: Posted<PolicyFor
                     .ok()
                     .filter(|m: &f64| m.is_finite() && *m > 0.0 && *m < 1e9)
                     .ok_or_else(|| {
-                        ConsoleError::BadRequest("The largest document is a number of MiB, such as 25.".into())
+                        ConsoleError::BadRequest(
+                            "The largest document is a number of MiB, such as 25.".into(),
+                        )
                     })?;
                 Some((mib * 1_048_576.0).round() as i64)
             }
