@@ -1,5 +1,6 @@
-//! The crash loop: mixed load against one `platen serve` (SQLite by default, PostgreSQL when the suite runs with
-//! `PLATEN_TEST_BACKEND=postgres`), killed with SIGKILL at a random moment 20 times ([`kills`]) and started again on
+//! The crash loop: mixed load against `platen serve` (SQLite by default, PostgreSQL when the suite runs with
+//! `PLATEN_TEST_BACKEND=postgres`, with a second node on the same database that is never killed and serves half
+//! the load), killed with SIGKILL at a random moment 20 times ([`kills`]) and started again on
 //! the same data; then every operation the server acknowledged is checked against what it stores.
 //!
 //! The load: users creating jobs, uploading their documents in two ranges, starting and sometimes canceling them,
@@ -21,7 +22,7 @@ use platen_testkit::serve::{Serve, Served};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -90,9 +91,10 @@ fn token(dir: &std::path::Path, tenant: &str, user: &str, scopes: &str, admin: b
     run_platen(BIN, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
 }
 
-/// One user's loop until the server goes away: create, upload in two ranges, start, and cancel one job in three.
-async fn user_load(http: Http, token: String, jobs: String, ledger: Shared) {
-    loop {
+/// One user's loop until its server goes away (or, on the node that survives, until `killed` says the round is
+/// over): create, upload in two ranges, start, and cancel one job in three.
+async fn user_load(http: Http, token: String, jobs: String, ledger: Shared, killed: Arc<AtomicBool>) {
+    while !killed.load(Ordering::SeqCst) {
         let Ok(r) = http
             .try_exec(http.authed(reqwest::Method::POST, &jobs, &token).json(&json!({})))
             .await
@@ -211,7 +213,7 @@ async fn device_load(
     base: String,
     device: Device,
     ledger: Shared,
-    killed: Arc<std::sync::atomic::AtomicBool>,
+    killed: Arc<AtomicBool>,
 ) {
     let uuid = format!("urn:uuid:{}", uuid());
     while !killed.load(Ordering::SeqCst) {
@@ -315,23 +317,41 @@ async fn nothing_acknowledged_is_lost_over_repeated_kills_under_mixed_load() {
     let ipp_http = platen_testkit::http::client();
     let device = Device::connect(&ipp_http, &served.base, &printer, &key).await;
 
+    // On PostgreSQL a second node on the same database and documents serves half the load and is never killed:
+    // what it acknowledges while the other node dies must survive too.
+    let survivor = db_url
+        .as_ref()
+        .map(|_| configured().log(&dir.path().join("survivor.log")).start());
     let ledger: Shared = Arc::default();
     let kills = kills();
     for round in 0..kills {
-        let http = Http::new(&served.base);
+        let base_of = |i: usize| match &survivor {
+            Some(s) if i % 2 == 1 => s.base.clone(),
+            _ => served.base.clone(),
+        };
+        let killed = Arc::new(AtomicBool::new(false));
         let mut tasks: Vec<tokio::task::JoinHandle<()>> = users
             .iter()
-            .map(|t| tokio::spawn(user_load(http.clone(), t.clone(), jobs.clone(), ledger.clone())))
+            .enumerate()
+            .map(|(i, t)| {
+                let http = Http::new(&base_of(i));
+                tokio::spawn(user_load(
+                    http,
+                    t.clone(),
+                    jobs.clone(),
+                    ledger.clone(),
+                    killed.clone(),
+                ))
+            })
             .collect();
-        // The device token lives in the database: the same one works after every restart.
+        // The device token lives in the database: the same one works after every restart, on either node.
         let device = Device {
             printer: device.printer.clone(),
             token: device.token.clone(),
         };
-        let killed = Arc::new(std::sync::atomic::AtomicBool::new(false));
         tasks.push(tokio::spawn(device_load(
             ipp_http.clone(),
-            served.base.clone(),
+            base_of(round),
             device,
             ledger.clone(),
             killed.clone(),
@@ -347,10 +367,15 @@ async fn nothing_acknowledged_is_lost_over_repeated_kills_under_mixed_load() {
     }
     let l = ledger.lock().expect("ledger");
     verify(&Http::new(&served.base), &admin, &jobs, &l).await;
+    drop(survivor);
     println!(
         "crash loop ({}): {kills} kills; acknowledged and found: {} jobs, {} uploads (SHA-256 checked), {} ranges of \
          unfinished uploads, {} starts, {} cancels, {} device claims, {} completions",
-        if db_url.is_some() { "PostgreSQL" } else { "SQLite" },
+        if db_url.is_some() {
+            "PostgreSQL, two nodes, one killed"
+        } else {
+            "SQLite"
+        },
         l.created.len(),
         l.uploaded.len(),
         l.ranges.values().map(|(_, r)| r.len()).sum::<usize>(),
