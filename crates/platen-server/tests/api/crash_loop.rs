@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How many times the server is killed: the floor, or `PLATEN_CRASH_KILLS` (`scripts/crash-loop.sh` runs
+/// How many times the server is killed: the floor, or `PLATEN_CRASH_KILLS` (`scripts/long-proofs.sh` runs
 /// long loops).
 fn kills() -> usize {
     std::env::var("PLATEN_CRASH_KILLS")

@@ -27,6 +27,7 @@ mod print_policies;
 mod printer_removal;
 mod pull;
 mod pull_navigation;
+mod race_trials;
 mod races;
 mod reports;
 mod retention;
