@@ -137,7 +137,18 @@ impl DevIssuer {
 
     /// Mints a signed token with `claims`, valid from now for `lifetime`.
     pub fn mint(&self, claims: &DevClaims, lifetime: Duration) -> Result<String, AuthError> {
-        self.sign(claims, None, lifetime)
+        self.sign(claims, None, lifetime, 0)
+    }
+
+    /// [`DevIssuer::mint`] as if issued `offset_secs` from now (negative: in the past), so tests can hold a token
+    /// that has already expired or is not valid yet.
+    pub fn mint_shifted(
+        &self,
+        claims: &DevClaims,
+        lifetime: Duration,
+        offset_secs: i64,
+    ) -> Result<String, AuthError> {
+        self.sign(claims, None, lifetime, offset_secs)
     }
 
     /// Mints an OpenID Connect ID token for the console's development sign-in page: the claims of [`mint`]
@@ -150,17 +161,23 @@ impl DevIssuer {
         nonce: &str,
         lifetime: Duration,
     ) -> Result<String, AuthError> {
-        self.sign(claims, Some(nonce), lifetime)
+        self.sign(claims, Some(nonce), lifetime, 0)
     }
 
-    fn sign(&self, claims: &DevClaims, nonce: Option<&str>, lifetime: Duration) -> Result<String, AuthError> {
+    fn sign(
+        &self,
+        claims: &DevClaims,
+        nonce: Option<&str>,
+        lifetime: Duration,
+        offset_secs: i64,
+    ) -> Result<String, AuthError> {
         if lifetime.is_zero() || lifetime > MAX_LIFETIME {
             return Err(AuthError::InvalidDevClaims(format!(
                 "the lifetime must be between 1 second and {} days",
                 MAX_LIFETIME.as_secs() / 86_400
             )));
         }
-        let mut payload = token_payload(claims, lifetime)?;
+        let mut payload = token_payload(claims, lifetime, offset_secs)?;
         if let (Some(nonce), Some(map)) = (nonce, payload.as_object_mut()) {
             map.insert("nonce".into(), Value::String(nonce.to_owned()));
         }
@@ -188,7 +205,7 @@ impl DevIssuer {
 }
 
 /// The claims of a development token, shaped like an Entra ID v2.0 access token.
-fn token_payload(claims: &DevClaims, lifetime: Duration) -> Result<Value, AuthError> {
+fn token_payload(claims: &DevClaims, lifetime: Duration, offset_secs: i64) -> Result<Value, AuthError> {
     let invalid = |reason: &str| AuthError::InvalidDevClaims(reason.to_owned());
     if claims.tenant_id.is_empty() {
         return Err(invalid("tenant_id is empty"));
@@ -203,7 +220,7 @@ fn token_payload(claims: &DevClaims, lifetime: Duration) -> Result<Value, AuthEr
         (true, true, _) => return Err(invalid("application tokens need an app_id")),
         (false, true, _) => return Err(invalid("object_id is empty")),
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = chrono::Utc::now().timestamp().saturating_add(offset_secs);
     // MAX_LIFETIME is far below i64::MAX seconds, so this cannot overflow.
     let expires = now + i64::try_from(lifetime.as_secs()).map_err(|_| invalid("lifetime is too long"))?;
 

@@ -126,4 +126,8 @@ pub struct TokenCommon {
     /// Audience (`aud`).
     #[arg(long, default_value = "https://graph.microsoft.com")]
     pub audience: String,
+    /// Issue the token as if at now + this many seconds (negative: in the past), for testing expired and
+    /// not-yet-valid tokens.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub issued_at_offset: i64,
 }

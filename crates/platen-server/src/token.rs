@@ -10,12 +10,13 @@ fn words(s: &str) -> Vec<String> {
 
 fn mint(common: &TokenCommon, claims: DevClaims) -> anyhow::Result<()> {
     let issuer = DevIssuer::load_or_create(&common.data_dir)?;
-    let token = issuer.mint(
+    let token = issuer.mint_shifted(
         &DevClaims {
             audience: common.audience.clone(),
             ..claims
         },
         Duration::from_secs(common.expires_in),
+        common.issued_at_offset,
     )?;
     println!("{token}");
     Ok(())

@@ -178,6 +178,7 @@ pub struct User {
 }
 
 /// Arguments of one `platen token user|app` call.
+#[derive(Clone)]
 pub struct TokenBuilder<'a> {
     srv: &'a Server,
     args: Vec<String>,
@@ -221,6 +222,10 @@ impl<'a> TokenBuilder<'a> {
     }
     pub fn audience(self, a: &str) -> Self {
         self.arg("--audience", a)
+    }
+    /// Issued `secs` from now (negative: in the past).
+    pub fn issued_at_offset(self, secs: i64) -> Self {
+        self.arg("--issued-at-offset", &secs.to_string())
     }
     pub fn data_dir(self, d: &Path) -> Self {
         self.arg("--data-dir", &d.display().to_string())

@@ -1,8 +1,8 @@
 //! Bad input of every kind gets a Graph-shaped 4xx (`{"error":{"code","message","innerError":{"request-id",
 //! "date"}}}`, JSON content type) and the server keeps serving. 401s carry `WWW-Authenticate`.
 //!
-//! Not covered: expired tokens. The verifier allows 60 s of clock skew, so an expired token would need a
-//! minute-long sleep; `platen token` cannot mint a token that is already expired.
+//! Expired and not-yet-valid tokens (`platen token --issued-at-offset`), like every other defect of a token, are
+//! checked on every route by the authorization matrix (`permissions.rs`).
 
 use crate::common::*;
 use base64::Engine;

@@ -10,11 +10,18 @@
 //! app-only job actions run on jobs held by a print task of the calling app), or for connectors (which only
 //! devices create) a `404` for an unknown id, which authorization must precede.
 //!
+//! Then every route refuses, with 401 and a challenge, an otherwise accepted token broken one way at a time (no
+//! header, not a JWT, `alg: none`, claims changed after signing, an unknown key id, another issuer's key, the wrong
+//! audience, expired, not valid yet, the Basic scheme) and the credentials of other doors (a printer's device
+//! token, an upload URL's own credential). Each route prints its number of cells.
+//!
 //! Where the spec says a route "also needs" another permission (a Get-printerShare permission for share job
 //! paths, a Get-printer permission for apps, a List-users permission for allowedUsers), tokens carry that
 //! companion permission too; it is never accepted by itself, so the denial checks stay meaningful.
 
 use crate::common::*;
+use base64::Engine;
+use platen_testkit::graph::TokenBuilder;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -563,6 +570,8 @@ struct Fx {
     app_tasks: String,
     definition: String,
     trigger: String,
+    /// The `tempauthtoken` of an upload session's URL.
+    upload_credential: String,
 }
 
 impl Fx {
@@ -597,6 +606,17 @@ impl Fx {
             .expect_json(201);
         let definition = d["id"].as_str().unwrap().to_string();
         let trigger = Self::trigger_on(&t, &admin_via_app, &virtual_printer, &definition).await;
+        let uploader = t.user("uploader");
+        let upload_job = t
+            .job(&format!("/v1.0/print/shares/{share}/jobs"), &uploader.token)
+            .await;
+        let url = t
+            .upload_session(&upload_job, &uploader.token, "application/pdf", 10)
+            .await;
+        let upload_credential = url
+            .split_once("tempauthtoken=")
+            .map(|(_, c)| c.split('&').next().unwrap_or_default().to_string())
+            .expect("an upload URL carries its credential");
         Fx {
             t,
             printer,
@@ -609,6 +629,7 @@ impl Fx {
             app_tasks,
             definition,
             trigger,
+            upload_credential,
         }
     }
 
@@ -1040,6 +1061,10 @@ async fn prepare(r: R, fx: &Fx, who: &Who) -> Req {
 
 /// A delegated token holding `p` (and the route's companion), issued to the fixture's app where the route needs it.
 fn delegated(fx: &Fx, sp: &Spec, oid: &str, p: &str, admin: bool) -> String {
+    delegated_builder(fx, sp, oid, p, admin).mint()
+}
+
+fn delegated_builder<'a>(fx: &'a Fx, sp: &Spec, oid: &str, p: &str, admin: bool) -> TokenBuilder<'a> {
     let mut b =
         fx.t.srv()
             .user_token(&fx.t.id, oid)
@@ -1048,7 +1073,107 @@ fn delegated(fx: &Fx, sp: &Spec, oid: &str, p: &str, admin: bool) -> String {
     if sp.delegated_app {
         b = b.app(&fx.app_id);
     }
-    b.mint()
+    b
+}
+
+/// A token the route accepts (its first listed permission, delegated when it has one), and who holds it.
+fn authorized<'a>(fx: &'a Fx, sp: &Spec) -> (TokenBuilder<'a>, Who) {
+    match sp.d.first() {
+        Some(p) => {
+            let oid = uuid();
+            let admin = match sp.as_admin {
+                AsAdmin::Yes => true,
+                AsAdmin::No => false,
+                AsAdmin::ForPrinterPermissions => p.starts_with("Printer."),
+            };
+            (delegated_builder(fx, sp, &oid, p, admin), Who::User(oid))
+        }
+        None => {
+            let roles = scopes(sp.a.first().copied().unwrap_or("Printer.Read.All"), sp.with_a);
+            (fx.t.srv().app_token(&fx.t.id, &fx.app_id).roles(&roles), Who::App)
+        }
+    }
+}
+
+/// One INFRA device token for the whole binary: a device's credential is no Graph token anywhere.
+async fn device_token() -> String {
+    static TOKEN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TOKEN
+        .get_or_init(|| async {
+            let t = Tenant::new();
+            let (_, _, device, _) = t.device_printer("Matrix device").await;
+            device.token
+        })
+        .await
+        .clone()
+}
+
+fn b64url(v: &Value) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+fn decoded(part: &str) -> Value {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
+/// `Authorization` values that must each be refused with 401 on every route, built from a token the route would
+/// accept: the same claims, broken one way at a time (`None`: no header at all).
+async fn token_defects(fx: &Fx, accepted: &TokenBuilder<'_>) -> Vec<(&'static str, Option<String>)> {
+    let good = accepted.clone().mint();
+    let parts: Vec<&str> = good.split('.').collect();
+    let (header, mut payload) = (decoded(parts[0]), decoded(parts[1]));
+    payload["scp"] = json!("Printer.FullControl.All PrintJob.ReadWrite.All PrinterShare.ReadWrite.All");
+    payload["roles"] = json!(["Printer.ReadWrite.All", "PrintJob.ReadWrite.All"]);
+    let mut none_header = header.clone();
+    none_header["alg"] = json!("none");
+    let mut other_kid = header.clone();
+    other_kid["kid"] = json!(uuid());
+    let other_dir = tempfile::tempdir().expect("temp dir");
+    let bearer = |t: String| Some(format!("Bearer {t}"));
+    vec![
+        ("no Authorization header", None),
+        ("not a JWT", bearer("not-a-jwt".into())),
+        (
+            "alg none",
+            bearer(format!("{}.{}.", b64url(&none_header), parts[1])),
+        ),
+        (
+            "claims changed after signing",
+            bearer(format!("{}.{}.{}", parts[0], b64url(&payload), parts[2])),
+        ),
+        (
+            "unknown key id",
+            bearer(format!("{}.{}.{}", b64url(&other_kid), parts[1], parts[2])),
+        ),
+        (
+            "signed by another issuer's key",
+            bearer(accepted.clone().data_dir(other_dir.path()).mint()),
+        ),
+        (
+            "wrong audience",
+            bearer(accepted.clone().audience("api://someone-else").mint()),
+        ),
+        (
+            "expired an hour ago",
+            bearer(accepted.clone().issued_at_offset(-7200).mint()),
+        ),
+        (
+            "not valid for ten more minutes",
+            bearer(accepted.clone().issued_at_offset(600).mint()),
+        ),
+        ("a printer's device token", bearer(device_token().await)),
+        (
+            "an upload URL's own credential",
+            bearer(fx.upload_credential.clone()),
+        ),
+        (
+            "the right token under the Basic scheme",
+            Some(format!("Basic {good}")),
+        ),
+    ]
 }
 
 fn scopes(p: &str, with: &str) -> String {
@@ -1064,7 +1189,9 @@ async fn check(r: R) {
     let fx = Fx::new().await;
     let sp = spec(r);
     let mut failures: Vec<String> = vec![];
+    let mut cells = 0usize;
     let mut attempt = async |label: String, token: String, who: Who, want: Option<u16>| {
+        cells += 1;
         let q = prepare(r, &fx, &who).await;
         let mut rb = fx.api().authed(q.method.clone(), &q.path, &token);
         if let Some(b) = &q.body {
@@ -1190,6 +1317,30 @@ async fn check(r: R) {
             .await;
         }
     }
+    // Every defect of an otherwise accepted token is refused before anything else: 401, a Graph error, and a
+    // WWW-Authenticate challenge.
+    let (accepted, who) = authorized(&fx, &sp);
+    for (what, header) in token_defects(&fx, &accepted).await {
+        cells += 1;
+        let q = prepare(r, &fx, &who).await;
+        let mut rb = fx.api().req(q.method.clone(), &q.path);
+        if let Some(h) = &header {
+            rb = rb.header("authorization", h);
+        }
+        if let Some(b) = &q.body {
+            rb = rb.json(b);
+        }
+        let resp = fx.api().exec(rb).await;
+        if resp.status != 401 || resp.header("www-authenticate").is_none() {
+            failures.push(format!(
+                "{r:?} {what}: expected 401 with a challenge, got {}",
+                resp.status
+            ));
+        } else {
+            resp.assert_graph_error();
+        }
+    }
+    println!("authorization matrix: {r:?}: {cells} cells");
     assert!(
         failures.is_empty(),
         "{} permission check(s) failed:\n{}",
