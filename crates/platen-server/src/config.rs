@@ -372,14 +372,93 @@ pub fn load(s: &Settings) -> anyhow::Result<Config> {
         fig = fig.merge(Toml::file(file));
     }
     fig = fig
-        .merge(Env::prefixed("PLATEN_").ignore(&["CONFIG"]).split("__"))
+        .merge(
+            Env::prefixed("PLATEN_")
+                .filter(|k| is_configuration(k.as_str()))
+                .split("__"),
+        )
         .merge(Serialized::defaults(Overrides {
             listen: s.listen.clone(),
             data_dir: s.data_dir.clone(),
             public_url: s.public_url.clone(),
             database_url: s.database_url.clone(),
         }));
-    Ok(fig.extract()?)
+    // A wrong type names its key and where it came from (figment's message, one line).
+    let config: Config = fig.extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    refuse_unknown_keys(&fig)?;
+    Ok(config)
+}
+
+/// `PLATEN_*` variables that configure the tools around the server (its log filter, the connector's token, test
+/// suites, benchmarks and scripts) rather than the server: never read as configuration keys.
+const NOT_CONFIGURATION: &[&str] = &[
+    "CONFIG",
+    "LOG",
+    "ADMIN_TOKEN",
+    "BIN",
+    "BASE",
+    "URI",
+    "CHROMIUM",
+    "COMPAT_KEEP",
+    "CRASH_KILLS",
+    "RACE_TRIALS",
+];
+const NOT_CONFIGURATION_PREFIXES: &[&str] = &["TEST_", "BENCH_", "FIG_"];
+
+/// Is `PLATEN_{name}` a configuration variable (`name` without the prefix)?
+fn is_configuration(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    !NOT_CONFIGURATION.contains(&upper.as_str())
+        && !NOT_CONFIGURATION_PREFIXES.iter().any(|p| upper.starts_with(p))
+}
+
+/// Stops the start at the first key no setting reads (a misspelt section, key or variable would otherwise be
+/// ignored silently), naming it and where it came from.
+fn refuse_unknown_keys(fig: &Figment) -> anyhow::Result<()> {
+    let merged: figment::value::Value = fig
+        .extract::<figment::value::Dict>()
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?
+        .into();
+    let mut unknown: Vec<String> = vec![];
+    // serde_ignored writes `?` for the inside of an Option; the key as written has no such segment.
+    let key_of = |path: serde_ignored::Path| {
+        path.to_string()
+            .split('.')
+            .filter(|s| *s != "?")
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let _: Config = serde_ignored::deserialize(&merged, |path| unknown.push(key_of(path)))
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let Some(key) = unknown.first() else {
+        return Ok(());
+    };
+    let source = match fig.find_metadata(key) {
+        Some(m) if m.name.contains("environment") => {
+            // The variables that spell this key (a misspelt section covers every variable under it).
+            let spelt = format!("PLATEN_{}", key.to_ascii_uppercase().replace('.', "__"));
+            let mut names: Vec<String> = std::env::vars_os()
+                .filter_map(|(k, _)| k.into_string().ok())
+                .filter(|k| {
+                    let k = k.to_ascii_uppercase();
+                    k == spelt || k.starts_with(&format!("{spelt}__"))
+                })
+                .collect();
+            names.sort();
+            if names.is_empty() {
+                names.push(spelt);
+            }
+            format!("the environment ({})", names.join(", "))
+        }
+        Some(m) => match &m.source {
+            Some(source) => format!("{} {source}", m.name),
+            None => m.name.to_string(),
+        },
+        None => "the configuration".into(),
+    };
+    anyhow::bail!(
+        "configuration: unknown key `{key}` in {source} (the keys Platen reads are listed in the README, Configuration)"
+    )
 }
 
 #[cfg(test)]
@@ -413,6 +492,71 @@ mod tests {
         );
         assert_eq!(cfg.tls_public_url().as_deref(), Some("https://print.example"));
         assert_eq!(cfg.tls.unwrap().hosts.unwrap(), ["print.example"]);
+    }
+
+    fn settings(config: Option<PathBuf>) -> Settings {
+        Settings {
+            config,
+            listen: None,
+            data_dir: None,
+            public_url: None,
+            database_url: None,
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_or_section_stops_the_start_naming_it_and_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("platen.toml");
+        for (text, key) in [
+            ("listn = \"0.0.0.0:8080\"\n", "listn"),
+            ("[retention]\ndocument = \"2d\"\n", "retention.document"),
+            ("[retenshun]\ndocuments = \"2d\"\n", "retenshun"),
+            (
+                "[throttling.jobs_per_user]\nlimit = 5\nwindow_secs = 60\nburst = 3\n",
+                "throttling.jobs_per_user.burst",
+            ),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let e = load(&settings(Some(file.clone()))).unwrap_err().to_string();
+            // Sections that refuse unknown fields themselves say so through figment, with the fields they take.
+            let named = e.contains(&format!("unknown key `{key}`"))
+                || e.contains(&format!(
+                    "unknown field: found `{}`",
+                    key.rsplit('.').next().unwrap()
+                ));
+            assert!(named, "{text}: {e}");
+            assert!(e.contains("platen.toml"), "{text}: {e}");
+            assert_eq!(e.lines().count(), 1, "{e}");
+        }
+        std::fs::write(&file, "max_document_size = \"big\"\n").unwrap();
+        let e = load(&settings(Some(file.clone()))).unwrap_err().to_string();
+        assert!(e.contains("max_document_size"), "{e}");
+        std::fs::write(
+            &file,
+            "[retention]\ndocuments = \"2d\"\n[console]\nenabled = false\n",
+        )
+        .unwrap();
+        let config = load(&settings(Some(file))).unwrap();
+        assert_eq!(config.retention.documents, "2d");
+    }
+
+    #[test]
+    fn tools_variables_are_not_configuration() {
+        for name in [
+            "CONFIG",
+            "LOG",
+            "TEST_BACKEND",
+            "test_postgres",
+            "BENCH_BIN",
+            "BIN",
+            "CRASH_KILLS",
+        ] {
+            assert!(!is_configuration(name), "{name}");
+        }
+        for name in ["LISTEN", "RETENTION__DOCUMENTS", "TLS__LISTEN", "DATABASE_URL"] {
+            assert!(is_configuration(name), "{name}");
+        }
     }
 
     #[test]

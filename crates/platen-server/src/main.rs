@@ -21,8 +21,18 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = cli::Cli::parse();
+async fn main() -> std::process::ExitCode {
+    // One line naming what failed and why (the key, the file, the directory, the database), not a debug dump.
+    match run(cli::Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("platen: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Serve(args) => serve::run(config::load(&args.settings)?).await,
         cli::Command::Migrate(args) => serve::migrate(config::load(&args)?).await,

@@ -21,11 +21,23 @@ fn init_tracing() {
 
 pub async fn migrate(cfg: Config) -> anyhow::Result<()> {
     init_tracing();
-    std::fs::create_dir_all(&cfg.data_dir).context("creating the data directory")?;
-    let store = SqlStore::connect(&cfg.database_url()).await?;
+    usable_data_dir(cfg.data_dir.as_path())?;
+    let store = SqlStore::connect(&cfg.database_url())
+        .await
+        .with_context(|| format!("opening the database {}", redact(&cfg.database_url())))?;
     store.migrate().await?;
     println!("migrations applied to {}", redact(&cfg.database_url()));
     Ok(())
+}
+
+/// Creates the data directory if needed and proves it writable, so a wrong path or permission stops the start
+/// with the directory's name rather than later with a database or key error.
+fn usable_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    let probe = dir.join(".platen-write-check");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .with_context(|| format!("the data directory {} is not writable", dir.display()))
 }
 
 pub(crate) fn redact(url: &str) -> String {
@@ -65,10 +77,10 @@ fn auth_config(cfg: &Config) -> AuthConfig {
 /// The data directory, the database (migrated), the document store and the CA, as one [`App`]: what `serve`
 /// runs on, and what the operator commands (`print-password`) use.
 pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
-    std::fs::create_dir_all(&cfg.data_dir).context("creating the data directory")?;
+    usable_data_dir(cfg.data_dir.as_path())?;
     let store = SqlStore::open(&cfg.database_url())
         .await
-        .context("opening the database")?;
+        .with_context(|| format!("opening the database {}", redact(&cfg.database_url())))?;
     let blobs = crate::documents::open(cfg)
         .await
         .context("opening the document store")?;

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod app_printing;
+mod bad_configuration;
 mod bad_input;
 mod beta_shares;
 mod common;

@@ -21,7 +21,7 @@ fn policy(tenant: &str, id: &str, target: PolicyTarget, at: i64) -> PrintPolicy 
         id: id.into(),
         display_name: format!("Policy {id}"),
         target,
-        force_monochrome: id.len() % 2 == 0,
+        force_monochrome: id.len().is_multiple_of(2),
         force_duplex: true,
         max_document_bytes: (id == "p1").then_some(1_048_576),
         created_at: at,
