@@ -202,3 +202,26 @@ pub async fn put_chunk(api: &Api, url: &str, chunk: &[u8], first: usize, total: 
 pub fn bytes(n: usize) -> Vec<u8> {
     platen_testkit::graph::bytes(n, 0)
 }
+
+/// A delegated development token minted with the issuer key of the server whose data directory is `dir` (a server
+/// the test started itself, not the shared one).
+pub fn token_in(dir: &std::path::Path, tenant: &str, user: &str, scopes: &str, admin: bool) -> String {
+    let dir = dir.display().to_string();
+    let mut args = vec![
+        "token",
+        "user",
+        "--tenant",
+        tenant,
+        "--user",
+        user,
+        "--scopes",
+        scopes,
+        "--data-dir",
+        &dir,
+    ];
+    args.extend(["--upn", "crash@contoso.test", "--expires-in", "3600"]);
+    if admin {
+        args.push("--admin");
+    }
+    platen_testkit::graph::run_platen(BIN, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+}

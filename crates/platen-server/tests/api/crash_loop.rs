@@ -13,9 +13,9 @@
 //! completion completed, and no job was acknowledged both; no answer was a 5xx; every job's state is one
 //! Graph knows.
 
-use super::common::BIN;
+use super::common::{BIN, token_in};
 use platen_testkit::TestDatabase;
-use platen_testkit::graph::{run_platen, uuid};
+use platen_testkit::graph::uuid;
 use platen_testkit::http::Http;
 use platen_testkit::infra::{self, ACKNOWLEDGE_JOB, COMPLETED, Device, OK};
 use platen_testkit::serve::{Serve, Served};
@@ -66,29 +66,6 @@ fn random(below: u64) -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(STATE.fetch_add(1, Ordering::Relaxed));
     h.finish() % below.max(1)
-}
-
-fn token(dir: &std::path::Path, tenant: &str, user: &str, scopes: &str, admin: bool) -> String {
-    let dir = dir.display().to_string();
-    let mut args = vec![
-        "token",
-        "user",
-        "--tenant",
-        tenant,
-        "--user",
-        user,
-        "--scopes",
-        scopes,
-        "--data-dir",
-        &dir,
-        "--expires-in",
-        "3600",
-    ];
-    args.extend(["--upn", "crash@contoso.test"]);
-    if admin {
-        args.push("--admin");
-    }
-    run_platen(BIN, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
 }
 
 /// One user's loop until its server goes away (or, on the node that survives, until `killed` says the round is
@@ -289,7 +266,7 @@ async fn nothing_acknowledged_is_lost_over_repeated_kills_under_mixed_load() {
     };
     let mut served: Served = configured().start();
     let tenant = uuid();
-    let admin = token(
+    let admin = token_in(
         dir.path(),
         &tenant,
         &uuid(),
@@ -298,7 +275,7 @@ async fn nothing_acknowledged_is_lost_over_repeated_kills_under_mixed_load() {
     );
     let users: Vec<String> = (0..USERS)
         .map(|_| {
-            token(
+            token_in(
                 dir.path(),
                 &tenant,
                 &uuid(),

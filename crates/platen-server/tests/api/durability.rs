@@ -1,9 +1,9 @@
 //! Nothing acknowledged is lost: cancels answered 204 while many run at once (which SQLite commits in groups)
 //! are all stored after the server is killed with SIGKILL in the middle of them and started again.
 
-use super::common::BIN;
+use super::common::{BIN, token_in};
 use platen_testkit::TestDatabase;
-use platen_testkit::graph::{printer_body, run_platen, uuid};
+use platen_testkit::graph::{printer_body, uuid};
 use platen_testkit::http::Http;
 use platen_testkit::serve::Serve;
 use serde_json::json;
@@ -16,27 +16,6 @@ const JOBS_PER_ROUND: usize = 120;
 const CLIENTS: usize = 16;
 /// The server is killed once this many cancels of the round were acknowledged (the rest are in flight or queued).
 const KILL_AFTER: usize = 40;
-
-fn token(dir: &std::path::Path, tenant: &str, user: &str, scopes: &str, admin: bool) -> String {
-    let dir = dir.display().to_string();
-    let mut args = vec![
-        "token",
-        "user",
-        "--tenant",
-        tenant,
-        "--user",
-        user,
-        "--scopes",
-        scopes,
-        "--data-dir",
-        &dir,
-    ];
-    args.extend(["--upn", "crash@contoso.test", "--expires-in", "3600"]);
-    if admin {
-        args.push("--admin");
-    }
-    run_platen(BIN, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_acknowledged_cancel_is_lost_when_the_server_is_killed() {
@@ -52,14 +31,14 @@ async fn no_acknowledged_cancel_is_lost_when_the_server_is_killed() {
     };
     let mut served = configured().start();
     let tenant = uuid();
-    let admin = token(
+    let admin = token_in(
         dir.path(),
         &tenant,
         &uuid(),
         "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All",
         true,
     );
-    let user = token(
+    let user = token_in(
         dir.path(),
         &tenant,
         &uuid(),
