@@ -14,6 +14,7 @@ mod directory;
 mod document_settings;
 mod downloads;
 mod error;
+mod health;
 mod in_flight;
 mod job_door;
 mod jobs;

@@ -63,6 +63,21 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
             return downloads::handle(&state.app, &parts.method, &segs[1], &raw_query, &parts.headers).await;
         }
         Some("healthz") if segs.len() == 1 => return Ok((StatusCode::OK, "ok").into_response()),
+        // Ready: the database answers and holds this binary's migrations; otherwise 503 with the reason.
+        Some("readyz") if segs.len() == 1 => {
+            return Ok(match state.app.readiness().await {
+                Ok(()) => (StatusCode::OK, "ready").into_response(),
+                // The reason may name database hosts: it goes to the log, not to whoever asks.
+                Err(e) => {
+                    tracing::warn!(error = %e, "not ready");
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "not ready (the server log says why)",
+                    )
+                        .into_response()
+                }
+            });
+        }
         _ => {}
     }
     let version = match segs.first().map(String::as_str) {

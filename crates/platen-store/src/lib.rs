@@ -17,9 +17,9 @@ pub mod testing;
 pub use feed::{ChangeEvent, ChangeFeed};
 pub use platen_domain::records::JobChange;
 pub use store::{
-    ChangeFeedStore, ConnectorStore, ConsoleSessionStore, DeviceStore, DocumentStore, JobStore, OutboxStore,
-    PolicyStore, PrintPasswordStore, PrinterStore, ReportStore, RetentionStore, SettingsStore, ShareStore,
-    Store, SubscriptionStore, TaskStore, ThrottleStore,
+    ChangeFeedStore, ConnectorStore, ConsoleSessionStore, DeviceStore, DocumentStore, HealthStore, JobStore,
+    OutboxStore, PolicyStore, PrintPasswordStore, PrinterStore, ReportStore, RetentionStore, SettingsStore,
+    ShareStore, Store, SubscriptionStore, TaskStore, ThrottleStore,
 };
 pub use types::*;
 

@@ -30,6 +30,7 @@ pub trait Store:
     + ReportStore
     + ThrottleStore
     + ChangeFeedStore
+    + HealthStore
     + Send
     + Sync
     + 'static
@@ -54,6 +55,7 @@ impl<T> Store for T where
         + ReportStore
         + ThrottleStore
         + ChangeFeedStore
+        + HealthStore
         + Send
         + Sync
         + 'static
@@ -472,6 +474,13 @@ pub trait ThrottleStore {
     ) -> Result<i64>;
     /// Deletes the counters of windows that started before `before`.
     async fn purge_windows(&self, before: Micros) -> Result<u64>;
+}
+
+/// Whether the store can serve requests (`/readyz`).
+#[async_trait]
+pub trait HealthStore {
+    /// `Ok` when the database answers a query and holds every migration this binary knows; otherwise why not.
+    async fn readiness(&self) -> Result<()>;
 }
 
 /// The change feed.

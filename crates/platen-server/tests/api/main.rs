@@ -30,6 +30,7 @@ mod pull;
 mod pull_navigation;
 mod race_trials;
 mod races;
+mod readiness;
 mod reports;
 mod retention;
 mod throttling;

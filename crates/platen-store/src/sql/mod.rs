@@ -15,6 +15,7 @@ pub(crate) mod directory;
 pub(crate) mod documents;
 mod event_order;
 mod group_commit;
+pub(crate) mod health;
 pub(crate) mod jobs;
 mod list;
 pub(crate) mod outbox;
@@ -130,15 +131,16 @@ impl SqlStore {
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        match self.dialect {
-            Dialect::Sqlite => sqlx::migrate!("../../migrations/sqlite").run(&self.write).await?,
-            Dialect::Postgres => {
-                sqlx::migrate!("../../migrations/postgres")
-                    .run(&self.write)
-                    .await?
-            }
-        }
+        self.migrator().run(&self.write).await?;
         Ok(())
+    }
+
+    /// This binary's migrations for the store's database.
+    pub(crate) fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("../../migrations/sqlite"),
+            Dialect::Postgres => sqlx::migrate!("../../migrations/postgres"),
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
