@@ -163,6 +163,10 @@ impl App {
             let change = self.build_change(&job, next, &intent).await?;
             match self.store.commit_job_change(&change).await? {
                 Commit::Done(committed) => {
+                    if let Some(next) = next {
+                        metrics::counter!("platen_job_changes_total", "state" => next.graph_state())
+                            .increment(1);
+                    }
                     if !change.notifications.is_empty() {
                         self.outbox_wakeup.notify_one();
                     }

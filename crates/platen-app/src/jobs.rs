@@ -218,6 +218,7 @@ impl App {
             reason: None,
         };
         let created = self.store.create_job(&job, &document, &event).await?;
+        metrics::counter!("platen_jobs_created_total").increment(1);
         if let Some(share) = share {
             self.store
                 .record_share_use(&caller.tenant_id, &share.id, &caller.object_id, now)

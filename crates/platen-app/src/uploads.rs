@@ -400,6 +400,7 @@ impl App {
             }
             AddRange::SessionGone => Err(session_gone()),
             AddRange::Added(all) => {
+                metrics::counter!("platen_upload_bytes_total").increment(range.len());
                 if let Some(h) = hasher
                     .and_then(|h| Arc::try_unwrap(h).ok())
                     .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))

@@ -58,6 +58,17 @@ pub struct Config {
     /// How long finished jobs keep their documents and records (`[retention]`; env `PLATEN_RETENTION__<FIELD>`).
     #[serde(default)]
     pub retention: RetentionSettings,
+    /// Prometheus metrics at `/metrics` (`[metrics]`; env `PLATEN_METRICS__PUBLIC`).
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// `[metrics]`: who may read `/metrics`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Serve `/metrics` to every client, not only to loopback ones (for a scraper on another machine).
+    pub public: bool,
 }
 
 /// `[retention]`: human-readable durations ("1d", "12h", "90days"), or "off" to keep forever.
@@ -310,6 +321,7 @@ impl Default for Config {
             conversion: Default::default(),
             console: Default::default(),
             retention: Default::default(),
+            metrics: Default::default(),
         }
     }
 }

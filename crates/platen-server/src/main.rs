@@ -7,6 +7,7 @@ mod dnssd;
 mod documents;
 mod hostname;
 mod listener;
+mod metrics;
 mod migrate_store;
 mod print_password;
 mod serve;

@@ -122,6 +122,14 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     if cfg.console.enabled {
         router = router.merge(console_routes(&app, verifier, dev, &cfg)?);
     }
+    let metrics = crate::metrics::install()?;
+    let public_metrics = cfg.metrics.public;
+    let router = router
+        .route(
+            "/metrics",
+            axum::routing::get(move |req| crate::metrics::render(metrics.clone(), public_metrics, req)),
+        )
+        .layer(axum::middleware::from_fn(crate::metrics::track));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;

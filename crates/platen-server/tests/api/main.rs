@@ -21,6 +21,7 @@ mod durability;
 mod flows;
 mod isolation;
 mod metadata;
+mod metrics;
 mod odata;
 mod permissions;
 mod print_passwords;

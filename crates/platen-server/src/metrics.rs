@@ -1,0 +1,129 @@
+//! Prometheus metrics at `/metrics`: every request by route template, method and status with a latency histogram,
+//! and what the use cases count (job changes by the state they reach, uploaded bytes). Recording is a few atomic
+//! operations per request, outside any lock a request waits for; rendering happens only when scraped.
+//!
+//! `/metrics` answers loopback clients only unless `[metrics] public = true` (route names and counts describe the
+//! traffic; a scraper on another machine is let in deliberately).
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use platen_app::ConnectionInfo;
+use std::time::Instant;
+
+/// Latency buckets in seconds: from a cached token check to a long poll.
+const BUCKETS: &[f64] = &[
+    0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
+
+/// Installs the process-wide recorder and returns what renders it.
+pub fn install() -> anyhow::Result<PrometheusHandle> {
+    Ok(PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("platen_http_request_duration_seconds".into()),
+            BUCKETS,
+        )?
+        .install_recorder()?)
+}
+
+/// The label of a request's route: a Graph route's template, or the endpoint family of everything else.
+fn route_label(path: &str) -> String {
+    if let Some(template) = platen_graph::route_template(path) {
+        return template;
+    }
+    let family = [
+        ("/ipp/print/", "ipp infra"),
+        ("/ipp/shares/", "ipp everywhere"),
+        ("/uploadSessions/", "upload"),
+        ("/uploadsessions/", "upload"),
+        ("/downloads/", "download"),
+        ("/device/token", "device token"),
+        ("/platen/", "platen"),
+        ("/healthz", "healthz"),
+        ("/readyz", "readyz"),
+        ("/metrics", "metrics"),
+    ]
+    .iter()
+    .find(|(prefix, _)| path.starts_with(prefix))
+    .map(|(_, label)| *label);
+    match family {
+        Some(label) => label.to_string(),
+        None if path.starts_with("/console") => "console".into(),
+        None => "other".into(),
+    }
+}
+
+/// Middleware: counts the request and observes its latency (until the response head is ready).
+pub async fn track(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = route_label(req.uri().path());
+    let method = req.method().as_str().to_string();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("platen_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("platen_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /metrics` in Prometheus' text format.
+pub async fn render(handle: PrometheusHandle, public: bool, req: Request) -> Response {
+    let loopback = req
+        .extensions()
+        .get::<ConnectionInfo>()
+        .is_some_and(ConnectionInfo::is_loopback);
+    if !public && !loopback {
+        return (
+            StatusCode::FORBIDDEN,
+            "metrics are served to loopback clients only ([metrics] public = true opens them)",
+        )
+            .into_response();
+    }
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn routes_are_labelled_by_template_never_by_id() {
+        assert_eq!(route_label("/v1.0/print/printers/8f2c/jobs/17"), "v1.0 Job");
+        assert_eq!(route_label("/beta/print/shares"), "beta Shares");
+        assert_eq!(route_label("/ipp/print/8f2c"), "ipp infra");
+        assert_eq!(route_label("/uploadSessions/abc"), "upload");
+        assert_eq!(route_label("/console/jobs"), "console");
+        assert_eq!(route_label("/v1.0/no/such/route"), "other");
+        assert_eq!(route_label("/wp-admin.php"), "other");
+    }
+
+    #[tokio::test]
+    async fn metrics_are_refused_to_other_machines_unless_public() {
+        let handle = PrometheusBuilder::new().build_recorder().handle();
+        let from = |ip: &str| {
+            let mut req = Request::new(axum::body::Body::empty());
+            req.extensions_mut().insert(ConnectionInfo {
+                tls: false,
+                remote: format!("{ip}:4000").parse().unwrap(),
+            });
+            req
+        };
+        assert_eq!(
+            render(handle.clone(), false, from("192.0.2.7")).await.status(),
+            403
+        );
+        assert_eq!(
+            render(handle.clone(), false, from("127.0.0.1")).await.status(),
+            200
+        );
+        assert_eq!(render(handle, true, from("192.0.2.7")).await.status(), 200);
+    }
+}
