@@ -225,3 +225,16 @@ pub fn token_in(dir: &std::path::Path, tenant: &str, user: &str, scopes: &str, a
     }
     platen_testkit::graph::run_platen(BIN, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
 }
+
+/// A server on its own data directory, on the suite's selected backend (`db`: a PostgreSQL database when the suite
+/// runs on PostgreSQL, otherwise the embedded default).
+pub fn serve_on(
+    dir: &std::path::Path,
+    db: &Option<platen_testkit::TestDatabase>,
+) -> platen_testkit::serve::Serve {
+    let serve = platen_testkit::serve::Serve::new(BIN, dir);
+    match db {
+        Some(db) => serve.env("PLATEN_DATABASE_URL", &db.url),
+        None => serve,
+    }
+}

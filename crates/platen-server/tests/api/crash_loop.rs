@@ -13,12 +13,12 @@
 //! completion completed, and no job was acknowledged both; no answer was a 5xx; every job's state is one
 //! Graph knows.
 
-use super::common::{BIN, token_in};
+use super::common::{serve_on, token_in};
 use platen_testkit::TestDatabase;
 use platen_testkit::graph::uuid;
 use platen_testkit::http::Http;
 use platen_testkit::infra::{self, ACKNOWLEDGE_JOB, COMPLETED, Device, OK};
-use platen_testkit::serve::{Serve, Served};
+use platen_testkit::serve::Served;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -256,14 +256,7 @@ fn ipp_uri(s: &str) -> ipp::value::IppValue {
 async fn nothing_acknowledged_is_lost_over_repeated_kills_under_mixed_load() {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDatabase::if_selected();
-    let db_url = db.as_ref().map(|d| d.url.clone());
-    let configured = || {
-        let serve = Serve::new(BIN, dir.path());
-        match &db_url {
-            Some(url) => serve.env("PLATEN_DATABASE_URL", url),
-            None => serve,
-        }
-    };
+    let configured = || serve_on(dir.path(), &db);
     let mut served: Served = configured().start();
     let tenant = uuid();
     let admin = token_in(
@@ -296,7 +289,7 @@ async fn nothing_acknowledged_is_lost_over_repeated_kills_under_mixed_load() {
 
     // On PostgreSQL a second node on the same database and documents serves half the load and is never killed:
     // what it acknowledges while the other node dies must survive too.
-    let survivor = db_url
+    let survivor = db
         .as_ref()
         .map(|_| configured().log(&dir.path().join("survivor.log")).start());
     let ledger: Shared = Arc::default();
@@ -349,7 +342,7 @@ async fn nothing_acknowledged_is_lost_over_repeated_kills_under_mixed_load() {
     println!(
         "crash loop ({}): {kills} kills; acknowledged and found: {} jobs, {} uploads (SHA-256 checked), {} ranges of \
          unfinished uploads, {} starts, {} cancels, {} device claims, {} completions",
-        if db_url.is_some() {
+        if db.is_some() {
             "PostgreSQL, two nodes, one killed"
         } else {
             "SQLite"

@@ -1,11 +1,10 @@
 //! Nothing acknowledged is lost: cancels answered 204 while many run at once (which SQLite commits in groups)
 //! are all stored after the server is killed with SIGKILL in the middle of them and started again.
 
-use super::common::{BIN, token_in};
+use super::common::{serve_on, token_in};
 use platen_testkit::TestDatabase;
 use platen_testkit::graph::{printer_body, uuid};
 use platen_testkit::http::Http;
-use platen_testkit::serve::Serve;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,14 +20,7 @@ const KILL_AFTER: usize = 40;
 async fn no_acknowledged_cancel_is_lost_when_the_server_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDatabase::if_selected();
-    let db_url = db.as_ref().map(|d| d.url.clone());
-    let configured = || {
-        let serve = Serve::new(BIN, dir.path());
-        match &db_url {
-            Some(url) => serve.env("PLATEN_DATABASE_URL", url),
-            None => serve,
-        }
-    };
+    let configured = || serve_on(dir.path(), &db);
     let mut served = configured().start();
     let tenant = uuid();
     let admin = token_in(
