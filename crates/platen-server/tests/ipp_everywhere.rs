@@ -11,6 +11,7 @@ mod ipp_everywhere {
     pub mod cupsd;
     pub mod events;
     pub mod jobs;
+    pub mod policies;
     pub mod support;
     pub mod transport;
 }

@@ -8,7 +8,7 @@ use super::request::{Failure, Outcome, ShareRequest, app_failure};
 use crate::operation::Answer;
 use futures::StreamExt;
 use ipp::prelude::*;
-use platen_app::IncomingDocument;
+use platen_app::{AppError, IncomingDocument};
 use platen_blob::ByteStream;
 use platen_domain::Operation;
 use platen_domain::records::Job;
@@ -273,11 +273,24 @@ pub async fn close_job(r: &ShareRequest) -> Outcome<Answer> {
 
 async fn start(r: &ShareRequest, job: Job) -> Outcome<Job> {
     let (caller, access) = r.access(Operation::CreateShareJob)?;
-    r.state
+    match r
+        .state
         .app
         .start_job(caller, &access, &r.target(), &job.id.to_string())
         .await
-        .map_err(app_failure)
+    {
+        // An IPP client cannot start the job again later: it ends, aborted with the policy's sentence, which the
+        // client also gets as the refusal.
+        Err(AppError::PolicyRefused(why)) => {
+            r.state
+                .app
+                .fail_submission(job, &why)
+                .await
+                .map_err(app_failure)?;
+            Err(app_failure(AppError::PolicyRefused(why)))
+        }
+        started => started.map_err(app_failure),
+    }
 }
 
 /// Streams the document into the job (decompressing as it goes) and, for the last document, starts it. A
