@@ -88,7 +88,7 @@ pub async fn policies(s: &dyn Store) {
     );
     assert_eq!(
         s.policies_for_job("t1", "pr9", &groups).await.unwrap(),
-        vec![on_group]
+        vec![on_group.clone()]
     );
     assert!(s.delete_print_policy("t1", "p1").await.unwrap());
     assert!(!s.delete_print_policy("t1", "p1").await.unwrap());
@@ -97,4 +97,12 @@ pub async fn policies(s: &dyn Store) {
         s.policies_for_job("t2", "pr1", &[]).await.unwrap(),
         vec![other_tenant]
     );
+
+    // Grants go with their share, policies with their printer (of that tenant only).
+    s.delete_share("t1", "s1").await.unwrap();
+    assert!(s.list_app_print_grants("t1").await.unwrap().is_empty());
+    assert_eq!(s.list_app_print_grants("t2").await.unwrap().len(), 1);
+    s.delete_printer("t1", "pr2").await.unwrap();
+    assert_eq!(s.list_print_policies("t1").await.unwrap(), vec![on_group]);
+    assert_eq!(s.list_print_policies("t2").await.unwrap().len(), 1);
 }

@@ -157,6 +157,7 @@ impl PrinterStore for SqlStore {
             "ipp_subscriptions",
             "device_events",
             "task_triggers",
+            "print_policies",
         ] {
             sqlx::query(audited(&format!(
                 "DELETE FROM {table} WHERE tenant_id = $1 AND printer_id = $2"

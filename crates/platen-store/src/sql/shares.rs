@@ -380,6 +380,7 @@ pub(crate) async fn delete_share_rows(
         "share_allowed_groups",
         "share_usage",
         "share_ipp_settings",
+        "app_print_grants",
     ] {
         sqlx::query(audited(&format!(
             "DELETE FROM {table} WHERE tenant_id = $1 AND share_id = $2"
