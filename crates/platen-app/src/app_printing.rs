@@ -81,11 +81,7 @@ impl App {
         if app_id.is_empty() || app_id.len() > 128 {
             return Err(AppError::bad_request("appId must be an application (client) id."));
         }
-        let share = self
-            .store
-            .get_share(&caller.tenant_id, share_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("printer share"))?;
+        let share = self.existing_share(caller, share_id).await?;
         let grant = AppPrintGrant {
             tenant_id: caller.tenant_id.clone(),
             id: uuid::Uuid::new_v4().to_string(),

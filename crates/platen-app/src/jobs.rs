@@ -4,10 +4,8 @@
 
 use crate::job_door::Intent;
 use crate::{App, AppError, Result};
-use platen_domain::JobPhase;
 use platen_domain::job::{JobBirth, JobEvent, Refusal, birth};
 use platen_domain::permissions::{Access, JobPath};
-use platen_domain::print_policy::Verdict;
 use platen_domain::records::{Document, Job, JobEventRecord, Printer, Share, UserIdentity};
 use platen_domain::time::now_micros;
 use platen_domain::{Caller, JobId, PrinterId, ShareId};
@@ -29,12 +27,6 @@ impl JobTarget {
             JobTarget::Share(_) => JobPath::Share,
         }
     }
-}
-
-/// What print policies change as a job starts: its configuration, and the sentence its status shows.
-pub(crate) struct PolicyChange {
-    pub configuration: Value,
-    pub reason: String,
 }
 
 /// The result of an action that may already have happened (an SDK retry).
@@ -307,22 +299,7 @@ impl App {
         // The printer's capabilities may have changed since the job was created.
         let printer = self.job_printer(&job).await?;
         ensure_configuration_fits(&job.configuration, &printer)?;
-        // Policies decide a job that is about to start; a retried start of a started job is answered as it is.
-        let policy = if job.phase == JobPhase::Ready {
-            match self.policy_verdict(&job, &printer).await? {
-                Verdict::Unchanged => None,
-                Verdict::Changed {
-                    configuration,
-                    reason,
-                } => Some(PolicyChange {
-                    configuration,
-                    reason,
-                }),
-                Verdict::Refused(why) => return Err(AppError::PolicyRefused(why)),
-            }
-        } else {
-            None
-        };
+        let policy = self.policy_change(&job, &printer).await?;
         self.start_with_trigger(caller, job, &printer, policy).await
     }
 

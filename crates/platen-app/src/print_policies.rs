@@ -4,7 +4,8 @@
 
 use crate::{App, AppError, Result};
 use platen_domain::Caller;
-use platen_domain::print_policy::{PolicyTarget, PrintPolicy, Verdict, apply};
+use platen_domain::JobPhase;
+use platen_domain::print_policy::{PolicyChange, PolicyTarget, PrintPolicy, Verdict, apply};
 use platen_domain::records::{Job, Printer};
 use platen_domain::time::now_micros;
 
@@ -47,11 +48,7 @@ impl App {
         }
         let target = match new.target {
             PolicyTarget::Printer(id) => {
-                let printer = self
-                    .store
-                    .get_printer(&caller.tenant_id, &id.to_ascii_lowercase())
-                    .await?
-                    .ok_or_else(|| AppError::not_found("printer"))?;
+                let printer = self.get_printer(caller, &id.to_ascii_lowercase()).await?;
                 PolicyTarget::Printer(printer.id)
             }
             PolicyTarget::Group(g) => {
@@ -84,15 +81,19 @@ impl App {
         }
     }
 
-    /// What the policies governing `job` (its printer, its creator's groups) make of it as it starts. The
-    /// document is read only when a policy caps its size.
-    pub(crate) async fn policy_verdict(&self, job: &Job, printer: &Printer) -> Result<Verdict> {
+    /// What the policies governing `job` (its printer, its creator's groups) change as it starts; a refusal is
+    /// [`AppError::PolicyRefused`]. Only a job about to start is decided: a retried start of a started job is
+    /// answered as it is. The document is read only when a policy caps its size.
+    pub(crate) async fn policy_change(&self, job: &Job, printer: &Printer) -> Result<Option<PolicyChange>> {
+        if job.phase != JobPhase::Ready {
+            return Ok(None);
+        }
         let policies = self
             .store
             .policies_for_job(&job.tenant_id, &job.printer_id, &job.creator_groups)
             .await?;
         if policies.is_empty() {
-            return Ok(Verdict::Unchanged);
+            return Ok(None);
         }
         let document_bytes = if policies.iter().any(|p| p.max_document_bytes.is_some()) {
             self.store
@@ -104,11 +105,15 @@ impl App {
         } else {
             0
         };
-        Ok(apply(
+        match apply(
             &policies,
             &job.configuration,
             document_bytes,
             &printer.capabilities,
-        ))
+        ) {
+            Verdict::Unchanged => Ok(None),
+            Verdict::Changed(change) => Ok(Some(change)),
+            Verdict::Refused(why) => Err(AppError::PolicyRefused(why)),
+        }
     }
 }

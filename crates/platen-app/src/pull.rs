@@ -3,10 +3,11 @@
 //! the payload. An app acts on a job only while a task of its own trigger is processing on it.
 
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
-use crate::jobs::{PolicyChange, actor, ensure_configuration_fits};
+use crate::jobs::{actor, ensure_configuration_fits};
 use crate::{App, AppError, JobTarget, Outcome, Result};
 use platen_domain::job::{JobBirth, JobEvent, Refusal, Transition, birth, transition};
 use platen_domain::permissions::Access;
+use platen_domain::print_policy::PolicyChange;
 use platen_domain::records::{
     Document, Job, JobEventRecord, PrintTask, Printer, RedirectedJob, TaskDefinition, TaskTrigger,
 };

@@ -109,7 +109,7 @@ impl App {
         }
     }
 
-    async fn existing_share(&self, caller: &Caller, id: &str) -> Result<Share> {
+    pub(crate) async fn existing_share(&self, caller: &Caller, id: &str) -> Result<Share> {
         self.store
             .get_share(&caller.tenant_id, id)
             .await?

@@ -45,13 +45,21 @@ impl PrintPolicy {
     }
 }
 
+/// What the policies change in a job as it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyChange {
+    /// The configuration the job prints with.
+    pub configuration: Value,
+    /// The sentence naming the policies and what they changed (the job's status reason).
+    pub reason: String,
+}
+
 /// What the policies make of a job when it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     /// No policy changes or refuses it.
     Unchanged,
-    /// The job prints with this configuration; `reason` names the policies and what they changed.
-    Changed { configuration: Value, reason: String },
+    Changed(PolicyChange),
     /// A policy refuses the job; the sentence says which and why.
     Refused(String),
 }
@@ -95,7 +103,7 @@ pub fn apply(
     if what.is_empty() {
         return Verdict::Unchanged;
     }
-    Verdict::Changed {
+    Verdict::Changed(PolicyChange {
         configuration: Value::Object(changed),
         reason: format!(
             "Printed {} by the print {} {}.",
@@ -103,7 +111,7 @@ pub fn apply(
             if by.len() == 1 { "policy" } else { "policies" },
             by.join(", ")
         ),
-    }
+    })
 }
 
 fn too_large(p: &PrintPolicy, document_bytes: i64) -> Option<String> {
@@ -112,8 +120,8 @@ fn too_large(p: &PrintPolicy, document_bytes: i64) -> Option<String> {
         format!(
             "The print policy '{}' allows documents of at most {}; this document has {}.",
             p.display_name,
-            bytes(max),
-            bytes(document_bytes)
+            human_size(max),
+            human_size(document_bytes)
         )
     })
 }
@@ -145,7 +153,7 @@ fn force(
 }
 
 /// A size as people read it: bytes below 1 KiB, otherwise KiB/MiB/GiB with one decimal.
-fn bytes(n: i64) -> String {
+pub fn human_size(n: i64) -> String {
     const UNITS: &[&str] = &["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} bytes");

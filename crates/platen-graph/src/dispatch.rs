@@ -17,14 +17,28 @@ use platen_app::ConnectionInfo;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// The route a Graph request was parsed to, on its response (failures included), for metrics labels: the
+/// version and the route's name (`v1.0 Job`, `beta Printers`), never an id.
+#[derive(Debug, Clone)]
+pub struct RouteTemplate(pub String);
+
 pub async fn handle(State(state): State<Arc<GraphState>>, req: Request) -> Response {
-    match serve(state, req).await {
+    let mut template = None;
+    let mut response = match serve(state, req, &mut template).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
+    };
+    if let Some(t) = template {
+        response.extensions_mut().insert(t);
     }
+    response
 }
 
-async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
+async fn serve(
+    state: Arc<GraphState>,
+    req: Request,
+    template: &mut Option<RouteTemplate>,
+) -> GraphResult<Response> {
     let (parts, body) = req.into_parts();
     let segs = route::segments(parts.uri.path())?;
     let raw_query = parts.uri.query().unwrap_or_default().to_string();
@@ -99,6 +113,9 @@ async fn serve(state: Arc<GraphState>, req: Request) -> GraphResult<Response> {
             ),
         )
     })?;
+    let name = format!("{route:?}");
+    let name = name.split(['(', ' ', '{']).next().unwrap_or_default();
+    *template = Some(RouteTemplate(format!("{} {name}", version.as_str())));
     // Graph serves its CSDL to anyone: OData tools and code generators read it before they hold a token.
     if route == Route::Metadata {
         return match parts.method {

@@ -24,25 +24,11 @@ mod share_ipp_settings;
 mod wire;
 
 pub use ctx::GraphState;
+pub use dispatch::RouteTemplate;
 pub use error::GraphError;
 
 use axum::Router;
 use std::sync::Arc;
-
-/// The route template of a Graph request path, for metrics labels: the version and the route's name
-/// (`v1.0 Job`, `beta Printers`), never an id; `None` for a path that is not a Graph route.
-pub fn route_template(path: &str) -> Option<String> {
-    let segs = route::segments(path).ok()?;
-    let version = match segs.first().map(String::as_str) {
-        Some("v1.0") => "v1.0",
-        Some("beta") => "beta",
-        _ => return None,
-    };
-    let route = route::parse(&segs[1..])?;
-    let debug = format!("{route:?}");
-    let name = debug.split(['(', ' ', '{']).next().unwrap_or_default();
-    Some(format!("{version} {name}"))
-}
 
 /// The Graph API router. Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so jobs record
 /// the submitter's IP address.

@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use platen_app::NewPrintPolicy;
 use platen_domain::permissions::{Operation, authorize};
-use platen_domain::print_policy::PolicyTarget;
+use platen_domain::print_policy::{PolicyTarget, human_size};
 use platen_store::ListQuery;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -63,7 +63,7 @@ fn rules(force_monochrome: bool, force_duplex: bool, max_bytes: Option<i64>) -> 
         out.push("two-sided".to_string());
     }
     if let Some(max) = max_bytes {
-        out.push(format!("documents up to {:.1} MiB", max as f64 / 1_048_576.0));
+        out.push(format!("documents up to {}", human_size(max)));
     }
     out.join(", ")
 }

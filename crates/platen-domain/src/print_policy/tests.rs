@@ -36,10 +36,10 @@ fn monochrome_and_duplex_are_written_into_the_configuration_with_a_reason() {
     let caps = json!({"colorModes": ["color", "grayscale"], "duplexModes": ["oneSided", "flipOnShortEdge"]});
     let asked = json!({"colorMode": "color", "copies": 2});
     match apply(&[p], &asked, 10, &caps) {
-        Verdict::Changed {
+        Verdict::Changed(PolicyChange {
             configuration,
             reason,
-        } => {
+        }) => {
             assert_eq!(
                 configuration,
                 json!({"colorMode": "grayscale", "duplexMode": "flipOnShortEdge", "copies": 2})
@@ -59,7 +59,7 @@ fn an_undescribed_capability_takes_the_preferred_value_and_a_compliant_job_is_un
     p.force_monochrome = true;
     p.force_duplex = true;
     match apply(std::slice::from_ref(&p), &json!({}), 10, &Value::Null) {
-        Verdict::Changed { configuration, .. } => {
+        Verdict::Changed(PolicyChange { configuration, .. }) => {
             assert_eq!(
                 configuration,
                 json!({"colorMode": "blackAndWhite", "duplexMode": "flipOnLongEdge"})
@@ -103,7 +103,7 @@ fn the_smallest_size_cap_refuses_and_names_its_policy() {
     // At the cap exactly, the job passes (and the other policy still applies).
     assert!(matches!(
         apply(&[mono, small], &json!({}), 1024 * 1024, &Value::Null),
-        Verdict::Changed { .. }
+        Verdict::Changed(_)
     ));
 }
 
@@ -115,7 +115,7 @@ fn several_policies_are_named_together() {
     b.force_duplex = true;
     let c = policy("C", printer("p"));
     match apply(&[a, b, c], &json!({}), 1, &Value::Null) {
-        Verdict::Changed { reason, .. } => assert_eq!(
+        Verdict::Changed(PolicyChange { reason, .. }) => assert_eq!(
             reason,
             "Printed in black and white and two-sided by the print policies 'A', 'B'."
         ),
@@ -125,7 +125,7 @@ fn several_policies_are_named_together() {
 
 #[test]
 fn sizes_read_as_people_read_them() {
-    assert_eq!(bytes(512), "512 bytes");
-    assert_eq!(bytes(1536), "1.5 KiB");
-    assert_eq!(bytes(50 * 1024 * 1024 * 1024), "50.0 GiB");
+    assert_eq!(human_size(512), "512 bytes");
+    assert_eq!(human_size(1536), "1.5 KiB");
+    assert_eq!(human_size(50 * 1024 * 1024 * 1024), "50.0 GiB");
 }
