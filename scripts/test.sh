@@ -7,7 +7,8 @@
 #      requirements file changes);
 #   2. makes sure PostgreSQL answers on 127.0.0.1:5432 and exports PLATEN_TEST_POSTGRES;
 #   3. runs cargo fmt --check, clippy (-D warnings), cargo deny (deny.toml; cargo-deny is installed from
-#      crates.io when missing) and cargo test (--no-fail-fast) for the whole workspace;
+#      crates.io when missing) and cargo test (--no-fail-fast) for the whole workspace, then every cargo-fuzz
+#      target briefly (scripts/fuzz.sh; nightly toolchain, cargo-fuzz installed when missing);
 #   4. builds the `platen` binary and runs the Graph SDK compatibility suites against it: Microsoft's Python SDKs
 #      (tests/compat) and Microsoft's JavaScript Graph client on Node (tests/compat-js, `npm ci` from its lock).
 # It exits non-zero when anything fails and ends with a one-line summary. Non-interactive (CI=true, no stdin).
@@ -237,6 +238,7 @@ note "PLATEN_TEST_POSTGRES=$PLATEN_TEST_POSTGRES"
 PHASE=checks
 if ((COMPAT_ONLY == 0)); then
   check "cargo fmt --check" cargo fmt --all -- --check
+  check "cargo fmt --check (fuzz targets)" cargo fmt --manifest-path fuzz/Cargo.toml -- --check
   check "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
   check "cargo deny (licenses, bans, sources)" cargo_deny
   check "cargo test" cargo test --workspace --no-fail-fast
@@ -244,6 +246,9 @@ if ((COMPAT_ONLY == 0)); then
   # backend switch, platen-testkit's backend module). The multinode suite always runs on PostgreSQL.
   # `--workspace` as above (not `-p platen-server`): cargo resolves dependency features per selection of
   # packages, so a narrower selection would compile many dependencies a second time.
+  # Every cargo-fuzz target for 10 s from its seeds and regressions (scripts/fuzz.sh --runs 10000000 is the long
+  # run): a crash, panic, hang or runaway allocation fails the check. Needs the nightly toolchain (rustup).
+  check "fuzz targets (10 s each)" scripts/fuzz.sh --time 10
   check "Graph and device suites on PostgreSQL" env PLATEN_TEST_BACKEND=postgres cargo test --workspace \
     --test api --test pull_printing --test webhooks --test infra_ipptool --test device_e2e --test ipp_everywhere \
     --no-fail-fast

@@ -116,6 +116,9 @@ impl App {
             .get_printer(&tenant, &printer)
             .await?
             .ok_or_else(|| AppError::Forbidden("the printer was deleted".into()))?;
+        // When each device last called in (any IPP request with its token), for alerting on silent printers.
+        metrics::gauge!("platen_device_last_seen_timestamp_seconds", "printer" => printer.to_string())
+            .set(now_micros() as f64 / 1e6);
         Ok(Device {
             tenant_id: tenant.into(),
             printer_id: printer.into(),
@@ -371,6 +374,7 @@ impl App {
         wait: Option<Duration>,
     ) -> Result<Vec<DeviceEvent>> {
         let deadline = wait.map(|w| tokio::time::Instant::now() + w);
+        let mut waiting = None;
         loop {
             let notified = self.device_wakeup.notified();
             tokio::pin!(notified);
@@ -385,6 +389,7 @@ impl App {
             if !events.is_empty() || tokio::time::Instant::now() >= deadline {
                 return Ok(events);
             }
+            waiting.get_or_insert_with(LongPoll::begin);
             let recheck = (tokio::time::Instant::now() + Duration::from_secs(1)).min(deadline);
             tokio::select! {
                 _ = &mut notified => {}
@@ -403,3 +408,20 @@ impl App {
 
 /// How many events one read of a printer's events returns at most.
 pub(crate) const EVENT_PAGE: u32 = 100;
+
+/// A device's long poll that is waiting, counted in `platen_device_long_polls` until it answers or its client goes
+/// away (the future is dropped).
+struct LongPoll;
+
+impl LongPoll {
+    fn begin() -> Self {
+        metrics::gauge!("platen_device_long_polls").increment(1.0);
+        LongPoll
+    }
+}
+
+impl Drop for LongPoll {
+    fn drop(&mut self) {
+        metrics::gauge!("platen_device_long_polls").decrement(1.0);
+    }
+}

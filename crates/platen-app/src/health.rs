@@ -8,3 +8,10 @@ impl App {
         Ok(self.store.readiness().await?)
     }
 }
+
+impl App {
+    /// The store's side of `/metrics` (webhook backlog, connection pools), read when scraped.
+    pub async fn store_gauges(&self) -> Result<platen_store::StoreGauges> {
+        Ok(self.store.gauges().await?)
+    }
+}

@@ -49,7 +49,7 @@ pub use retention::{RetentionPolicy, spawn_retention};
 pub use shares::ShareUpdate;
 pub use submissions::{IncomingDocument, ShareIppSettings, WhichJobs};
 pub use sweeper::spawn_sweeper;
-pub use uploads::{ContentRange, RangeOutcome, UploadStatus};
+pub use uploads::{ContentRange, RangeOutcome, UploadStatus, missing_ranges};
 
 use platen_blob::BlobStore;
 use platen_pki::CertificateAuthority;

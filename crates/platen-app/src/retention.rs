@@ -61,12 +61,16 @@ impl App {
         let mut purged = Purged::default();
         if let Some(keep) = policy.documents {
             purged.documents = self
-                .batches(|limit| self.store.purge_document_bytes(cutoff(now, keep), limit))
+                .batches("documents", |limit| {
+                    self.store.purge_document_bytes(cutoff(now, keep), limit)
+                })
                 .await?;
         }
         if let Some(keep) = policy.jobs {
             purged.jobs = self
-                .batches(|limit| self.store.purge_job_records(cutoff(now, keep), limit))
+                .batches("jobs", |limit| {
+                    self.store.purge_job_records(cutoff(now, keep), limit)
+                })
                 .await?;
         }
         if let Some(cap) = policy.max_document_bytes {
@@ -94,12 +98,13 @@ impl App {
                 return Ok(total);
             }
             total += done;
+            purge_progress("space", done);
             tokio::time::sleep(policy.pause).await;
         }
     }
 
     /// Runs `step` until a batch comes back short, pausing between batches.
-    async fn batches<F, Fut>(&self, step: F) -> Result<u64>
+    async fn batches<F, Fut>(&self, what: &'static str, step: F) -> Result<u64>
     where
         F: Fn(u32) -> Fut,
         Fut: std::future::Future<Output = platen_store::Result<u64>>,
@@ -110,11 +115,21 @@ impl App {
             let started = std::time::Instant::now();
             let done = step(policy.batch).await?;
             total += done;
+            purge_progress(what, done);
             if done < u64::from(policy.batch) {
                 return Ok(total);
             }
             tokio::time::sleep(yield_after(started.elapsed(), policy.pause)).await;
         }
+    }
+}
+
+/// Counts a purge batch in `platen_retention_purged_jobs_total{what}` (what: `documents` — bytes deleted after
+/// `retention.documents`; `jobs` — records deleted; `space` — bytes deleted early for `max_document_bytes`), batch
+/// by batch, so a long purge shows its progress.
+fn purge_progress(what: &'static str, done: u64) {
+    if done > 0 {
+        metrics::counter!("platen_retention_purged_jobs_total", "what" => what).increment(done);
     }
 }
 

@@ -112,8 +112,9 @@ pub(crate) fn url_secret() -> (String, String) {
     (token, sha256)
 }
 
-/// The gaps between received ranges.
-fn missing_ranges(ranges: &[UploadRange], size: i64) -> Vec<String> {
+/// The gaps between received ranges (sorted by first byte, none overlapping, all below `size`), as the
+/// `nextExpectedRanges` of an upload session.
+pub fn missing_ranges(ranges: &[UploadRange], size: i64) -> Vec<String> {
     let mut out = vec![];
     let mut next = 0i64;
     for r in ranges {

@@ -77,8 +77,14 @@ pub fn verify_device_assertion(
             "the assertion's iss and sub must both be the printer id".into(),
         ));
     }
-    let issued = c.iat.unwrap_or(c.exp - MAX_ASSERTION_LIFETIME.as_secs() as i64);
-    if c.exp - issued > MAX_ASSERTION_LIFETIME.as_secs() as i64 {
+    // The lifetime is bounded from now, not only from `iat`: an assertion without `iat`, or with an `iat` in the
+    // future, would otherwise be a credential that can be replayed for as long as its `exp` says (found by the
+    // `device_assertion` fuzz target). Saturating: `exp` and `iat` are the client's numbers.
+    let max = MAX_ASSERTION_LIFETIME.as_secs() as i64;
+    let now = chrono::Utc::now().timestamp();
+    let lives = c.exp.saturating_sub(now);
+    let claimed = c.iat.map_or(0, |iat| c.exp.saturating_sub(iat));
+    if lives > max.saturating_add(leeway.as_secs() as i64) || claimed > max {
         return Err(AuthError::Malformed(format!(
             "the assertion may live at most {} seconds",
             MAX_ASSERTION_LIFETIME.as_secs()
@@ -88,4 +94,62 @@ pub fn verify_device_assertion(
         printer_id: c.sub,
         jti: c.jti,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    use serde_json::json;
+
+    const AUDIENCE: &str = "https://platen.invalid/device-token";
+
+    fn signed(claims: serde_json::Value) -> (String, Vec<u8>) {
+        let secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
+        let pem = secret.to_pkcs8_pem(LineEnding::LF).unwrap();
+        let spki = secret.public_key().to_public_key_der().unwrap().into_vec();
+        let key = EncodingKey::from_ec_pem(pem.as_bytes()).unwrap();
+        (
+            jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &key).unwrap(),
+            spki,
+        )
+    }
+
+    fn verify(claims: serde_json::Value) -> Result<DeviceAssertion, AuthError> {
+        let (assertion, spki) = signed(claims);
+        verify_device_assertion(&assertion, &spki, AUDIENCE, Duration::from_secs(60))
+    }
+
+    #[test]
+    fn a_short_lived_assertion_is_accepted() {
+        let now = chrono::Utc::now().timestamp();
+        let ok =
+            verify(json!({"iss": "p1", "sub": "p1", "aud": AUDIENCE, "iat": now, "exp": now + 300})).unwrap();
+        assert_eq!(ok.printer_id, "p1");
+        let no_iat = verify(json!({"iss": "p1", "sub": "p1", "aud": AUDIENCE, "exp": now + 300})).unwrap();
+        assert_eq!(no_iat.printer_id, "p1");
+    }
+
+    /// Regressions found by the `device_assertion` fuzz target: the lifetime was measured from `iat` only, so an
+    /// assertion without `iat`, or with one in the future, could be replayed until a far `exp`.
+    #[test]
+    fn an_assertion_living_longer_than_the_limit_is_refused_whatever_its_iat() {
+        let now = chrono::Utc::now().timestamp();
+        let far = now + 100_000_000;
+        for claims in [
+            json!({"iss": "p1", "sub": "p1", "aud": AUDIENCE, "exp": far}),
+            json!({"iss": "p1", "sub": "p1", "aud": AUDIENCE, "exp": far, "iat": far - 60}),
+            json!({"iss": "p1", "sub": "p1", "aud": AUDIENCE, "exp": i64::MAX, "iat": -10}),
+            json!({"iss": "p1", "sub": "p1", "aud": AUDIENCE, "exp": now + 300, "iat": now - 100_000}),
+        ] {
+            let refused = verify(claims.clone()).unwrap_err();
+            assert!(
+                matches!(refused, AuthError::Malformed(_)),
+                "{claims}: {refused:?}"
+            );
+        }
+    }
 }

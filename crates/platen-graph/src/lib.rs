@@ -5,7 +5,7 @@
 //! failure is a [`GraphError`]. Platen's own print password endpoints (`/platen/print-passwords`) are ordinary
 //! axum routes beside it, with the same tokens and errors.
 
-mod byte_range;
+pub mod byte_range;
 mod ctx;
 mod dispatch;
 mod error;
@@ -26,6 +26,7 @@ mod wire;
 pub use ctx::GraphState;
 pub use dispatch::RouteTemplate;
 pub use error::GraphError;
+pub use request_ids::AssignedRequestId;
 
 use axum::Router;
 use std::sync::Arc;

@@ -31,6 +31,10 @@ impl RequestIds {
     }
 }
 
+/// A request id given by the server before routing (its logging span names it); Graph answers with it.
+#[derive(Debug, Clone)]
+pub struct AssignedRequestId(pub String);
+
 pub async fn middleware(req: Request, next: Next) -> Response {
     let client_request_id = req
         .headers()
@@ -46,8 +50,12 @@ pub async fn middleware(req: Request, next: Next) -> Response {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|p| p.trim().eq_ignore_ascii_case(INCLUDE_UNKNOWN));
+    let request_id = req
+        .extensions()
+        .get::<AssignedRequestId>()
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), |a| a.0.clone());
     let ids = RequestIds {
-        request_id: uuid::Uuid::new_v4().to_string(),
+        request_id,
         client_request_id,
         include_unknown_enum_members,
     };

@@ -17,15 +17,15 @@ use crate::query::{Expand, OrderBy, QueryOption, QueryOptions};
 /// Option names are case-insensitive and the `$` prefix is optional (`filter=` == `$filter=`), as Graph
 /// beta allows. `+` means space (form encoding). Duplicate system options, empty values, unknown
 /// `$`-prefixed options, malformed numbers and out-of-range `$top`/`$skip` are errors. Parameters that
-/// are not system options (e.g. `tempauthtoken=` or `validationToken=`) are ignored. A leading `?` is
-/// tolerated.
+/// are not system options (e.g. `tempauthtoken=` or `validationToken=`) are ignored. Leading `?`s are
+/// tolerated (all of them, as [`next_link_query`] drops them all: a `??$top=1` must mean the same on every page).
 pub fn parse_query(raw: &str) -> Result<QueryOptions, ODataError> {
     if raw.len() > MAX_QUERY_LEN {
         return Err(ODataError::InvalidQuery(format!(
             "the query string is longer than {MAX_QUERY_LEN} bytes"
         )));
     }
-    let raw = raw.strip_prefix('?').unwrap_or(raw);
+    let raw = raw.trim_start_matches('?');
     let mut opts = QueryOptions::default();
     let mut seen = Vec::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
@@ -320,7 +320,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// encoding, same order) except `$skiptoken` and `$skip` (the first page consumed the skip; the token now
 /// encodes the position), then `$skiptoken=<token>` appended. No leading `?`.
 pub fn next_link_query(raw: &str, skiptoken: &str) -> String {
-    let raw = raw.strip_prefix('?').unwrap_or(raw);
+    let raw = raw.trim_start_matches('?');
     let mut parts: Vec<Cow<'_, str>> = raw
         .split('&')
         .filter(|p| !p.is_empty())

@@ -61,6 +61,27 @@ pub struct Config {
     /// Prometheus metrics at `/metrics` (`[metrics]`; env `PLATEN_METRICS__PUBLIC`).
     #[serde(default)]
     pub metrics: MetricsSettings,
+    /// Log output (`[log]`; env `PLATEN_LOG__FORMAT`). Which messages are written stays `PLATEN_LOG`
+    /// (a tracing filter such as `info,sqlx=warn`).
+    #[serde(default)]
+    pub log: LogSettings,
+}
+
+/// `[log]`: how log lines are written to standard error.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` (default, for people) or `json` (one JSON object per line, for log collectors); every line written
+    /// while a request is served carries its `request_id`, the `request-id` header the client got.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// `[metrics]`: who may read `/metrics`.
@@ -258,6 +279,8 @@ pub struct WebhookDelivery {
     pub max_attempts: i64,
     pub max_age_secs: u64,
     pub poll_interval_ms: u64,
+    /// Subscriptions delivered to at once, each by its own task (a receiver that hangs holds one until the request
+    /// timeout; the others go on).
     pub concurrency: usize,
 }
 
@@ -273,7 +296,7 @@ impl Default for WebhookDelivery {
             max_attempts: 100,
             max_age_secs: 4 * 3600,
             poll_interval_ms: 1_000,
-            concurrency: 16,
+            concurrency: 64,
         }
     }
 }
@@ -322,6 +345,7 @@ impl Default for Config {
             console: Default::default(),
             retention: Default::default(),
             metrics: Default::default(),
+            log: Default::default(),
         }
     }
 }

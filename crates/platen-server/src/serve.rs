@@ -1,6 +1,6 @@
 //! `platen serve` and `platen migrate`.
 
-use crate::config::{Config, WebhookDelivery};
+use crate::config::{Config, LogFormat, WebhookDelivery};
 use crate::listener::{Plain, Tls};
 use crate::tls::CertSource;
 use anyhow::Context;
@@ -13,14 +13,26 @@ use platen_store::sql::SqlStore;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn init_tracing() {
+fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PLATEN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    // Standard error: standard output carries the listener lines scripts read (`platen listening on …`).
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs.try_init(),
+        // The innermost span's fields (a request's `request_id`) on every line, not the whole span list.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 pub async fn migrate(cfg: Config) -> anyhow::Result<()> {
-    init_tracing();
+    init_tracing(cfg.log.format);
     usable_data_dir(cfg.data_dir.as_path())?;
     let store = SqlStore::connect(&cfg.database_url())
         .await
@@ -101,7 +113,7 @@ pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
 }
 
 pub async fn run(cfg: Config) -> anyhow::Result<()> {
-    init_tracing();
+    init_tracing(cfg.log.format);
     let (store, app) = open_app(&cfg).await?;
     let ca = app.ca.clone();
     let dev = if cfg.auth.trust_dev_issuer {
@@ -124,12 +136,16 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     }
     let metrics = crate::metrics::install()?;
     let public_metrics = cfg.metrics.public;
+    let scraped = app.clone();
     let router = router
         .route(
             "/metrics",
-            axum::routing::get(move |req| crate::metrics::render(metrics.clone(), public_metrics, req)),
+            axum::routing::get(move |req| {
+                crate::metrics::render(metrics.clone(), Some(scraped.clone()), public_metrics, req)
+            }),
         )
-        .layer(axum::middleware::from_fn(crate::metrics::track));
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(axum::middleware::from_fn(crate::metrics::request_span));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;

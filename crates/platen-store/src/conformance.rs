@@ -86,7 +86,7 @@ pub fn printer(tenant: &str, id: &str, name: &str) -> Printer {
     }
 }
 
-fn operation(tenant: &str, id: &str, printer: &str) -> PrinterOperation {
+pub fn operation(tenant: &str, id: &str, printer: &str) -> PrinterOperation {
     PrinterOperation {
         tenant_id: tenant.into(),
         id: id.into(),
@@ -147,7 +147,7 @@ pub fn document(tenant: &str, id: &str) -> Document {
     }
 }
 
-fn event(phase: JobPhase) -> JobEventRecord {
+pub fn event(phase: JobPhase) -> JobEventRecord {
     JobEventRecord {
         at: now_micros(),
         phase,

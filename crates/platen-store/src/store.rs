@@ -481,6 +481,28 @@ pub trait ThrottleStore {
 pub trait HealthStore {
     /// `Ok` when the database answers a query and holds every migration this binary knows; otherwise why not.
     async fn readiness(&self) -> Result<()>;
+    /// What `/metrics` shows of the store when scraped: the webhook outbox's backlog and the connection pools.
+    /// Read on the read pool, never the writer; O(undelivered notifications), which the outbox keeps small.
+    async fn gauges(&self) -> Result<StoreGauges>;
+}
+
+/// See [`HealthStore::gauges`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoreGauges {
+    /// Notifications not yet delivered (delivered ones are deleted).
+    pub outbox_pending: i64,
+    /// When the oldest undelivered notification was queued.
+    pub outbox_oldest: Option<platen_domain::time::Micros>,
+    pub pools: Vec<PoolGauge>,
+}
+
+/// One connection pool: `read` or `write`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolGauge {
+    pub name: &'static str,
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// The change feed.

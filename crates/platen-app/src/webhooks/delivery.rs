@@ -3,12 +3,15 @@
 //! * **Claiming.** Due rows are leased in batches (`claim_notifications`: the lease keeps other workers and
 //!   nodes off them; PostgreSQL claims with `SKIP LOCKED`), so every node may run a worker on one database.
 //!   A worker that dies mid-delivery loses nothing: its rows become due again when the lease ends.
-//! * **Delivery.** Rows are grouped by subscription; groups are delivered concurrently (bounded), the rows of
-//!   one group in order, several per POST (`{"value":[…]}`). A 2xx answer deletes the rows (one commit per
-//!   claimed batch): at least once, duplicates possible (after a crash between the POST and the delete), as in
-//!   Graph.
+//! * **Delivery.** Rows are grouped by subscription, and each subscription's rows go to that subscription's own
+//!   delivery task (one at a time per subscription, in order, several per POST: `{"value":[…]}`; at most
+//!   `concurrency` subscriptions at once). A pass hands rows over and goes on without waiting, so a receiver
+//!   that hangs until the request timeout delays only its own notifications, never another subscriber's. A 2xx
+//!   answer deletes the rows: at least once, duplicates possible (after a crash between the POST and the
+//!   delete), as in Graph.
 //! * **Failures.** Any other answer, a transport error or a timeout reschedules the rows of the failed POST and
-//!   of the group's later POSTs (so they do not overtake it) with exponential back-off (base doubling, capped,
+//!   of the group's later POSTs and of the rows queued behind them (so they do not overtake it, and a dead
+//!   receiver costs one timeout, not one per queued POST) with exponential back-off (base doubling, capped,
 //!   with jitter).
 //! * **Giving up.** A change notification still undelivered after `max_attempts` or `max_age` is dropped and a
 //!   `missed` lifecycle notification queued (to `lifecycleNotificationUrl` if set). If that `missed`
@@ -22,14 +25,16 @@ use super::payload::{
     notification, target,
 };
 use crate::{App, Result};
-use futures::StreamExt;
 use platen_domain::TenantId;
 use platen_domain::records::{OutboxItem, Subscription};
 use platen_domain::time::{Micros, now_micros};
 use rand::Rng;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 /// How the worker delivers; [`DeliveryConfig::new`] gives the defaults.
@@ -72,7 +77,7 @@ impl DeliveryConfig {
             max_age: Duration::from_secs(4 * 3600),
             poll_interval: Duration::from_secs(1),
             sweep_interval: Duration::from_secs(60),
-            concurrency: 16,
+            concurrency: 64,
             client: build_client()?,
         })
     }
@@ -100,31 +105,41 @@ fn micros(d: Duration) -> Micros {
 
 /// Runs the delivery worker (and the expired-subscription sweep) until the handle is aborted.
 pub fn spawn_delivery(app: App, cfg: DeliveryConfig) -> JoinHandle<()> {
-    tokio::spawn(Worker { app, cfg }.run())
+    tokio::spawn(Worker::new(app, cfg).run())
 }
 
-/// One pass of the worker: delivers (or reschedules) every row due now; returns how many were delivered.
-/// Exposed for tests and tools that drive delivery without the background task.
+/// One pass of the worker: delivers (or reschedules) every row due now, waiting for every delivery it started;
+/// returns how many were delivered. Exposed for tests and tools that drive delivery without the background task.
 pub async fn deliver_due(app: &App, cfg: &DeliveryConfig) -> Result<usize> {
-    Worker {
-        app: app.clone(),
-        cfg: cfg.clone(),
-    }
-    .drain()
-    .await
+    let worker = Worker::new(app.clone(), cfg.clone());
+    worker.dispatch().await?;
+    worker.settled().await;
+    Ok(worker.delivered.load(Ordering::SeqCst))
 }
 
+type SubscriptionKey = (TenantId, String);
+
+#[derive(Clone)]
 struct Worker {
     app: App,
     cfg: DeliveryConfig,
+    /// The subscriptions being delivered to now, each with the queue of its delivery task.
+    deliveries: Arc<Mutex<HashMap<SubscriptionKey, mpsc::UnboundedSender<Group>>>>,
+    /// At most `concurrency` subscriptions are delivered to at once.
+    slots: Arc<Semaphore>,
+    /// Rows delivered since the worker started (what `deliver_due` returns).
+    delivered: Arc<AtomicUsize>,
+    /// Signalled whenever a delivery task ends.
+    ended: Arc<Notify>,
 }
 
-/// What delivering one group did: rows to delete (delivered, or of a gone subscription) and how many were
-/// delivered.
+/// What delivering one group did: rows to delete (delivered, or of a gone subscription), how many were delivered,
+/// and whether a POST failed (the rows queued behind it are then rescheduled without trying).
 #[derive(Default)]
 struct Outcome {
     finished: Vec<i64>,
     delivered: usize,
+    failed: bool,
 }
 
 /// The rows of one subscription in one claim, in id order.
@@ -158,6 +173,18 @@ fn group(items: Vec<OutboxItem>) -> Vec<Group> {
 }
 
 impl Worker {
+    fn new(app: App, cfg: DeliveryConfig) -> Self {
+        let slots = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+        Self {
+            app,
+            cfg,
+            deliveries: Arc::default(),
+            slots,
+            delivered: Arc::default(),
+            ended: Arc::default(),
+        }
+    }
+
     async fn run(self) {
         let mut next_sweep = Instant::now();
         loop {
@@ -165,7 +192,7 @@ impl Worker {
                 self.sweep().await;
                 next_sweep = Instant::now() + self.cfg.sweep_interval;
             }
-            if let Err(e) = self.drain().await {
+            if let Err(e) = self.dispatch().await {
                 tracing::warn!(error = %e, "webhook delivery pass failed; retrying at the next poll");
             }
             tokio::select! {
@@ -175,8 +202,9 @@ impl Worker {
         }
     }
 
-    async fn drain(&self) -> Result<usize> {
-        let mut delivered = 0;
+    /// Claims every row due now, batch by batch, and hands each subscription's rows to its delivery task (started
+    /// when the subscription has none). Waits only for a free slot, never for a delivery to end.
+    async fn dispatch(&self) -> Result<()> {
         loop {
             let now = now_micros();
             let items = self
@@ -185,21 +213,91 @@ impl Worker {
                 .claim_notifications(now, now + micros(self.cfg.lease), self.cfg.batch_size)
                 .await?;
             let full = items.len() >= self.cfg.batch_size as usize;
-            if items.is_empty() {
-                return Ok(delivered);
+            for g in group(items) {
+                self.hand_over(g).await;
             }
-            let outcomes: Vec<Outcome> = futures::stream::iter(group(items))
-                .map(|g| self.deliver_group(g))
-                .buffer_unordered(self.cfg.concurrency.max(1))
-                .collect()
-                .await;
-            // One delete for the whole batch: one commit (one fsync on SQLite) instead of one per subscription.
-            // Until it commits, a crash re-delivers the batch: duplicates, never losses.
-            let finished: Vec<i64> = outcomes.iter().flat_map(|o| o.finished.iter().copied()).collect();
-            self.delete(&finished).await;
-            delivered += outcomes.iter().map(|o| o.delivered).sum::<usize>();
             if !full {
-                return Ok(delivered);
+                return Ok(());
+            }
+        }
+    }
+
+    /// Queues `g` behind its subscription's running delivery, or starts one. The queue is checked and the task's
+    /// entry removed under the same lock, so no group is ever queued to a task that has already ended.
+    async fn hand_over(&self, g: Group) {
+        let key = (g.tenant.clone(), g.subscription.clone());
+        let g = {
+            let deliveries = self.deliveries.lock().unwrap_or_else(|p| p.into_inner());
+            match deliveries.get(&key) {
+                Some(queue) => match queue.send(g) {
+                    Ok(()) => return,
+                    Err(mpsc::error::SendError(g)) => g,
+                },
+                None => g,
+            }
+        };
+        let Ok(slot) = self.slots.clone().acquire_owned().await else {
+            return;
+        };
+        let (queue, mut queued) = mpsc::unbounded_channel();
+        self.deliveries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.clone(), queue);
+        let worker = self.clone();
+        tokio::spawn(async move {
+            let mut next = Some(g);
+            let mut failed = false;
+            while let Some(g) = next {
+                if failed {
+                    worker.postpone(&g).await;
+                } else {
+                    let out = worker.deliver_group(g).await;
+                    worker.delete(&out.finished).await;
+                    worker.delivered.fetch_add(out.delivered, Ordering::SeqCst);
+                    failed = out.failed;
+                }
+                let mut deliveries = worker.deliveries.lock().unwrap_or_else(|p| p.into_inner());
+                next = queued.try_recv().ok();
+                if next.is_none() {
+                    deliveries.remove(&key);
+                }
+            }
+            drop(slot);
+            worker.ended.notify_waiters();
+        });
+    }
+
+    /// Until no delivery task is running.
+    async fn settled(&self) {
+        loop {
+            let ended = self.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if self
+                .deliveries
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_empty()
+            {
+                return;
+            }
+            ended.await;
+        }
+    }
+
+    /// Reschedules a group queued behind a POST that failed, as the failed rows were.
+    async fn postpone(&self, g: &Group) {
+        let most_tried = g.items.iter().map(|i| i.attempts).max().unwrap_or(1);
+        let next = now_micros() + micros(self.cfg.backoff(most_tried));
+        for item in &g.items {
+            if let Err(e) = self
+                .app
+                .store
+                .retry_notification(item.id, next, "an earlier notification to this subscriber failed")
+                .await
+            {
+                tracing::warn!(error = %e, "rescheduling a notification failed; it returns when its lease ends");
             }
         }
     }
@@ -241,10 +339,19 @@ impl Worker {
                     out.finished.extend(run.iter().map(|i| i.id));
                     out.delivered += run.len();
                     start = end;
+                    let now = now_micros();
+                    metrics::counter!("platen_webhook_notifications_delivered_total")
+                        .increment(run.len() as u64);
+                    for item in run {
+                        metrics::histogram!("platen_webhook_delivery_lag_seconds")
+                            .record((now - item.created_at).max(0) as f64 / 1e6);
+                    }
                 }
                 Err(why) => {
+                    metrics::counter!("platen_webhook_posts_failed_total").increment(1);
                     tracing::debug!(subscription = %sub.id, %url, error = %why, "webhook delivery failed");
                     self.failed(&sub, &g.items[start..], &why).await;
+                    out.failed = true;
                     break;
                 }
             }
@@ -290,6 +397,7 @@ impl Worker {
         let next = now + micros(self.cfg.backoff(most_tried));
         for item in items {
             if self.cfg.exhausted(item, now) {
+                metrics::counter!("platen_webhook_notifications_dropped_total").increment(1);
                 dropped.push(item.clone());
                 missed_change |= item.kind == KIND_CHANGE;
                 missed_lifecycle |= lifecycle_event(item).as_deref() == Some(EVENT_MISSED);

@@ -344,3 +344,16 @@ fn split_top_level_respects_quotes_and_parens() {
     assert!(split_top_level("a)", b',').is_err());
     assert!(split_top_level("(a", b',').is_err());
 }
+
+/// Regression found by the `odata_query` fuzz target: `??$select=…` was read with its options ignored (one `?`
+/// stripped, `?$select` not an option) while its next link dropped that `?`, so page two meant another query.
+#[test]
+fn leading_question_marks_mean_the_same_on_every_page() {
+    let raw = "??$select=id&$top=1";
+    let first = parse_query(raw).unwrap();
+    assert_eq!(first.select.as_deref(), Some(&["id".to_string()][..]));
+    let next = next_link_query(raw, "T");
+    let second = parse_query(&next).unwrap();
+    assert_eq!(second.select, first.select);
+    assert_eq!(second.skiptoken.as_deref(), Some("T"));
+}

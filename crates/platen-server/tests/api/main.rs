@@ -22,6 +22,7 @@ mod flows;
 mod isolation;
 mod metadata;
 mod metrics;
+mod observability;
 mod odata;
 mod permissions;
 mod print_passwords;

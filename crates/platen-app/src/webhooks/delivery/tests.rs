@@ -267,3 +267,53 @@ async fn two_nodes_on_postgres_deliver_each_row_once() {
     assert_eq!(events(&r).len(), 400, "each row exactly once");
     db.drop().await;
 }
+
+/// A receiver that accepts connections and never answers (until the request timeout ends each POST).
+async fn hanging_receiver() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = listener.accept().await {
+            held.push(conn);
+        }
+    });
+    url
+}
+
+/// A subscriber whose receiver hangs delays only itself: the background worker keeps delivering to the others
+/// while a POST to the hung one waits for its timeout, and that subscriber's queued rows are rescheduled behind
+/// the failed POST rather than each waiting for a timeout of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_receiver_does_not_hold_up_other_subscribers() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let hung = subscribe(&app, &hanging_receiver().await, Duration::from_secs(3600)).await;
+    let (url, healthy_received) = receiver(0).await;
+    let healthy = subscribe(&app, &url, Duration::from_secs(3600)).await;
+    let cfg = DeliveryConfig {
+        request_timeout: Duration::from_secs(8),
+        poll_interval: Duration::from_millis(50),
+        backoff_base: Duration::from_secs(30),
+        ..cfg()
+    };
+    let worker = spawn_delivery(app.clone(), cfg);
+    let arrived = |n: usize| {
+        let r = healthy_received.clone();
+        move || r.bodies.lock().unwrap().len() >= n
+    };
+    for round in 1..=3 {
+        enqueue(&app, &hung, "reauthorizationRequired", 2).await;
+        enqueue(&app, &healthy, "reauthorizationRequired", 1).await;
+        app.outbox_wakeup.notify_one();
+        let started = Instant::now();
+        while !arrived(round)() {
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "round {round}: the healthy subscriber waited behind the hung one"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    worker.abort();
+}
