@@ -39,6 +39,51 @@ impl ConnectionInfo {
     }
 }
 
+/// The error a request body ends with when no bytes of it arrived for the server's body idle timeout (the server
+/// wraps every request body; see `platen-server`'s `body_timeout.rs`). Front ends answer it with 408.
+#[derive(Debug)]
+pub struct BodyIdle(pub std::time::Duration);
+
+impl std::fmt::Display for BodyIdle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no bytes of the request body arrived for {} s",
+            self.0.as_secs()
+        )
+    }
+}
+
+impl std::error::Error for BodyIdle {}
+
+/// Why reading a request body failed, as a front end answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFailure {
+    /// Larger than the endpoint accepts: 413.
+    TooLarge,
+    /// Stalled past the idle timeout: 408.
+    Idle,
+    /// Broken off or malformed on the wire: 400.
+    Broken,
+}
+
+impl BodyFailure {
+    /// Classifies an error from reading a body (`axum::body::to_bytes` and the like) by its chain of causes.
+    pub fn of(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = cause {
+            if e.is::<BodyIdle>() {
+                return BodyFailure::Idle;
+            }
+            if e.is::<http_body_util::LengthLimitError>() {
+                return BodyFailure::TooLarge;
+            }
+            cause = e.source();
+        }
+        BodyFailure::Broken
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -77,5 +122,16 @@ mod tests {
             info(true, "192.0.2.7:1").public_url("http://print.example", None),
             "http://print.example"
         );
+    }
+
+    #[tokio::test]
+    async fn body_failures_are_told_apart_by_their_cause() {
+        let big = axum::body::Body::from(vec![0u8; 100]);
+        let e = axum::body::to_bytes(big, 10).await.unwrap_err();
+        assert_eq!(BodyFailure::of(&e), BodyFailure::TooLarge);
+        let idle = axum::Error::new(BodyIdle(std::time::Duration::from_secs(60)));
+        assert_eq!(BodyFailure::of(&idle), BodyFailure::Idle);
+        let broken = std::io::Error::other("connection reset");
+        assert_eq!(BodyFailure::of(&broken), BodyFailure::Broken);
     }
 }

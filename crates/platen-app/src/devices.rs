@@ -353,8 +353,8 @@ impl App {
     }
 
     /// Events after `after` for the printer; when `wait` is set and there are none, waits up to `wait` for a
-    /// job change to commit (on this node through `device_wakeup`; other nodes' changes are seen at the latest
-    /// at the next re-check).
+    /// job change of the printer to commit (woken through `device_wakeups`, by this node's job door or by the
+    /// change feed for other nodes' changes; a slow re-check covers a feed that missed one).
     pub async fn device_events(
         &self,
         d: &Device,
@@ -373,24 +373,27 @@ impl App {
         after: i64,
         wait: Option<Duration>,
     ) -> Result<Vec<DeviceEvent>> {
-        let deadline = wait.map(|w| tokio::time::Instant::now() + w);
+        let Some(deadline) = wait.map(|w| tokio::time::Instant::now() + w) else {
+            return Ok(self
+                .store
+                .device_events(tenant, printer, after, EVENT_PAGE)
+                .await?);
+        };
+        let wakeups = self.device_wakeups.wait_for(tenant, printer);
         let mut waiting = None;
         loop {
-            let notified = self.device_wakeup.notified();
+            let notified = wakeups.signal().notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let events = self
                 .store
                 .device_events(tenant, printer, after, EVENT_PAGE)
                 .await?;
-            let Some(deadline) = deadline else {
-                return Ok(events);
-            };
             if !events.is_empty() || tokio::time::Instant::now() >= deadline {
                 return Ok(events);
             }
             waiting.get_or_insert_with(LongPoll::begin);
-            let recheck = (tokio::time::Instant::now() + Duration::from_secs(1)).min(deadline);
+            let recheck = (tokio::time::Instant::now() + LONG_POLL_RECHECK).min(deadline);
             tokio::select! {
                 _ = &mut notified => {}
                 _ = tokio::time::sleep_until(recheck) => {}
@@ -408,6 +411,11 @@ impl App {
 
 /// How many events one read of a printer's events returns at most.
 pub(crate) const EVENT_PAGE: u32 = 100;
+
+/// How often a waiting long poll looks at the database anyway, in case a wake-up was lost (a change feed that
+/// reconnected). Wake-ups answer changes at once; this bounds the worst case, at one query per waiting device per
+/// period.
+const LONG_POLL_RECHECK: Duration = Duration::from_secs(5);
 
 /// A device's long poll that is waiting, counted in `platen_device_long_polls` until it answers or its client goes
 /// away (the future is dropped).

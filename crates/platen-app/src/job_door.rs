@@ -170,7 +170,9 @@ impl App {
                     if !change.notifications.is_empty() {
                         self.outbox_wakeup.notify_one();
                     }
-                    self.device_wakeup.notify_waiters();
+                    for job in std::iter::once(&committed.job).chain(&committed.redirected) {
+                        self.device_wakeups.wake(&job.tenant_id, &job.printer_id);
+                    }
                     return Ok(Passage::Changed(committed));
                 }
                 Commit::Stale => continue,

@@ -9,6 +9,7 @@ pub mod console;
 mod conversions;
 mod converter;
 mod device_reads;
+mod device_wakeups;
 mod devices;
 mod directory;
 mod document_settings;
@@ -38,6 +39,7 @@ pub mod webhooks;
 pub use app_printing::AppPrinting;
 pub use connection::ConnectionInfo;
 pub use converter::ConverterConfig;
+pub use device_wakeups::DeviceWakeups;
 pub use devices::{DEVICE_TOKEN_LIFETIME, Device};
 pub use downloads::DownloadGrant;
 pub use error::{AppError, UploadFailure};
@@ -117,8 +119,9 @@ pub struct App {
     /// Poked after a commit that queued change notifications, so delivery starts at once instead of at the
     /// next poll.
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
-    /// Woken (all waiters) after a job change commits, so device long polls answer at once.
-    pub device_wakeup: Arc<tokio::sync::Notify>,
+    /// Device long polls, woken per printer after a job change of that printer commits (here, or on another node
+    /// through the change feed), so they answer at once.
+    pub device_wakeups: Arc<DeviceWakeups>,
     /// Poked after a share is created, changed or removed here, so the DNS-SD advertiser looks at once
     /// instead of at its next poll (which still catches changes made by other nodes).
     pub share_wakeup: Arc<tokio::sync::Notify>,
@@ -141,7 +144,7 @@ impl App {
             uploads_in_flight: Arc::default(),
             upload_hashers: Arc::default(),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
-            device_wakeup: Arc::new(tokio::sync::Notify::new()),
+            device_wakeups: Arc::default(),
             share_wakeup: Arc::new(tokio::sync::Notify::new()),
         }
     }

@@ -167,14 +167,27 @@ async fn serve(
     call(&ctx, &parts.method, route, &body).await
 }
 
-async fn read_body(body: Body, limit: usize) -> GraphResult<Bytes> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        GraphError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "requestEntityTooLarge",
-            format!("The request body exceeds {limit} bytes."),
-        )
-    })
+/// A request body read whole, up to `limit` bytes: 413 beyond, 408 when it stalls (the server's body idle
+/// timeout), 400 when it breaks off.
+pub(crate) async fn read_body(body: Body, limit: usize) -> GraphResult<Bytes> {
+    use platen_app::connection::BodyFailure;
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|e| match BodyFailure::of(&e) {
+            BodyFailure::TooLarge => GraphError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "requestEntityTooLarge",
+                format!("The request body exceeds {limit} bytes."),
+            ),
+            BodyFailure::Idle => GraphError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "requestTimeout",
+                format!("The request body stopped arriving: {e}."),
+            ),
+            BodyFailure::Broken => {
+                GraphError::bad_request(format!("The request body could not be read: {e}."))
+            }
+        })
 }
 
 async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphResult<Response> {

@@ -55,14 +55,7 @@ pub(crate) async fn caller(state: &GraphState, parts: &Parts) -> GraphResult<Cal
 
 /// A request body of Platen's own endpoints, read whole up to the JSON limit (413 beyond).
 pub(crate) async fn limited_body(state: &GraphState, body: axum::body::Body) -> GraphResult<bytes::Bytes> {
-    let limit = state.max_json_body;
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        GraphError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "requestEntityTooLarge",
-            format!("The request body exceeds {limit} bytes."),
-        )
-    })
+    crate::dispatch::read_body(body, state.max_json_body).await
 }
 
 /// The wire form: camelCase, Graph's DateTimeOffset, no hash.

@@ -88,7 +88,15 @@ pub async fn handle(
     };
     let bytes = match axum::body::to_bytes(body, MAX_REQUEST).await {
         Ok(b) => b,
-        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "IPP request too large").into_response(),
+        Err(e) => {
+            use platen_app::connection::BodyFailure;
+            let status = match BodyFailure::of(&e) {
+                BodyFailure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                BodyFailure::Idle => StatusCode::REQUEST_TIMEOUT,
+                BodyFailure::Broken => StatusCode::BAD_REQUEST,
+            };
+            return (status, format!("IPP request not read: {e}")).into_response();
+        }
     };
     let ipp = match platen_ipp_model::parse(&bytes) {
         // Devices send no documents: whatever follows the attributes is ignored.

@@ -38,6 +38,9 @@ pub struct Config {
     /// A connection must send a request's headers within this many seconds of waiting for one (a new
     /// connection, or a keep-alive one between requests), or it is closed.
     pub http_header_timeout_secs: u64,
+    /// A request body that sends no bytes for this many seconds ends its request with 408 (a body that keeps
+    /// arriving is never cut, however long it takes).
+    pub http_body_idle_timeout_secs: u64,
     /// A second listener with TLS (`https://`, `ipps://`) serving the same endpoints; env `PLATEN_TLS__<FIELD>`.
     pub tls: Option<TlsSettings>,
     /// Advertise printer shares on the local network with DNS-SD (mDNS), as `_ipp._tcp` (and `_ipps._tcp`
@@ -338,6 +341,7 @@ impl Default for Config {
             allow_insecure_print_passwords: false,
             webhook_delivery: WebhookDelivery::default(),
             http_header_timeout_secs: 30,
+            http_body_idle_timeout_secs: 60,
             tls: None,
             dnssd: None,
             throttling: Default::default(),

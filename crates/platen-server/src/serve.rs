@@ -137,6 +137,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let metrics = crate::metrics::install()?;
     let public_metrics = cfg.metrics.public;
     let scraped = app.clone();
+    let body_idle = Duration::from_secs(cfg.http_body_idle_timeout_secs.max(1));
     let router = router
         .route(
             "/metrics",
@@ -144,6 +145,9 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
                 crate::metrics::render(metrics.clone(), Some(scraped.clone()), public_metrics, req)
             }),
         )
+        .layer(axum::middleware::from_fn(move |req, next| {
+            crate::body_timeout::limit(body_idle, req, next)
+        }))
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(axum::middleware::from_fn(crate::metrics::request_span));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
@@ -378,15 +382,19 @@ fn ca_certificate_route(ca: &CertificateAuthority) -> axum::Router {
     )
 }
 
-/// Device long polls (Get-Notifications) wake when a job change commits on any node: the store's change feed
-/// (PostgreSQL LISTEN/NOTIFY across nodes, in-process on SQLite) pokes the app's device wake-up.
+/// Device long polls (Get-Notifications) wake when a job change of their printer commits on any node: the store's
+/// change feed (PostgreSQL LISTEN/NOTIFY across nodes, in-process on SQLite) wakes that printer's pollers.
 async fn wake_devices_on_changes(store: &SqlStore, app: &App) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let mut feed = store.change_feed().subscribe().await?;
-    let wakeup = app.device_wakeup.clone();
+    let wakeups = app.device_wakeups.clone();
     Ok(tokio::spawn(async move {
-        // Lagging behind only means some wake-ups merged into one; the pollers re-read the events anyway.
-        while let Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) = feed.recv().await {
-            wakeup.notify_waiters();
+        loop {
+            match feed.recv().await {
+                Ok(change) => wakeups.wake(&change.tenant, &change.printer_id),
+                // Lagging behind lost which printers changed: every waiting poller re-reads its events.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => wakeups.wake_all(),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
         }
     }))
 }

@@ -70,3 +70,57 @@ async fn silent_connections_are_closed_after_the_header_timeout() {
     .unwrap();
     drop(served);
 }
+
+/// A request whose body stops arriving is answered 408 with the Graph error after the body idle timeout (1 s on
+/// this server) instead of holding its connection forever; a body that keeps arriving, slowly, for longer than
+/// that is served whole.
+#[tokio::test]
+async fn a_stalled_request_body_is_408_and_a_slow_one_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = platen_testkit::Serve::new(BIN, dir.path()).env("PLATEN_HTTP_BODY_IDLE_TIMEOUT_SECS", "1");
+    let served = tokio::task::spawn_blocking(move || serve.start()).await.unwrap();
+    let port = served.port;
+    let admin = crate::common::token_in(
+        dir.path(),
+        "t-body",
+        "admin-body",
+        "Printer.FullControl.All",
+        true,
+    );
+    tokio::task::spawn_blocking(move || {
+        let connect = || TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let head = |length: usize| {
+            format!(
+                "PATCH /v1.0/print/printers/00000000-0000-0000-0000-000000000001 HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                 Authorization: Bearer {admin}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\
+                 Connection: close\r\n\r\n"
+            )
+        };
+        // Stalled: 5 of 100 announced bytes, then nothing.
+        let mut stalled = connect();
+        stalled.write_all(head(100).as_bytes()).unwrap();
+        stalled.write_all(b"{\"dis").unwrap();
+        let (answer, after) = read_until_closed(&mut stalled, Duration::from_secs(30));
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("\"code\":\"requestTimeout\""), "{answer}");
+        assert!(after < Duration::from_secs(15), "answered after {after:?}");
+
+        // Slow but steady: a byte every 300 ms for longer than the idle timeout, then the end of the body.
+        let body = br#"{"displayName":"x"}"#;
+        let mut slow = connect();
+        slow.write_all(head(body.len()).as_bytes()).unwrap();
+        for b in body.iter() {
+            slow.write_all(&[*b]).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let (answer, _) = read_until_closed(&mut slow, Duration::from_secs(30));
+        let answer = String::from_utf8_lossy(&answer);
+        // The printer does not exist: the body was read whole and the request judged on it.
+        assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+        assert!(platen_testkit::serve::healthy(port));
+    })
+    .await
+    .unwrap();
+    drop(served);
+}

@@ -34,6 +34,7 @@ mod race_trials;
 mod races;
 mod readiness;
 mod reports;
+mod resource_limits;
 mod retention;
 mod throttling;
 mod tls;
