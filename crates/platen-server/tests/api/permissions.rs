@@ -1,5 +1,7 @@
-//! The permission matrix of every implemented v1.0 route, with the expectations written out here from the
-//! permission columns of `graph-print-api.md` §2 (never derived from Platen's own table), and the cancel rules.
+//! The permission matrix of every implemented v1.0 route (reports included) and of Platen's own `/platen/`
+//! administration endpoints, with the expectations written out here from the permission columns of
+//! `graph-print-api.md` §2 and, for `/platen/`, from what README.md documents (never derived from Platen's own
+//! table), and the cancel rules.
 //!
 //! For each route: every accepted delegated permission alone succeeds, every accepted application permission
 //! alone succeeds, plausible but unaccepted permissions get `403 accessDenied`, delegated-only routes refuse
@@ -90,6 +92,21 @@ enum R {
     ListTasks,
     GetTask,
     PatchTask,
+    // Reports (§2 rows 58-59).
+    UsageByUser,
+    PrinterArchivedJobs,
+    // Platen's own endpoints, with the permissions README.md documents for them.
+    GetShareIpp,
+    PatchShareIpp,
+    GetAppPrinting,
+    PatchAppPrinting,
+    ListAppPrintGrants,
+    CreateAppPrintGrant,
+    DeleteAppPrintGrant,
+    ListPrintPolicies,
+    CreatePrintPolicy,
+    GetPrintPolicy,
+    DeletePrintPolicy,
 }
 
 /// When positive delegated calls are made as a Printer Administrator.
@@ -201,6 +218,61 @@ fn base() -> Spec {
 fn spec(r: R) -> Spec {
     use AsAdmin::*;
     match r {
+        // #58, #59: delegated Reports.Read.All only; no role named.
+        R::UsageByUser | R::PrinterArchivedJobs => Spec {
+            d: &["Reports.Read.All"],
+            as_admin: No,
+            deny_d: &[
+                "PrintJob.ReadWrite.All",
+                "Printer.FullControl.All",
+                "PrintSettings.Read.All",
+            ],
+            ..base()
+        },
+        // README "Print from your computer": a share's IPP settings read like the share, change like it (with the
+        // Printer Administrator role).
+        R::GetShareIpp => Spec {
+            d: SHARE_READ_D,
+            as_admin: No,
+            deny_d: &["Printer.Read.All", "PrintJob.ReadWrite"],
+            ..base()
+        },
+        R::PatchShareIpp => Spec {
+            d: SHARE_WRITE_D,
+            admin_required: true,
+            deny_d: &["PrinterShare.Read.All"],
+            ..base()
+        },
+        // README "App-only printing": a tenant print setting, read with PrintSettings.Read.All or ReadWrite.All,
+        // switched and granted with PrintSettings.ReadWrite.All, by Printer Administrators, delegated.
+        R::GetAppPrinting | R::ListAppPrintGrants => Spec {
+            d: &["PrintSettings.Read.All", "PrintSettings.ReadWrite.All"],
+            admin_required: true,
+            deny_d: &["Printer.FullControl.All", "PrintJob.ReadWrite.All"],
+            deny_a: &["PrintSettings.Read.All"],
+            ..base()
+        },
+        R::PatchAppPrinting | R::CreateAppPrintGrant | R::DeleteAppPrintGrant => Spec {
+            d: &["PrintSettings.ReadWrite.All"],
+            admin_required: true,
+            deny_d: &["PrintSettings.Read.All", "Printer.FullControl.All"],
+            ..base()
+        },
+        // README "Print policies": printer administration (Printer.ReadWrite.All; reading also Printer.Read.All),
+        // by Printer Administrators, delegated.
+        R::ListPrintPolicies | R::GetPrintPolicy => Spec {
+            d: PRINTER_READ_D,
+            admin_required: true,
+            deny_d: &["PrinterShare.ReadWrite.All", "PrintSettings.ReadWrite.All"],
+            deny_a: &["Printer.Read.All"],
+            ..base()
+        },
+        R::CreatePrintPolicy | R::DeletePrintPolicy => Spec {
+            d: &["Printer.ReadWrite.All", "Printer.FullControl.All"],
+            admin_required: true,
+            deny_d: &["Printer.Read.All", "PrinterShare.ReadWrite.All"],
+            ..base()
+        },
         // #1 (GET /print returns settings) and #2.
         // Row 1 names no role.
         R::GetPrint | R::GetSettings => Spec {
@@ -733,6 +805,70 @@ async fn prepare(r: R, fx: &Fx, who: &Who) -> Req {
     let pj = |j: &Job| format!("/v1.0/print/printers/{p}/jobs/{}", j.id);
     let sj = |j: &Job| format!("/v1.0/print/shares/{s}/jobs/{}", j.id);
     match r {
+        R::UsageByUser => req(M::GET, "/v1.0/reports/dailyPrintUsageByUser".into(), None, 200),
+        R::PrinterArchivedJobs => req(
+            M::GET,
+            format!(
+                "/v1.0/reports/getPrinterArchivedPrintJobs(printerId='{p}',startDateTime=null,endDateTime=null)"
+            ),
+            None,
+            200,
+        ),
+        R::GetShareIpp => req(M::GET, format!("/platen/shares/{s}/ipp"), None, 200),
+        R::PatchShareIpp => req(
+            M::PATCH,
+            format!("/platen/shares/{s}/ipp"),
+            Some(json!({"allowUnauthenticatedPrinting": false})),
+            200,
+        ),
+        R::GetAppPrinting => req(M::GET, "/platen/app-printing".into(), None, 200),
+        R::PatchAppPrinting => req(
+            M::PATCH,
+            "/platen/app-printing".into(),
+            Some(json!({"enabled": false})),
+            200,
+        ),
+        R::ListAppPrintGrants => req(M::GET, "/platen/app-printing/grants".into(), None, 200),
+        R::CreateAppPrintGrant => req(
+            M::POST,
+            "/platen/app-printing/grants".into(),
+            Some(json!({"appId": uuid(), "shareId": s})),
+            201,
+        ),
+        R::DeleteAppPrintGrant => {
+            let body = json!({"appId": uuid(), "shareId": s});
+            let id =
+                fx.t.api
+                    .post("/platen/app-printing/grants", &fx.t.admin, &body)
+                    .await
+                    .expect_json(201)["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+            req(M::DELETE, format!("/platen/app-printing/grants/{id}"), None, 204)
+        }
+        R::ListPrintPolicies => req(M::GET, "/platen/print-policies".into(), None, 200),
+        R::CreatePrintPolicy => req(
+            M::POST,
+            "/platen/print-policies".into(),
+            Some(json!({"displayName": "Matrix", "printerId": p, "forceDuplex": true})),
+            201,
+        ),
+        R::GetPrintPolicy | R::DeletePrintPolicy => {
+            let body = json!({"displayName": "Matrix", "printerId": p, "forceMonochrome": true});
+            let id =
+                fx.t.api
+                    .post("/platen/print-policies", &fx.t.admin, &body)
+                    .await
+                    .expect_json(201)["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+            match r {
+                R::GetPrintPolicy => req(M::GET, format!("/platen/print-policies/{id}"), None, 200),
+                _ => req(M::DELETE, format!("/platen/print-policies/{id}"), None, 204),
+            }
+        }
         R::GetPrint => req(M::GET, "/v1.0/print".into(), None, 200),
         R::GetSettings => req(M::GET, "/v1.0/print/settings".into(), None, 200),
         R::PatchSettings => req(
@@ -1424,6 +1560,19 @@ matrix! {
     list_tasks_permissions => ListTasks,
     get_task_permissions => GetTask,
     patch_task_permissions => PatchTask,
+    usage_report_permissions => UsageByUser,
+    archived_jobs_report_permissions => PrinterArchivedJobs,
+    get_share_ipp_permissions => GetShareIpp,
+    patch_share_ipp_permissions => PatchShareIpp,
+    get_app_printing_permissions => GetAppPrinting,
+    patch_app_printing_permissions => PatchAppPrinting,
+    list_app_print_grants_permissions => ListAppPrintGrants,
+    create_app_print_grant_permissions => CreateAppPrintGrant,
+    delete_app_print_grant_permissions => DeleteAppPrintGrant,
+    list_print_policies_permissions => ListPrintPolicies,
+    create_print_policy_permissions => CreatePrintPolicy,
+    get_print_policy_permissions => GetPrintPolicy,
+    delete_print_policy_permissions => DeletePrintPolicy,
 }
 
 /// §2 row 5 lists PrinterShare.Read.All, PrinterShare.ReadBasic.All and PrinterShare.ReadWrite.All as accepted
