@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     else {
         panic!("building a response");
     };
-    *out.header_mut() = message.header().clone();
+    *out.header_mut() = *message.header();
     *out.attributes_mut() = message.attributes().clone();
     let written = to_bytes(&out);
     let reparsed = parse(&written).unwrap_or_else(|e| panic!("Platen's own encoding does not parse: {e}"));
@@ -41,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
     else {
         panic!("building a response");
     };
-    *again.header_mut() = reparsed.message.header().clone();
+    *again.header_mut() = *reparsed.message.header();
     *again.attributes_mut() = reparsed.message.attributes().clone();
     assert_eq!(to_bytes(&again), written, "encoding is not stable");
 

@@ -6,8 +6,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use platen_domain::usage::{Dimension, Period};
-use platen_fuzz::{PRINTER, TENANT, assert_client_error, seeded_store};
-use platen_odata::{QueryOptions, parse_query};
+use platen_fuzz::{PRINTER, TENANT, assert_client_error, parsed_query, seeded_store};
+use platen_odata::QueryOptions;
 use platen_store::{
     ArchiveScope, ArchivedBy, ConnectorStore, JobScope, JobStore, ListQuery, Page, PrinterStore, ReportStore,
     ShareStore, StoreError, TaskStore, Viewer,
@@ -38,12 +38,8 @@ fn check<T>(what: &str, result: Result<Page<T>, StoreError>) -> Option<Page<T>> 
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(raw) = std::str::from_utf8(data) else {
+    let Some(q) = parsed_query(data) else {
         return;
-    };
-    let q = match parse_query(raw) {
-        Ok(q) => q,
-        Err(e) => return assert_client_error(&e),
     };
     let seeded = seeded_store();
     let s = &seeded.store;
@@ -54,23 +50,23 @@ fuzz_target!(|data: &[u8]| {
             share_id: None,
             owner_id: None,
         };
-        if let Some(page) = check("jobs", s.list_jobs(TENANT, &scope, &first).await) {
-            if let Some(after) = page.next {
-                let next = ListQuery {
-                    after: Some(after),
-                    ..first.clone()
-                };
-                check("jobs, next page", s.list_jobs(TENANT, &scope, &next).await);
-            }
+        if let Some(page) = check("jobs", s.list_jobs(TENANT, &scope, &first).await)
+            && let Some(after) = page.next
+        {
+            let next = ListQuery {
+                after: Some(after),
+                ..first.clone()
+            };
+            check("jobs, next page", s.list_jobs(TENANT, &scope, &next).await);
         }
-        if let Some(page) = check("printers", s.list_printers(TENANT, &first).await) {
-            if let Some(after) = page.next {
-                let next = ListQuery {
-                    after: Some(after),
-                    ..first.clone()
-                };
-                check("printers, next page", s.list_printers(TENANT, &next).await);
-            }
+        if let Some(page) = check("printers", s.list_printers(TENANT, &first).await)
+            && let Some(after) = page.next
+        {
+            let next = ListQuery {
+                after: Some(after),
+                ..first.clone()
+            };
+            check("printers, next page", s.list_printers(TENANT, &next).await);
         }
         let viewer = Viewer {
             user_id: "alice".into(),

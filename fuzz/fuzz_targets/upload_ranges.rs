@@ -47,9 +47,9 @@ fuzz_target!(|data: &[u8]| {
         let (a, b) = gap.split_once('-').expect("first-last");
         let (a, b): (usize, usize) = (a.parse().expect("a number"), b.parse().expect("a number"));
         assert!(a <= b && b < reported.len(), "{gap} of {size}");
-        for i in a..=b {
-            assert!(!reported[i], "{gap} reported twice");
-            reported[i] = true;
+        for seen in &mut reported[a..=b] {
+            assert!(!*seen, "{gap} reported twice");
+            *seen = true;
         }
     }
     for (i, (got, gap)) in received.iter().zip(&reported).enumerate() {

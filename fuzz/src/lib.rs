@@ -33,6 +33,19 @@ pub fn assert_client_error(e: &ODataError) {
     assert!(!e.message().is_empty(), "{e:?}");
 }
 
+/// The OData options of `data` when it is a query string that parses; a query that does not parse must be
+/// refused as the client's error.
+pub fn parsed_query(data: &[u8]) -> Option<platen_odata::QueryOptions> {
+    let raw = std::str::from_utf8(data).ok()?;
+    match platen_odata::parse_query(raw) {
+        Ok(q) => Some(q),
+        Err(e) => {
+            assert_client_error(&e);
+            None
+        }
+    }
+}
+
 /// A migrated SQLite store (in a temporary directory that lives as long as the process) holding one printer
 /// and two jobs, so that filters are evaluated against rows and not only prepared.
 pub struct SeededStore {

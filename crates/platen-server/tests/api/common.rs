@@ -226,6 +226,88 @@ pub fn token_in(dir: &std::path::Path, tenant: &str, user: &str, scopes: &str, a
     platen_testkit::graph::run_platen(BIN, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
 }
 
+/// The value of the series `name` (its exact label set as the exporter writes it) in Prometheus text, if present.
+pub fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// `GET {base}/metrics` (from loopback), as text.
+pub async fn scrape_metrics(http: &reqwest::Client, base: &str) -> String {
+    let r = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
+/// The scopes of an administrator's token on a test's own server: printers, shares and every job.
+pub const OWN_ADMIN_SCOPES: &str =
+    "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All";
+/// The scopes of a user's token on a test's own server: print to shares.
+pub const OWN_USER_SCOPES: &str = "PrintJob.ReadWrite PrinterShare.ReadBasic.All";
+
+/// A Printer Administrator's token for `tenant` on the server whose data directory is `dir`.
+pub fn admin_in(dir: &std::path::Path, tenant: &str) -> String {
+    token_in(
+        dir,
+        tenant,
+        &platen_testkit::graph::uuid(),
+        OWN_ADMIN_SCOPES,
+        true,
+    )
+}
+
+/// A user's token for `tenant` on the server whose data directory is `dir` (a new user each time).
+pub fn user_in(dir: &std::path::Path, tenant: &str) -> String {
+    token_in(
+        dir,
+        tenant,
+        &platen_testkit::graph::uuid(),
+        OWN_USER_SCOPES,
+        false,
+    )
+}
+
+/// A printer registered with a key of its own (returned as PEM, for its device to sign in with).
+pub async fn registered_printer(
+    http: &platen_testkit::http::Http,
+    admin: &str,
+    name: &str,
+) -> (String, String) {
+    let (csr, key) = platen_pki::generate_csr_pem(name);
+    let mut body = platen_testkit::graph::printer_body(name, "LaserJet", true);
+    body["certificateSigningRequest"]["content"] = csr.into();
+    (http.register_printer(admin, &body).await, key)
+}
+
+/// A device's `ippget` subscription to its printer's job events (state changes and fetchable jobs); its id.
+pub async fn job_events_subscription(
+    device: &platen_testkit::infra::Device,
+    http: &reqwest::Client,
+    base: &str,
+) -> i32 {
+    use ipp::value::IppValue;
+    use platen_testkit::infra::{CREATE_PRINTER_SUBSCRIPTIONS, OK, keyword};
+    let sub = device
+        .send(
+            http,
+            base,
+            CREATE_PRINTER_SUBSCRIPTIONS,
+            vec![],
+            Some(vec![
+                ("notify-pull-method", keyword("ippget")),
+                (
+                    "notify-events",
+                    IppValue::Array(vec![keyword("job-state-changed"), keyword("job-fetchable")]),
+                ),
+                ("notify-lease-duration", IppValue::Integer(600)),
+            ]),
+        )
+        .await;
+    assert_eq!(sub.status, OK);
+    sub.subscription_id()
+}
+
 /// A server on its own data directory, on the suite's selected backend (`db`: a PostgreSQL database when the suite
 /// runs on PostgreSQL, otherwise the embedded default).
 pub fn serve_on(

@@ -13,7 +13,7 @@
 //! completion completed, and no job was acknowledged both; no answer was a 5xx; every job's state is one
 //! Graph knows.
 
-use super::common::{serve_on, token_in};
+use super::common::{admin_in, registered_printer, serve_on, user_in};
 use platen_testkit::TestDatabase;
 use platen_testkit::graph::uuid;
 use platen_testkit::http::Http;
@@ -259,29 +259,10 @@ async fn nothing_acknowledged_is_lost_over_repeated_kills_under_mixed_load() {
     let configured = || serve_on(dir.path(), &db);
     let mut served: Served = configured().start();
     let tenant = uuid();
-    let admin = token_in(
-        dir.path(),
-        &tenant,
-        &uuid(),
-        "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All",
-        true,
-    );
-    let users: Vec<String> = (0..USERS)
-        .map(|_| {
-            token_in(
-                dir.path(),
-                &tenant,
-                &uuid(),
-                "PrintJob.ReadWrite PrinterShare.ReadBasic.All",
-                false,
-            )
-        })
-        .collect();
+    let admin = admin_in(dir.path(), &tenant);
+    let users: Vec<String> = (0..USERS).map(|_| user_in(dir.path(), &tenant)).collect();
     let setup = Http::new(&served.base);
-    let (csr, key) = platen_pki::generate_csr_pem("Crash loop");
-    let mut body = platen_testkit::graph::printer_body("Crash loop", "LaserJet", true);
-    body["certificateSigningRequest"]["content"] = csr.into();
-    let printer = setup.register_printer(&admin, &body).await;
+    let (printer, key) = registered_printer(&setup, &admin, "Crash loop").await;
     let share = setup.create_share(&admin, &printer, "Crash loop", true).await;
     let jobs = format!("/v1.0/print/shares/{share}/jobs");
     let ipp_http = platen_testkit::http::client();

@@ -1,7 +1,7 @@
 //! Nothing acknowledged is lost: cancels answered 204 while many run at once (which SQLite commits in groups)
 //! are all stored after the server is killed with SIGKILL in the middle of them and started again.
 
-use super::common::{serve_on, token_in};
+use super::common::{admin_in, serve_on, user_in};
 use platen_testkit::TestDatabase;
 use platen_testkit::graph::{printer_body, uuid};
 use platen_testkit::http::Http;
@@ -23,20 +23,8 @@ async fn no_acknowledged_cancel_is_lost_when_the_server_is_killed() {
     let configured = || serve_on(dir.path(), &db);
     let mut served = configured().start();
     let tenant = uuid();
-    let admin = token_in(
-        dir.path(),
-        &tenant,
-        &uuid(),
-        "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All",
-        true,
-    );
-    let user = token_in(
-        dir.path(),
-        &tenant,
-        &uuid(),
-        "PrintJob.ReadWrite PrinterShare.ReadBasic.All",
-        false,
-    );
+    let admin = admin_in(dir.path(), &tenant);
+    let user = user_in(dir.path(), &tenant);
     let http = Http::new(&served.base);
     let printer = http
         .register_printer(&admin, &printer_body("Crash", "LaserJet", true))

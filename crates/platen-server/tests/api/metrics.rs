@@ -5,10 +5,7 @@ use crate::common::*;
 
 /// The value of the series `name` (exact label set as written by the exporter, or none), 0 when absent.
 fn value(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
+    metric(text, series).unwrap_or(0.0)
 }
 
 async fn scrape(t: &Tenant) -> String {

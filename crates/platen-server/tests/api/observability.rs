@@ -3,20 +3,15 @@
 //! the device long polls waiting and when each device last called in, the webhook outbox's backlog and the
 //! connection pools.
 
-use super::common::{serve_on, token_in};
+use super::common::{
+    admin_in, job_events_subscription, metric, registered_printer, scrape_metrics, serve_on,
+};
 use platen_testkit::TestDatabase;
 use platen_testkit::graph::uuid;
 use platen_testkit::http::Http;
-use platen_testkit::infra::{CREATE_PRINTER_SUBSCRIPTIONS, Device, GET_NOTIFICATIONS, OK, keyword};
+use platen_testkit::infra::{Device, GET_NOTIFICATIONS};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-
-/// The value of the series `name` (exact label set as the exporter writes it), if present.
-fn series(text: &str, name: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-        .and_then(|v| v.trim().parse().ok())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_name_the_request_and_metrics_show_long_polls_outbox_and_pools() {
@@ -29,13 +24,7 @@ async fn json_logs_name_the_request_and_metrics_show_long_polls_outbox_and_pools
         .log(&log)
         .start();
     let tenant = uuid();
-    let admin = token_in(
-        dir.path(),
-        &tenant,
-        &uuid(),
-        "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All",
-        true,
-    );
+    let admin = admin_in(dir.path(), &tenant);
     let http = platen_testkit::http::client();
 
     // A request's log line names it.
@@ -80,26 +69,9 @@ async fn json_logs_name_the_request_and_metrics_show_long_polls_outbox_and_pools
 
     // A device waiting in a long poll is counted while it waits; its last call is a timestamp.
     let setup = Http::new(&served.base);
-    let (csr, key) = platen_pki::generate_csr_pem("Observed");
-    let mut body = platen_testkit::graph::printer_body("Observed", "LaserJet", true);
-    body["certificateSigningRequest"]["content"] = csr.into();
-    let printer = setup.register_printer(&admin, &body).await;
+    let (printer, key) = registered_printer(&setup, &admin, "Observed").await;
     let device = Device::connect(&http, &served.base, &printer, &key).await;
-    let sub = device
-        .send(
-            &http,
-            &served.base,
-            CREATE_PRINTER_SUBSCRIPTIONS,
-            vec![],
-            Some(vec![
-                ("notify-pull-method", keyword("ippget")),
-                ("notify-events", keyword("job-state-changed")),
-                ("notify-lease-duration", ipp::value::IppValue::Integer(600)),
-            ]),
-        )
-        .await;
-    assert_eq!(sub.status, OK);
-    let sub = sub.subscription_id();
+    let sub = job_events_subscription(&device, &http, &served.base).await;
     let waiting = {
         let (http, base) = (http.clone(), served.base.clone());
         let device = Device {
@@ -115,22 +87,17 @@ async fn json_logs_name_the_request_and_metrics_show_long_polls_outbox_and_pools
             device.send(&http, &base, GET_NOTIFICATIONS, attrs, None).await
         })
     };
-    let scrape = || async {
-        let r = http.get(format!("{}/metrics", served.base)).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        r.text().await.unwrap()
-    };
     let deadline = Instant::now() + Duration::from_secs(10);
     let metrics = loop {
-        let m = scrape().await;
-        if series(&m, "platen_device_long_polls").unwrap_or(0.0) >= 1.0 {
+        let m = scrape_metrics(&http, &served.base).await;
+        if metric(&m, "platen_device_long_polls").unwrap_or(0.0) >= 1.0 {
             break m;
         }
         assert!(Instant::now() < deadline, "no long poll counted:\n{m}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(!waiting.is_finished(), "the long poll answered before any event");
-    let seen = series(
+    let seen = metric(
         &metrics,
         &format!("platen_device_last_seen_timestamp_seconds{{printer=\"{printer}\"}}"),
     )
@@ -142,17 +109,17 @@ async fn json_logs_name_the_request_and_metrics_show_long_polls_outbox_and_pools
     assert!((now - seen).abs() < 120.0, "last seen {seen}, now {now}");
     // The store's gauges, sampled at the scrape.
     assert_eq!(
-        series(&metrics, "platen_webhook_outbox_pending"),
+        metric(&metrics, "platen_webhook_outbox_pending"),
         Some(0.0),
         "{metrics}"
     );
     assert_eq!(
-        series(&metrics, "platen_webhook_outbox_oldest_age_seconds"),
+        metric(&metrics, "platen_webhook_outbox_oldest_age_seconds"),
         Some(0.0),
         "{metrics}"
     );
     for pool in ["read", "write"] {
-        let max = series(
+        let max = metric(
             &metrics,
             &format!("platen_db_pool_connections{{pool=\"{pool}\",state=\"max\"}}"),
         );

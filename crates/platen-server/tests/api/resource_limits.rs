@@ -4,12 +4,12 @@
 //! all to answer). `PLATEN_TEST_LONG_POLLS` sets how many (default 1,000; scripts/long-proofs.sh runs 10^4 on the
 //! release build).
 
-use super::common::token_in;
+use super::common::{admin_in, job_events_subscription, metric, registered_printer, scrape_metrics, user_in};
 use ipp::value::IppValue;
 use platen_testkit::TestDatabase;
 use platen_testkit::graph::{bytes, uuid};
 use platen_testkit::http::Http;
-use platen_testkit::infra::{CREATE_PRINTER_SUBSCRIPTIONS, Device, GET_NOTIFICATIONS, OK, keyword};
+use platen_testkit::infra::{Device, GET_NOTIFICATIONS, OK};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -33,21 +33,6 @@ fn footprint(pid: u32) -> (usize, u64) {
     (fds, rss)
 }
 
-async fn gauge(http: &reqwest::Client, base: &str, name: &str) -> f64 {
-    let text = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_long_polls_cost_a_descriptor_each_and_others_are_served() {
     let n = long_polls();
@@ -62,46 +47,14 @@ async fn thousands_of_long_polls_cost_a_descriptor_each_and_others_are_served() 
     let served = serve.start();
     let base = served.base.clone();
     let tenant = uuid();
-    let admin = token_in(
-        dir.path(),
-        &tenant,
-        &uuid(),
-        "Printer.FullControl.All PrinterShare.ReadWrite.All PrintJob.ReadWrite.All",
-        true,
-    );
-    let user = token_in(
-        dir.path(),
-        &tenant,
-        &uuid(),
-        "PrintJob.ReadWrite PrinterShare.ReadBasic.All",
-        false,
-    );
+    let admin = admin_in(dir.path(), &tenant);
+    let user = user_in(dir.path(), &tenant);
     let setup = Http::new(&base);
-    let (csr, key) = platen_pki::generate_csr_pem("Polled");
-    let mut body = platen_testkit::graph::printer_body("Polled", "LaserJet", true);
-    body["certificateSigningRequest"]["content"] = csr.into();
-    let printer = setup.register_printer(&admin, &body).await;
+    let (printer, key) = registered_printer(&setup, &admin, "Polled").await;
     let share = setup.create_share(&admin, &printer, "Polled", true).await;
     let control = platen_testkit::http::client();
     let device = Device::connect(&control, &base, &printer, &key).await;
-    let sub = device
-        .send(
-            &control,
-            &base,
-            CREATE_PRINTER_SUBSCRIPTIONS,
-            vec![],
-            Some(vec![
-                ("notify-pull-method", keyword("ippget")),
-                (
-                    "notify-events",
-                    IppValue::Array(vec![keyword("job-state-changed"), keyword("job-fetchable")]),
-                ),
-                ("notify-lease-duration", IppValue::Integer(600)),
-            ]),
-        )
-        .await;
-    assert_eq!(sub.status, OK);
-    let sub = sub.subscription_id();
+    let sub = job_events_subscription(&device, &control, &base).await;
     let before = footprint(served.proc.pid);
 
     // n devices' long polls (one device's token, n connections: what the server holds per poll is the same).
@@ -124,7 +77,8 @@ async fn thousands_of_long_polls_cost_a_descriptor_each_and_others_are_served() 
         })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
-    while gauge(&control, &base, "platen_device_long_polls").await < n as f64 {
+    while metric(&scrape_metrics(&control, &base).await, "platen_device_long_polls").unwrap_or(0.0) < n as f64
+    {
         assert!(Instant::now() < deadline, "not all {n} long polls are waiting");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
