@@ -68,6 +68,15 @@ pub enum BodyFailure {
 }
 
 impl BodyFailure {
+    /// The HTTP status a front end answers it with: 413, 408 or 400.
+    pub fn http_status(self) -> u16 {
+        match self {
+            BodyFailure::TooLarge => 413,
+            BodyFailure::Idle => 408,
+            BodyFailure::Broken => 400,
+        }
+    }
+
     /// Classifies an error from reading a body (`axum::body::to_bytes` and the like) by its chain of causes.
     pub fn of(error: &(dyn std::error::Error + 'static)) -> Self {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);

@@ -89,12 +89,8 @@ pub async fn handle(
     let bytes = match axum::body::to_bytes(body, MAX_REQUEST).await {
         Ok(b) => b,
         Err(e) => {
-            use platen_app::connection::BodyFailure;
-            let status = match BodyFailure::of(&e) {
-                BodyFailure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                BodyFailure::Idle => StatusCode::REQUEST_TIMEOUT,
-                BodyFailure::Broken => StatusCode::BAD_REQUEST,
-            };
+            let failure = platen_app::connection::BodyFailure::of(&e);
+            let status = StatusCode::from_u16(failure.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
             return (status, format!("IPP request not read: {e}")).into_response();
         }
     };

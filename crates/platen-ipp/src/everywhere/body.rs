@@ -26,8 +26,8 @@ pub enum ReadError {
     Malformed(ParseError),
     /// The message is larger than [`MAX_MESSAGE`] without ending; the rest of the body, to drain before answering.
     TooLarge(ByteStream),
-    /// The body could not be read (the client went away).
-    Io(String),
+    /// The body could not be read: the client went away, or stopped sending (the server's body idle timeout).
+    Io(platen_app::connection::BodyFailure, String),
 }
 
 /// Reads until the IPP message is complete. The message is parsed again only when the buffer has doubled
@@ -43,7 +43,12 @@ pub async fn read(body: Body) -> Result<Incoming, ReadError> {
         let ended = next.is_none();
         match next {
             Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-            Some(Err(e)) => return Err(ReadError::Io(e.to_string())),
+            Some(Err(e)) => {
+                return Err(ReadError::Io(
+                    platen_app::connection::BodyFailure::of(&e),
+                    e.to_string(),
+                ));
+            }
             None => {}
         }
         if ended || buf.len() >= attempted_at.saturating_mul(2).max(1) {

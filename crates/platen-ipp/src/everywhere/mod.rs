@@ -58,7 +58,10 @@ pub async fn handle(
             body::drain(rest, 64 * body::MAX_MESSAGE as u64).await;
             return (StatusCode::PAYLOAD_TOO_LARGE, "the IPP message is too large").into_response();
         }
-        Err(body::ReadError::Io(m)) => return (StatusCode::BAD_REQUEST, m).into_response(),
+        Err(body::ReadError::Io(failure, m)) => {
+            let status = StatusCode::from_u16(failure.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return (status, m).into_response();
+        }
     };
     let conn: Connection = conn.map(|Extension(c)| c);
     let header = *incoming.message.header();

@@ -71,8 +71,8 @@ async fn silent_connections_are_closed_after_the_header_timeout() {
     drop(served);
 }
 
-/// A request whose body stops arriving is answered 408 with the Graph error after the body idle timeout (1 s on
-/// this server) instead of holding its connection forever; a body that keeps arriving, slowly, for longer than
+/// A request whose body stops arriving is answered 408 (with the Graph error on Graph routes) after the body idle
+/// timeout (1 s on this server) instead of holding its connection forever; a body that keeps arriving, slowly, for longer than
 /// that is served whole.
 #[tokio::test]
 async fn a_stalled_request_body_is_408_and_a_slow_one_is_served() {
@@ -80,13 +80,10 @@ async fn a_stalled_request_body_is_408_and_a_slow_one_is_served() {
     let serve = platen_testkit::Serve::new(BIN, dir.path()).env("PLATEN_HTTP_BODY_IDLE_TIMEOUT_SECS", "1");
     let served = tokio::task::spawn_blocking(move || serve.start()).await.unwrap();
     let port = served.port;
-    let admin = crate::common::token_in(
-        dir.path(),
-        "t-body",
-        "admin-body",
-        "Printer.FullControl.All",
-        true,
-    );
+    let admin = crate::common::admin_in(dir.path(), "t-body");
+    let setup = platen_testkit::http::Http::new(&served.base);
+    let (printer, _) = crate::common::registered_printer(&setup, &admin, "Stalled").await;
+    let share = setup.create_share(&admin, &printer, "Stalled", true).await;
     tokio::task::spawn_blocking(move || {
         let connect = || TcpStream::connect(("127.0.0.1", port)).unwrap();
         let head = |length: usize| {
@@ -104,6 +101,19 @@ async fn a_stalled_request_body_is_408_and_a_slow_one_is_served() {
         let answer = String::from_utf8_lossy(&answer);
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         assert!(answer.contains("\"code\":\"requestTimeout\""), "{answer}");
+        assert!(after < Duration::from_secs(15), "answered after {after:?}");
+
+        // The same on a share's IPP printer (the IPP message is read before anything else is decided).
+        let mut ipp = connect();
+        let ipp_head = format!(
+            "POST /ipp/shares/{share} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/ipp\r\n\
+             Content-Length: 100\r\nConnection: close\r\n\r\n"
+        );
+        ipp.write_all(ipp_head.as_bytes()).unwrap();
+        ipp.write_all(b"\x02\x00\x00\x02").unwrap();
+        let (answer, after) = read_until_closed(&mut ipp, Duration::from_secs(30));
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         assert!(after < Duration::from_secs(15), "answered after {after:?}");
 
         // Slow but steady: a byte every 300 ms for longer than the idle timeout, then the end of the body.
