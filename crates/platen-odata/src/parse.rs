@@ -337,7 +337,14 @@ pub fn next_link_query(raw: &str, skiptoken: &str) -> String {
         "$skiptoken={}",
         utf8_percent_encode(skiptoken, COMPONENT)
     )));
-    parts.join("&")
+    let joined = parts.join("&");
+    // A kept parameter whose name starts with `?` (`&?$x` was sent) must not end up first as it is: the next
+    // request's leading `?` would be dropped and the parameter become a system option (found by the `odata_query`
+    // fuzz target). Percent-encoded, it decodes to the same name, which stays not ours.
+    match joined.strip_prefix('?') {
+        Some(rest) => format!("%3F{rest}"),
+        None => joined,
+    }
 }
 
 #[cfg(test)]
