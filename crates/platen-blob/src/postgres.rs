@@ -51,8 +51,13 @@ fn db(e: sqlx::Error) -> BlobError {
 impl PostgresBlobs {
     /// Connects to `postgres://…` and creates the blob schema if it is missing.
     pub async fn open(url: &str) -> Result<Self, BlobError> {
+        Self::open_with_pool(url, 8).await
+    }
+
+    /// [`PostgresBlobs::open`] with at most `max_connections` connections.
+    pub async fn open_with_pool(url: &str, max_connections: u32) -> Result<Self, BlobError> {
         let pool = PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(std::time::Duration::from_secs(30))
             .connect(url)
             .await

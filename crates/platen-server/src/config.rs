@@ -15,6 +15,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Defaults to `sqlite://{data_dir}/platen.sqlite3`.
     pub database_url: Option<String>,
+    /// PostgreSQL: connections this node opens for its store (documents kept in PostgreSQL get half as many more,
+    /// and the change feed one). With N nodes, the server's `max_connections` must allow about N × 1.5 × this + N.
+    pub database_max_connections: u32,
     /// Where document bytes live: `disk` (under `documents_dir`), `postgres` (in the PostgreSQL database of
     /// `database_url`) or `s3` (the bucket of `[s3]`), the last two shared by every node. Defaults to `disk` for
     /// SQLite and `postgres` for PostgreSQL.
@@ -327,6 +330,7 @@ impl Default for Config {
             data_dir: PathBuf::from("platen-data"),
             public_url: None,
             database_url: None,
+            database_max_connections: platen_store::sql::DEFAULT_POSTGRES_POOL,
             documents: None,
             documents_dir: None,
             s3: None,

@@ -126,5 +126,14 @@ impl Documents {
 pub async fn open(cfg: &Config) -> anyhow::Result<Arc<dyn BlobStore>> {
     let documents = Documents::from_config(cfg)?;
     tracing::info!(documents = %documents.describe(), "document store");
+    if let Documents::Postgres(url) = &documents {
+        // Half the store's pool: document bytes move in long streams, the store's queries are short.
+        let pool = (cfg.database_max_connections / 2).max(2);
+        return Ok(Arc::new(
+            PostgresBlobs::open_with_pool(url, pool)
+                .await
+                .context("opening the PostgreSQL document store")?,
+        ));
+    }
     documents.open().await
 }

@@ -90,7 +90,7 @@ fn auth_config(cfg: &Config) -> AuthConfig {
 /// runs on, and what the operator commands (`print-password`) use.
 pub(crate) async fn open_app(cfg: &Config) -> anyhow::Result<(SqlStore, App)> {
     usable_data_dir(cfg.data_dir.as_path())?;
-    let store = SqlStore::open(&cfg.database_url())
+    let store = SqlStore::open_with_pool(&cfg.database_url(), cfg.database_max_connections)
         .await
         .with_context(|| format!("opening the database {}", redact(&cfg.database_url())))?;
     let blobs = crate::documents::open(cfg)

@@ -47,7 +47,11 @@ impl Node {
             serve = serve.public_url(url);
         }
         if let Some(url) = database_url {
-            serve = serve.env("PLATEN_DATABASE_URL", url);
+            // Two three-node clusters run side by side in this suite: at the default pool (16 + 8 for documents
+            // + the feed, per node) they exceeded a stock PostgreSQL's 100 connections ("too many clients").
+            serve = serve
+                .env("PLATEN_DATABASE_URL", url)
+                .env("PLATEN_DATABASE_MAX_CONNECTIONS", "8");
         }
         for (k, v) in env {
             serve = serve.env(k, v);

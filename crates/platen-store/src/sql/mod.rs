@@ -53,19 +53,30 @@ pub struct SqlStore {
 }
 
 static DRIVERS: Once = Once::new();
+/// Connections to PostgreSQL per node unless configured (`database_max_connections`).
+pub const DEFAULT_POSTGRES_POOL: u32 = 16;
 /// PostgreSQL connections idle longer than this are pinged before use.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 impl SqlStore {
     /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`, and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self> {
-        let store = Self::connect(url).await?;
+        Self::open_with_pool(url, DEFAULT_POSTGRES_POOL).await
+    }
+
+    /// [`SqlStore::open`] with at most `postgres_pool` connections to PostgreSQL (SQLite ignores it).
+    pub async fn open_with_pool(url: &str, postgres_pool: u32) -> Result<Self> {
+        let store = Self::connect_with_pool(url, postgres_pool).await?;
         store.migrate().await?;
         Ok(store)
     }
 
     /// Connects without migrating.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with_pool(url, DEFAULT_POSTGRES_POOL).await
+    }
+
+    async fn connect_with_pool(url: &str, postgres_pool: u32) -> Result<Self> {
         DRIVERS.call_once(install_default_drivers);
         if url.starts_with("sqlite:") {
             let url = sqlite_url(url);
@@ -98,7 +109,7 @@ impl SqlStore {
             // known to work, and the ping is a round trip on every request; an idle one may have been dropped by a
             // server restart or a firewall, and is replaced if the ping fails.
             let pool = AnyPoolOptions::new()
-                .max_connections(16)
+                .max_connections(postgres_pool.max(1))
                 .test_before_acquire(false)
                 .before_acquire(|conn, meta| {
                     Box::pin(async move {
@@ -111,7 +122,7 @@ impl SqlStore {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;
-            // No group commit: PostgreSQL commits the 16 connections' transactions side by side and groups their
+            // No group commit: PostgreSQL commits the pool's transactions side by side and groups their
             // WAL flushes itself. Batching several jobs' changes in one transaction was tried: a batch takes
             // rows shared between changes (usage rollups) between its jobs' rows, so batches and single changes
             // on other nodes deadlocked.
