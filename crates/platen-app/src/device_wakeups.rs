@@ -83,7 +83,8 @@ impl DeviceWakeups {
     }
 
     /// How many printers have devices waiting.
-    pub fn printers_waited_on(&self) -> usize {
+    #[cfg(test)]
+    fn printers_waited_on(&self) -> usize {
         self.lock().len()
     }
 }

@@ -101,6 +101,28 @@ impl Device {
         }
     }
 
+    /// An `ippget` subscription to the printer's job events (state changes and fetchable jobs) at `base`; its id.
+    pub async fn subscribe_to_job_events(&self, http: &reqwest::Client, base: &str) -> i32 {
+        let sub = self
+            .send(
+                http,
+                base,
+                CREATE_PRINTER_SUBSCRIPTIONS,
+                vec![],
+                Some(vec![
+                    ("notify-pull-method", keyword("ippget")),
+                    (
+                        "notify-events",
+                        IppValue::Array(vec![keyword("job-state-changed"), keyword("job-fetchable")]),
+                    ),
+                    ("notify-lease-duration", IppValue::Integer(600)),
+                ]),
+            )
+            .await;
+        assert_eq!(sub.status, OK, "Create-Printer-Subscriptions");
+        sub.subscription_id()
+    }
+
     /// Sends operation `op` with extra operation attributes (and optional subscription attributes) to `base`.
     pub async fn send(
         &self,

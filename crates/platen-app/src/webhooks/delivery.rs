@@ -286,10 +286,16 @@ impl Worker {
         }
     }
 
+    /// One retry time for rows that go back together, set by the most-tried of them, so newer rows cannot overtake
+    /// older ones.
+    fn retry_at(&self, items: &[OutboxItem], now: Micros) -> Micros {
+        let most_tried = items.iter().map(|i| i.attempts).max().unwrap_or(1);
+        now + micros(self.cfg.backoff(most_tried))
+    }
+
     /// Reschedules a group queued behind a POST that failed, as the failed rows were.
     async fn postpone(&self, g: &Group) {
-        let most_tried = g.items.iter().map(|i| i.attempts).max().unwrap_or(1);
-        let next = now_micros() + micros(self.cfg.backoff(most_tried));
+        let next = self.retry_at(&g.items, now_micros());
         for item in &g.items {
             if let Err(e) = self
                 .app
@@ -392,9 +398,7 @@ impl Worker {
         let now = now_micros();
         let mut dropped = Vec::new();
         let (mut missed_change, mut missed_lifecycle) = (false, false);
-        // One retry time for the whole tail, set by its most-tried row, so newer rows cannot overtake it.
-        let most_tried = items.iter().map(|i| i.attempts).max().unwrap_or(1);
-        let next = now + micros(self.cfg.backoff(most_tried));
+        let next = self.retry_at(items, now);
         for item in items {
             if self.cfg.exhausted(item, now) {
                 metrics::counter!("platen_webhook_notifications_dropped_total").increment(1);

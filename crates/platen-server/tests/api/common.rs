@@ -280,34 +280,6 @@ pub async fn registered_printer(
     (http.register_printer(admin, &body).await, key)
 }
 
-/// A device's `ippget` subscription to its printer's job events (state changes and fetchable jobs); its id.
-pub async fn job_events_subscription(
-    device: &platen_testkit::infra::Device,
-    http: &reqwest::Client,
-    base: &str,
-) -> i32 {
-    use ipp::value::IppValue;
-    use platen_testkit::infra::{CREATE_PRINTER_SUBSCRIPTIONS, OK, keyword};
-    let sub = device
-        .send(
-            http,
-            base,
-            CREATE_PRINTER_SUBSCRIPTIONS,
-            vec![],
-            Some(vec![
-                ("notify-pull-method", keyword("ippget")),
-                (
-                    "notify-events",
-                    IppValue::Array(vec![keyword("job-state-changed"), keyword("job-fetchable")]),
-                ),
-                ("notify-lease-duration", IppValue::Integer(600)),
-            ]),
-        )
-        .await;
-    assert_eq!(sub.status, OK);
-    sub.subscription_id()
-}
-
 /// A server on its own data directory, on the suite's selected backend (`db`: a PostgreSQL database when the suite
 /// runs on PostgreSQL, otherwise the embedded default).
 pub fn serve_on(

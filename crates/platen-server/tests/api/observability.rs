@@ -3,9 +3,7 @@
 //! the device long polls waiting and when each device last called in, the webhook outbox's backlog and the
 //! connection pools.
 
-use super::common::{
-    admin_in, job_events_subscription, metric, registered_printer, scrape_metrics, serve_on,
-};
+use super::common::{admin_in, metric, registered_printer, scrape_metrics, serve_on};
 use platen_testkit::TestDatabase;
 use platen_testkit::graph::uuid;
 use platen_testkit::http::Http;
@@ -71,7 +69,7 @@ async fn json_logs_name_the_request_and_metrics_show_long_polls_outbox_and_pools
     let setup = Http::new(&served.base);
     let (printer, key) = registered_printer(&setup, &admin, "Observed").await;
     let device = Device::connect(&http, &served.base, &printer, &key).await;
-    let sub = job_events_subscription(&device, &http, &served.base).await;
+    let sub = device.subscribe_to_job_events(&http, &served.base).await;
     let waiting = {
         let (http, base) = (http.clone(), served.base.clone());
         let device = Device {

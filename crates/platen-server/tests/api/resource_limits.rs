@@ -4,7 +4,7 @@
 //! all to answer). `PLATEN_TEST_LONG_POLLS` sets how many (default 1,000; scripts/long-proofs.sh runs 10^4 on the
 //! release build).
 
-use super::common::{admin_in, job_events_subscription, metric, registered_printer, scrape_metrics, user_in};
+use super::common::{admin_in, metric, registered_printer, scrape_metrics, user_in};
 use ipp::value::IppValue;
 use platen_testkit::TestDatabase;
 use platen_testkit::graph::{bytes, uuid};
@@ -54,7 +54,7 @@ async fn thousands_of_long_polls_cost_a_descriptor_each_and_others_are_served() 
     let share = setup.create_share(&admin, &printer, "Polled", true).await;
     let control = platen_testkit::http::client();
     let device = Device::connect(&control, &base, &printer, &key).await;
-    let sub = job_events_subscription(&device, &control, &base).await;
+    let sub = device.subscribe_to_job_events(&control, &base).await;
     let before = footprint(served.proc.pid);
 
     // n devices' long polls (one device's token, n connections: what the server holds per poll is the same).

@@ -219,12 +219,7 @@ async fn compressed_documents_are_stored_decompressed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn on_a_pull_print_share_an_ipp_job_is_held_for_its_print_task() {
     let env = Env::new(None, true).await;
-    let app = env
-        .api
-        .srv
-        .app_token(&env.tenant, &env.app_id)
-        .roles("PrintTaskDefinition.ReadWrite.All")
-        .mint();
+    let app = env.app("PrintTaskDefinition.ReadWrite.All");
     let definition = env
         .api
         .post(

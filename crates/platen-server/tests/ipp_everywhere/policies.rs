@@ -41,12 +41,7 @@ async fn a_size_cap_refuses_the_ipp_job_with_the_policys_sentence_and_aborts_it(
 async fn a_forced_setting_is_in_the_ipp_job_as_it_prints() {
     let env = Env::new(None, true).await;
     // A colour printer (its app describes it), so the client's colour request is honoured up to the policy.
-    let app = env
-        .api
-        .srv
-        .app_token(&env.tenant, &env.app_id)
-        .roles("Printer.ReadWrite.All")
-        .mint();
+    let app = env.app("Printer.ReadWrite.All");
     env.api
         .patch(
             &format!("/v1.0/print/printers/{}", env.printer),

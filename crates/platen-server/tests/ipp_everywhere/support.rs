@@ -39,6 +39,15 @@ pub struct User {
 }
 
 impl Env {
+    /// A token of the environment's app (the printer's registering app) holding `roles`.
+    pub fn app(&self, roles: &str) -> String {
+        self.api
+            .srv
+            .app_token(&self.tenant, &self.app_id)
+            .roles(roles)
+            .mint()
+    }
+
     /// A tenant of its own with a printer described as `description` (an IPP printer-attributes message, as
     /// its pull-print app would set it) or as Graph alone (`None`), and a share for everyone or not.
     pub async fn new(description: Option<Vec<u8>>, allow_all: bool) -> Env {
@@ -51,12 +60,7 @@ impl Env {
         let body = platen_testkit::graph::printer_body("Floor 2", "LaserWriter 9000", false);
         env.printer = env.api.register_printer(&env.admin, &body).await;
         if let Some(ipp) = description {
-            let app = env
-                .api
-                .srv
-                .app_token(&env.tenant, &env.app_id)
-                .roles("Printer.ReadWrite.All")
-                .mint();
+            let app = env.app("Printer.ReadWrite.All");
             let r = env
                 .api
                 .http()

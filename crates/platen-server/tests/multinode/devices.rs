@@ -4,10 +4,7 @@
 
 use crate::harness::{Cluster, Graph, Tenant, bytes, pg, printer_body, started_job};
 use ipp::value::IppValue;
-use platen_testkit::infra::{
-    ACKNOWLEDGE_JOB, CANCELED, CREATE_PRINTER_SUBSCRIPTIONS, Device, GET_NOTIFICATIONS, NOT_FETCHABLE, OK,
-    keyword,
-};
+use platen_testkit::infra::{ACKNOWLEDGE_JOB, CANCELED, Device, GET_NOTIFICATIONS, NOT_FETCHABLE, OK};
 use std::time::{Duration, Instant};
 
 /// A physical printer registered with a key this test holds, and a share of it: `(printer, share, key)`.
@@ -188,24 +185,7 @@ async fn device_long_poll_on_one_node_is_woken_by_a_cancel_on_another() {
     };
     let (printer, share, key) = device_printer(&g(0), &t.admin).await;
     let dev = Device::connect(&c.http, c.node(0), &printer, &key).await;
-    let sub = dev
-        .send(
-            &c.http,
-            c.node(0),
-            CREATE_PRINTER_SUBSCRIPTIONS,
-            vec![],
-            Some(vec![
-                ("notify-pull-method", keyword("ippget")),
-                (
-                    "notify-events",
-                    IppValue::Array(vec![keyword("job-state-changed"), keyword("job-fetchable")]),
-                ),
-                ("notify-lease-duration", IppValue::Integer(600)),
-            ]),
-        )
-        .await;
-    assert_eq!(sub.status, OK);
-    let sub = sub.subscription_id();
+    let sub = dev.subscribe_to_job_events(&c.http, c.node(0)).await;
     let poll = |seq: i32, wait: bool| {
         let (c, dev) = (&c, &dev);
         async move {
