@@ -26,6 +26,7 @@ mod printers;
 mod pull;
 mod reports;
 pub mod retention;
+pub mod served;
 mod settings;
 mod share_events;
 mod shares;

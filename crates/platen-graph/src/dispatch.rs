@@ -8,12 +8,14 @@ use crate::handlers::{
 };
 use crate::metadata;
 use crate::route::{self, Route, Version};
+use crate::route_table::{self, GraphRoute};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use platen_app::ConnectionInfo;
+use platen_app::served::{Auth, Endpoint, Errors, Method as Verb, Payload};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -21,6 +23,87 @@ use std::sync::Arc;
 /// version and the route's name (`v1.0 Job`, `beta Printers`), never an id.
 #[derive(Debug, Clone)]
 pub struct RouteTemplate(pub String);
+
+/// What `serve` answers before the Graph route table: the upload and download URLs and health. Described here,
+/// beside the match that routes them, for the OpenAPI document.
+pub(crate) const SERVED: &[Endpoint] = &[
+    Endpoint::new(
+        Verb::Get,
+        UPLOAD,
+        "The upload session's status: the byte ranges still expected.",
+    )
+    .auth(Auth::UrlCredential)
+    .query(TOKEN)
+    .responds(&[(200, Payload::Json(upload_status_schema))]),
+    Endpoint::new(
+        Verb::Put,
+        UPLOAD,
+        "One byte range of the document (Content-Range: bytes a-b/size).",
+    )
+    .auth(Auth::UrlCredential)
+    .query(TOKEN)
+    .headers(&[("Content-Range", true)])
+    .request(Payload::Bytes("application/octet-stream"))
+    .responds(&[
+        (202, Payload::Json(upload_status_schema)),
+        (201, Payload::Json(|| serde_json::json!({"type": "object"}))),
+    ]),
+    Endpoint::new(Verb::Delete, UPLOAD, "Cancel the upload session.")
+        .auth(Auth::UrlCredential)
+        .query(TOKEN)
+        .responds(&[(204, Payload::None)]),
+    Endpoint::new(
+        Verb::Get,
+        DOWNLOAD,
+        "A document's bytes (the URL a $value redirects to).",
+    )
+    .auth(Auth::UrlCredential)
+    .query(TOKEN)
+    .headers(&[("Range", false)])
+    .responds(&[(200, Payload::Bytes("*/*")), (206, Payload::Bytes("*/*"))]),
+    Endpoint::new(Verb::Get, HEALTH, "The process answers.")
+        .auth(Auth::Public)
+        .responds(&[(200, Payload::Text)])
+        .errors(Errors::Text),
+    Endpoint::new(
+        Verb::Get,
+        READY,
+        "The database answers and holds this binary's migrations.",
+    )
+    .auth(Auth::Public)
+    .responds(&[(200, Payload::Text), (503, Payload::Text)])
+    .errors(Errors::Text),
+];
+const UPLOAD: &str = "/uploadSessions/{id}";
+const DOWNLOAD: &str = "/downloads/{id}";
+const HEALTH: &str = "/healthz";
+const READY: &str = "/readyz";
+
+/// A method `SERVED` does not list for `path` is a 405 naming those it does (HEAD is GET without a body).
+fn ensure_served(path: &'static str, method: &Method) -> GraphResult<()> {
+    let method = if *method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    if SERVED
+        .iter()
+        .any(|e| e.path == path && e.method.as_str() == method.as_str())
+    {
+        return Ok(());
+    }
+    Err(GraphError::method_not_allowed(Endpoint::allow_header(
+        SERVED, path,
+    )))
+}
+const TOKEN: &[(&str, bool)] = &[("tempauthtoken", true)];
+
+fn upload_status_schema() -> serde_json::Value {
+    serde_json::json!({"type": "object", "properties": {
+        "expirationDateTime": {"type": "string", "format": "date-time"},
+        "nextExpectedRanges": {"type": "array", "items": {"type": "string"}},
+    }})
+}
 
 pub async fn handle(State(state): State<Arc<GraphState>>, req: Request) -> Response {
     let mut template = None;
@@ -47,6 +130,16 @@ async fn serve(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
 
+    let before_table = match (segs.first().map(String::as_str), segs.len()) {
+        (Some("uploadsessions"), 2) => Some(UPLOAD),
+        (Some("downloads"), 2) => Some(DOWNLOAD),
+        (Some("healthz"), 1) => Some(HEALTH),
+        (Some("readyz"), 1) => Some(READY),
+        _ => None,
+    };
+    if let Some(path) = before_table {
+        ensure_served(path, &parts.method)?;
+    }
     match segs.first().map(String::as_str) {
         Some("uploadsessions") if segs.len() == 2 => {
             let answer = uploads::handle(
@@ -103,7 +196,8 @@ async fn serve(
             ));
         }
     };
-    let route = route::parse(&segs[1..]).ok_or_else(|| {
+    let path_segs: Vec<&str> = segs[1..].iter().map(String::as_str).collect();
+    let (route, row) = route_table::lookup(&path_segs).ok_or_else(|| {
         GraphError::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
@@ -120,11 +214,20 @@ async fn serve(
     if route == Route::Metadata {
         return match parts.method {
             Method::GET | Method::HEAD => Ok(metadata::respond(version, &parts.headers)),
-            _ => Err(GraphError::method_not_allowed(allowed(&route))),
+            _ => Err(GraphError::method_not_allowed(row.allow_header())),
         };
     }
     let caller = authenticate(&state.verifier, &parts.headers, ip).await?;
     state.app.remember_user(&caller).await?;
+    // A method the route does not answer is a 405 whatever the query or body say (HEAD is GET without a body).
+    let method = if parts.method == Method::HEAD {
+        Method::GET
+    } else {
+        parts.method.clone()
+    };
+    if !row.methods.iter().any(|m| m.as_str() == method.as_str()) {
+        return Err(GraphError::method_not_allowed(row.allow_header()));
+    }
     if raw_query.to_ascii_lowercase().contains("%00") {
         return Err(GraphError::bad_request(
             "Query options must not contain NUL characters.",
@@ -164,7 +267,7 @@ async fn serve(
         path,
         content_type,
     };
-    call(&ctx, &parts.method, route, &body).await
+    call(&ctx, &parts.method, route, row, &body).await
 }
 
 /// A request body read whole, up to `limit` bytes: 413 beyond, 408 when it stalls (the server's body idle
@@ -190,7 +293,13 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> GraphResult<Bytes> {
         })
 }
 
-async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphResult<Response> {
+async fn call(
+    ctx: &Ctx,
+    method: &Method,
+    route: Route,
+    row: &'static GraphRoute,
+    body: &Bytes,
+) -> GraphResult<Response> {
     use Method as M;
     use Route as R;
     // HEAD is GET without a body (hyper drops the body of HEAD responses).
@@ -309,37 +418,6 @@ async fn call(ctx: &Ctx, method: &Method, route: Route, body: &Bytes) -> GraphRe
         (R::PrinterSingleShare(_), _) if ctx.version == Version::V1 => Err(GraphError::not_found(
             "printer.share is a beta navigation; use /beta.",
         )),
-        (route, _) => Err(GraphError::method_not_allowed(allowed(&route))),
-    }
-}
-
-/// The methods each resource answers to: the one list behind every `405` and its `Allow` header (the arms
-/// above route exactly these).
-fn allowed(route: &Route) -> &'static str {
-    use Route as R;
-    match route {
-        // Print operations are read one at a time (GET /print/operations/{id}); the collection answers nothing,
-        // nor does its count.
-        R::Operations | R::OperationsCount => "",
-        R::Printers
-        | R::Shares
-        | R::Jobs(_)
-        | R::Connectors
-        | R::TaskDefinitions
-        | R::TaskTriggers(_)
-        | R::Subscriptions => "GET, POST",
-        R::Printer(_) | R::Share(_) | R::Connector(_) | R::TaskDefinition(_) | R::Subscription(_) => {
-            "GET, PATCH, DELETE"
-        }
-        R::Job(..) | R::Task(..) | R::Document(..) | R::Settings => "GET, PATCH",
-        R::TaskTrigger(..) => "GET, DELETE",
-        R::AllowedUsersRef(_) | R::AllowedGroupsRef(_) => "GET, POST, DELETE",
-        R::PrinterCreate | R::PrinterRestoreDefaults(_) | R::JobAction(..) | R::CreateUploadSession(..) => {
-            "POST"
-        }
-        R::AllowedUser(..) | R::AllowedGroup(..) => "DELETE",
-        // Answered in `serve` before authentication; HEAD, as everywhere, is GET without the body.
-        R::Metadata => "GET",
-        _ => "GET",
+        _ => Err(GraphError::method_not_allowed(row.allow_header())),
     }
 }

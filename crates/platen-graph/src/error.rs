@@ -16,7 +16,7 @@ pub struct GraphError {
     pub message: String,
     pub inner_code: Option<&'static str>,
     pub www_authenticate: Option<String>,
-    pub allow: Option<&'static str>,
+    pub allow: Option<Box<str>>,
     /// Seconds for a `Retry-After` header.
     pub retry_after: Option<u64>,
 }
@@ -50,8 +50,9 @@ impl GraphError {
         Self::new(StatusCode::CONFLICT, "notAllowed", message)
     }
     /// `allow` is the resource's `Allow` header: its methods, comma-separated (empty: none).
-    pub fn method_not_allowed(allow: &'static str) -> Self {
-        let allowed = if allow.is_empty() { "none" } else { allow };
+    pub fn method_not_allowed(allow: impl Into<String>) -> Self {
+        let allow: Box<str> = allow.into().into_boxed_str();
+        let allowed = if allow.is_empty() { "none" } else { &*allow };
         let mut e = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "notSupported",
@@ -173,8 +174,8 @@ impl IntoResponse for GraphError {
         if let Some(w) = self.www_authenticate.and_then(|w| HeaderValue::from_str(&w).ok()) {
             headers.insert(header::WWW_AUTHENTICATE, w);
         }
-        if let Some(allow) = self.allow {
-            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        if let Some(allow) = self.allow.as_deref().and_then(|a| HeaderValue::from_str(a).ok()) {
+            headers.insert(header::ALLOW, allow);
         }
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));

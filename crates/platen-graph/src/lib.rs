@@ -12,6 +12,7 @@ mod error;
 mod handlers;
 mod in_memory;
 pub mod metadata;
+pub mod openapi;
 mod paging;
 mod platen_policies;
 mod print_passwords;
@@ -19,6 +20,7 @@ mod reports;
 mod request_ids;
 mod response;
 mod route;
+pub mod route_table;
 pub mod schema;
 mod share_ipp_settings;
 mod wire;
@@ -30,6 +32,21 @@ pub use request_ids::AssignedRequestId;
 
 use axum::Router;
 use std::sync::Arc;
+
+/// Every endpoint this crate serves outside the Graph route table (`/platen/…`, upload and download URLs,
+/// health), for the OpenAPI document.
+pub fn served_endpoints() -> Vec<platen_app::served::Endpoint> {
+    [
+        print_passwords::ROWS,
+        platen_policies::ROWS,
+        share_ipp_settings::ROWS,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|r| r.endpoint)
+    .chain(dispatch::SERVED.iter().copied())
+    .collect()
+}
 
 /// The Graph API router. Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so jobs record
 /// the submitter's IP address.

@@ -22,8 +22,9 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{delete, get, patch, post};
 use platen_app::NewPrintPolicy;
+use platen_app::served::{self, Endpoint, Method, Payload, Row};
 use platen_domain::Operation;
 use platen_domain::permissions::authorize;
 use platen_domain::print_policy::{PolicyTarget, PrintPolicy};
@@ -35,36 +36,93 @@ use std::sync::Arc;
 const GRANTS: &str = "/platen/app-printing/grants";
 const POLICIES: &str = "/platen/print-policies";
 
+const GRANT: &str = "/platen/app-printing/grants/{id}";
+const POLICY: &str = "/platen/print-policies/{id}";
+
+/// App printing and print policies: the router is built from these rows and the OpenAPI document describes them.
+pub(crate) const ROWS: &[Row<Arc<GraphState>>] = &[
+    Row {
+        endpoint: Endpoint::new(Method::Get, "/platen/app-printing", "Whether applications may print (tenant switch).")
+            .responds(&[(200, Payload::Json(switch_schema))]),
+        handler: || get(app_printing),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Patch, "/platen/app-printing", "Switch app printing on or off.")
+            .request(Payload::Json(switch_schema))
+            .responds(&[(200, Payload::Json(switch_schema))]),
+        handler: || patch(switch_app_printing),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Get, GRANTS, "The shares each application may print to.")
+            .responds(&[(200, Payload::Json(|| list_schema(grant_schema())))]),
+        handler: || get(list_grants),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Post, GRANTS, "Let an application print to a share.")
+            .request(Payload::Json(|| {
+                json!({"type": "object", "required": ["appId", "shareId"], "properties": {
+                    "appId": {"type": "string", "maxLength": 128}, "shareId": {"type": "string", "maxLength": 64}}})
+            }))
+            .responds(&[(201, Payload::Json(grant_schema))]),
+        handler: || post(grant),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Delete, GRANT, "Revoke an application's grant.")
+            .responds(&[(204, Payload::None)]),
+        handler: || delete(revoke),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Get, POLICIES, "The print policies.")
+            .responds(&[(200, Payload::Json(|| list_schema(policy_schema())))]),
+        handler: || get(list_policies),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Post, POLICIES, "Create a print policy for a printer or a group.")
+            .request(Payload::Json(policy_schema))
+            .responds(&[(201, Payload::Json(policy_schema))]),
+        handler: || post(create_policy),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Get, POLICY, "One print policy.")
+            .responds(&[(200, Payload::Json(policy_schema))]),
+        handler: || get(get_policy),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Delete, POLICY, "Delete a print policy.")
+            .responds(&[(204, Payload::None)]),
+        handler: || delete(delete_policy),
+    },
+];
+
 pub(crate) fn routes() -> Router<Arc<GraphState>> {
-    Router::new()
-        .route(
-            "/platen/app-printing",
-            get(app_printing)
-                .patch(switch_app_printing)
-                .fallback(|| async { GraphError::method_not_allowed("GET, PATCH") }),
-        )
-        .route(
-            GRANTS,
-            get(list_grants)
-                .post(grant)
-                .fallback(|| async { GraphError::method_not_allowed("GET, POST") }),
-        )
-        .route(
-            "/platen/app-printing/grants/{id}",
-            axum::routing::delete(revoke).fallback(|| async { GraphError::method_not_allowed("DELETE") }),
-        )
-        .route(
-            POLICIES,
-            get(list_policies)
-                .post(create_policy)
-                .fallback(|| async { GraphError::method_not_allowed("GET, POST") }),
-        )
-        .route(
-            "/platen/print-policies/{id}",
-            get(get_policy)
-                .delete(delete_policy)
-                .fallback(|| async { GraphError::method_not_allowed("GET, DELETE") }),
-        )
+    served::router(ROWS, crate::print_passwords::not_allowed)
+}
+
+fn switch_schema() -> Value {
+    json!({"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}})
+}
+
+fn list_schema(items: Value) -> Value {
+    json!({"type": "object", "required": ["value"], "properties": {"value": {"type": "array", "items": items}}})
+}
+
+fn grant_schema() -> Value {
+    json!({"type": "object", "properties": {
+        "id": {"type": "string"}, "appId": {"type": "string"}, "shareId": {"type": "string"},
+        "grantedBy": {"type": "string"}, "grantedDateTime": {"type": "string", "format": "date-time"}}})
+}
+
+fn policy_schema() -> Value {
+    json!({"type": "object", "required": ["displayName"], "properties": {
+        "id": {"type": "string"},
+        "displayName": {"type": "string", "maxLength": 100},
+        "printerId": {"type": "string", "nullable": true, "maxLength": 64},
+        "groupId": {"type": "string", "nullable": true, "maxLength": 128},
+        "forceMonochrome": {"type": "boolean"},
+        "forceDuplex": {"type": "boolean"},
+        "maxDocumentBytes": {"type": "integer", "nullable": true},
+        "createdDateTime": {"type": "string", "format": "date-time"},
+    }})
 }
 
 fn grant_wire(g: &AppPrintGrant) -> Value {

@@ -18,7 +18,8 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
+use platen_app::served::{self, Endpoint, Method, Payload, Row};
 use platen_domain::Caller;
 use platen_domain::records::PrintPassword;
 use platen_domain::time::to_graph;
@@ -28,18 +29,60 @@ use std::sync::Arc;
 
 const COLLECTION: &str = "/platen/print-passwords";
 
-pub(crate) fn routes() -> Router<Arc<GraphState>> {
-    Router::new()
-        .route(
+const ONE: &str = "/platen/print-passwords/{id}";
+
+/// Platen's print password endpoints: the router is built from these rows and the OpenAPI document describes them.
+pub(crate) const ROWS: &[Row<Arc<GraphState>>] = &[
+    Row {
+        endpoint: Endpoint::new(
+            Method::Get,
             COLLECTION,
-            get(list)
-                .post(create)
-                .fallback(|| async { GraphError::method_not_allowed("GET, POST") }),
+            "The caller's print passwords (never the secrets).",
         )
-        .route(
-            "/platen/print-passwords/{id}",
-            delete(revoke).fallback(|| async { GraphError::method_not_allowed("DELETE") }),
+        .responds(&[(200, Payload::Json(password_list_schema))]),
+        handler: || get(list),
+    },
+    Row {
+        endpoint: Endpoint::new(
+            Method::Post,
+            COLLECTION,
+            "Create a print password; the answer is the only place its secret appears.",
         )
+        .request(Payload::Json(
+            || json!({"type": "object", "properties": {"label": {"type": "string", "maxLength": 100}}}),
+        ))
+        .responds(&[(201, Payload::Json(password_schema))]),
+        handler: || post(create),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Delete, ONE, "Revoke one of the caller's print passwords.")
+            .responds(&[(204, Payload::None)]),
+        handler: || delete(revoke),
+    },
+];
+
+pub(crate) fn routes() -> Router<Arc<GraphState>> {
+    served::router(ROWS, not_allowed)
+}
+
+/// The 405 of Platen's own endpoints: a Graph error with the path's `Allow` header.
+pub(crate) fn not_allowed(allow: String) -> Response {
+    axum::response::IntoResponse::into_response(GraphError::method_not_allowed(allow))
+}
+
+fn password_schema() -> Value {
+    json!({"type": "object", "required": ["id", "createdAt"], "properties": {
+        "id": {"type": "string"},
+        "label": {"type": "string"},
+        "createdAt": {"type": "string", "format": "date-time"},
+        "lastUsedAt": {"type": "string", "format": "date-time", "nullable": true},
+        "userPrincipalName": {"type": "string", "nullable": true},
+        "password": {"type": "string"},
+    }})
+}
+
+fn password_list_schema() -> Value {
+    json!({"type": "object", "required": ["value"], "properties": {"value": {"type": "array", "items": password_schema()}}})
 }
 
 /// The caller of a verified bearer token, remembered in the directory as on Graph routes.

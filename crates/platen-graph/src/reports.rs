@@ -76,6 +76,7 @@ pub static USAGE_REPORTS: &[UsageReport] = &[
 ];
 
 /// The navigation a (lower-cased) path segment names.
+#[cfg(test)]
 pub fn usage_report(segment: &str) -> Option<&'static UsageReport> {
     USAGE_REPORTS
         .iter()

@@ -1,6 +1,7 @@
 //! From a request path to a [`Route`]. Graph path segments and action names are case-insensitive and the
 //! Python SDK sends doubled slashes, so the path is split on `/`, empty segments dropped, each segment
-//! percent-decoded and lower-cased (every id Platen issues is lower-case), then matched as a slice pattern.
+//! percent-decoded and lower-cased (every id Platen issues is lower-case), then matched against the route table
+//! (`route_table`).
 
 use crate::error::GraphError;
 use platen_app::JobTarget;
@@ -158,183 +159,14 @@ pub fn segments(path: &str) -> Result<Vec<String>, GraphError> {
         .collect()
 }
 
-pub fn parse(segs: &[String]) -> Option<Route> {
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let o = |x: &str| x.to_string();
-    Some(match s.as_slice() {
-        ["$metadata"] => Route::Metadata,
-        ["print"] => Route::Print,
-        ["print", "settings"] => Route::Settings,
-        ["print", "printers"] => Route::Printers,
-        ["print", "printers", "$count"] => Route::PrintersCount,
-        ["print", "printers", "create"] => Route::PrinterCreate,
-        ["print", "printers", p] => Route::Printer(o(p)),
-        ["print", "printers", p, "restorefactorydefaults" | "resetdefaults"] => {
-            Route::PrinterRestoreDefaults(o(p))
-        }
-        [
-            "print",
-            "printers",
-            p,
-            "getcapabilities" | "getcapabilities()" | "microsoft.graph.getcapabilities()",
-        ] => Route::PrinterCapabilities(o(p)),
-        ["print", "printers", p, "connectors"] => Route::PrinterConnectors(o(p)),
-        ["print", "printers", p, "connectors", "$count"] => Route::PrinterConnectorsCount(o(p)),
-        ["print", "printers", p, "connectors", c] => Route::PrinterConnector(o(p), o(c)),
-        ["print", "printers", p, "shares"] => Route::PrinterShares(o(p)),
-        ["print", "printers", p, "shares", "$count"] => Route::PrinterSharesCount(o(p)),
-        ["print", "printers", p, "shares", sh] => Route::PrinterShare(o(p), o(sh)),
-        ["print", "printers", p, "share"] => Route::PrinterSingleShare(o(p)),
-        ["print", "printers", p, "jobs", rest @ ..] => return jobs(JobTarget::Printer(o(p).into()), rest),
-        ["print", "shares" | "printershares", sh, "jobs", rest @ ..] => {
-            return jobs(JobTarget::Share(o(sh).into()), rest);
-        }
-        ["print", "shares" | "printershares"] => Route::Shares,
-        ["print", "shares" | "printershares", "$count"] => Route::SharesCount,
-        ["print", "shares" | "printershares", sh] => Route::Share(o(sh)),
-        ["print", "shares" | "printershares", sh, "printer"] => Route::SharePrinter(o(sh)),
-        ["print", "shares" | "printershares", sh, "printer", "$ref"] => Route::SharePrinterRef(o(sh)),
-        ["print", "shares" | "printershares", sh, "allowedusers"] => Route::AllowedUsers(o(sh)),
-        ["print", "shares" | "printershares", sh, "allowedusers", "$count"] => {
-            Route::AllowedUsersCount(o(sh))
-        }
-        ["print", "shares" | "printershares", sh, "allowedusers", "$ref"] => Route::AllowedUsersRef(o(sh)),
-        [
-            "print",
-            "shares" | "printershares",
-            sh,
-            "allowedusers",
-            u,
-            "serviceprovisioningerrors",
-        ] => Route::ProvisioningErrors(o(sh), ShareList::AllowedUsers, o(u)),
-        [
-            "print",
-            "shares" | "printershares",
-            sh,
-            "allowedusers",
-            u,
-            "serviceprovisioningerrors",
-            "$count",
-        ] => Route::ProvisioningErrorsCount(o(sh), ShareList::AllowedUsers, o(u)),
-        [
-            "print",
-            "shares" | "printershares",
-            sh,
-            "allowedgroups",
-            g,
-            "serviceprovisioningerrors",
-        ] => Route::ProvisioningErrors(o(sh), ShareList::AllowedGroups, o(g)),
-        [
-            "print",
-            "shares" | "printershares",
-            sh,
-            "allowedgroups",
-            g,
-            "serviceprovisioningerrors",
-            "$count",
-        ] => Route::ProvisioningErrorsCount(o(sh), ShareList::AllowedGroups, o(g)),
-        ["print", "shares" | "printershares", sh, "allowedusers", u, "$ref"] => {
-            Route::AllowedUser(o(sh), o(u))
-        }
-        // β permission map also lists DELETE /print/printerShares/{id}/allowedUsers/{id} without $ref.
-        ["print", "shares" | "printershares", sh, "allowedusers", u] => Route::AllowedUser(o(sh), o(u)),
-        ["print", "shares" | "printershares", sh, "allowedgroups"] => Route::AllowedGroups(o(sh)),
-        ["print", "shares" | "printershares", sh, "allowedgroups", "$count"] => {
-            Route::AllowedGroupsCount(o(sh))
-        }
-        ["print", "shares" | "printershares", sh, "allowedgroups", "$ref"] => Route::AllowedGroupsRef(o(sh)),
-        [
-            "print",
-            "shares" | "printershares",
-            sh,
-            "allowedgroups",
-            g,
-            "$ref",
-        ] => Route::AllowedGroup(o(sh), o(g)),
-        ["print", "shares" | "printershares", sh, "allowedgroups", g] => Route::AllowedGroup(o(sh), o(g)),
-        ["print", "printers", _, "shares", sh, "allowedgroups", "$ref"] => Route::AllowedGroupsRef(o(sh)),
-        ["print", "operations"] => Route::Operations,
-        ["print", "operations", "$count"] => Route::OperationsCount,
-        ["print", "operations", id] => Route::Operation(o(id)),
-        ["print", "connectors"] => Route::Connectors,
-        ["print", "connectors", "$count"] => Route::ConnectorsCount,
-        ["print", "connectors", c] => Route::Connector(o(c)),
-        ["print", "services"] => Route::Services,
-        ["print", "services", "$count"] => Route::ServicesCount,
-        ["print", "services", id] => Route::Service(o(id)),
-        ["print", "services", id, "endpoints"] => Route::Endpoints(o(id)),
-        ["print", "services", id, "endpoints", "$count"] => Route::EndpointsCount(o(id)),
-        ["print", "services", id, "endpoints", e] => Route::Endpoint(o(id), o(e)),
-        ["print", "taskdefinitions"] => Route::TaskDefinitions,
-        ["print", "taskdefinitions", "$count"] => Route::TaskDefinitionsCount,
-        ["print", "taskdefinitions", d] => Route::TaskDefinition(o(d)),
-        ["print", "taskdefinitions", d, "tasks"] => Route::Tasks(o(d)),
-        ["print", "taskdefinitions", d, "tasks", "$count"] => Route::TasksCount(o(d)),
-        ["print", "taskdefinitions", d, "tasks", t] => Route::Task(o(d), o(t)),
-        ["print", "taskdefinitions", d, "tasks", t, "definition"] => {
-            Route::TaskNav(o(d), o(t), TaskNav::Definition)
-        }
-        ["print", "taskdefinitions", d, "tasks", t, "trigger"] => {
-            Route::TaskNav(o(d), o(t), TaskNav::Trigger)
-        }
-        ["print", "printers", p, "tasktriggers"] => Route::TaskTriggers(o(p)),
-        ["print", "printers", p, "tasktriggers", "$count"] => Route::TaskTriggersCount(o(p)),
-        ["print", "printers", p, "tasktriggers", t] => Route::TaskTrigger(o(p), o(t)),
-        ["print", "printers", p, "tasktriggers", t, "definition"] => Route::TaskTriggerDefinition(o(p), o(t)),
-        ["reports", rest @ ..] => return reports(rest, false),
-        ["print", "reports", rest @ ..] => return reports(rest, true),
-        ["subscriptions"] => Route::Subscriptions,
-        ["subscriptions", id] => Route::Subscription(o(id)),
-        ["me", "print"] => Route::UserPrint(None),
-        ["users", u, "print"] => Route::UserPrint(Some(o(u))),
-        ["me", "print", "recentprintershares"] => Route::RecentShares(None),
-        ["users", u, "print", "recentprintershares"] => Route::RecentShares(Some(o(u))),
-        _ => return None,
-    })
-}
-
-fn reports(rest: &[&str], under_print: bool) -> Option<Route> {
-    use crate::reports::usage_report;
-    let path = match rest {
-        [f] if f.contains("archivedprintjobs(") => ReportPath::ArchivedJobs(f.to_string()),
-        [name] => ReportPath::Usage(usage_report(name)?),
-        [name, "$count"] => ReportPath::UsageCount(usage_report(name)?),
-        [name, id] => ReportPath::UsageEntry(usage_report(name)?, id.to_string()),
-        _ => return None,
-    };
-    Some(Route::Report { path, under_print })
-}
-
-fn jobs(t: JobTarget, rest: &[&str]) -> Option<Route> {
-    let o = |x: &str| x.to_string();
-    Some(match rest {
-        [] => Route::Jobs(t),
-        ["$count"] => Route::JobsCount(t),
-        [j] => Route::Job(t, o(j)),
-        [j, "start" | "startprintjob"] => Route::JobAction(t, o(j), JobAction::Start),
-        [j, "cancel" | "cancelprintjob"] => Route::JobAction(t, o(j), JobAction::Cancel),
-        [j, "abort"] => Route::JobAction(t, o(j), JobAction::Abort),
-        [j, "redirect"] => Route::JobAction(t, o(j), JobAction::Redirect),
-        [j, "documents"] => Route::Documents(t, o(j)),
-        [j, "documents", "$count"] => Route::DocumentsCount(t, o(j)),
-        [j, "documents", d] => Route::Document(t, o(j), o(d)),
-        [j, "documents", d, "$value"] => Route::DocumentValue(t, o(j), o(d)),
-        [j, "documents", d, "createuploadsession"] => Route::CreateUploadSession(t, o(j), o(d)),
-        [j, "tasks"] => Route::JobTasks(t, o(j)),
-        [j, "tasks", "$count"] => Route::JobTasksCount(t, o(j)),
-        [j, "tasks", k] => Route::JobTask(t, o(j), o(k), None),
-        [j, "tasks", k, "definition"] => Route::JobTask(t, o(j), o(k), Some(TaskNav::Definition)),
-        [j, "tasks", k, "trigger"] => Route::JobTask(t, o(j), o(k), Some(TaskNav::Trigger)),
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn route(path: &str) -> Option<Route> {
-        parse(&segments(path).unwrap())
+        let segs = segments(path).unwrap();
+        let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        crate::route_table::lookup(&segs).map(|(route, _)| route)
     }
 
     #[test]

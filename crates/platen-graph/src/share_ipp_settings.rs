@@ -19,20 +19,38 @@ use crate::schema::ObjectReader;
 use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, patch};
 use platen_app::ShareIppSettings;
+use platen_app::served::{self, Endpoint, Method, Payload, Row};
 use platen_domain::Operation;
 use platen_domain::permissions::authorize;
 use serde_json::json;
 use std::sync::Arc;
 
+const PATH: &str = "/platen/shares/{share_id}/ipp";
+
+/// A share's IPP Everywhere settings: the router is built from these rows and the OpenAPI document describes them.
+pub(crate) const ROWS: &[Row<Arc<GraphState>>] = &[
+    Row {
+        endpoint: Endpoint::new(Method::Get, PATH, "A share's IPP Everywhere settings.")
+            .responds(&[(200, Payload::Json(settings_schema))]),
+        handler: || get(read),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Patch, PATH, "Change a share's IPP Everywhere settings.")
+            .request(Payload::Json(settings_schema))
+            .responds(&[(200, Payload::Json(settings_schema))]),
+        handler: || patch(update),
+    },
+];
+
 pub(crate) fn routes() -> Router<Arc<GraphState>> {
-    Router::new().route(
-        "/platen/shares/{share_id}/ipp",
-        get(read)
-            .patch(update)
-            .fallback(|| async { GraphError::method_not_allowed("GET, PATCH") }),
-    )
+    served::router(ROWS, crate::print_passwords::not_allowed)
+}
+
+fn settings_schema() -> serde_json::Value {
+    json!({"type": "object", "required": ["allowUnauthenticatedPrinting"],
+        "properties": {"allowUnauthenticatedPrinting": {"type": "boolean"}}})
 }
 
 fn wire(s: ShareIppSettings) -> serde_json::Value {

@@ -16,6 +16,7 @@ mod token;
 use axum::Router;
 use axum::routing::{get, post};
 use platen_app::App;
+use platen_app::served::{self, Auth, Endpoint, Errors, Method, Payload, Row};
 use std::sync::Arc;
 
 pub use platen_ipp_model::{op, status};
@@ -37,17 +38,91 @@ pub struct IppState {
     pub tls_public_url: Option<String>,
 }
 
+/// The device and IPP routes: the router is built from these rows and the OpenAPI document describes them.
+pub const ROWS: &[Row<Arc<IppState>>] = &[
+    Row {
+        endpoint: Endpoint::new(
+            Method::Post,
+            "/device/token",
+            "A device trades an assertion signed with its registration key for an access token (RFC 7523).",
+        )
+        .auth(Auth::DeviceAssertion)
+        .request(Payload::Form(token::request_schema))
+        .responds(&[(200, Payload::Json(token::response_schema))])
+        .errors(Errors::OAuth),
+        handler: || post(token::handle),
+    },
+    Row {
+        endpoint: Endpoint::new(
+            Method::Post,
+            "/ipp/print/{printer_id}",
+            "The printer's PWG 5100.18 (INFRA) endpoint: the device fetches jobs and documents, reports state.",
+        )
+        .auth(Auth::DeviceToken)
+        .request(Payload::Ipp)
+        .responds(&[(200, Payload::Ipp)])
+        .errors(Errors::Ipp),
+        handler: || post(endpoint::handle),
+    },
+    Row {
+        endpoint: Endpoint::new(
+            Method::Post,
+            "/ipp/shares/{share_id}",
+            "The share as an IPP Everywhere printer for people's computers and phones.",
+        )
+        .auth(Auth::IppClient)
+        .request(Payload::Ipp)
+        .responds(&[(200, Payload::Ipp)])
+        .errors(Errors::Ipp),
+        handler: || post(everywhere::handle),
+    },
+    Row {
+        endpoint: Endpoint::new(
+            Method::Post,
+            "/ipp/shares/{share_id}/jobs/{job_id}",
+            "A job of the share's IPP Everywhere printer, by its URI.",
+        )
+        .auth(Auth::IppClient)
+        .request(Payload::Ipp)
+        .responds(&[(200, Payload::Ipp)])
+        .errors(Errors::Ipp),
+        handler: || post(everywhere::handle),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Get, "/ipp/shares/{share_id}/icon.png", "The share printer's icon.")
+            .auth(Auth::Public)
+            .responds(&[(200, Payload::Bytes("image/png"))])
+            .errors(Errors::Text),
+        handler: || get(everywhere::info::icon),
+    },
+    Row {
+        endpoint: Endpoint::new(
+            Method::Get,
+            "/ipp/shares/{share_id}/info",
+            "The share printer's information page (printer-more-info).",
+        )
+        .auth(Auth::Public)
+        .responds(&[(200, Payload::Bytes("text/html"))])
+        .errors(Errors::Text),
+        handler: || get(everywhere::info::page),
+    },
+];
+
 /// The device routes. A panic in a handler answers 500 instead of dropping the connection (the parser is
 /// total, so none is expected; this is the same safety net the Graph router has).
 pub fn router(state: IppState) -> Router {
     let state = Arc::new(state);
-    Router::new()
-        .route("/device/token", post(token::handle))
-        .route("/ipp/print/{printer_id}", post(endpoint::handle))
-        .route("/ipp/shares/{share_id}", post(everywhere::handle))
-        .route("/ipp/shares/{share_id}/jobs/{job_id}", post(everywhere::handle))
-        .route("/ipp/shares/{share_id}/icon.png", get(everywhere::info::icon))
-        .route("/ipp/shares/{share_id}/info", get(everywhere::info::page))
+    served::router(ROWS, method_not_allowed)
         .with_state(state)
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+}
+
+fn method_not_allowed(allow: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        http::StatusCode::METHOD_NOT_ALLOWED,
+        [(http::header::ALLOW, allow)],
+        "method not allowed",
+    )
+        .into_response()
 }

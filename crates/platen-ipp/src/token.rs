@@ -21,6 +21,25 @@ pub struct TokenRequest {
     client_assertion: Option<String>,
 }
 
+/// The form fields of a token request (RFC 7523 §2.1, or client credentials with a client assertion).
+pub(crate) fn request_schema() -> serde_json::Value {
+    serde_json::json!({"type": "object", "required": ["grant_type"], "properties": {
+        "grant_type": {"type": "string"},
+        "assertion": {"type": "string"},
+        "client_assertion_type": {"type": "string"},
+        "client_assertion": {"type": "string"},
+    }})
+}
+
+/// A successful token answer (RFC 6749 §5.1).
+pub(crate) fn response_schema() -> serde_json::Value {
+    serde_json::json!({"type": "object", "required": ["access_token", "token_type", "expires_in"], "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string"},
+        "expires_in": {"type": "integer"},
+    }})
+}
+
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,

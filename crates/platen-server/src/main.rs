@@ -1,5 +1,6 @@
 //! `platen`: one binary for the Graph print service and its tools.
 
+mod api_description;
 mod body_timeout;
 mod cli;
 mod config;

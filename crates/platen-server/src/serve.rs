@@ -140,7 +140,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let body_idle = Duration::from_secs(cfg.http_body_idle_timeout_secs.max(1));
     let router = router
         .route(
-            "/metrics",
+            crate::api_description::METRICS.path,
             axum::routing::get(move |req| {
                 crate::metrics::render(metrics.clone(), Some(scraped.clone()), public_metrics, req)
             }),
@@ -297,6 +297,7 @@ fn routes(
             .map_or(0, |d| d.as_secs() as i64),
     });
     ipp.merge(ca_certificate_route(&app.ca))
+        .merge(crate::api_description::route(public_url))
         .merge(platen_graph::router(GraphState {
             app: app.clone(),
             verifier,
@@ -372,7 +373,7 @@ fn console_routes(
 fn ca_certificate_route(ca: &CertificateAuthority) -> axum::Router {
     let pem = ca.ca_certificate_pem().to_string();
     axum::Router::new().route(
-        "/platen/ca.pem",
+        crate::api_description::CA_CERTIFICATE.path,
         axum::routing::get(move || async move {
             (
                 [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],

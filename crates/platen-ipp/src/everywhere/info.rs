@@ -23,10 +23,16 @@ pub async fn icon() -> Response {
 pub async fn page(State(state): State<Arc<IppState>>, Path(share_id): Path<String>) -> Response {
     let (share, printer) = match state.app.share_with_printer(&share_id.to_ascii_lowercase()).await {
         Ok(found) => found,
-        Err(platen_app::AppError::NotFound(_)) => return StatusCode::NOT_FOUND.into_response(),
+        Err(platen_app::AppError::NotFound(_)) => {
+            return (StatusCode::NOT_FOUND, "No such printer share.").into_response();
+        }
         Err(e) => {
             tracing::error!(error = %e, "share page");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The share cannot be read now (the server log says why).",
+            )
+                .into_response();
         }
     };
     let uri = format!(
