@@ -177,3 +177,14 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     }
     router
 }
+
+/// A plain-text 405 with the path's `Allow` header, for endpoints whose failures are not Graph errors.
+pub fn method_not_allowed(allow: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        [(axum::http::header::ALLOW, allow)],
+        "Method not allowed.",
+    )
+        .into_response()
+}

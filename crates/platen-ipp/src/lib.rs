@@ -112,17 +112,7 @@ pub const ROWS: &[Row<Arc<IppState>>] = &[
 /// total, so none is expected; this is the same safety net the Graph router has).
 pub fn router(state: IppState) -> Router {
     let state = Arc::new(state);
-    served::router(ROWS, method_not_allowed)
+    served::router(ROWS, served::method_not_allowed)
         .with_state(state)
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
-}
-
-fn method_not_allowed(allow: String) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (
-        http::StatusCode::METHOD_NOT_ALLOWED,
-        [(http::header::ALLOW, allow)],
-        "method not allowed",
-    )
-        .into_response()
 }

@@ -51,6 +51,16 @@ pub fn route(public_url: &str) -> axum::Router {
         axum::routing::get(move || {
             let body = body.clone();
             async move { ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response() }
-        }),
+        })
+        .fallback(only(OPENAPI)),
     )
+}
+
+/// The 405 of a path this crate routes with one method: the described method in `Allow`.
+pub fn only(endpoint: Endpoint) -> impl Fn() -> std::future::Ready<axum::response::Response> + Clone {
+    move || {
+        std::future::ready(platen_app::served::method_not_allowed(
+            endpoint.method.as_str().to_string(),
+        ))
+    }
 }

@@ -143,7 +143,8 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
             crate::api_description::METRICS.path,
             axum::routing::get(move |req| {
                 crate::metrics::render(metrics.clone(), Some(scraped.clone()), public_metrics, req)
-            }),
+            })
+            .fallback(crate::api_description::only(crate::api_description::METRICS)),
         )
         .layer(axum::middleware::from_fn(move |req, next| {
             crate::body_timeout::limit(body_idle, req, next)
@@ -379,7 +380,10 @@ fn ca_certificate_route(ca: &CertificateAuthority) -> axum::Router {
                 [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
                 pem,
             )
-        }),
+        })
+        .fallback(crate::api_description::only(
+            crate::api_description::CA_CERTIFICATE,
+        )),
     )
 }
 

@@ -24,6 +24,7 @@ mod metadata;
 mod metrics;
 mod observability;
 mod odata;
+mod openapi;
 mod permissions;
 mod print_passwords;
 mod print_policies;
