@@ -4,10 +4,12 @@
 # memory past libFuzzer's limits; the input is kept in fuzz/artifacts/<target>/ (replay it with
 # `cargo +nightly fuzz run <target> <file>`, then add it to fuzz/regressions/<target>/ with the fix).
 #
-#   scripts/fuzz.sh                    every target for 10 s (what ./scripts/test.sh runs)
+#   scripts/fuzz.sh                    every target for 10 s
 #   scripts/fuzz.sh --time 600         every target for 600 s
 #   scripts/fuzz.sh --runs 10000000    every target for 10^7 executions (the long run)
 #   scripts/fuzz.sh --time 60 jwt      only the named targets
+#   scripts/fuzz.sh --dev --time 10    unoptimised build (what ./scripts/test.sh runs: a cold build takes about 4
+#                                      minutes instead of 9; fewer executions per second, the same checks)
 #
 # Each target starts from its committed seeds (fuzz/corpus/<target>/, made by fuzz/seeds/make_seeds.py) and its
 # regressions (fuzz/regressions/<target>/); what it learns goes to fuzz/target/corpus/<target>/ (not committed),
@@ -18,10 +20,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 LIMIT=(-max_total_time=10)
 TARGETS=()
+PROFILE=()
 while (($#)); do
   case $1 in
     --time) LIMIT=(-max_total_time="$2"); shift 2 ;;
     --runs) LIMIT=(-runs="$2"); shift 2 ;;
+    --dev) PROFILE=(--dev); shift ;;
     -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) TARGETS+=("$1"); shift ;;
@@ -39,7 +43,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 ((${#TARGETS[@]})) || mapfile -t TARGETS < <(cd fuzz && cargo +nightly fuzz list)
 
-(cd fuzz && cargo +nightly fuzz build) || { echo "fuzz.sh: building the fuzz targets failed" >&2; exit 1; }
+(cd fuzz && cargo +nightly fuzz build "${PROFILE[@]}") || { echo "fuzz.sh: building the fuzz targets failed" >&2; exit 1; }
 
 failed=()
 printf '\n%-18s %14s %10s %8s  %s\n' target executions exec/s corpus findings
@@ -50,7 +54,7 @@ for t in "${TARGETS[@]}"; do
   log=fuzz/target/$t.log
   rc=0
   # -timeout: an input taking 10 s is a finding (a hang); -rss_limit_mb: so is one needing 2 GiB.
-  (cd fuzz && cargo +nightly fuzz run "$t" "../$learned" "corpus/$t" "regressions/$t" -- \
+  (cd fuzz && cargo +nightly fuzz run "${PROFILE[@]}" "$t" "../$learned" "corpus/$t" "regressions/$t" -- \
     "${LIMIT[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="../$artifacts/") >"$log" 2>&1 || rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
