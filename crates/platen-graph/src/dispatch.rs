@@ -219,13 +219,15 @@ async fn serve(
     }
     let caller = authenticate(&state.verifier, &parts.headers, ip).await?;
     state.app.remember_user(&caller).await?;
-    // A method the route does not answer is a 405 whatever the query or body say (HEAD is GET without a body).
+    // A method the route does not answer is a 405 whatever the query or body say (HEAD is GET without a body). A
+    // β-only route reached on v1.0 is not served there at all: its handler says so, whatever the method.
     let method = if parts.method == Method::HEAD {
         Method::GET
     } else {
         parts.method.clone()
     };
-    if !row.methods.iter().any(|m| m.as_str() == method.as_str()) {
+    let served_here = !(row.versions == route_table::Versions::BetaOnly && version == Version::V1);
+    if served_here && !row.methods.iter().any(|m| m.as_str() == method.as_str()) {
         return Err(GraphError::method_not_allowed(row.allow_header()));
     }
     if raw_query.to_ascii_lowercase().contains("%00") {

@@ -126,23 +126,28 @@ impl GraphRoute {
         &self.allow
     }
 
+    /// The captures, when `segs` match: compared first without allocating, since most rows do not match.
     fn matches(&self, segs: &[&str]) -> Option<Vec<String>> {
         if segs.len() != self.segments.len() {
             return None;
         }
-        let mut captures = Vec::new();
-        for (pattern, seg) in self.segments.iter().zip(segs) {
-            match pattern {
-                Segment::Literal(names) if names.iter().any(|n| n == seg) => {}
-                Segment::Literal(_) => return None,
-                Segment::Capture => captures.push(seg.to_string()),
-                Segment::Function(prefix) if seg.starts_with(prefix.as_str()) => {
-                    captures.push(seg.to_string())
-                }
-                Segment::Function(_) => return None,
-            }
-        }
-        Some(captures)
+        let all_match = self
+            .segments
+            .iter()
+            .zip(segs)
+            .all(|(pattern, seg)| match pattern {
+                Segment::Literal(names) => names.iter().any(|n| n == seg),
+                Segment::Capture => true,
+                Segment::Function(prefix) => seg.starts_with(prefix.as_str()),
+            });
+        all_match.then(|| {
+            self.segments
+                .iter()
+                .zip(segs)
+                .filter(|(pattern, _)| !matches!(pattern, Segment::Literal(_)))
+                .map(|(_, seg)| seg.to_string())
+                .collect()
+        })
     }
 
     fn route(&self, captures: &[String]) -> Option<Route> {
