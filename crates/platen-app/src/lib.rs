@@ -48,7 +48,7 @@ pub use jobs::{JobTarget, Outcome, describe_refusal};
 pub use print_passwords::{NewPrintPassword, PRINT_PASSWORD_SCOPES, PrintPasswordOwner, PrintPasswordPolicy};
 pub use print_policies::NewPrintPolicy;
 pub use printers::{PrinterRegistration, PrinterUpdate};
-pub use retention::{RetentionPolicy, spawn_retention};
+pub use retention::{PrinterRetention, RetentionPolicy, spawn_retention};
 pub use shares::ShareUpdate;
 pub use submissions::{IncomingDocument, ShareIppSettings, WhichJobs};
 pub use sweeper::spawn_sweeper;

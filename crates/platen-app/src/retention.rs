@@ -5,6 +5,7 @@
 
 use crate::{App, Result};
 use platen_domain::time::{Micros, now_micros};
+use platen_store::PurgeScope;
 use std::time::Duration;
 
 /// How long finished jobs keep their document bytes and their records; `None` keeps them.
@@ -12,8 +13,12 @@ use std::time::Duration;
 pub struct RetentionPolicy {
     pub documents: Option<Duration>,
     pub jobs: Option<Duration>,
-    /// A cap on the bytes of stored documents: beyond it, finished jobs' bytes go oldest first, whatever their age.
+    /// A cap on the bytes of stored documents: beyond it, finished jobs' bytes go oldest first, whatever their age
+    /// and whatever their printer's own retention.
     pub max_document_bytes: Option<u64>,
+    /// Printers with retention of their own (`[retention.printers."<id>"]`); every other printer's jobs follow
+    /// `documents` and `jobs`.
+    pub printers: Vec<PrinterRetention>,
     /// Jobs per batch.
     pub batch: u32,
     /// Least pause between batches; a pause is at least as long as the batch took (see [`yield_after`]).
@@ -26,10 +31,19 @@ impl Default for RetentionPolicy {
             documents: Some(Duration::from_secs(24 * 3600)),
             jobs: Some(Duration::from_secs(90 * 24 * 3600)),
             max_document_bytes: None,
+            printers: Vec::new(),
             batch: 50,
             pause: Duration::from_millis(10),
         }
     }
+}
+
+/// One printer's own retention, what it does not set taken from the global one; `None` keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterRetention {
+    pub printer_id: String,
+    pub documents: Option<Duration>,
+    pub jobs: Option<Duration>,
 }
 
 /// What one purge pass did.
@@ -59,19 +73,29 @@ impl App {
     pub async fn purge_retained(&self, now: Micros) -> Result<Purged> {
         let policy = &self.config.retention;
         let mut purged = Purged::default();
-        if let Some(keep) = policy.documents {
-            purged.documents = self
-                .batches("documents", |limit| {
-                    self.store.purge_document_bytes(cutoff(now, keep), limit)
-                })
-                .await?;
-        }
-        if let Some(keep) = policy.jobs {
-            purged.jobs = self
-                .batches("jobs", |limit| {
-                    self.store.purge_job_records(cutoff(now, keep), limit)
-                })
-                .await?;
+        // The global retention for every printer without its own, then each printer with its own.
+        let others = PurgeScope::Except(policy.printers.iter().map(|p| p.printer_id.clone()).collect());
+        let scopes = std::iter::once((others, policy.documents, policy.jobs)).chain(
+            policy
+                .printers
+                .iter()
+                .map(|p| (PurgeScope::Printer(p.printer_id.clone()), p.documents, p.jobs)),
+        );
+        for (scope, documents, jobs) in scopes {
+            if let Some(keep) = documents {
+                purged.documents += self
+                    .batches("documents", |limit| {
+                        self.store.purge_document_bytes(&scope, cutoff(now, keep), limit)
+                    })
+                    .await?;
+            }
+            if let Some(keep) = jobs {
+                purged.jobs += self
+                    .batches("jobs", |limit| {
+                        self.store.purge_job_records(&scope, cutoff(now, keep), limit)
+                    })
+                    .await?;
+            }
         }
         if let Some(cap) = policy.max_document_bytes {
             purged.for_space = self.purge_for_space(now, cap).await?;
@@ -88,7 +112,10 @@ impl App {
             if stored <= cap {
                 return Ok(total);
             }
-            let done = self.store.purge_document_bytes(now, policy.batch).await?;
+            let done = self
+                .store
+                .purge_document_bytes(&PurgeScope::All, now, policy.batch)
+                .await?;
             if done == 0 {
                 tracing::warn!(
                     stored,

@@ -111,6 +111,16 @@ pub struct RetentionSettings {
     /// A cap on the bytes of stored documents ("50GiB", "500MB"): beyond it, the bytes of the jobs that finished
     /// first go, whatever their age.
     pub max_document_bytes: Option<String>,
+    /// Printers with retention of their own, by printer id (`[retention.printers."<id>"]`).
+    pub printers: std::collections::BTreeMap<String, PrinterRetentionSettings>,
+}
+
+/// `[retention.printers."<printer id>"]`: what is not set here follows `[retention]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrinterRetentionSettings {
+    pub documents: Option<String>,
+    pub jobs: Option<String>,
 }
 
 impl Default for RetentionSettings {
@@ -120,6 +130,7 @@ impl Default for RetentionSettings {
             jobs: "90d".into(),
             purge_interval: "1m".into(),
             max_document_bytes: None,
+            printers: Default::default(),
         }
     }
 }
@@ -150,10 +161,26 @@ impl RetentionSettings {
                     .as_u64(),
             ),
         };
+        let documents = keep("documents", &self.documents)?;
+        let jobs = keep("jobs", &self.jobs)?;
+        let mut printers = Vec::new();
+        for (id, p) in &self.printers {
+            let own = |name: &str, value: &Option<String>, global: Option<Duration>| match value {
+                None => Ok(global),
+                Some(v) => keep(&format!("printers.\"{id}\".{name}"), v),
+            };
+            printers.push(platen_app::PrinterRetention {
+                // Printer ids are lower case wherever Platen issues them; the file may have them copied otherwise.
+                printer_id: id.trim().to_ascii_lowercase(),
+                documents: own("documents", &p.documents, documents)?,
+                jobs: own("jobs", &p.jobs, jobs)?,
+            });
+        }
         let policy = platen_app::RetentionPolicy {
-            documents: keep("documents", &self.documents)?,
-            jobs: keep("jobs", &self.jobs)?,
+            documents,
+            jobs,
             max_document_bytes,
+            printers,
             ..Default::default()
         };
         Ok((policy, interval))
@@ -583,6 +610,35 @@ mod tests {
         .unwrap();
         let config = load(&settings(Some(file))).unwrap();
         assert_eq!(config.retention.documents, "2d");
+    }
+
+    #[test]
+    fn a_printer_may_have_retention_of_its_own_and_inherits_what_it_does_not_set() {
+        let config = from_toml(
+            "[retention]\ndocuments = \"2d\"\njobs = \"30d\"\n\
+             [retention.printers.\"3F2A\"]\ndocuments = \"0s\"\n\
+             [retention.printers.archive]\njobs = \"off\"\n",
+        );
+        let (policy, _) = config.retention.policy().unwrap();
+        let day = Duration::from_secs(86_400);
+        assert_eq!(
+            policy.printers,
+            vec![
+                platen_app::PrinterRetention {
+                    printer_id: "3f2a".into(),
+                    documents: Some(Duration::ZERO),
+                    jobs: Some(30 * day),
+                },
+                platen_app::PrinterRetention {
+                    printer_id: "archive".into(),
+                    documents: Some(2 * day),
+                    jobs: None,
+                },
+            ]
+        );
+        let bad = from_toml("[retention.printers.p1]\ndocuments = \"soon\"\n");
+        let e = bad.retention.policy().unwrap_err().to_string();
+        assert!(e.contains("retention.printers.\"p1\".documents"), "{e}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub use download_tickets::download_tickets;
 pub use policies::policies;
 pub use print_passwords::print_passwords;
 pub use reports::reports;
-pub use retention::retention;
+pub use retention::{retention, retention_by_printer};
 pub use throttle::throttle_windows;
 
 /// `conformance_sections!(then, args…)` calls `then!(args…; section, section, …)` with the name of every
@@ -54,6 +54,7 @@ macro_rules! conformance_sections {
             document_conversions,
             console_sessions,
             retention,
+            retention_by_printer,
             policies
         );
     };

@@ -445,17 +445,30 @@ pub trait ReportStore {
     ) -> Result<Page<platen_domain::usage::ArchivedJob>>;
 }
 
+/// Which printers' jobs a retention batch may take: per-printer retention (`[retention.printers."id"]`) purges
+/// each such printer with its own cutoff and the rest with the global one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PurgeScope {
+    All,
+    /// Only this printer's jobs.
+    Printer(String),
+    /// Every printer's but these.
+    Except(Vec<String>),
+}
+
 /// Retention (`[retention]`): finished jobs' document bytes, then their records, in bounded batches, oldest
 /// first. Each call is one batch; 0 means nothing is left to do before the cutoff.
 #[async_trait]
 pub trait RetentionStore {
-    /// Lists the blobs of the documents of at most `limit` jobs that ended before `ended_before` as orphans
-    /// (the sweeper deletes them), marks those documents purged; returns how many jobs it went through.
-    async fn purge_document_bytes(&self, ended_before: Micros, limit: u32) -> Result<u64>;
-    /// Deletes at most `limit` jobs that ended before `ended_before` with their history, documents (bytes left
-    /// as orphans), tasks and job subscriptions, and device events older than the cutoff; archived jobs and
-    /// usage rollups stay. Returns how many jobs it deleted.
-    async fn purge_job_records(&self, ended_before: Micros, limit: u32) -> Result<u64>;
+    /// Lists the blobs of the documents of at most `limit` jobs of `scope` that ended before `ended_before` as
+    /// orphans (the sweeper deletes them), marks those documents purged; returns how many jobs it went through.
+    async fn purge_document_bytes(&self, scope: &PurgeScope, ended_before: Micros, limit: u32)
+    -> Result<u64>;
+    /// Deletes at most `limit` jobs of `scope` that ended before `ended_before` with their history, documents
+    /// (bytes left as orphans), tasks and job subscriptions; with [`PurgeScope::All`] and
+    /// [`PurgeScope::Except`] also device events older than the cutoff; archived jobs and usage rollups stay.
+    /// Returns how many jobs it deleted.
+    async fn purge_job_records(&self, scope: &PurgeScope, ended_before: Micros, limit: u32) -> Result<u64>;
     /// The bytes of every document (and converted payload) whose blob is stored, every tenant.
     async fn stored_document_bytes(&self) -> Result<i64>;
 }

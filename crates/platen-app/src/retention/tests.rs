@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::AppConfig;
+use crate::PrinterRetention;
 use platen_domain::job::JobPhase;
 use platen_domain::records::{Document, JobEventRecord};
 use platen_store::conformance::{document, job};
@@ -23,7 +24,12 @@ async fn app(dir: &std::path::Path, retention: RetentionPolicy) -> App {
 
 /// A job that ended at `ended` (or is still running) with a document of `size` bytes stored.
 async fn job_with_bytes(app: &App, id: &str, ended: Option<Micros>, size: i64) {
-    let mut j = job("t1", "p", "u");
+    job_on(app, "p", id, ended, size).await
+}
+
+/// [`job_with_bytes`] on `printer`.
+async fn job_on(app: &App, printer: &str, id: &str, ended: Option<Micros>, size: i64) {
+    let mut j = job("t1", printer, "u");
     if let Some(at) = ended {
         j.phase = JobPhase::Completed;
         j.completed_at = Some(at);
@@ -157,4 +163,55 @@ async fn the_sweeper_deletes_every_orphan_a_purge_leaves_not_one_batch_a_minute(
     let (_, blobs) = app.sweep().await.unwrap();
     assert_eq!(blobs, 1_100);
     assert!(app.store.orphan_blobs(2_000).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_printer_with_its_own_retention_keeps_or_drops_its_jobs_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = RetentionPolicy {
+        documents: Some(Duration::from_secs(86_400)),
+        jobs: Some(Duration::from_secs(10 * 86_400)),
+        printers: vec![
+            // Payroll keeps nothing once printed; the archive keeps its documents for 30 days, records forever.
+            PrinterRetention {
+                printer_id: "payroll".into(),
+                documents: Some(Duration::ZERO),
+                jobs: Some(Duration::from_secs(3_600)),
+            },
+            PrinterRetention {
+                printer_id: "archive".into(),
+                documents: Some(Duration::from_secs(30 * 86_400)),
+                jobs: None,
+            },
+        ],
+        ..Default::default()
+    };
+    let app = app(dir.path(), policy).await;
+    let now = 100 * DAY;
+    let two_hours = 2 * 3_600 * 1_000_000;
+    job_on(&app, "payroll", "pay", Some(now - two_hours), 10).await;
+    job_on(&app, "archive", "arc", Some(now - 20 * DAY), 10).await;
+    job_on(&app, "office", "off", Some(now - 20 * DAY), 10).await;
+    // The office job goes entirely (global: a day, ten days), payroll's too (its own: at once, an hour), the
+    // archive's keeps its bytes (30 days) and its record (forever).
+    assert_eq!(
+        app.purge_retained(now).await.unwrap(),
+        Purged {
+            documents: 2,
+            jobs: 2,
+            for_space: 0
+        }
+    );
+    let archived = app.store.get_document("t1", "arc").await.unwrap().unwrap();
+    assert!(archived.blob_key.is_some());
+    // Forty days on, the archive's bytes go too, and its record stays.
+    assert_eq!(
+        app.purge_retained(now + 20 * DAY).await.unwrap(),
+        Purged {
+            documents: 1,
+            jobs: 0,
+            for_space: 0
+        }
+    );
+    assert!(app.store.get_document("t1", "arc").await.unwrap().is_some());
 }

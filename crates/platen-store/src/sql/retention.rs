@@ -6,27 +6,41 @@
 
 use super::SqlStore;
 use super::bind::{audited, placeholders};
-use crate::{Result, RetentionStore};
+use crate::{PurgeScope, Result, RetentionStore};
 use async_trait::async_trait;
 use platen_domain::time::{Micros, now_micros};
 use sqlx::Row;
 
-/// Finished jobs, `(tenant, id)`, oldest first, picked through one of the partial indexes.
+/// Finished jobs of `scope`, `(tenant, id)`, oldest first, picked through one of the partial indexes (by printer
+/// for one printer's jobs).
 async fn finished_jobs(
     store: &SqlStore,
     extra: &str,
+    scope: &PurgeScope,
     before: Micros,
     limit: u32,
 ) -> Result<Vec<(String, i64)>> {
+    let printers: &[String] = match scope {
+        PurgeScope::All => &[],
+        PurgeScope::Printer(p) => std::slice::from_ref(p),
+        PurgeScope::Except(ps) => ps,
+    };
+    let in_scope = match scope {
+        PurgeScope::All => String::new(),
+        PurgeScope::Printer(_) => " AND printer_id = $2".to_string(),
+        PurgeScope::Except(ps) if ps.is_empty() => String::new(),
+        PurgeScope::Except(ps) => format!(" AND printer_id NOT IN ({})", placeholders(2, ps.len())),
+    };
     let sql = format!(
-        "SELECT tenant_id, id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < $1{extra} \
+        "SELECT tenant_id, id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < $1{extra}{in_scope} \
          ORDER BY completed_at, tenant_id, id LIMIT {}",
         limit.max(1)
     );
-    let rows = sqlx::query(audited(&sql))
-        .bind(before)
-        .fetch_all(&store.read)
-        .await?;
+    let mut q = sqlx::query(audited(&sql)).bind(before);
+    for p in printers {
+        q = q.bind(p.as_str());
+    }
+    let rows = q.fetch_all(&store.read).await?;
     rows.iter()
         .map(|r| Ok((r.try_get::<String, _>("tenant_id")?, r.try_get::<i64, _>("id")?)))
         .collect()
@@ -74,8 +88,20 @@ async fn orphan_bytes(
 
 #[async_trait]
 impl RetentionStore for SqlStore {
-    async fn purge_document_bytes(&self, ended_before: Micros, limit: u32) -> Result<u64> {
-        let batch = finished_jobs(self, " AND document_bytes_purged_at IS NULL", ended_before, limit).await?;
+    async fn purge_document_bytes(
+        &self,
+        scope: &PurgeScope,
+        ended_before: Micros,
+        limit: u32,
+    ) -> Result<u64> {
+        let batch = finished_jobs(
+            self,
+            " AND document_bytes_purged_at IS NULL",
+            scope,
+            ended_before,
+            limit,
+        )
+        .await?;
         let now = now_micros();
         let mut tx = self.write.begin().await?;
         for (tenant, ids) in by_tenant(&batch) {
@@ -98,8 +124,8 @@ impl RetentionStore for SqlStore {
         Ok(batch.len() as u64)
     }
 
-    async fn purge_job_records(&self, ended_before: Micros, limit: u32) -> Result<u64> {
-        let batch = finished_jobs(self, "", ended_before, limit).await?;
+    async fn purge_job_records(&self, scope: &PurgeScope, ended_before: Micros, limit: u32) -> Result<u64> {
+        let batch = finished_jobs(self, "", scope, ended_before, limit).await?;
         let now = now_micros();
         let mut tx = self.write.begin().await?;
         for (tenant, ids) in by_tenant(&batch) {
@@ -116,16 +142,19 @@ impl RetentionStore for SqlStore {
                 for_jobs(&mut tx, &sql, tenant, &ids, None).await?;
             }
         }
-        // Device events are the printers' own log (IPP notify-sequence-numbers): the oldest go by age.
-        let sql = format!(
-            "DELETE FROM device_events WHERE id IN \
-             (SELECT id FROM device_events WHERE created_at < $1 ORDER BY id LIMIT {})",
-            limit.max(1)
-        );
-        sqlx::query(audited(&sql))
-            .bind(ended_before)
-            .execute(&mut *tx)
-            .await?;
+        // Device events are the printers' own log (IPP notify-sequence-numbers): the oldest go by age, with the
+        // global cutoff (a printer's own retention is about its jobs).
+        if !matches!(scope, PurgeScope::Printer(_)) {
+            let sql = format!(
+                "DELETE FROM device_events WHERE id IN \
+                 (SELECT id FROM device_events WHERE created_at < $1 ORDER BY id LIMIT {})",
+                limit.max(1)
+            );
+            sqlx::query(audited(&sql))
+                .bind(ended_before)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(batch.len() as u64)
     }
