@@ -172,6 +172,15 @@ CALLERS = {
 }
 
 
+def test_the_served_document_is_valid_openapi(platen: Platen) -> None:
+    """The document is checked by an independent validator before anything is generated from it."""
+    from openapi_spec_validator import validate
+
+    r = httpx.get(f"{platen.url}/platen/openapi.json", timeout=30)
+    assert r.status_code == 200, r.text
+    validate(r.json())
+
+
 @pytest.mark.parametrize("caller", list(CALLERS))
 def test_schemathesis_finds_no_failure(platen: Platen, tmp_path: Path, caller: str) -> None:
     ids = _seed(platen)
