@@ -126,7 +126,7 @@ def _run(platen: Platen, tmp: Path, caller: str, token: str, phases: str) -> dic
         "--seed", "20261207",
         "--workers", "2",
         "--phases", phases,
-        "--exclude-path-regex", EXCLUDED,
+        "--exclude-name-regex", EXCLUDED,
         "--request-timeout", "30",
         "--no-shrink",
         "--report", "ndjson",
