@@ -602,6 +602,29 @@ mod tests {
         }
     }
 
+    /// `cargo test --release -p platen-graph lookup_cost -- --ignored --nocapture`: what a lookup costs.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn lookup_cost() {
+        let paths = [
+            "print/printers/3f2a/jobs/17/cancel",
+            "print/shares/9c1d/jobs/42/documents/d1/createuploadsession",
+            "print/printers/3f2a",
+            "reports/getuserarchivedprintjobs(userid='u',startdatetime=x,enddatetime=y)",
+            "me/print/recentprintershares",
+        ];
+        let split: Vec<Vec<&str>> = paths.iter().map(|p| p.split('/').collect()).collect();
+        let rounds = 200_000;
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            for segs in &split {
+                std::hint::black_box(lookup(std::hint::black_box(segs)));
+            }
+        }
+        let per = started.elapsed() / (rounds * split.len() as u32);
+        println!("route_table::lookup: {per:?} per path ({} rows)", table().len());
+    }
+
     #[test]
     fn aliases_expand_every_spelling() {
         let row = table()
