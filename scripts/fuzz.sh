@@ -57,13 +57,15 @@ for t in "${TARGETS[@]}"; do
   (cd fuzz && cargo +nightly fuzz run "${PROFILE[@]}" "$t" "../$learned" "corpus/$t" "regressions/$t" -- \
     "${LIMIT[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="../$artifacts/") >"$log" 2>&1 || rc=$?
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  # -a: a log may hold raw bytes of an input; `|| true`: a run that died before its final stats still gets its
+  # line in the table (and its exit status decides).
+  execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  speed=$(grep -ao 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   size=$(find "$learned" -type f | wc -l)
   if ((rc == 0)); then
     findings=0
   else
-    findings="FAILED (exit $rc): $(grep -m1 -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" || echo "see $log")"
+    findings="FAILED (exit $rc): $(grep -a -m1 -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" || echo "see $log")"
     failed+=("$t")
   fi
   printf '%-18s %14s %10s %8s  %s\n' "$t" "${execs:-?}" "${speed:-?}" "$size" "$findings"
