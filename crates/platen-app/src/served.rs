@@ -15,6 +15,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// Whether a request with the HTTP method `method` is one of `methods` (HEAD is GET without the body).
+    pub fn answers(methods: &[Method], method: &axum::http::Method) -> bool {
+        let name = if *method == axum::http::Method::HEAD {
+            "GET"
+        } else {
+            method.as_str()
+        };
+        methods.iter().any(|m| m.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",

@@ -79,17 +79,14 @@ const DOWNLOAD: &str = "/downloads/{id}";
 const HEALTH: &str = "/healthz";
 const READY: &str = "/readyz";
 
-/// A method `SERVED` does not list for `path` is a 405 naming those it does (HEAD is GET without a body).
+/// A method `SERVED` does not list for `path` is a 405 naming those it does.
 fn ensure_served(path: &'static str, method: &Method) -> GraphResult<()> {
-    let method = if *method == Method::HEAD {
-        &Method::GET
-    } else {
-        method
-    };
-    if SERVED
+    let methods: Vec<Verb> = SERVED
         .iter()
-        .any(|e| e.path == path && e.method.as_str() == method.as_str())
-    {
+        .filter(|e| e.path == path)
+        .map(|e| e.method)
+        .collect();
+    if Verb::answers(&methods, method) {
         return Ok(());
     }
     Err(GraphError::method_not_allowed(Endpoint::allow_header(
@@ -130,18 +127,9 @@ async fn serve(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
 
-    let before_table = match (segs.first().map(String::as_str), segs.len()) {
-        (Some("uploadsessions"), 2) => Some(UPLOAD),
-        (Some("downloads"), 2) => Some(DOWNLOAD),
-        (Some("healthz"), 1) => Some(HEALTH),
-        (Some("readyz"), 1) => Some(READY),
-        _ => None,
-    };
-    if let Some(path) = before_table {
-        ensure_served(path, &parts.method)?;
-    }
     match segs.first().map(String::as_str) {
         Some("uploadsessions") if segs.len() == 2 => {
+            ensure_served(UPLOAD, &parts.method)?;
             let answer = uploads::handle(
                 &state.app,
                 &parts.method,
@@ -167,11 +155,16 @@ async fn serve(
             });
         }
         Some("downloads") if segs.len() == 2 => {
+            ensure_served(DOWNLOAD, &parts.method)?;
             return downloads::handle(&state.app, &parts.method, &segs[1], &raw_query, &parts.headers).await;
         }
-        Some("healthz") if segs.len() == 1 => return Ok((StatusCode::OK, "ok").into_response()),
+        Some("healthz") if segs.len() == 1 => {
+            ensure_served(HEALTH, &parts.method)?;
+            return Ok((StatusCode::OK, "ok").into_response());
+        }
         // Ready: the database answers and holds this binary's migrations; otherwise 503 with the reason.
         Some("readyz") if segs.len() == 1 => {
+            ensure_served(READY, &parts.method)?;
             return Ok(match state.app.readiness().await {
                 Ok(()) => (StatusCode::OK, "ready").into_response(),
                 // The reason may name database hosts: it goes to the log, not to whoever asks.
@@ -212,22 +205,17 @@ async fn serve(
     *template = Some(RouteTemplate(format!("{} {name}", version.as_str())));
     // Graph serves its CSDL to anyone: OData tools and code generators read it before they hold a token.
     if route == Route::Metadata {
-        return match parts.method {
-            Method::GET | Method::HEAD => Ok(metadata::respond(version, &parts.headers)),
-            _ => Err(GraphError::method_not_allowed(row.allow_header())),
+        return match row.answers(&parts.method) {
+            true => Ok(metadata::respond(version, &parts.headers)),
+            false => Err(GraphError::method_not_allowed(row.allow_header())),
         };
     }
     let caller = authenticate(&state.verifier, &parts.headers, ip).await?;
     state.app.remember_user(&caller).await?;
     // A method the route does not answer is a 405 whatever the query or body say (HEAD is GET without a body). A
     // β-only route reached on v1.0 is not served there at all: its handler says so, whatever the method.
-    let method = if parts.method == Method::HEAD {
-        Method::GET
-    } else {
-        parts.method.clone()
-    };
     let served_here = !(row.versions == route_table::Versions::BetaOnly && version == Version::V1);
-    if served_here && !row.methods.iter().any(|m| m.as_str() == method.as_str()) {
+    if served_here && !row.answers(&parts.method) {
         return Err(GraphError::method_not_allowed(row.allow_header()));
     }
     if raw_query.to_ascii_lowercase().contains("%00") {

@@ -11,28 +11,10 @@
 use crate::reports::{USAGE_REPORTS, UsageReport};
 use crate::route::{JobAction, ReportPath, Route, TaskNav};
 use platen_app::JobTarget;
+/// The method type of every route row, Graph's and the others' (`platen_app::served`).
+pub use platen_app::served::Method as Verb;
 use platen_store::ShareList;
 use std::sync::LazyLock;
-
-/// An HTTP method a route answers (HEAD is GET without the body, everywhere).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    Get,
-    Post,
-    Patch,
-    Delete,
-}
-
-impl Verb {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verb::Get => "GET",
-            Verb::Post => "POST",
-            Verb::Patch => "PATCH",
-            Verb::Delete => "DELETE",
-        }
-    }
-}
 
 /// Which API versions document a route. Routing does not depend on it: a β-only navigation reached on v1.0
 /// gets its handler's explanation (a 404 naming /beta) rather than an unknown-segment 400.
@@ -119,6 +101,11 @@ impl GraphRoute {
         let documented = self.documented_path();
         paths.retain(|p| *p != documented);
         paths
+    }
+
+    /// Whether the row answers a request with this HTTP method.
+    pub fn answers(&self, method: &axum::http::Method) -> bool {
+        Verb::answers(self.methods, method)
     }
 
     /// `GET, PATCH`: the `Allow` header of this route's 405s.
