@@ -62,7 +62,7 @@ fn failed(kind: ConversionFailure, reason: impl Into<String>) -> Failed {
 }
 
 /// The program's path: as configured when it names a path, else the first match on `PATH`.
-fn resolve(program: &Path) -> Option<PathBuf> {
+pub(crate) fn resolve(program: &Path) -> Option<PathBuf> {
     if program.components().count() > 1 {
         return program.is_file().then(|| program.to_path_buf());
     }
@@ -176,7 +176,7 @@ fn too_large(config: &ConverterConfig) -> Failed {
     )
 }
 
-async fn copy_blob_to_file(blobs: &dyn BlobStore, key: &str, path: &Path) -> Result<(), AppError> {
+pub(crate) async fn copy_blob_to_file(blobs: &dyn BlobStore, key: &str, path: &Path) -> Result<(), AppError> {
     let (_, mut stream) = blobs.get(key).await?;
     let mut file = tokio::fs::File::create(path).await.map_err(io_error)?;
     while let Some(chunk) = stream.try_next().await.map_err(io_error)? {

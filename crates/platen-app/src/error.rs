@@ -31,6 +31,10 @@ pub enum AppError {
     /// client-error-not-possible); the sentence names the policy.
     #[error("{0}")]
     PolicyRefused(String),
+    /// The job would pass its creator's print quota (Graph: 403 with inner code `printQuotaExceeded`; IPP:
+    /// client-error-not-possible); the sentence says how many pages are left and when they reset.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// The resource existed but its content was deleted for good (retention).
     #[error("{0}")]
     Gone(String),

@@ -10,6 +10,7 @@
 use crate::{App, AppError, Outcome, Result};
 use platen_domain::job::effects::device_notices;
 use platen_domain::job::{JobEvent, JobPhase, Transition, transition};
+use platen_domain::quota::{self, QuotaReservation, QuotaSettlement};
 use platen_domain::records::{
     DocumentConversion, FinishedUpload, Job, JobChange, JobEventRecord, PrintTask, RedirectedJob,
 };
@@ -48,6 +49,8 @@ pub(crate) struct Rides {
     pub upload: Option<FinishedUpload>,
     /// The converted payload the job's document gets (the conversion finishing).
     pub conversion: Option<DocumentConversion>,
+    /// The hold a start takes on the creator's print quota (refused as a whole when the account is short).
+    pub quota: Option<QuotaReservation>,
 }
 
 /// What the door does when the table does not move the job.
@@ -177,6 +180,13 @@ impl App {
                 }
                 Commit::Stale => continue,
                 Commit::UploadSessionGone => return Ok(Passage::UploadSessionGone),
+                Commit::QuotaExceeded(account) => {
+                    let why = match &intent.rides.quota {
+                        Some(reservation) => quota::refusal(reservation, &account),
+                        None => "The job would pass its print quota.".into(),
+                    };
+                    return Err(AppError::QuotaExceeded(why));
+                }
             }
         }
         Err(AppError::Internal("the job kept changing; try again".into()))
@@ -218,7 +228,20 @@ impl App {
             // the printer's name inside that transaction, so ending a job costs no extra round trip).
             c.archive = ArchivedJob::of(&updated, None, now);
         }
+        if let (Some(next), Some(hold)) = (next, &job.quota_hold)
+            && next.is_terminal()
+            && !job.phase.is_terminal()
+            && next != JobPhase::Redirected
+        {
+            // The job ends where it printed (a redirected job's hold moved with it to its destination): its hold
+            // is released and what the device reported charged, with this change.
+            c.quota_settle = Some(QuotaSettlement {
+                hold: hold.clone(),
+                charge: quota::charge_at_end(next, &updated.counts, hold.pages),
+            });
+        }
         if next.is_some() {
+            c.quota_reserve = intent.rides.quota.clone();
             c.notifications = self
                 .job_updated_notifications(Some(job), &updated, Some(job.id))
                 .await?;

@@ -185,6 +185,7 @@ impl App {
             acquired_by: None,
             completed_at: None,
             counts: Default::default(),
+            quota_hold: None,
             updated_at: now,
             version: 0,
         };
@@ -299,8 +300,14 @@ impl App {
         // The printer's capabilities may have changed since the job was created.
         let printer = self.job_printer(&job).await?;
         ensure_configuration_fits(&job.configuration, &printer)?;
-        let policy = self.policy_change(&job, &printer).await?;
-        self.start_with_trigger(caller, job, &printer, policy).await
+        let mut pages = crate::quotas::JobPages::default();
+        let policy = self.policy_change(&job, &printer, &mut pages).await?;
+        let configuration = policy.as_ref().map_or(&job.configuration, |p| &p.configuration);
+        let quota = self
+            .quota_reservation(&job, configuration, &mut pages, platen_domain::time::now_micros())
+            .await?;
+        self.start_with_trigger(caller, job, &printer, policy, quota)
+            .await
     }
 
     /// The printer a job was created on (or redirected to).

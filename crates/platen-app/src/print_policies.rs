@@ -2,10 +2,12 @@
 //! applied when a job starts. What a policy changes rides on the start through the job door (the job's
 //! configuration and status reason change with its phase, in one version); a refusal leaves the job as it was.
 
+use crate::quotas::JobPages;
 use crate::{App, AppError, Result};
 use platen_domain::Caller;
 use platen_domain::JobPhase;
 use platen_domain::print_policy::{PolicyChange, PolicyTarget, PrintPolicy, Verdict, apply};
+use platen_domain::quota::estimate_pages;
 use platen_domain::records::{Job, Printer};
 use platen_domain::time::now_micros;
 
@@ -17,6 +19,7 @@ pub struct NewPrintPolicy {
     pub force_monochrome: bool,
     pub force_duplex: bool,
     pub max_document_bytes: Option<i64>,
+    pub max_pages: Option<i64>,
 }
 
 impl App {
@@ -36,9 +39,18 @@ impl App {
         if display_name.is_empty() || display_name.chars().count() > 100 {
             return Err(AppError::bad_request("displayName must be 1 to 100 characters."));
         }
-        if !new.force_monochrome && !new.force_duplex && new.max_document_bytes.is_none() {
+        if !new.force_monochrome
+            && !new.force_duplex
+            && new.max_document_bytes.is_none()
+            && new.max_pages.is_none()
+        {
             return Err(AppError::bad_request(
-                "A print policy needs at least one rule: forceMonochrome, forceDuplex or maxDocumentBytes.",
+                "A print policy needs at least one rule: forceMonochrome, forceDuplex, maxDocumentBytes or maxPages.",
+            ));
+        }
+        if new.max_pages.is_some_and(|m| m <= 0) {
+            return Err(AppError::bad_request(
+                "maxPages must be a positive number of pages.",
             ));
         }
         if new.max_document_bytes.is_some_and(|m| m <= 0) {
@@ -67,6 +79,7 @@ impl App {
             force_monochrome: new.force_monochrome,
             force_duplex: new.force_duplex,
             max_document_bytes: new.max_document_bytes,
+            max_pages: new.max_pages,
             created_at: now_micros(),
         };
         self.store.create_print_policy(&policy).await?;
@@ -84,7 +97,12 @@ impl App {
     /// What the policies governing `job` (its printer, its creator's groups) change as it starts; a refusal is
     /// [`AppError::PolicyRefused`]. Only a job about to start is decided: a retried start of a started job is
     /// answered as it is. The document is read only when a policy caps its size.
-    pub(crate) async fn policy_change(&self, job: &Job, printer: &Printer) -> Result<Option<PolicyChange>> {
+    pub(crate) async fn policy_change(
+        &self,
+        job: &Job,
+        printer: &Printer,
+        pages: &mut JobPages,
+    ) -> Result<Option<PolicyChange>> {
         if job.phase != JobPhase::Ready {
             return Ok(None);
         }
@@ -105,10 +123,21 @@ impl App {
         } else {
             0
         };
+        // A page cap applies only when every document's pages are known before printing.
+        let pages = if policies.iter().any(|p| p.max_pages.is_some()) {
+            let counted = self.job_pages(job, pages).await?;
+            counted
+                .iter()
+                .all(Option::is_some)
+                .then(|| estimate_pages(counted, &job.configuration))
+        } else {
+            None
+        };
         match apply(
             &policies,
             &job.configuration,
             document_bytes,
+            pages,
             &printer.capabilities,
         ) {
             Verdict::Unchanged => Ok(None),

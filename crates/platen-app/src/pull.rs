@@ -8,6 +8,7 @@ use crate::{App, AppError, JobTarget, Outcome, Result};
 use platen_domain::job::{JobBirth, JobEvent, Refusal, Transition, birth, transition};
 use platen_domain::permissions::Access;
 use platen_domain::print_policy::PolicyChange;
+use platen_domain::quota::QuotaReservation;
 use platen_domain::records::{
     Document, Job, JobEventRecord, PrintTask, Printer, RedirectedJob, TaskDefinition, TaskTrigger,
 };
@@ -196,6 +197,7 @@ impl App {
         job: Job,
         printer: &Printer,
         policy: Option<PolicyChange>,
+        quota: Option<QuotaReservation>,
     ) -> Result<Job> {
         let held_by = self.trigger_task_for(&job.tenant_id, &job.printer_id).await?;
         let mut intent = Intent::new(
@@ -205,27 +207,33 @@ impl App {
             },
             actor(caller),
         );
-        if let Some(PolicyChange {
-            configuration,
-            reason,
-        }) = policy
-        {
-            // Written with the start, in the job's history and its status: Graph shows the job as it will print.
-            intent = intent.reason(Some(reason.clone())).edit(move |j| {
-                j.configuration = configuration.clone();
-                j.status_reason = Some(reason.clone());
+        if let Some(PolicyChange { reason, .. }) = &policy {
+            intent = intent.reason(Some(reason.clone()));
+        }
+        // What the policies change is written with the start, in the job's history and its status: Graph shows
+        // the job as it will print. The quota's hold is kept on the job until it ends.
+        let hold = quota.as_ref().map(|q| q.hold.clone());
+        if policy.is_some() || hold.is_some() {
+            intent = intent.edit(move |j| {
+                if let Some(PolicyChange {
+                    configuration,
+                    reason,
+                }) = &policy
+                {
+                    j.configuration = configuration.clone();
+                    j.status_reason = Some(reason.clone());
+                }
+                j.quota_hold = hold.clone();
             });
         }
-        let intent = match held_by {
-            Some(task) => intent.rides(Rides {
-                new_task: Some(PrintTask {
-                    job_id: job.id,
-                    ..task
-                }),
-                ..Rides::default()
+        let intent = intent.rides(Rides {
+            new_task: held_by.map(|task| PrintTask {
+                job_id: job.id,
+                ..task
             }),
-            None => intent,
-        };
+            quota,
+            ..Rides::default()
+        });
         let started = self.change_job(job, intent).await?.into_job()?;
         self.convert_if_transforming(&started);
         Ok(started)

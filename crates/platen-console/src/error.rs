@@ -27,7 +27,9 @@ impl From<AppError> for ConsoleError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound(m) | AppError::Gone(m) => ConsoleError::NotFound(m),
-            AppError::Forbidden(m) | AppError::PolicyRefused(m) => ConsoleError::Forbidden(m),
+            AppError::Forbidden(m) | AppError::PolicyRefused(m) | AppError::QuotaExceeded(m) => {
+                ConsoleError::Forbidden(m)
+            }
             AppError::Conflict(m) => ConsoleError::Conflict(m),
             AppError::BadRequest { message, .. } => ConsoleError::BadRequest(message),
             AppError::UnsupportedSetting(u) => ConsoleError::BadRequest(u.to_string()),

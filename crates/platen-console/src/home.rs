@@ -22,6 +22,8 @@ struct HomePage {
     printers: String,
     waiting: String,
     stuck: String,
+    /// The user's print quota in words; empty when no quota limits them.
+    quota: String,
 }
 
 /// `GET /console` → `/console/`.
@@ -52,6 +54,13 @@ pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response 
             waiting = count_jobs(&state, &visit, all(), state_is("pending")).await?;
             stuck = count_jobs(&state, &visit, all(), state_is("stopped")).await?;
         }
+        authorize(&visit.caller, Operation::ReadOwnPrintQuota)?;
+        let quota = state
+            .app
+            .my_quota(&visit.caller)
+            .await?
+            .map(|b| quota_words(&b))
+            .unwrap_or_default();
         let layout = Layout::of(&state, &visit, "Start", "home");
         Ok(render(&HomePage {
             name: layout.user.clone().unwrap_or_default(),
@@ -60,9 +69,28 @@ pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response 
             printers,
             waiting,
             stuck,
+            quota,
         }))
     };
     respond(&state, &parts, result.await).await
+}
+
+/// "37 of 100 pages left this month (resets 2027-01-01)".
+fn quota_words(b: &platen_domain::quota::Balance) -> String {
+    let resets = crate::view::when(b.resets_at);
+    match (b.remaining(), b.rule.pages) {
+        (Some(left), Some(pages)) => format!(
+            "{} of {pages} pages left this {}{}; resets {resets}.",
+            left.max(0),
+            b.rule.period.as_str(),
+            if b.account.held > 0 {
+                format!(" ({} held by jobs not yet printed)", b.account.held)
+            } else {
+                String::new()
+            },
+        ),
+        _ => String::new(),
+    }
 }
 
 fn state_is(value: &str) -> Expr {

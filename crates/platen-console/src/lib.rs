@@ -136,6 +136,12 @@ pub fn router(state: ConsoleState) -> Router {
             get(admin::policies::page).post(admin::policies::create),
         )
         .route(&p("/admin/policies/{id}/delete"), post(admin::policies::delete))
+        .route(
+            &p("/admin/quotas"),
+            get(admin::quotas::page).post(admin::quotas::create),
+        )
+        .route(&p("/admin/quotas/{id}/delete"), post(admin::quotas::delete))
+        .route(&p("/admin/quotas/credits"), post(admin::quotas::credit))
         .route(&p("/admin/app-printing"), post(admin::policies::switch))
         .route(&p("/admin/app-printing/grants"), post(admin::policies::grant))
         .route(

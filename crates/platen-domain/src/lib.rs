@@ -9,6 +9,7 @@ pub mod job;
 pub mod permissions;
 pub mod principal;
 pub mod print_policy;
+pub mod quota;
 pub mod records;
 pub mod share_printer;
 pub mod task;

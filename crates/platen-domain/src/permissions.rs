@@ -79,8 +79,10 @@ pub enum Operation {
     ManageAppPrinting,
     /// Platen's `/platen/print-policies`: read the policies.
     ReadPrintPolicies,
-    /// Platen's `/platen/print-policies`: create and delete policies.
+    /// Platen's `/platen/print-policies`: create and delete policies; also print quota rules and credits.
     ManagePrintPolicies,
+    /// Platen's `/platen/print-quota-balance`: a user reads their own print quota.
+    ReadOwnPrintQuota,
 }
 
 /// One operation's rule.
@@ -268,6 +270,7 @@ impl Operation {
         Op::ManageAppPrinting,
         Op::ReadPrintPolicies,
         Op::ManagePrintPolicies,
+        Op::ReadOwnPrintQuota,
     ];
 
     /// THE table.
@@ -331,6 +334,8 @@ impl Operation {
             Op::ManageAppPrinting => d(&["PrintSettings.ReadWrite.All"], true),
             Op::ReadPrintPolicies => d(PRINTER_READ, true),
             Op::ManagePrintPolicies => d(PRINTER_WRITE, true),
+            // Whoever may print reads what they may still print.
+            Op::ReadOwnPrintQuota => d(ANY_PRINT_D, false),
         }
     }
 }

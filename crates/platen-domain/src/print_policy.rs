@@ -32,6 +32,9 @@ pub struct PrintPolicy {
     pub force_duplex: bool,
     /// Documents larger than this many bytes are refused at start.
     pub max_document_bytes: Option<i64>,
+    /// Jobs that would print more pages than this (the estimate of [`crate::quota::estimate_pages`]: the
+    /// documents' pages within the page ranges, per side, times the copies) are refused at start.
+    pub max_pages: Option<i64>,
     pub created_at: Micros,
 }
 
@@ -74,13 +77,20 @@ const TWO_SIDED: &[&str] = &["flipOnLongEdge", "flipOnShortEdge"];
 /// A refusal wins over changes. Forcing picks the first preferred value the printer's capability lists (any, if
 /// the printer does not describe it); a printer that offers none of them cannot be forced, and the job is left as
 /// it asked rather than refused, since the policy's aim (fewer colour pages, less paper) cannot be met there.
+///
+/// `pages` is the job's page estimate, `None` when no policy caps pages or when a document's format does not
+/// say how many pages it has (then a page cap cannot be applied before printing, and is not).
 pub fn apply(
     policies: &[PrintPolicy],
     configuration: &Value,
     document_bytes: i64,
+    pages: Option<i64>,
     capabilities: &Value,
 ) -> Verdict {
     if let Some(refusal) = policies.iter().find_map(|p| too_large(p, document_bytes)) {
+        return Verdict::Refused(refusal);
+    }
+    if let Some(refusal) = policies.iter().find_map(|p| too_long(p, pages?)) {
         return Verdict::Refused(refusal);
     }
     let mut changed = configuration.as_object().cloned().unwrap_or_default();
@@ -122,6 +132,17 @@ fn too_large(p: &PrintPolicy, document_bytes: i64) -> Option<String> {
             p.display_name,
             human_size(max),
             human_size(document_bytes)
+        )
+    })
+}
+
+fn too_long(p: &PrintPolicy, pages: i64) -> Option<String> {
+    let max = p.max_pages?;
+    (pages > max).then(|| {
+        format!(
+            "The print policy '{}' allows jobs of at most {max} page{}; this job would print {pages}.",
+            p.display_name,
+            if max == 1 { "" } else { "s" },
         )
     })
 }

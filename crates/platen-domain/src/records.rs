@@ -82,6 +82,9 @@ pub struct Job {
     pub completed_at: Option<Micros>,
     /// What the device reported it printed (Update-Job-Status counters).
     pub counts: crate::usage::PrintCounts,
+    /// The pages held on the creator's print quota since the job started (Platen's quotas; `None`: no quota
+    /// governed the creator when it started). Moves with a redirect; settled when the job ends.
+    pub quota_hold: Option<crate::quota::QuotaHold>,
     pub updated_at: Micros,
     /// Optimistic-concurrency version: every write checks and bumps it.
     pub version: i64,
@@ -346,6 +349,11 @@ pub struct JobChange {
     pub archive: Option<crate::usage::ArchivedJob>,
     /// The job's document gets its converted payload (the conversion finishing).
     pub converted: Option<DocumentConversion>,
+    /// The job starts under a print quota: its hold is taken on the account, or the whole change is refused
+    /// (`Commit::QuotaExceeded`) when the account has too few pages left.
+    pub quota_reserve: Option<crate::quota::QuotaReservation>,
+    /// The job ends: its hold is released and what it printed charged.
+    pub quota_settle: Option<crate::quota::QuotaSettlement>,
 }
 
 /// A conversion's result, written to the document by the change that makes the job fetchable.
@@ -369,6 +377,8 @@ impl JobChange {
             device_events: vec![],
             archive: None,
             converted: None,
+            quota_reserve: None,
+            quota_settle: None,
         }
     }
 }

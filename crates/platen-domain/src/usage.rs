@@ -343,6 +343,7 @@ mod tests {
             acquired_by: None,
             completed_at: None,
             counts,
+            quota_hold: None,
             updated_at: 1,
             version: 1,
         }

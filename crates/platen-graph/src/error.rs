@@ -82,6 +82,7 @@ impl From<AppError> for GraphError {
             AppError::Gone(m) => GraphError::new(StatusCode::GONE, "itemNotFound", m).inner("documentPurged"),
             AppError::Forbidden(m) => GraphError::forbidden(m),
             AppError::PolicyRefused(m) => GraphError::forbidden(m).inner("printPolicyViolation"),
+            AppError::QuotaExceeded(m) => GraphError::forbidden(m).inner("printQuotaExceeded"),
             AppError::Conflict(m) => GraphError::conflict(m),
             AppError::BadRequest { message, inner } => {
                 let mut g = GraphError::bad_request(message);

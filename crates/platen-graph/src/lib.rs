@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod openapi;
 mod paging;
 mod platen_policies;
+mod platen_quotas;
 mod print_passwords;
 mod reports;
 mod request_ids;
@@ -39,6 +40,7 @@ pub fn served_endpoints() -> Vec<platen_app::served::Endpoint> {
     [
         print_passwords::ROWS,
         platen_policies::ROWS,
+        platen_quotas::ROWS,
         share_ipp_settings::ROWS,
     ]
     .into_iter()
@@ -55,6 +57,7 @@ pub fn router(state: GraphState) -> Router {
     Router::new()
         .merge(print_passwords::routes())
         .merge(platen_policies::routes())
+        .merge(platen_quotas::routes())
         .merge(share_ipp_settings::routes())
         .fallback(dispatch::handle)
         .with_state(state)

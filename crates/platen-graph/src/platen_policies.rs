@@ -10,7 +10,7 @@
 //! Print policies, applied when a job starts:
 //! - `GET /platen/print-policies` → `{"value": [policy]}`; `POST` a policy → 201; `GET`/`DELETE …/{id}`;
 //! - a policy: `{"id", "displayName", "printerId" | "groupId", "forceMonochrome", "forceDuplex",
-//!   "maxDocumentBytes", "createdDateTime"}` (exactly one of `printerId`, `groupId`).
+//!   "maxDocumentBytes", "maxPages", "createdDateTime"}` (exactly one of `printerId`, `groupId`).
 
 use crate::ctx::GraphState;
 use crate::error::{GraphError, GraphResult};
@@ -121,6 +121,7 @@ fn policy_schema() -> Value {
         "forceMonochrome": {"type": "boolean"},
         "forceDuplex": {"type": "boolean"},
         "maxDocumentBytes": {"type": "integer", "nullable": true},
+        "maxPages": {"type": "integer", "nullable": true},
         "createdDateTime": {"type": "string", "format": "date-time"},
     }})
 }
@@ -148,6 +149,7 @@ fn policy_wire(p: &PrintPolicy) -> Value {
         "forceMonochrome": p.force_monochrome,
         "forceDuplex": p.force_duplex,
         "maxDocumentBytes": p.max_document_bytes,
+        "maxPages": p.max_pages,
         "createdDateTime": to_graph(p.created_at),
     })
 }
@@ -283,6 +285,13 @@ fn read_policy(value: &Value) -> GraphResult<NewPrintPolicy> {
             GraphError::bad_request("maxDocumentBytes must be an integer number of bytes.")
         })?),
     };
+    let max_pages = match r.take("maxPages") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| GraphError::bad_request("maxPages must be an integer number of pages."))?,
+        ),
+    };
     r.finish(&["id", "createdDateTime"]).map_err(schema_error)?;
     Ok(NewPrintPolicy {
         display_name,
@@ -290,6 +299,7 @@ fn read_policy(value: &Value) -> GraphResult<NewPrintPolicy> {
         force_monochrome,
         force_duplex,
         max_document_bytes,
+        max_pages,
     })
 }
 

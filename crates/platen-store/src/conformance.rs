@@ -18,6 +18,7 @@ mod console_sessions;
 mod download_tickets;
 mod policies;
 mod print_passwords;
+mod quotas;
 mod reports;
 mod retention;
 mod throttle;
@@ -26,6 +27,7 @@ pub use console_sessions::console_sessions;
 pub use download_tickets::download_tickets;
 pub use policies::policies;
 pub use print_passwords::print_passwords;
+pub use quotas::quotas;
 pub use reports::reports;
 pub use retention::{retention, retention_by_printer};
 pub use throttle::throttle_windows;
@@ -55,7 +57,8 @@ macro_rules! conformance_sections {
             console_sessions,
             retention,
             retention_by_printer,
-            policies
+            policies,
+            quotas
         );
     };
 }
@@ -125,6 +128,7 @@ pub fn job(tenant: &str, printer: &str, owner: &str) -> Job {
         acquired_by: None,
         completed_at: None,
         counts: Default::default(),
+        quota_hold: None,
         updated_at: now,
         version: 0,
     }

@@ -18,8 +18,8 @@ pub use feed::{ChangeEvent, ChangeFeed};
 pub use platen_domain::records::JobChange;
 pub use store::{
     ChangeFeedStore, ConnectorStore, ConsoleSessionStore, DeviceStore, DocumentStore, HealthStore, JobStore,
-    OutboxStore, PolicyStore, PoolGauge, PrintPasswordStore, PrinterStore, PurgeScope, ReportStore,
-    RetentionStore, SettingsStore, ShareStore, Store, StoreGauges, SubscriptionStore, TaskStore,
+    OutboxStore, PolicyStore, PoolGauge, PrintPasswordStore, PrinterStore, PurgeScope, QuotaStore,
+    ReportStore, RetentionStore, SettingsStore, ShareStore, Store, StoreGauges, SubscriptionStore, TaskStore,
     ThrottleStore,
 };
 pub use types::*;

@@ -8,6 +8,7 @@ use crate::{
 use async_trait::async_trait;
 use platen_domain::JobId;
 use platen_domain::print_policy::PrintPolicy;
+use platen_domain::quota::{QuotaAccount, QuotaPeriod, QuotaRule};
 use platen_domain::records::*;
 use platen_domain::time::Micros;
 
@@ -26,6 +27,7 @@ pub trait Store:
     + PrintPasswordStore
     + ConsoleSessionStore
     + PolicyStore
+    + QuotaStore
     + RetentionStore
     + ReportStore
     + ThrottleStore
@@ -51,6 +53,7 @@ impl<T> Store for T where
         + PrintPasswordStore
         + ConsoleSessionStore
         + PolicyStore
+        + QuotaStore
         + RetentionStore
         + ReportStore
         + ThrottleStore
@@ -400,6 +403,41 @@ pub trait PolicyStore {
         printer_id: &str,
         groups: &[String],
     ) -> Result<Vec<PrintPolicy>>;
+}
+
+/// Print quotas: rules, and accounts per user and period. A job's hold and charge are written by its change
+/// ([`JobStore::commit_job_change`] with `quota_reserve` / `quota_settle`), never here.
+#[async_trait]
+pub trait QuotaStore {
+    /// Conflict if the user or group already has a rule.
+    async fn create_quota_rule(&self, rule: &QuotaRule) -> Result<()>;
+    /// The tenant's rules, oldest first.
+    async fn list_quota_rules(&self, tenant: &str) -> Result<Vec<QuotaRule>>;
+    async fn get_quota_rule(&self, tenant: &str, id: &str) -> Result<Option<QuotaRule>>;
+    /// False if there was no such rule.
+    async fn delete_quota_rule(&self, tenant: &str, id: &str) -> Result<bool>;
+    /// The rules for `user_id` and for its `groups` (lower-case), through the two unique indexes.
+    async fn quota_rules_for(&self, tenant: &str, user_id: &str, groups: &[String])
+    -> Result<Vec<QuotaRule>>;
+    /// The account of one period (empty if nothing touched it yet).
+    async fn quota_account(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        period: QuotaPeriod,
+        start: Micros,
+    ) -> Result<QuotaAccount>;
+    /// A user's most recent accounts, newest first (at most 24).
+    async fn quota_accounts_of(&self, tenant: &str, user_id: &str) -> Result<Vec<QuotaAccount>>;
+    /// Adds `pages` (negative: takes away) to an account's credit; the account as it then stands.
+    async fn credit_quota(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        period: QuotaPeriod,
+        start: Micros,
+        pages: i64,
+    ) -> Result<QuotaAccount>;
 }
 
 /// Print passwords (HTTP Basic for IPP clients): records with the argon2 hash, never the password.

@@ -106,6 +106,8 @@ pub enum Commit {
     /// Nothing was written: the upload session the change finishes no longer exists (another request finished
     /// it, maybe on another node, or it was canceled or expired).
     UploadSessionGone,
+    /// Nothing was written: the job would pass its creator's print quota; the account as it stands.
+    QuotaExceeded(platen_domain::quota::QuotaAccount),
 }
 
 /// What [`crate::Store::commit_job_change`] wrote.

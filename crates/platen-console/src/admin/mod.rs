@@ -5,5 +5,6 @@ pub(crate) mod apps;
 pub(crate) mod connectors;
 pub(crate) mod policies;
 pub(crate) mod printers;
+pub(crate) mod quotas;
 pub(crate) mod shares;
 pub(crate) mod usage;

@@ -1,4 +1,4 @@
-//! Policies: print policies (force black and white or two-sided, cap a document's size, for a printer or a
+//! Policies: print policies (force black and white or two-sided, cap a document's size or a job's pages, for a printer or a
 //! group) and app printing (the tenant's switch and which app may print on which share). The same use cases and
 //! permission rules as `/platen/print-policies` and `/platen/app-printing`.
 
@@ -54,7 +54,12 @@ struct PoliciesPage {
 }
 
 /// What a policy does, in words.
-fn rules(force_monochrome: bool, force_duplex: bool, max_bytes: Option<i64>) -> String {
+fn rules(
+    force_monochrome: bool,
+    force_duplex: bool,
+    max_bytes: Option<i64>,
+    max_pages: Option<i64>,
+) -> String {
     let mut out = Vec::new();
     if force_monochrome {
         out.push("black and white".to_string());
@@ -64,6 +69,9 @@ fn rules(force_monochrome: bool, force_duplex: bool, max_bytes: Option<i64>) -> 
     }
     if let Some(max) = max_bytes {
         out.push(format!("documents up to {}", human_size(max)));
+    }
+    if let Some(max) = max_pages {
+        out.push(format!("jobs up to {max} pages"));
     }
     out.join(", ")
 }
@@ -103,7 +111,12 @@ pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response 
                     ),
                     PolicyTarget::Group(g) => format!("members of group {g}"),
                 },
-                rules: rules(p.force_monochrome, p.force_duplex, p.max_document_bytes),
+                rules: rules(
+                    p.force_monochrome,
+                    p.force_duplex,
+                    p.max_document_bytes,
+                    p.max_pages,
+                ),
                 created: when(p.created_at),
                 id: p.id,
                 name: p.display_name,
@@ -167,6 +180,9 @@ pub(crate) struct PolicyForm {
     /// Largest document in MiB; empty for no cap.
     #[serde(default)]
     max_mib: String,
+    /// Most pages per job; empty for no cap.
+    #[serde(default)]
+    max_pages: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,12 +238,19 @@ pub(crate) async fn create(State(state): State<Shared>, posted: Posted<PolicyFor
                 Some((mib * 1_048_576.0).round() as i64)
             }
         };
+        let max_pages = match form.max_pages.trim() {
+            "" => None,
+            n => Some(n.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ConsoleError::BadRequest("The most pages per job is a whole number, such as 50.".into())
+            })?),
+        };
         let new = NewPrintPolicy {
             display_name: form.name,
             target,
             force_monochrome: form.monochrome.as_deref() == Some("on"),
             force_duplex: form.duplex.as_deref() == Some("on"),
             max_document_bytes,
+            max_pages,
         };
         state.app.create_print_policy(&visit.caller, new).await?;
         Ok(back(&state))

@@ -10,6 +10,7 @@ fn policy(name: &str, target: PolicyTarget) -> PrintPolicy {
         force_monochrome: false,
         force_duplex: false,
         max_document_bytes: None,
+        max_pages: None,
         created_at: 0,
     }
 }
@@ -35,7 +36,7 @@ fn monochrome_and_duplex_are_written_into_the_configuration_with_a_reason() {
     p.force_duplex = true;
     let caps = json!({"colorModes": ["color", "grayscale"], "duplexModes": ["oneSided", "flipOnShortEdge"]});
     let asked = json!({"colorMode": "color", "copies": 2});
-    match apply(&[p], &asked, 10, &caps) {
+    match apply(&[p], &asked, 10, None, &caps) {
         Verdict::Changed(PolicyChange {
             configuration,
             reason,
@@ -58,7 +59,7 @@ fn an_undescribed_capability_takes_the_preferred_value_and_a_compliant_job_is_un
     let mut p = policy("Mono", printer("p"));
     p.force_monochrome = true;
     p.force_duplex = true;
-    match apply(std::slice::from_ref(&p), &json!({}), 10, &Value::Null) {
+    match apply(std::slice::from_ref(&p), &json!({}), 10, None, &Value::Null) {
         Verdict::Changed(PolicyChange { configuration, .. }) => {
             assert_eq!(
                 configuration,
@@ -68,7 +69,10 @@ fn an_undescribed_capability_takes_the_preferred_value_and_a_compliant_job_is_un
         other => panic!("{other:?}"),
     }
     let compliant = json!({"colorMode": "grayscale", "duplexMode": "flipOnLongEdge"});
-    assert_eq!(apply(&[p], &compliant, 10, &Value::Null), Verdict::Unchanged);
+    assert_eq!(
+        apply(&[p], &compliant, 10, None, &Value::Null),
+        Verdict::Unchanged
+    );
 }
 
 #[test]
@@ -77,7 +81,7 @@ fn a_printer_that_offers_no_monochrome_is_left_as_asked() {
     p.force_monochrome = true;
     let caps = json!({"colorModes": ["color"]});
     assert_eq!(
-        apply(&[p], &json!({"colorMode": "color"}), 1, &caps),
+        apply(&[p], &json!({"colorMode": "color"}), 1, None, &caps),
         Verdict::Unchanged
     );
 }
@@ -92,6 +96,7 @@ fn the_smallest_size_cap_refuses_and_names_its_policy() {
         &[mono.clone(), small.clone()],
         &json!({}),
         3 * 1024 * 1024,
+        None,
         &Value::Null,
     );
     assert_eq!(
@@ -102,9 +107,42 @@ fn the_smallest_size_cap_refuses_and_names_its_policy() {
     );
     // At the cap exactly, the job passes (and the other policy still applies).
     assert!(matches!(
-        apply(&[mono, small], &json!({}), 1024 * 1024, &Value::Null),
+        apply(&[mono, small], &json!({}), 1024 * 1024, None, &Value::Null),
         Verdict::Changed(_)
     ));
+}
+
+#[test]
+fn a_page_cap_refuses_a_longer_job_and_passes_an_uncounted_one() {
+    let mut short = policy("Short", PolicyTarget::Group("g".into()));
+    short.max_pages = Some(20);
+    assert_eq!(
+        apply(
+            std::slice::from_ref(&short),
+            &json!({}),
+            1,
+            Some(21),
+            &Value::Null
+        ),
+        Verdict::Refused(
+            "The print policy 'Short' allows jobs of at most 20 pages; this job would print 21.".into()
+        )
+    );
+    assert_eq!(
+        apply(
+            std::slice::from_ref(&short),
+            &json!({}),
+            1,
+            Some(20),
+            &Value::Null
+        ),
+        Verdict::Unchanged
+    );
+    // A format whose pages cannot be counted before printing is not refused.
+    assert_eq!(
+        apply(&[short], &json!({}), 1, None, &Value::Null),
+        Verdict::Unchanged
+    );
 }
 
 #[test]
@@ -114,7 +152,7 @@ fn several_policies_are_named_together() {
     let mut b = policy("B", PolicyTarget::Group("g".into()));
     b.force_duplex = true;
     let c = policy("C", printer("p"));
-    match apply(&[a, b, c], &json!({}), 1, &Value::Null) {
+    match apply(&[a, b, c], &json!({}), 1, None, &Value::Null) {
         Verdict::Changed(PolicyChange { reason, .. }) => assert_eq!(
             reason,
             "Printed in black and white and two-sided by the print policies 'A', 'B'."

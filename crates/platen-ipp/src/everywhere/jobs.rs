@@ -279,15 +279,15 @@ async fn start(r: &ShareRequest, job: Job) -> Outcome<Job> {
         .start_job(caller, &access, &r.target(), &job.id.to_string())
         .await
     {
-        // An IPP client cannot start the job again later: it ends, aborted with the policy's sentence, which the
-        // client also gets as the refusal.
-        Err(AppError::PolicyRefused(why)) => {
+        // An IPP client cannot start the job again later: it ends, aborted with the policy's (or the quota's)
+        // sentence, which the client also gets as the refusal.
+        Err(refusal @ (AppError::PolicyRefused(_) | AppError::QuotaExceeded(_))) => {
             r.state
                 .app
-                .fail_submission(job, &why)
+                .fail_submission(job, &refusal.to_string())
                 .await
                 .map_err(app_failure)?;
-            Err(app_failure(AppError::PolicyRefused(why)))
+            Err(app_failure(refusal))
         }
         started => started.map_err(app_failure),
     }

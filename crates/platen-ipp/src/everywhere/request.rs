@@ -192,7 +192,9 @@ pub fn app_failure(e: AppError) -> Failure {
         AppError::NotFound(m) => IppFailure::new(status::NOT_FOUND, m),
         AppError::Forbidden(m) => IppFailure::new(status::NOT_AUTHORIZED, m),
         AppError::Refused(r) => IppFailure::new(status::NOT_POSSIBLE, platen_app::describe_refusal(r)),
-        AppError::Conflict(m) | AppError::PolicyRefused(m) => IppFailure::new(status::NOT_POSSIBLE, m),
+        AppError::Conflict(m) | AppError::PolicyRefused(m) | AppError::QuotaExceeded(m) => {
+            IppFailure::new(status::NOT_POSSIBLE, m)
+        }
         AppError::BadRequest { message, .. } => IppFailure::bad_request(message),
         AppError::Upload {
             failure: platen_app::UploadFailure::DocumentTooLarge,

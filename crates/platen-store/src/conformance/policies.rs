@@ -24,6 +24,7 @@ fn policy(tenant: &str, id: &str, target: PolicyTarget, at: i64) -> PrintPolicy 
         force_monochrome: id.len().is_multiple_of(2),
         force_duplex: true,
         max_document_bytes: (id == "p1").then_some(1_048_576),
+        max_pages: (id == "p1").then_some(50),
         created_at: at,
     }
 }

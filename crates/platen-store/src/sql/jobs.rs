@@ -201,6 +201,14 @@ pub(crate) async fn write_change(
     if let Some(conversion) = &c.converted {
         super::documents::convert_in(tx, &job.tenant_id, conversion).await?;
     }
+    if let Some(r) = &c.quota_reserve
+        && let Some(account) = super::quotas::hold_in(tx, &job.tenant_id, r).await?
+    {
+        return Ok(Written::Refused(Commit::QuotaExceeded(account)));
+    }
+    if let Some(s) = &c.quota_settle {
+        super::quotas::settle_in(tx, &job.tenant_id, s).await?;
+    }
     // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`). Taken
     // before the usage rollups: written last instead, changes of one printer queued twice (for the rollup rows,
     // then for the lock) and cancel's p99 on PostgreSQL tripled (scripts/bench.sh).
@@ -243,8 +251,9 @@ async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<Jo
         "INSERT INTO jobs (tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, \
          created_at, created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, display_name, \
          redirected_from, redirected_to, error_code, acknowledged_at, completed_at, updated_at, version, counts, \
-         creator_groups) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24) RETURNING id",
+         creator_groups, quota_hold) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
+         RETURNING id",
     )
     .bind(job.tenant_id.as_str())
     .bind(job.printer_id.as_str())
@@ -270,6 +279,7 @@ async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<Jo
     .bind(job.version)
     .bind(rows::counts_json(&job.counts))
     .bind(rows::list_json(&job.creator_groups))
+    .bind(rows::opt_json(job.quota_hold.as_ref()))
     .fetch_one(&mut **tx)
     .await?;
     Ok(id.into())
@@ -285,7 +295,7 @@ async fn save_in(
         "UPDATE jobs SET printer_id=$4, share_id=$5, phase=$6, state=$7, completion=$8, status_reason=$9, \
          is_fetchable=$10, configuration=$11, display_name=$12, redirected_from=$13, redirected_to=$14, \
          error_code=$15, acknowledged_at=$16, completed_at=$17, updated_at=$18, acquired_by=$19, counts=$20, \
-         version = version + 1 \
+         quota_hold=$21, version = version + 1 \
          WHERE tenant_id=$1 AND id=$2 AND version=$3",
     )
     .bind(job.tenant_id.as_str())
@@ -308,6 +318,7 @@ async fn save_in(
     .bind(job.updated_at)
     .bind(&job.acquired_by)
     .bind(rows::counts_json(&job.counts))
+    .bind(rows::opt_json(job.quota_hold.as_ref()))
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {

@@ -22,6 +22,7 @@ pub(crate) mod outbox;
 pub(crate) mod policies;
 pub(crate) mod print_passwords;
 pub(crate) mod printers;
+pub(crate) mod quotas;
 pub(crate) mod reports;
 pub(crate) mod retention;
 mod rows;

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 
 const GRANT_COLUMNS: &str = "tenant_id, id, app_id, share_id, granted_by, granted_at";
 const POLICY_COLUMNS: &str = "tenant_id, id, display_name, printer_id, group_id, force_monochrome, \
-    force_duplex, max_document_bytes, created_at";
+    force_duplex, max_document_bytes, max_pages, created_at";
 
 fn grant(r: &AnyRow) -> Result<AppPrintGrant> {
     Ok(AppPrintGrant {
@@ -43,6 +43,7 @@ fn policy(r: &AnyRow) -> Result<PrintPolicy> {
         force_monochrome: rows::flag(r, "force_monochrome")?,
         force_duplex: rows::flag(r, "force_duplex")?,
         max_document_bytes: rows::opt_int(r, "max_document_bytes")?,
+        max_pages: rows::opt_int(r, "max_pages")?,
         created_at: rows::int(r, "created_at")?,
     })
 }
@@ -125,7 +126,7 @@ impl PolicyStore for SqlStore {
             PolicyTarget::Group(g) => (None, Some(g.as_str())),
         };
         sqlx::query(audited(&format!(
-            "INSERT INTO print_policies ({POLICY_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+            "INSERT INTO print_policies ({POLICY_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
         )))
         .bind(p.tenant_id.as_str())
         .bind(&p.id)
@@ -135,6 +136,7 @@ impl PolicyStore for SqlStore {
         .bind(b(p.force_monochrome))
         .bind(b(p.force_duplex))
         .bind(p.max_document_bytes)
+        .bind(p.max_pages)
         .bind(p.created_at)
         .execute(&self.write)
         .await

@@ -53,6 +53,10 @@ pub(crate) fn opt_serde<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str)
 pub(crate) fn counts_json(c: &platen_domain::usage::PrintCounts) -> Option<String> {
     (!c.is_empty()).then(|| serde_json::to_string(c).unwrap_or_default())
 }
+/// A value stored as JSON text; NULL when absent.
+pub(crate) fn opt_json<T: serde::Serialize>(v: Option<&T>) -> Option<String> {
+    v.and_then(|v| serde_json::to_string(v).ok())
+}
 /// A list stored as a JSON array; NULL when empty.
 pub(crate) fn list_json(items: &[String]) -> Option<String> {
     (!items.is_empty()).then(|| serde_json::to_string(items).unwrap_or_default())
@@ -114,7 +118,7 @@ pub(crate) fn share(row: &AnyRow) -> Result<Share> {
 pub(crate) const JOB_COLUMNS: &str = "j.tenant_id, j.id, j.printer_id, j.share_id, j.phase, j.completion, \
     j.status_reason, j.created_at, j.created_by_id, j.created_by_name, j.created_by_upn, j.created_by_ip, \
     j.configuration, j.display_name, j.redirected_from, j.redirected_to, j.error_code, j.acknowledged_at, \
-    j.acquired_by, j.completed_at, j.counts, j.creator_groups, j.updated_at, j.version";
+    j.acquired_by, j.completed_at, j.counts, j.creator_groups, j.quota_hold, j.updated_at, j.version";
 
 pub(crate) fn job(row: &AnyRow) -> Result<Job> {
     let phase_text = text(row, "phase")?;
@@ -148,6 +152,7 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
         acquired_by: opt_text(row, "acquired_by")?,
         completed_at: opt_int(row, "completed_at")?,
         counts: opt_serde(row, "counts")?.unwrap_or_default(),
+        quota_hold: opt_serde(row, "quota_hold")?,
         updated_at: int(row, "updated_at")?,
         version: int(row, "version")?,
     })
