@@ -20,7 +20,7 @@ set -euo pipefail
 
 # Debian packages the tests need (add more here, e.g. cups-ipp-utils; iproute2: the DNS-SD test sets up a
 # private network namespace with `ip`; libgxps-utils: `xpstopdf`, the OXPS → PDF converter).
-APT_PACKAGES=(openssl cups-ipp-utils dbus iproute2 cups cups-client cups-filters libgxps-utils chromium fonts-dejavu-core)
+APT_PACKAGES=(openssl cups-ipp-utils dbus iproute2 cups cups-client cups-filters libgxps-utils poppler-utils chromium fonts-dejavu-core)
 # Python requirement files installed into ./.venv; any change to them triggers a reinstall.
 REQUIREMENTS=(tests/compat/requirements.txt tests/s3/requirements.txt)
 PG_URL_DEFAULT="postgres://postgres@127.0.0.1:5432/postgres"

@@ -25,7 +25,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
 import sdk
-from conftest import ADMIN_SCOPES, REPO_ROOT, Platen
+from conftest import ADMIN_SCOPES, REPO_ROOT, USER_SCOPES, Identity, Platen
 
 CHROMIUM = os.environ.get("PLATEN_CHROMIUM", "/usr/bin/chromium")
 SHOTS = REPO_ROOT / "target" / "console-screenshots"
@@ -334,6 +334,87 @@ def test_administrator_sets_print_policies_and_app_printing(platen, browser):
         assert platen_api.get("/print-policies").json()["value"] == []
         page.get_by_role("button", name="Switch app printing off").click()
         expect(page.locator("#app-printing-switch")).to_contain_text("App printing is off")
+    ctx.close()
+
+
+def test_administrator_sets_print_quotas_and_the_user_sees_the_balance(platen, browser):
+    admin = Graph(platen, platen.admin_token())
+    # A user of this test alone, so the budget limits nobody else's jobs.
+    carol = Identity(oid=str(uuid.uuid4()), upn=f"carol-{uuid.uuid4().hex[:6]}@contoso.test", name="Carol Quota")
+    carol_graph = Graph(platen, platen.user_token(carol, USER_SCOPES))
+    name = f"Quota printer {uuid.uuid4().hex[:6]}"
+    printer_id = admin.register_printer(name)
+    share = admin.call("POST", "/print/shares", 201, json={
+        "displayName": f"{name} share", "allowAllUsers": True,
+        "printer@odata.bind": f"{platen.url}/v1.0/print/printers/{printer_id}"}).json()
+    platen_api = httpx.Client(base_url=f"{platen.url}/platen", timeout=30,
+                              headers={"Authorization": f"Bearer {platen.admin_token()}"})
+
+    ctx = browser.new_context()
+    with screenshots_on_failure("quotas", ctx):
+        page = ctx.new_page()
+        sign_in(page, platen, platen.admin, admin=True)
+        page.get_by_role("link", name="Quotas").click()
+        check_page_manners(page, "quotas")
+
+        # Carol gets two pages a week in the form; Graph's answer to her third page says why.
+        page.get_by_label("One user (an exception)").check()
+        page.get_by_label("Group or user object id", exact=True).fill(carol.oid)
+        page.get_by_label("Period", exact=True).select_option("week")
+        page.get_by_label("Pages per period (empty for no limit)").fill("2")
+        page.get_by_role("button", name="Add budget").click()
+        expect(page.locator("#quota-rules")).to_contain_text(f"user {carol.oid}")
+        expect(page.locator("#quota-rules")).to_contain_text("2 pages a week")
+        rules = [r for r in platen_api.get("/print-quotas").json()["value"] if r["userId"] == carol.oid]
+        assert len(rules) == 1 and rules[0]["pages"] == 2 and rules[0]["period"] == "week", rules
+        collection = f"/print/shares/{share['id']}"
+        carol_graph.create_job_with_document(collection, "one.pdf", pdf_bytes(2_000))
+        carol_graph.create_job_with_document(collection, "two.pdf", pdf_bytes(2_000))
+        job = carol_graph.call("POST", f"{collection}/jobs", 201, json={"configuration": {}}).json()
+        doc = job["documents"][0]["id"]
+        data = pdf_bytes(2_000)
+        session = carol_graph.call(
+            "POST", f"{collection}/jobs/{job['id']}/documents/{doc}/createUploadSession", 200,
+            json={"properties": {"documentName": "three.pdf", "contentType": "application/pdf",
+                                 "size": len(data)}}).json()
+        httpx.put(session["uploadUrl"], content=data, timeout=30,
+                  headers={"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}).raise_for_status()
+        refused = carol_graph.call("POST", f"{collection}/jobs/{job['id']}/start", 403).json()["error"]
+        assert refused["innerError"]["code"] == "printQuotaExceeded", refused
+        assert refused["message"].startswith("This job needs 1 page and your print quota has 0 left this week"), refused
+
+        # The administrator looks Carol up and credits her a page; her start page shows what is left.
+        page.get_by_label("User object id", exact=True).fill(carol.oid)
+        page.get_by_role("button", name="Show").click()
+        expect(page.locator("#quota-accounts")).to_contain_text("week from")
+        check_page_manners(page, "quotas with an account")
+        page.get_by_label("For the current").select_option("week")
+        page.get_by_label("Pages to add (negative to take away)").fill("1")
+        page.get_by_role("button", name=f"Credit {carol.oid}").click()
+        expect(page.locator("#quota-accounts td[data-label=Credited]")).to_have_text("1")
+        carol_graph.call("POST", f"{collection}/jobs/{job['id']}/start", 200)
+    ctx.close()
+
+    user_ctx = browser.new_context()
+    with screenshots_on_failure("quota balance", user_ctx):
+        page = user_ctx.new_page()
+        sign_in(page, platen, carol, admin=False)
+        expect(page.locator("#print-quota")).to_contain_text("of 2 pages left this week")
+        expect(page.locator("#print-quota")).to_contain_text("held by jobs not yet printed")
+        check_page_manners(page, "start page with a quota")
+        balance = carol_graph.http.get(f"{platen.url}/platen/print-quota-balance").json()
+        assert balance["limited"] and balance["heldPages"] == 3 and balance["creditedPages"] == 1, balance
+    user_ctx.close()
+
+    ctx = browser.new_context()
+    with screenshots_on_failure("quota deleted", ctx):
+        page = ctx.new_page()
+        sign_in(page, platen, platen.admin, admin=True)
+        page.goto(f"{platen.url}/console/admin/quotas")
+        page.once("dialog", lambda d: d.accept())
+        page.get_by_role("button", name=f"Delete the budget for user {carol.oid}").click()
+        expect(page.locator("#quota-rules")).not_to_contain_text(carol.oid)
+        assert [r for r in platen_api.get("/print-quotas").json()["value"] if r["userId"] == carol.oid] == []
     ctx.close()
 
 

@@ -67,6 +67,8 @@ pub(crate) struct JobRow {
     pub detail: String,
     pub created: String,
     pub cancelable: bool,
+    /// Held by secure release, and the viewer printed it: they may release it.
+    pub releasable: bool,
 }
 
 #[derive(Template)]
@@ -84,6 +86,8 @@ struct JobsPage {
     jobs: Vec<JobRow>,
     next: Option<String>,
     return_to: String,
+    /// Where a held job may be released: the shares the viewer may print to (only when a row is releasable).
+    release_to: Vec<Choice>,
 }
 
 /// `GET /console/jobs`: the signed-in user's jobs.
@@ -224,6 +228,7 @@ async fn list_page(
         .await?;
     let names = state.app.printer_names_of(&visit.caller, &page.items).await?;
     let documents = state.app.documents_of_jobs(&visit.caller, &page.items).await?;
+    let held = state.app.held_for_release(&visit.caller, &page.items).await?;
     let jobs = page
         .items
         .iter()
@@ -237,9 +242,19 @@ async fn list_page(
                 .and_then(|d| d.first())
                 .map(|d| d.display_name.as_str())
                 .filter(|n| !n.is_empty());
-            row(j, printer, document)
+            let releasable =
+                held.contains(&j.id) && j.created_by.id.eq_ignore_ascii_case(&visit.caller.object_id);
+            JobRow {
+                releasable,
+                ..row(j, printer, document)
+            }
         })
-        .collect();
+        .collect::<Vec<JobRow>>();
+    let release_to = if jobs.iter().any(|j| j.releasable) {
+        release_choices(state, visit).await?
+    } else {
+        vec![]
+    };
     let here = parts.uri.path_and_query().map_or("", |p| p.as_str()).to_string();
     let next = page.next.map(|values| {
         let token = encode_skiptoken(&values, &fingerprint);
@@ -286,6 +301,7 @@ async fn list_page(
         jobs,
         next,
         return_to: here,
+        release_to,
     };
     Ok(render(&page))
 }
@@ -340,7 +356,62 @@ fn row(job: &Job, printer: &str, document: Option<&str>) -> JobRow {
         detail: job.status_reason.clone().unwrap_or_default(),
         created: when(job.created_at),
         cancelable: !job.phase.is_terminal() && job.phase != JobPhase::Redirected,
+        releasable: false,
     }
+}
+
+/// The shares a held job may be released to (besides its own printer): those the viewer may print to.
+async fn release_choices(state: &ConsoleState, visit: &Visit) -> Result<Vec<Choice>, ConsoleError> {
+    let access = authorize(&visit.caller, Operation::ListShares)?;
+    let query = ListQuery {
+        limit: 100,
+        ..ListQuery::default()
+    };
+    let shares = state.app.list_shares(&visit.caller, &access, &query).await?;
+    let mut choices = vec![Choice {
+        value: String::new(),
+        label: "The printer it was sent to".into(),
+        selected: true,
+    }];
+    choices.extend(shares.items.into_iter().map(|s| Choice {
+        value: s.id.to_string(),
+        label: s.display_name,
+        selected: false,
+    }));
+    Ok(choices)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReleaseForm {
+    csrf: String,
+    /// Empty: the printer the job was sent to; else a share's id.
+    #[serde(default)]
+    share: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+/// `POST /console/jobs/{id}/release`: the owner releases a job secure release holds (the same use case as
+/// `/platen/secure-release/jobs/{id}/release`).
+pub(crate) async fn release(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    posted: Posted<ReleaseForm>,
+) -> Response {
+    let Posted { visit, form, parts } = posted;
+    let result = async {
+        let job_id: JobId = id
+            .parse()
+            .map_err(|_| ConsoleError::NotFound("There is no such job.".into()))?;
+        authorize(&visit.caller, Operation::CancelJob)?;
+        let share = Some(form.share.trim().to_ascii_lowercase()).filter(|s| !s.is_empty());
+        state
+            .app
+            .release_held_job(&visit.caller, job_id, share.as_deref())
+            .await?;
+        Ok(see_other(&local_return(&state, &form.return_to, "/jobs")))
+    };
+    respond(&state, &parts, result.await).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -387,4 +458,4 @@ pub(crate) fn return_path(base: &str, wanted: &str, fallback: &str) -> String {
     }
 }
 
-csrf_forms!(CancelForm);
+csrf_forms!(CancelForm, ReleaseForm);

@@ -99,6 +99,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&p("/sign-out"), post(sign_in::sign_out))
         .route(&p("/jobs"), get(jobs::mine))
         .route(&p("/jobs/{id}/cancel"), post(jobs::cancel))
+        .route(&p("/jobs/{id}/release"), post(jobs::release))
         .route(&p("/live"), get(live::events))
         .route(&p("/print"), get(print::page))
         .route(&p("/print/jobs"), post(print::create))
@@ -111,6 +112,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route(
             &p("/admin/printers/{id}/accepting"),
             post(admin::printers::accepting),
+        )
+        .route(
+            &p("/admin/printers/{id}/secure-release"),
+            post(admin::printers::secure_release),
         )
         .route(&p("/admin/printers/{id}/delete"), post(admin::printers::delete))
         .route(&p("/admin/printers/{id}/share"), post(admin::shares::create))

@@ -11,6 +11,7 @@ pub mod principal;
 pub mod print_policy;
 pub mod quota;
 pub mod records;
+pub mod secure_release;
 pub mod share_printer;
 pub mod task;
 pub mod throttling;

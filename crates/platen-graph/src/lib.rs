@@ -16,6 +16,7 @@ pub mod openapi;
 mod paging;
 mod platen_policies;
 mod platen_quotas;
+mod platen_release;
 mod print_passwords;
 mod reports;
 mod request_ids;
@@ -41,6 +42,7 @@ pub fn served_endpoints() -> Vec<platen_app::served::Endpoint> {
         print_passwords::ROWS,
         platen_policies::ROWS,
         platen_quotas::ROWS,
+        platen_release::ROWS,
         share_ipp_settings::ROWS,
     ]
     .into_iter()
@@ -58,6 +60,7 @@ pub fn router(state: GraphState) -> Router {
         .merge(print_passwords::routes())
         .merge(platen_policies::routes())
         .merge(platen_quotas::routes())
+        .merge(platen_release::routes())
         .merge(share_ipp_settings::routes())
         .fallback(dispatch::handle)
         .with_state(state)

@@ -64,6 +64,10 @@ pub struct Config {
     /// How long finished jobs keep their documents and records (`[retention]`; env `PLATEN_RETENTION__<FIELD>`).
     #[serde(default)]
     pub retention: RetentionSettings,
+    /// How long secure release holds a job before aborting it (`[secure_release]`; env
+    /// `PLATEN_SECURE_RELEASE__<FIELD>`).
+    #[serde(default)]
+    pub secure_release: SecureReleaseSettings,
     /// Prometheus metrics at `/metrics` (`[metrics]`; env `PLATEN_METRICS__PUBLIC`).
     #[serde(default)]
     pub metrics: MetricsSettings,
@@ -96,6 +100,48 @@ pub enum LogFormat {
 pub struct MetricsSettings {
     /// Serve `/metrics` to every client, not only to loopback ones (for a scraper on another machine).
     pub public: bool,
+}
+
+/// `[secure_release]`: human-readable durations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecureReleaseSettings {
+    /// How long a job waits for its owner to release it before it is aborted with a reason.
+    pub expire_after: String,
+    /// How often each node looks for expired holds.
+    pub check_interval: String,
+}
+
+impl Default for SecureReleaseSettings {
+    fn default() -> Self {
+        Self {
+            expire_after: "1d".into(),
+            check_interval: "1m".into(),
+        }
+    }
+}
+
+impl SecureReleaseSettings {
+    /// (expire after, check interval), checked.
+    pub fn durations(&self) -> anyhow::Result<(Duration, Duration)> {
+        let parse = |name: &str, value: &str| {
+            humantime::parse_duration(value.trim())
+                .map_err(|e| {
+                    anyhow::anyhow!("secure_release.{name} = {value:?}: {e} (write e.g. \"1d\" or \"8h\")")
+                })
+                .and_then(|d| {
+                    if d.is_zero() {
+                        Err(anyhow::anyhow!("secure_release.{name} must be longer than 0"))
+                    } else {
+                        Ok(d)
+                    }
+                })
+        };
+        Ok((
+            parse("expire_after", &self.expire_after)?,
+            parse("check_interval", &self.check_interval)?,
+        ))
+    }
 }
 
 /// `[retention]`: human-readable durations ("1d", "12h", "90days"), or "off" to keep forever.
@@ -379,6 +425,7 @@ impl Default for Config {
             conversion: Default::default(),
             console: Default::default(),
             retention: Default::default(),
+            secure_release: Default::default(),
             metrics: Default::default(),
             log: Default::default(),
         }

@@ -160,6 +160,8 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
 
     let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
     let retention = platen_app::spawn_retention(app.clone(), cfg.retention.policy()?.1);
+    let (hold_for, check_every) = cfg.secure_release.durations()?;
+    let release_expiry = platen_app::spawn_release_expiry(app.clone(), hold_for, check_every);
     // Conversions a node was running when it stopped start again (the job is still `transforming`).
     match app.resume_conversions().await {
         Ok(0) => {}
@@ -221,6 +223,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     }
     sweeper.abort();
     retention.abort();
+    release_expiry.abort();
     delivery.abort();
     wakeups.abort();
     if let Some(task) = outbox_wakeups {

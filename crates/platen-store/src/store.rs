@@ -209,6 +209,14 @@ pub trait TaskStore {
         query: &ListQuery,
     ) -> Result<Page<PrintTask>>;
     async fn tasks_of_job(&self, tenant: &str, job_id: JobId) -> Result<Vec<PrintTask>>;
+    /// The oldest processing tasks of one app created before `before`, in every tenant, at most `limit`
+    /// (secure release's expiry): through a partial index of processing tasks by app.
+    async fn processing_tasks_of_app(
+        &self,
+        app_id: &str,
+        before: Micros,
+        limit: u32,
+    ) -> Result<Vec<PrintTask>>;
     /// The tasks of several jobs (a page of a list), in one query, ordered by job, then creation.
     async fn tasks_of_jobs(&self, tenant: &str, job_ids: &[JobId]) -> Result<Vec<PrintTask>>;
 }

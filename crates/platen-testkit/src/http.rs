@@ -306,6 +306,10 @@ impl Http {
         self.call(Method::PATCH, path, token, Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Resp {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
     /// Sends raw bytes with a JSON content type.
     pub async fn send_raw(
         &self,

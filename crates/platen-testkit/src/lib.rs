@@ -21,6 +21,7 @@ pub mod graph;
 pub mod http;
 pub mod infra;
 pub mod ippeve;
+pub mod pdf;
 pub mod process;
 pub mod pull;
 pub mod serve;

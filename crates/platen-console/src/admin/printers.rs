@@ -110,6 +110,10 @@ struct PrinterPage {
     share: Option<(String, String)>,
     /// The task definition its trigger hands started jobs to.
     trigger: Option<String>,
+    /// Whether the trigger is Platen's secure release (the switch offered), or no trigger holds its jobs.
+    secure_release: bool,
+    /// Whether the switch may be turned on (no other app's trigger holds the printer's jobs).
+    secure_release_possible: bool,
     /// What the printer can do and does unless asked otherwise, one line per capability it describes.
     capabilities: Vec<(String, String)>,
 }
@@ -186,7 +190,11 @@ pub(crate) async fn detail(State(state): State<Shared>, Path(id): Path<String>, 
             }
             None => None,
         };
+        let secure_release = state.app.secure_release_enabled(&visit.caller, &id).await?;
+        let secure_release_possible = secure_release || trigger.is_none();
         Ok(render(&PrinterPage {
+            secure_release,
+            secure_release_possible,
             layout: Layout::of(&state, &visit, &printer.display_name, "printers"),
             p: row(&printer),
             connector,
@@ -226,6 +234,39 @@ pub(crate) async fn rename(
             ..PrinterUpdate::default()
         };
         state.app.update_printer(&visit.caller, &id, update).await?;
+        Ok(see_other(&state.config.path(&format!("/admin/printers/{id}"))))
+    };
+    respond(&state, &parts, result.await).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SecureReleaseForm {
+    csrf: String,
+    /// `on` or `off`.
+    enabled: String,
+}
+
+/// `POST /console/admin/printers/{id}/secure-release`: the same use case as `PUT
+/// /platen/secure-release/printers/{id}`.
+pub(crate) async fn secure_release(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    posted: Posted<SecureReleaseForm>,
+) -> Response {
+    let Posted { visit, form, parts } = posted;
+    let result = async {
+        require_admin(&visit)?;
+        authorize(&visit.caller, Operation::ManagePrintPolicies)?;
+        let enabled = match form.enabled.as_str() {
+            "on" => true,
+            "off" => false,
+            _ => {
+                return Err(ConsoleError::BadRequest(
+                    "Switch secure release on or off.".into(),
+                ));
+            }
+        };
+        state.app.set_secure_release(&visit.caller, &id, enabled).await?;
         Ok(see_other(&state.config.path(&format!("/admin/printers/{id}"))))
     };
     respond(&state, &parts, result.await).await
@@ -276,4 +317,4 @@ pub(crate) async fn delete(
     respond(&state, &parts, result.await).await
 }
 
-csrf_forms!(RenameForm, AcceptingForm);
+csrf_forms!(RenameForm, AcceptingForm, SecureReleaseForm);

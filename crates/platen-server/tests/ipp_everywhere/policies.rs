@@ -1,4 +1,4 @@
-//! Print policies reach IPP clients as Graph users see them: a forced setting is in the job as it prints, and a
+//! Print policies and quotas reach IPP clients as Graph users see them: a forced setting is in the job as it prints, and a
 //! document over a cap is refused with `client-error-not-possible` and the policy's sentence; the job it would have
 //! been is aborted with that reason, since an IPP client cannot start it again.
 
@@ -79,5 +79,50 @@ async fn a_forced_setting_is_in_the_ipp_job_as_it_prints() {
             .unwrap_or_default()
             .contains("'Mono'"),
         "{job}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_print_quota_refuses_the_ipp_job_with_its_sentence_and_aborts_it() {
+    let env = Env::new(None, true).await;
+    let alice = env.user("alice", &[]);
+    env.api
+        .post(
+            "/platen/print-quotas",
+            &env.admin,
+            &json!({"userId": alice.id, "period": "week", "pages": 2}),
+        )
+        .await
+        .expect_json(201);
+    // Three pages counted by poppler against a budget of two.
+    let pdf = platen_testkit::pdf::numbered(3);
+    let a = print_job(&env, (&alice.upn, &alice.password), &pdf, |_| {}).await;
+    assert_eq!(
+        (a.http, a.status),
+        (200, Some(0x0404)),
+        "{:?}",
+        a.text("status-message")
+    );
+    let message = a.text("status-message").unwrap_or_default();
+    assert!(
+        message.starts_with("This job needs 3 pages and your print quota has 2 left this week"),
+        "{message}"
+    );
+    let jobs = env.graph_jobs().await;
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["status"]["state"], json!("aborted"), "{:?}", jobs[0]);
+    // Two pages fit.
+    let b = print_job(
+        &env,
+        (&alice.upn, &alice.password),
+        &platen_testkit::pdf::numbered(2),
+        |_| {},
+    )
+    .await;
+    assert_eq!(
+        (b.http, b.status),
+        (200, Some(0)),
+        "{:?}",
+        b.text("status-message")
     );
 }

@@ -307,36 +307,7 @@ pub fn sample_pdf() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
 
 /// A one-page PDF of `width` × `height` points showing `text` (valid: cross-reference offsets computed).
 pub fn pdf_document(width: u32, height: u32, text: &str) -> Vec<u8> {
-    let stream = format!("BT /F1 24 Tf 72 {} Td ({text}) Tj ET", height - 80);
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Contents 4 0 R \
-             /Resources << /Font << /F1 5 0 R >> >> >>"
-        ),
-        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = vec![];
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for o in offsets {
-        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    pdf
+    platen_testkit::pdf::pages(width, height, &[text])
 }
 
 /// An IPP request built byte by byte (RFC 8010), for what ipptool cannot send.

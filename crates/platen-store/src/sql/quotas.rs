@@ -86,7 +86,7 @@ pub(crate) async fn hold_in(
     r: &QuotaReservation,
 ) -> Result<Option<QuotaAccount>> {
     let h = &r.hold;
-    ensure_account(&mut **tx, tenant, &h.user_id, h.period, h.period_start).await?;
+    ensure_account(tx, tenant, &h.user_id, h.period, h.period_start).await?;
     let done = sqlx::query(
         "UPDATE quota_accounts SET held = held + $5 \
          WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4 \
@@ -261,7 +261,7 @@ impl QuotaStore for SqlStore {
         pages: i64,
     ) -> Result<QuotaAccount> {
         let mut tx = self.write.begin().await?;
-        ensure_account(&mut *tx, tenant, user_id, period, start).await?;
+        ensure_account(&mut tx, tenant, user_id, period, start).await?;
         let row = sqlx::query(audited(&format!(
             "UPDATE quota_accounts SET credited = credited + $5 \
              WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4 \

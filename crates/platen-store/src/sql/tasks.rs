@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use platen_domain::JobId;
 use platen_domain::records::{PrintTask, TaskDefinition, TaskTrigger};
 use platen_domain::task::TaskState;
+use platen_domain::time::Micros;
 use platen_odata::{OrderBy, SqlValue};
 use sqlx::Any;
 use sqlx::any::AnyRow;
@@ -180,6 +181,24 @@ impl TaskStore for SqlStore {
             fields: &fields::TASKS,
         };
         self.list_page(coll, &query, task).await
+    }
+
+    async fn processing_tasks_of_app(
+        &self,
+        app_id: &str,
+        before: Micros,
+        limit: u32,
+    ) -> Result<Vec<PrintTask>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE app_id = $1 AND state = 'processing' AND created_at < $2 \
+             ORDER BY created_at, tenant_id, id LIMIT {limit}"
+        );
+        let rows = sqlx::query(audited(&sql))
+            .bind(app_id)
+            .bind(before)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(task).collect()
     }
 
     async fn tasks_of_job(&self, tenant: &str, job: JobId) -> Result<Vec<PrintTask>> {

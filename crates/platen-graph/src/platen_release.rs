@@ -1,0 +1,135 @@
+//! Secure release ("hold until released"), outside the Graph roots but with Graph's bearer tokens, JSON
+//! conventions and errors. Held jobs themselves are plain Graph: `paused` with `releaseWait` and a processing task
+//! of the built-in "Secure release" definition, readable and cancelable on the usual routes.
+//!
+//! - `GET /platen/secure-release/printers/{printerId}` → `{"printerId", "enabled"}`; `PUT` `{"enabled": true}`
+//!   switches it (printer administration, as print policies);
+//! - `POST /platen/secure-release/jobs/{jobId}/release` `{}` releases the caller's held job to its printer, or
+//!   `{"shareId": "…"}` to the printer of another share the caller may print to → `{"id", "printerId",
+//!   "state"}` of the job that will print (a new job on the other printer when released elsewhere).
+
+use crate::ctx::GraphState;
+use crate::error::{GraphError, GraphResult};
+use crate::handlers::{object_body, schema_error};
+use crate::print_passwords::{caller, limited_body};
+use crate::response::ok;
+use crate::schema::ObjectReader;
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use platen_app::served::{self, Endpoint, Method, Payload, Row};
+use platen_domain::permissions::authorize;
+use platen_domain::{JobId, Operation};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const PRINTER: &str = "/platen/secure-release/printers/{printerId}";
+const RELEASE: &str = "/platen/secure-release/jobs/{jobId}/release";
+
+pub(crate) const ROWS: &[Row<Arc<GraphState>>] = &[
+    Row {
+        endpoint: Endpoint::new(Method::Get, PRINTER, "Whether a printer holds its jobs until released.")
+            .responds(&[(200, Payload::Json(setting_schema))]),
+        handler: || get(setting),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Put, PRINTER, "Switch secure release on or off for a printer.")
+            .request(Payload::Json(|| {
+                json!({"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}})
+            }))
+            .responds(&[(200, Payload::Json(setting_schema))]),
+        handler: || put(switch),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Post, RELEASE, "Release one's own held job, here or to another share.")
+            .request(Payload::Json(|| {
+                json!({"type": "object", "properties": {"shareId": {"type": "string", "maxLength": 64}}})
+            }))
+            .responds(&[(200, Payload::Json(released_schema))]),
+        handler: || post(release),
+    },
+];
+
+pub(crate) fn routes() -> Router<Arc<GraphState>> {
+    served::router(ROWS, crate::print_passwords::not_allowed)
+}
+
+fn setting_schema() -> Value {
+    json!({"type": "object", "required": ["printerId", "enabled"], "properties": {
+        "printerId": {"type": "string"}, "enabled": {"type": "boolean"}}})
+}
+
+fn released_schema() -> Value {
+    json!({"type": "object", "required": ["id", "printerId", "state"], "properties": {
+        "id": {"type": "string"}, "printerId": {"type": "string"}, "state": {"type": "string"}}})
+}
+
+async fn setting(
+    State(state): State<Arc<GraphState>>,
+    Path(printer_id): Path<String>,
+    req: Request,
+) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ReadPrintPolicies)?;
+    let printer_id = printer_id.to_ascii_lowercase();
+    let enabled = state.app.secure_release_enabled(&caller, &printer_id).await?;
+    Ok(ok(&json!({"printerId": printer_id, "enabled": enabled})))
+}
+
+async fn switch(
+    State(state): State<Arc<GraphState>>,
+    Path(printer_id): Path<String>,
+    req: Request,
+) -> GraphResult<Response> {
+    let (parts, body) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManagePrintPolicies)?;
+    let value = object_body(&limited_body(&state, body).await?)?;
+    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
+    let enabled = r
+        .opt_bool("enabled")
+        .map_err(schema_error)?
+        .ok_or_else(|| GraphError::bad_request("enabled is required."))?;
+    r.finish(&["printerId"]).map_err(schema_error)?;
+    let printer_id = printer_id.to_ascii_lowercase();
+    state
+        .app
+        .set_secure_release(&caller, &printer_id, enabled)
+        .await?;
+    Ok(ok(&json!({"printerId": printer_id, "enabled": enabled})))
+}
+
+async fn release(
+    State(state): State<Arc<GraphState>>,
+    Path(job_id): Path<String>,
+    req: Request,
+) -> GraphResult<Response> {
+    let (parts, body) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::CancelJob)?;
+    let job_id: JobId = job_id
+        .parse()
+        .map_err(|_| GraphError::not_found("The print job does not exist."))?;
+    // No body releases the job where it was sent.
+    let bytes = limited_body(&state, body).await?;
+    let value = if bytes.is_empty() {
+        json!({})
+    } else {
+        object_body(&bytes)?
+    };
+    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
+    let share = r.opt_string("shareId", 64).map_err(schema_error)?;
+    r.finish(&[]).map_err(schema_error)?;
+    let share = share.map(|s| s.to_ascii_lowercase());
+    let job = state
+        .app
+        .release_held_job(&caller, job_id, share.as_deref())
+        .await?;
+    Ok(ok(&json!({
+        "id": job.id.to_string(),
+        "printerId": job.printer_id,
+        "state": job.phase.graph_state(),
+    })))
+}
