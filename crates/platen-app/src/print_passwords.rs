@@ -7,6 +7,7 @@
 //! user and per address and refused before any lookup, and the number of concurrent checks is bounded.
 
 mod guard;
+mod release_pin;
 mod secret;
 #[cfg(test)]
 mod tests;

@@ -5,17 +5,22 @@
 //! ([`release_caller`]): releasing completes the task, releasing elsewhere redirects the job, expiry aborts it.
 //! A held job is a row, never a thread or a timer: expiry is one indexed query per pass.
 
+use crate::console::JobsAcrossPrinters;
 use crate::jobs::{JobTarget, actor};
 use crate::{App, AppError, Result};
 use platen_domain::permissions::{Operation, authorize, authorize_job};
+use platen_domain::records::Printer;
 use platen_domain::records::{Job, PrintTask, TaskDefinition, TaskTrigger};
 use platen_domain::secure_release::{
     RELEASE_APP_ID, RELEASE_APP_NAME, RELEASE_DEFINITION_NAME, expiry_reason, release_caller,
 };
 use platen_domain::task::TaskState;
 use platen_domain::time::{Micros, now_micros};
-use platen_domain::{Caller, JobId, JobPhase, Refusal};
+use platen_domain::{Caller, JobId, JobPhase, PrinterId, Refusal};
+use platen_odata::{CompareOp, Expr, Literal};
+use platen_store::ListQuery;
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// How many expired holds one query takes.
@@ -111,6 +116,62 @@ impl App {
                 .await
             }
         }
+    }
+
+    /// The printer a release station serves: only a printer with secure release on has one (the station's URL
+    /// names the printer alone, so the tenant comes from it).
+    pub async fn release_station(&self, printer_id: &str) -> Result<Printer> {
+        let missing = || AppError::not_found("release station");
+        let tenant = self.store.printer_tenant(printer_id).await?.ok_or_else(missing)?;
+        let printer = self
+            .store
+            .get_printer(&tenant, printer_id)
+            .await?
+            .ok_or_else(missing)?;
+        if self.release_trigger(&tenant, printer_id).await?.is_none() {
+            return Err(missing());
+        }
+        Ok(printer)
+    }
+
+    /// At the station: the user's UPN and release PIN release every job of theirs held at this printer (at most
+    /// a page of 100, oldest first). Returns how many were released.
+    pub async fn release_at_station(
+        &self,
+        printer_id: &str,
+        upn: &str,
+        pin: &str,
+        remote: Option<IpAddr>,
+    ) -> Result<usize> {
+        let printer = self.release_station(printer_id).await?;
+        let caller = self
+            .authenticate_release_pin(&printer.tenant_id, upn.trim(), pin.trim(), remote)
+            .await?;
+        let held = self.held_jobs_at(&caller, &printer.id).await?;
+        for job in &held {
+            self.release_held_job(&caller, job.id, None).await?;
+        }
+        Ok(held.len())
+    }
+
+    /// The caller's jobs secure release holds at `printer_id`, oldest first (at most 100).
+    pub async fn held_jobs_at(&self, caller: &Caller, printer_id: &PrinterId) -> Result<Vec<Job>> {
+        let which = JobsAcrossPrinters {
+            owner: Some(caller.object_id.clone()),
+            printer: Some(printer_id.clone()),
+        };
+        let query = ListQuery {
+            filter: Some(Expr::Compare {
+                path: "status/state".into(),
+                op: CompareOp::Eq,
+                value: Literal::String("paused".into()),
+            }),
+            limit: 100,
+            ..ListQuery::default()
+        };
+        let page = self.list_jobs_across_printers(caller, &which, &query).await?;
+        let held = self.held_for_release(caller, &page.items).await?;
+        Ok(page.items.into_iter().filter(|j| held.contains(&j.id)).collect())
     }
 
     /// Which of `jobs` (a page the caller was allowed to list) wait for release by secure release: one query for

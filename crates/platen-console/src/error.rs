@@ -18,6 +18,8 @@ pub(crate) enum ConsoleError {
     Forbidden(String),
     NotFound(String),
     Conflict(String),
+    /// Too many failed attempts (a release PIN): refused unchecked for a while.
+    TooManyAttempts(String),
     /// Something outside Platen (an identity provider) failed.
     Unavailable(String),
     Internal(String),
@@ -35,6 +37,7 @@ impl From<AppError> for ConsoleError {
             AppError::UnsupportedSetting(u) => ConsoleError::BadRequest(u.to_string()),
             AppError::Refused(r) => ConsoleError::Conflict(platen_app::describe_refusal(r)),
             AppError::Throttled { message, .. } => ConsoleError::Conflict(message),
+            e @ AppError::TooManyFailures { .. } => ConsoleError::TooManyAttempts(e.to_string()),
             AppError::Store(platen_store::StoreError::NotFound) => {
                 ConsoleError::NotFound("It no longer exists.".into())
             }
@@ -110,6 +113,12 @@ impl ConsoleError {
                 "That cannot be done now",
                 m,
                 "Reload the page to see the current state.",
+            ),
+            ConsoleError::TooManyAttempts(m) => t(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                m,
+                "Wait a few minutes, then try again.",
             ),
             ConsoleError::Unavailable(m) => t(
                 StatusCode::BAD_GATEWAY,

@@ -16,6 +16,7 @@ mod live;
 mod oidc;
 mod passwords;
 mod print;
+mod release_station;
 mod session;
 mod sign_in;
 mod view;
@@ -106,6 +107,13 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&p("/print/jobs/{id}/start"), post(print::start))
         .route(&p("/passwords"), get(passwords::page).post(passwords::create))
         .route(&p("/passwords/{id}/revoke"), post(passwords::revoke))
+        .route(&p("/passwords/release-pin"), post(passwords::set_pin))
+        .route(&p("/passwords/release-pin/delete"), post(passwords::delete_pin))
+        .route(
+            &p("/release/{printer}"),
+            get(release_station::page).post(release_station::release),
+        )
+        .route(&p("/release/{printer}/mine"), get(release_station::mine))
         .route(&p("/admin/printers"), get(admin::printers::list))
         .route(&p("/admin/printers/{id}"), get(admin::printers::detail))
         .route(&p("/admin/printers/{id}/rename"), post(admin::printers::rename))

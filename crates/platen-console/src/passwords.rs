@@ -38,12 +38,16 @@ struct PasswordsPage {
     created: Option<Created>,
     passwords: Vec<PasswordRow>,
     shares: Vec<ShareAddress>,
+    /// Whether the user has a release PIN (secure release's station).
+    has_pin: bool,
+    /// The outcome of a PIN change, shown once.
+    pin_message: Option<String>,
 }
 
 pub(crate) async fn page(State(state): State<Shared>, parts: Parts) -> Response {
     let result = async {
         let visit = visit(&state, &parts).await?;
-        show(&state, &visit, None).await
+        show(&state, &visit, None, None).await
     };
     respond(&state, &parts, result.await).await
 }
@@ -52,6 +56,7 @@ async fn show(
     state: &ConsoleState,
     visit: &Visit,
     created: Option<Created>,
+    pin_message: Option<String>,
 ) -> Result<Response, ConsoleError> {
     let passwords = state
         .app
@@ -91,6 +96,8 @@ async fn show(
         created,
         passwords,
         shares,
+        has_pin: state.app.has_release_pin(&visit.caller).await?,
+        pin_message,
     }))
 }
 
@@ -130,6 +137,7 @@ pub(crate) async fn create(State(state): State<Shared>, posted: Posted<CreateFor
                 label: new.record.label.clone(),
                 password: new.password.clone(),
             }),
+            None,
         )
         .await
     };
@@ -149,4 +157,38 @@ pub(crate) async fn revoke(
     respond(&state, &parts, result.await).await
 }
 
-csrf_forms!(CreateForm);
+#[derive(Debug, Deserialize)]
+pub(crate) struct PinForm {
+    csrf: String,
+    #[serde(default)]
+    pin: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /console/passwords/release-pin`: sets or changes the user's release PIN.
+pub(crate) async fn set_pin(State(state): State<Shared>, posted: Posted<PinForm>) -> Response {
+    let Posted { visit, form, parts } = posted;
+    let result = async {
+        if form.pin != form.confirm {
+            return Err(ConsoleError::BadRequest(
+                "The two PINs differ; type the same PIN twice.".into(),
+            ));
+        }
+        state.app.set_release_pin(&visit.caller, form.pin.trim()).await?;
+        show(&state, &visit, None, Some("Your release PIN is set.".into())).await
+    };
+    respond(&state, &parts, result.await).await
+}
+
+/// `POST /console/passwords/release-pin/delete`.
+pub(crate) async fn delete_pin(State(state): State<Shared>, posted: Posted<CsrfOnly>) -> Response {
+    let Posted { visit, parts, .. } = posted;
+    let result = async {
+        state.app.delete_release_pin(&visit.caller).await?;
+        Ok(see_other(&state.config.path("/passwords")))
+    };
+    respond(&state, &parts, result.await).await
+}
+
+csrf_forms!(CreateForm, PinForm);

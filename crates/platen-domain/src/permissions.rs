@@ -83,6 +83,8 @@ pub enum Operation {
     ManagePrintPolicies,
     /// Platen's `/platen/print-quota-balance`: a user reads their own print quota.
     ReadOwnPrintQuota,
+    /// Platen's `/platen/release-pin`: a user sets or removes their own release PIN.
+    ManageOwnReleasePin,
 }
 
 /// One operation's rule.
@@ -271,6 +273,7 @@ impl Operation {
         Op::ReadPrintPolicies,
         Op::ManagePrintPolicies,
         Op::ReadOwnPrintQuota,
+        Op::ManageOwnReleasePin,
     ];
 
     /// THE table.
@@ -335,7 +338,7 @@ impl Operation {
             Op::ReadPrintPolicies => d(PRINTER_READ, true),
             Op::ManagePrintPolicies => d(PRINTER_WRITE, true),
             // Whoever may print reads what they may still print.
-            Op::ReadOwnPrintQuota => d(ANY_PRINT_D, false),
+            Op::ReadOwnPrintQuota | Op::ManageOwnReleasePin => d(ANY_PRINT_D, false),
         }
     }
 }

@@ -43,6 +43,25 @@ pub fn release_caller(tenant_id: &str) -> Caller {
     }
 }
 
+/// A user's release PIN (what the release station asks), stored as argon2 only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasePin {
+    pub tenant_id: crate::TenantId,
+    /// Object id, lower-case.
+    pub user_id: String,
+    /// The user principal name typed at the station, lower-case.
+    pub upn: String,
+    pub display_name: Option<String>,
+    /// The PIN's argon2 PHC string.
+    pub pin_hash: String,
+    pub updated_at: Micros,
+}
+
+/// Whether `pin` is a PIN Platen accepts: 4 to 12 digits.
+pub fn valid_pin(pin: &str) -> bool {
+    (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Whether a held job's task was created at `held_since` long enough before `now` to expire.
 pub fn expired(held_since: Micros, now: Micros, hold_for_micros: i64) -> bool {
     now.saturating_sub(held_since) >= hold_for_micros

@@ -6,18 +6,20 @@
 //!   switches it (printer administration, as print policies);
 //! - `POST /platen/secure-release/jobs/{jobId}/release` `{}` releases the caller's held job to its printer, or
 //!   `{"shareId": "…"}` to the printer of another share the caller may print to → `{"id", "printerId",
-//!   "state"}` of the job that will print (a new job on the other printer when released elsewhere).
+//!   "state"}` of the job that will print (a new job on the other printer when released elsewhere);
+//! - `GET /platen/release-pin` → `{"isSet"}`; `PUT` `{"pin": "4 to 12 digits"}` → 204; `DELETE` → 204: the
+//!   caller's PIN for the release station (`/console/release/{printerId}`), stored as argon2 only.
 
 use crate::ctx::GraphState;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{object_body, schema_error};
 use crate::print_passwords::{caller, limited_body};
-use crate::response::ok;
+use crate::response::{no_content, ok};
 use crate::schema::ObjectReader;
 use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use platen_app::served::{self, Endpoint, Method, Payload, Row};
 use platen_domain::permissions::authorize;
 use platen_domain::{JobId, Operation};
@@ -26,6 +28,7 @@ use std::sync::Arc;
 
 const PRINTER: &str = "/platen/secure-release/printers/{printerId}";
 const RELEASE: &str = "/platen/secure-release/jobs/{jobId}/release";
+const PIN: &str = "/platen/release-pin";
 
 pub(crate) const ROWS: &[Row<Arc<GraphState>>] = &[
     Row {
@@ -48,6 +51,27 @@ pub(crate) const ROWS: &[Row<Arc<GraphState>>] = &[
             }))
             .responds(&[(200, Payload::Json(released_schema))]),
         handler: || post(release),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Get, PIN, "Whether the caller has a release PIN (never the PIN).")
+            .responds(&[(200, Payload::Json(|| {
+                json!({"type": "object", "required": ["isSet"], "properties": {"isSet": {"type": "boolean"}}})
+            }))]),
+        handler: || get(pin_state),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Put, PIN, "Set the caller's release PIN (4 to 12 digits).")
+            .request(Payload::Json(|| {
+                json!({"type": "object", "required": ["pin"], "properties": {
+                    "pin": {"type": "string", "pattern": "^[0-9]{4,12}$"}}})
+            }))
+            .responds(&[(204, Payload::None)]),
+        handler: || put(set_pin),
+    },
+    Row {
+        endpoint: Endpoint::new(Method::Delete, PIN, "Remove the caller's release PIN.")
+            .responds(&[(204, Payload::None)]),
+        handler: || delete(delete_pin),
     },
 ];
 
@@ -132,4 +156,32 @@ async fn release(
         "printerId": job.printer_id,
         "state": job.phase.graph_state(),
     })))
+}
+
+async fn pin_state(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManageOwnReleasePin)?;
+    let set = state.app.has_release_pin(&caller).await?;
+    Ok(ok(&json!({ "isSet": set })))
+}
+
+async fn set_pin(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, body) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManageOwnReleasePin)?;
+    let value = object_body(&limited_body(&state, body).await?)?;
+    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
+    let pin = r.string("pin", 12).map_err(schema_error)?;
+    r.finish(&[]).map_err(schema_error)?;
+    state.app.set_release_pin(&caller, &pin).await?;
+    Ok(no_content())
+}
+
+async fn delete_pin(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
+    let (parts, _) = req.into_parts();
+    let caller = caller(&state, &parts).await?;
+    authorize(&caller, Operation::ManageOwnReleasePin)?;
+    state.app.delete_release_pin(&caller).await?;
+    Ok(no_content())
 }

@@ -19,6 +19,7 @@ mod download_tickets;
 mod policies;
 mod print_passwords;
 mod quotas;
+mod release_pins;
 mod reports;
 mod retention;
 mod throttle;
@@ -28,6 +29,7 @@ pub use download_tickets::download_tickets;
 pub use policies::policies;
 pub use print_passwords::print_passwords;
 pub use quotas::quotas;
+pub use release_pins::release_pins;
 pub use reports::reports;
 pub use retention::{retention, retention_by_printer};
 pub use throttle::throttle_windows;
@@ -58,7 +60,8 @@ macro_rules! conformance_sections {
             retention,
             retention_by_printer,
             policies,
-            quotas
+            quotas,
+            release_pins
         );
     };
 }
@@ -1067,6 +1070,30 @@ pub async fn pull_printing(s: &dyn Store) {
     s.delete_notifications(&items.iter().map(|i| i.id).collect::<Vec<_>>())
         .await
         .unwrap();
+
+    // Processing tasks of an app, oldest first, across tenants (secure release's expiry): the completed one is not
+    // among them, nor are tasks created after the cutoff or another app's.
+    let processing = s
+        .processing_tasks_of_app("app-a", now_micros() + 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        processing.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        vec!["task-dest"]
+    );
+    assert_eq!(processing[0].job_id, dest.id);
+    assert!(
+        s.processing_tasks_of_app("app-a", dest_task.created_at, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.processing_tasks_of_app("app-b", now_micros() + 1, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     assert!(s.delete_task_trigger(t, "tr1").await.unwrap());
     assert!(s.trigger_of_printer(t, "vp").await.unwrap().is_none());

@@ -19,8 +19,8 @@ pub use platen_domain::records::JobChange;
 pub use store::{
     ChangeFeedStore, ConnectorStore, ConsoleSessionStore, DeviceStore, DocumentStore, HealthStore, JobStore,
     OutboxStore, PolicyStore, PoolGauge, PrintPasswordStore, PrinterStore, PurgeScope, QuotaStore,
-    ReportStore, RetentionStore, SettingsStore, ShareStore, Store, StoreGauges, SubscriptionStore, TaskStore,
-    ThrottleStore,
+    ReleasePinStore, ReportStore, RetentionStore, SettingsStore, ShareStore, Store, StoreGauges,
+    SubscriptionStore, TaskStore, ThrottleStore,
 };
 pub use types::*;
 

@@ -10,6 +10,7 @@ use platen_domain::JobId;
 use platen_domain::print_policy::PrintPolicy;
 use platen_domain::quota::{QuotaAccount, QuotaPeriod, QuotaRule};
 use platen_domain::records::*;
+use platen_domain::secure_release::ReleasePin;
 use platen_domain::time::Micros;
 
 /// Every area of the store; implemented for any type that implements them all.
@@ -28,6 +29,7 @@ pub trait Store:
     + ConsoleSessionStore
     + PolicyStore
     + QuotaStore
+    + ReleasePinStore
     + RetentionStore
     + ReportStore
     + ThrottleStore
@@ -54,6 +56,7 @@ impl<T> Store for T where
         + ConsoleSessionStore
         + PolicyStore
         + QuotaStore
+        + ReleasePinStore
         + RetentionStore
         + ReportStore
         + ThrottleStore
@@ -446,6 +449,17 @@ pub trait QuotaStore {
         start: Micros,
         pages: i64,
     ) -> Result<QuotaAccount>;
+}
+
+/// Release PINs (secure release's station): argon2 hashes, found by UPN.
+#[async_trait]
+pub trait ReleasePinStore {
+    /// Sets (or replaces) the user's PIN.
+    async fn put_release_pin(&self, pin: &ReleasePin) -> Result<()>;
+    async fn release_pin_by_upn(&self, tenant: &str, upn: &str) -> Result<Option<ReleasePin>>;
+    async fn release_pin_of(&self, tenant: &str, user_id: &str) -> Result<Option<ReleasePin>>;
+    /// False if the user had none.
+    async fn delete_release_pin(&self, tenant: &str, user_id: &str) -> Result<bool>;
 }
 
 /// Print passwords (HTTP Basic for IPP clients): records with the argon2 hash, never the password.

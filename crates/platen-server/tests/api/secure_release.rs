@@ -288,3 +288,110 @@ async fn secure_release_is_administered_by_printer_administrators_only() {
     let other = Tenant::new();
     other.api.get(&path, &other.admin).await.expect_not_found();
 }
+
+/// POSTs the release station's form at `printer` (no session, no token: what a tablet beside the printer sends).
+async fn at_station(base: &str, printer: &str, upn: &str, pin: &str) -> (u16, String) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/console/release/{printer}"))
+        .form(&[("upn", upn), ("pin", pin)])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_release_station_releases_a_persons_jobs_with_their_pin() {
+    // A server of its own: the guessing at the end blocks this address, which must not refuse other tests'
+    // print passwords on the shared server.
+    let srv = Server::start_with_env(BIN, &[]);
+    let s = Site::on(Tenant::on(Api::on(Arc::new(srv)))).await;
+    let alice = s.t.user("alice");
+    let bob = s.t.user("bob");
+    let base = s.t.srv().base.clone();
+    // A PIN is 4 to 12 digits, set by its owner, never shown again.
+    for bad in ["123", "abcd", "1234567890123"] {
+        s.t.api
+            .put("/platen/release-pin", &alice.token, &json!({"pin": bad}))
+            .await
+            .expect_bad_request();
+    }
+    assert_eq!(
+        s.t.api
+            .get("/platen/release-pin", &alice.token)
+            .await
+            .expect_json(200),
+        json!({"isSet": false})
+    );
+    s.t.api
+        .put("/platen/release-pin", &alice.token, &json!({"pin": "482913"}))
+        .await
+        .expect(204);
+    assert_eq!(
+        s.t.api
+            .get("/platen/release-pin", &alice.token)
+            .await
+            .expect_json(200),
+        json!({"isSet": true})
+    );
+
+    let first = s.held_job(&alice).await;
+    let second = s.held_job(&alice).await;
+    let bobs = s.held_job(&bob).await;
+
+    // The station page exists only for a printer that holds jobs, and shows the phone page's QR code.
+    let page = reqwest::get(format!("{base}/console/release/{}", s.printer))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<svg") && html.contains(&format!("/console/release/{}/mine", s.printer)),
+        "{html}"
+    );
+    let other = s.t.printer("No station").await;
+    assert_eq!(
+        reqwest::get(format!("{base}/console/release/{other}"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // A wrong PIN releases nothing; the right one releases both of alice's jobs and none of bob's.
+    let (status, html) = at_station(&base, &s.printer, &alice.upn, "000000").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("do not match"), "{html}");
+    assert_ne!(s.claim(&first).await, 0);
+    let (status, html) = at_station(&base, &s.printer, &alice.upn.to_uppercase(), "482913").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("2 jobs released"), "{html}");
+    for job in [&first, &second] {
+        let read = s.t.api.get(&job.path(), &alice.token).await.expect_json(200);
+        assert_eq!(read["status"]["state"], "pending", "{read}");
+    }
+    let read = s.t.api.get(&bobs.path(), &bob.token).await.expect_json(200);
+    assert_eq!(read["status"]["state"], "paused", "{read}");
+    let (_, html) = at_station(&base, &s.printer, &alice.upn, "482913").await;
+    assert!(html.contains("no jobs waiting"), "{html}");
+
+    // A removed PIN opens nothing.
+    s.t.api
+        .delete("/platen/release-pin", &alice.token)
+        .await
+        .expect(204);
+    let (_, html) = at_station(&base, &s.printer, &alice.upn, "482913").await;
+    assert!(html.contains("do not match"), "{html}");
+
+    // Guessing is cut off: after repeated failures the station refuses unchecked (the user, and the address).
+    let mut refused = false;
+    for _ in 0..30 {
+        let (status, html) = at_station(&base, &s.printer, &bob.upn, "111111").await;
+        if status == 429 {
+            assert!(html.contains("Too many"), "{html}");
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "failures are limited");
+}

@@ -23,6 +23,7 @@ pub(crate) mod policies;
 pub(crate) mod print_passwords;
 pub(crate) mod printers;
 pub(crate) mod quotas;
+pub(crate) mod release_pins;
 pub(crate) mod reports;
 pub(crate) mod retention;
 mod rows;
