@@ -413,8 +413,82 @@ def test_administrator_sets_print_quotas_and_the_user_sees_the_balance(platen, b
         page.goto(f"{platen.url}/console/admin/quotas")
         page.once("dialog", lambda d: d.accept())
         page.get_by_role("button", name=f"Delete the budget for user {carol.oid}").click()
-        expect(page.locator("#quota-rules")).not_to_contain_text(carol.oid)
+        expect(page.get_by_text(f"user {carol.oid}")).to_have_count(0)
         assert [r for r in platen_api.get("/print-quotas").json()["value"] if r["userId"] == carol.oid] == []
+    ctx.close()
+
+
+def test_secure_release_in_the_console_and_at_the_release_station(platen, browser):
+    admin = Graph(platen, platen.admin_token())
+    dana = Identity(oid=str(uuid.uuid4()), upn=f"dana-{uuid.uuid4().hex[:6]}@contoso.test", name="Dana Release")
+    dana_graph = Graph(platen, platen.user_token(dana, USER_SCOPES))
+    name = f"Secure printer {uuid.uuid4().hex[:6]}"
+    printer_id = admin.register_printer(name)
+    share = admin.call("POST", "/print/shares", 201, json={
+        "displayName": f"{name} share", "allowAllUsers": True,
+        "printer@odata.bind": f"{platen.url}/v1.0/print/printers/{printer_id}"}).json()
+    collection = f"/print/shares/{share['id']}"
+
+    ctx = browser.new_context()
+    with screenshots_on_failure("secure release admin", ctx):
+        page = ctx.new_page()
+        sign_in(page, platen, platen.admin, admin=True)
+        page.goto(f"{platen.url}/console/admin/printers/{printer_id}")
+        page.get_by_role("button", name="Hold jobs until released").click()
+        expect(page.locator("#secure-release")).to_contain_text("Secure release is on")
+        expect(page.locator("#printer-trigger")).to_contain_text("Secure release")
+        check_page_manners(page, "printer with secure release")
+    ctx.close()
+
+    first = dana_graph.create_job_with_document(collection, "first.pdf", pdf_bytes(2_000))
+    second = dana_graph.create_job_with_document(collection, "second.pdf", pdf_bytes(2_000))
+    for job_id in (first, second):
+        job = dana_graph.call("GET", f"{collection}/jobs/{job_id}").json()
+        assert job["status"]["state"] == "paused" and job["status"]["details"] == ["releaseWait"], job["status"]
+
+    ctx = browser.new_context()
+    with screenshots_on_failure("secure release owner", ctx):
+        page = ctx.new_page()
+        sign_in(page, platen, dana, admin=False)
+        # Her PIN for the station, set twice the same.
+        page.get_by_role("link", name="Print passwords").first.click()
+        page.get_by_label("New PIN (4 to 12 digits)").fill("246810")
+        page.get_by_label("The same PIN again").fill("246810")
+        page.get_by_role("button", name="Set my release PIN").click()
+        expect(page.locator("#pin-result")).to_contain_text("Your release PIN is set.")
+        expect(page.locator("#pin-state")).to_contain_text("You have a release PIN.")
+        check_page_manners(page, "passwords with a release PIN")
+        # My jobs: the first job released here from the console.
+        page.goto(f"{platen.url}/console/jobs")
+        expect(page.locator(f"#job-{first}")).to_contain_text("paused")
+        check_page_manners(page, "jobs with held jobs")
+        page.get_by_role("button", name=f"Release job {first}").click()
+        expect(page.locator(f"#job-{first}")).not_to_contain_text("paused")
+        job = dana_graph.call("GET", f"{collection}/jobs/{first}").json()
+        assert job["status"]["state"] in ("pending", "processing"), job["status"]
+        # The phone page lists what still waits at this printer.
+        page.goto(f"{platen.url}/console/release/{printer_id}/mine")
+        expect(page.locator("#held-jobs")).to_contain_text("second.pdf")
+        check_page_manners(page, "phone release page")
+    ctx.close()
+
+    # The station: no sign-in, UPN and PIN; a wrong PIN releases nothing.
+    ctx = browser.new_context()
+    with screenshots_on_failure("release station", ctx):
+        page = ctx.new_page()
+        page.goto(f"{platen.url}/console/release/{printer_id}")
+        expect(page.locator("figure.qr svg")).to_be_visible()
+        check_page_manners(page, "release station")
+        page.get_by_label("User name (your email address)").fill(dana.upn)
+        page.get_by_label("Release PIN").fill("999999")
+        page.get_by_role("button", name="Release my jobs").click()
+        expect(page.locator("#release-result")).to_contain_text("do not match")
+        page.get_by_label("User name (your email address)").fill(dana.upn)
+        page.get_by_label("Release PIN").fill("246810")
+        page.get_by_role("button", name="Release my jobs").click()
+        expect(page.locator("#release-result")).to_contain_text("1 job released")
+        job = dana_graph.call("GET", f"{collection}/jobs/{second}").json()
+        assert job["status"]["state"] in ("pending", "processing"), job["status"]
     ctx.close()
 
 
