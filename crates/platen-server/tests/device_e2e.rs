@@ -383,6 +383,95 @@ async fn pull_printing_abort_and_release_through_the_connector() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secure_release_holds_jobs_until_released_by_the_owner_or_at_the_station() {
+    let Some(w) = World::new(&["-c", "/bin/true"]).await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let platen = |path: &str| format!("{}{path}", w.server.base);
+    let on = http
+        .put(platen(&format!(
+            "/platen/secure-release/printers/{}",
+            w.printer_id
+        )))
+        .bearer_auth(&w.admin)
+        .json(&json!({"enabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on.status(), 200, "{:?}", on.text().await);
+    let pin = http
+        .put(platen("/platen/release-pin"))
+        .bearer_auth(&w.user)
+        .json(&json!({"pin": "1357"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pin.status(), 204, "{:?}", pin.text().await);
+    let conn = device::run(&w.state, "main");
+    let by_owner_doc = pdf("secure release: by its owner");
+    let at_station_doc = pdf("secure release: at the station");
+    let by_owner = w
+        .graph
+        .submit(&w.user, &w.share, "Payroll.pdf", &by_owner_doc)
+        .await;
+    let at_station = w
+        .graph
+        .submit(&w.user, &w.share, "Contract.pdf", &at_station_doc)
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for job in [&by_owner, &at_station] {
+        assert_eq!(w.graph.state(&w.user, job).await, "paused", "held for release");
+    }
+    assert!(
+        w.device_jobs().is_empty(),
+        "a held job is not delivered: {:?}",
+        w.device_jobs()
+    );
+
+    // Released by its owner through Platen's endpoint: it reaches ippeveprinter through the connector.
+    let released = http
+        .post(platen(&format!(
+            "/platen/secure-release/jobs/{}/release",
+            by_owner.id
+        )))
+        .bearer_auth(&w.user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(released.status(), 200, "{:?}", released.text().await);
+    let done = w
+        .graph
+        .wait_state(&w.user, &by_owner, &["completed", "aborted", "canceled"], 60)
+        .await;
+    assert_eq!(done["status"]["state"], "completed", "{done}");
+    assert_eq!(w.printer.count_spooled(&by_owner_doc), 1);
+    assert_eq!(
+        w.printer.count_spooled(&at_station_doc),
+        0,
+        "the other job still waits"
+    );
+
+    // At the station beside the printer: UPN and PIN.
+    let station = http
+        .post(platen(&format!("/console/release/{}", w.printer_id)))
+        .form(&[("upn", "alice@contoso.com"), ("pin", "1357")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(station.status(), 200);
+    let page = station.text().await.unwrap();
+    assert!(page.contains("1 job released"), "{page}");
+    let done = w
+        .graph
+        .wait_state(&w.user, &at_station, &["completed", "aborted", "canceled"], 60)
+        .await;
+    assert_eq!(done["status"]["state"], "completed", "{done}");
+    assert_eq!(w.printer.count_spooled(&at_station_doc), 1);
+    conn.term();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_killed_in_the_middle_of_a_job_neither_loses_nor_duplicates_it() {
     let Some(w) = World::new(&[]).await else { return };
     let conn = device::run(&w.state, "first");
