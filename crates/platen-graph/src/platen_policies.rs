@@ -15,7 +15,7 @@
 use crate::ctx::GraphState;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{object_body, schema_error};
-use crate::print_passwords::{caller, limited_body};
+use crate::print_passwords::{authorized, limited_body};
 use crate::response::{json, no_content, ok};
 use crate::schema::ObjectReader;
 use axum::Router;
@@ -26,7 +26,6 @@ use axum::routing::{delete, get, patch, post};
 use platen_app::NewPrintPolicy;
 use platen_app::served::{self, Endpoint, Method, Payload, Row};
 use platen_domain::Operation;
-use platen_domain::permissions::authorize;
 use platen_domain::print_policy::{PolicyTarget, PrintPolicy};
 use platen_domain::records::AppPrintGrant;
 use platen_domain::time::to_graph;
@@ -164,17 +163,13 @@ fn created(state: &GraphState, collection: &str, id: &str, body: &Value) -> Resp
 }
 
 async fn app_printing(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ReadAppPrinting)?;
+    let (caller, _) = authorized(&state, req, Operation::ReadAppPrinting).await?;
     let current = state.app.app_printing(&caller).await?;
     Ok(ok(&json!({"enabled": current.enabled})))
 }
 
 async fn switch_app_printing(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, body) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManageAppPrinting)?;
+    let (caller, body) = authorized(&state, req, Operation::ManageAppPrinting).await?;
     let value = object_body(&limited_body(&state, body).await?)?;
     let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
     let enabled = r
@@ -187,18 +182,14 @@ async fn switch_app_printing(State(state): State<Arc<GraphState>>, req: Request)
 }
 
 async fn list_grants(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ReadAppPrinting)?;
+    let (caller, _) = authorized(&state, req, Operation::ReadAppPrinting).await?;
     let current = state.app.app_printing(&caller).await?;
     let value: Vec<Value> = current.grants.iter().map(grant_wire).collect();
     Ok(ok(&json!({ "value": value })))
 }
 
 async fn grant(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, body) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManageAppPrinting)?;
+    let (caller, body) = authorized(&state, req, Operation::ManageAppPrinting).await?;
     let value = object_body(&limited_body(&state, body).await?)?;
     let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
     let app_id = r.string("appId", 128).map_err(schema_error)?;
@@ -217,17 +208,13 @@ async fn revoke(
     Path(id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManageAppPrinting)?;
+    let (caller, _) = authorized(&state, req, Operation::ManageAppPrinting).await?;
     state.app.revoke_app_printing(&caller, &id).await?;
     Ok(no_content())
 }
 
 async fn list_policies(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ReadPrintPolicies)?;
+    let (caller, _) = authorized(&state, req, Operation::ReadPrintPolicies).await?;
     let value: Vec<Value> = state
         .app
         .list_print_policies(&caller)
@@ -243,16 +230,12 @@ async fn get_policy(
     Path(id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ReadPrintPolicies)?;
+    let (caller, _) = authorized(&state, req, Operation::ReadPrintPolicies).await?;
     Ok(ok(&policy_wire(&state.app.get_print_policy(&caller, &id).await?)))
 }
 
 async fn create_policy(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, body) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManagePrintPolicies)?;
+    let (caller, body) = authorized(&state, req, Operation::ManagePrintPolicies).await?;
     let value = object_body(&limited_body(&state, body).await?)?;
     let new = read_policy(&value)?;
     let p = state.app.create_print_policy(&caller, new).await?;
@@ -308,9 +291,7 @@ async fn delete_policy(
     Path(id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManagePrintPolicies)?;
+    let (caller, _) = authorized(&state, req, Operation::ManagePrintPolicies).await?;
     state.app.delete_print_policy(&caller, &id).await?;
     Ok(no_content())
 }

@@ -15,7 +15,7 @@
 use crate::ctx::GraphState;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{object_body, schema_error};
-use crate::print_passwords::{caller, limited_body};
+use crate::print_passwords::{authorized, limited_body};
 use crate::response::{json, no_content, ok};
 use crate::schema::ObjectReader;
 use axum::Router;
@@ -26,7 +26,6 @@ use axum::routing::{delete, get, post};
 use platen_app::NewQuotaRule;
 use platen_app::served::{self, Endpoint, Method, Payload, Row};
 use platen_domain::Operation;
-use platen_domain::permissions::authorize;
 use platen_domain::quota::{QuotaAccount, QuotaPeriod, QuotaRule, QuotaSubject};
 use platen_domain::time::to_graph;
 use serde_json::{Value, json};
@@ -181,19 +180,8 @@ fn account_wire(a: &QuotaAccount) -> Value {
     })
 }
 
-async fn admin(
-    state: &GraphState,
-    req: Request,
-    op: Operation,
-) -> GraphResult<(platen_domain::Caller, axum::body::Body)> {
-    let (parts, body) = req.into_parts();
-    let caller = caller(state, &parts).await?;
-    authorize(&caller, op)?;
-    Ok((caller, body))
-}
-
 async fn list_rules(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (caller, _) = admin(&state, req, Operation::ReadPrintPolicies).await?;
+    let (caller, _) = authorized(&state, req, Operation::ReadPrintPolicies).await?;
     let value: Vec<Value> = state
         .app
         .list_quota_rules(&caller)
@@ -209,12 +197,12 @@ async fn get_rule(
     Path(id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (caller, _) = admin(&state, req, Operation::ReadPrintPolicies).await?;
+    let (caller, _) = authorized(&state, req, Operation::ReadPrintPolicies).await?;
     Ok(ok(&rule_wire(&state.app.get_quota_rule(&caller, &id).await?)))
 }
 
 async fn create_rule(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (caller, body) = admin(&state, req, Operation::ManagePrintPolicies).await?;
+    let (caller, body) = authorized(&state, req, Operation::ManagePrintPolicies).await?;
     let value = object_body(&limited_body(&state, body).await?)?;
     let new = read_rule(&value)?;
     let rule = state.app.create_quota_rule(&caller, new).await?;
@@ -280,13 +268,13 @@ async fn delete_rule(
     Path(id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (caller, _) = admin(&state, req, Operation::ManagePrintPolicies).await?;
+    let (caller, _) = authorized(&state, req, Operation::ManagePrintPolicies).await?;
     state.app.delete_quota_rule(&caller, &id).await?;
     Ok(no_content())
 }
 
 async fn my_balance(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (caller, _) = admin(&state, req, Operation::ReadOwnPrintQuota).await?;
+    let (caller, _) = authorized(&state, req, Operation::ReadOwnPrintQuota).await?;
     let Some(b) = state.app.my_quota(&caller).await? else {
         return Ok(ok(&json!({"limited": false})));
     };
@@ -311,7 +299,7 @@ async fn user_accounts(
     Path(user_id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (caller, _) = admin(&state, req, Operation::ReadPrintPolicies).await?;
+    let (caller, _) = authorized(&state, req, Operation::ReadPrintPolicies).await?;
     let q = state.app.user_quota(&caller, &user_id).await?;
     let accounts: Vec<Value> = q.accounts.iter().map(account_wire).collect();
     Ok(ok(&json!({
@@ -326,7 +314,7 @@ async fn credit(
     Path(user_id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (caller, body) = admin(&state, req, Operation::ManagePrintPolicies).await?;
+    let (caller, body) = authorized(&state, req, Operation::ManagePrintPolicies).await?;
     let value = object_body(&limited_body(&state, body).await?)?;
     let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
     let period = read_period(&mut r)?;

@@ -13,7 +13,7 @@
 use crate::ctx::GraphState;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{object_body, schema_error};
-use crate::print_passwords::{caller, limited_body};
+use crate::print_passwords::{authorized, limited_body};
 use crate::response::{no_content, ok};
 use crate::schema::ObjectReader;
 use axum::Router;
@@ -21,7 +21,6 @@ use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use platen_app::served::{self, Endpoint, Method, Payload, Row};
-use platen_domain::permissions::authorize;
 use platen_domain::{JobId, Operation};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -94,9 +93,7 @@ async fn setting(
     Path(printer_id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ReadPrintPolicies)?;
+    let (caller, _) = authorized(&state, req, Operation::ReadPrintPolicies).await?;
     let printer_id = printer_id.to_ascii_lowercase();
     let enabled = state.app.secure_release_enabled(&caller, &printer_id).await?;
     Ok(ok(&json!({"printerId": printer_id, "enabled": enabled})))
@@ -107,9 +104,7 @@ async fn switch(
     Path(printer_id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (parts, body) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManagePrintPolicies)?;
+    let (caller, body) = authorized(&state, req, Operation::ManagePrintPolicies).await?;
     let value = object_body(&limited_body(&state, body).await?)?;
     let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
     let enabled = r
@@ -130,9 +125,7 @@ async fn release(
     Path(job_id): Path<String>,
     req: Request,
 ) -> GraphResult<Response> {
-    let (parts, body) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::CancelJob)?;
+    let (caller, body) = authorized(&state, req, Operation::CancelJob).await?;
     let job_id: JobId = job_id
         .parse()
         .map_err(|_| GraphError::not_found("The print job does not exist."))?;
@@ -159,17 +152,13 @@ async fn release(
 }
 
 async fn pin_state(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManageOwnReleasePin)?;
+    let (caller, _) = authorized(&state, req, Operation::ManageOwnReleasePin).await?;
     let set = state.app.has_release_pin(&caller).await?;
     Ok(ok(&json!({ "isSet": set })))
 }
 
 async fn set_pin(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, body) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManageOwnReleasePin)?;
+    let (caller, body) = authorized(&state, req, Operation::ManageOwnReleasePin).await?;
     let value = object_body(&limited_body(&state, body).await?)?;
     let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
     let pin = r.string("pin", 12).map_err(schema_error)?;
@@ -179,9 +168,7 @@ async fn set_pin(State(state): State<Arc<GraphState>>, req: Request) -> GraphRes
 }
 
 async fn delete_pin(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
-    let (parts, _) = req.into_parts();
-    let caller = caller(&state, &parts).await?;
-    authorize(&caller, Operation::ManageOwnReleasePin)?;
+    let (caller, _) = authorized(&state, req, Operation::ManageOwnReleasePin).await?;
     state.app.delete_release_pin(&caller).await?;
     Ok(no_content())
 }

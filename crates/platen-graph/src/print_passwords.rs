@@ -96,6 +96,19 @@ pub(crate) async fn caller(state: &GraphState, parts: &Parts) -> GraphResult<Cal
     Ok(caller)
 }
 
+/// The caller of a request to one of Platen's own endpoints, allowed to perform `op`, and the request's body
+/// (not read yet).
+pub(crate) async fn authorized(
+    state: &GraphState,
+    req: axum::extract::Request,
+    op: platen_domain::Operation,
+) -> GraphResult<(Caller, axum::body::Body)> {
+    let (parts, body) = req.into_parts();
+    let caller = caller(state, &parts).await?;
+    platen_domain::permissions::authorize(&caller, op)?;
+    Ok((caller, body))
+}
+
 /// A request body of Platen's own endpoints, read whole up to the JSON limit (413 beyond).
 pub(crate) async fn limited_body(state: &GraphState, body: axum::body::Body) -> GraphResult<bytes::Bytes> {
     crate::dispatch::read_body(body, state.max_json_body).await
