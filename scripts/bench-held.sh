@@ -14,9 +14,11 @@ RELEASE_APP=0be6e5a1-7e1f-4c1d-9a55-706c6174656e
 DATA=$WORK/sqlite
 mkdir -p "$DATA"
 sql() { sqlite3 -cmd ".timeout 30000" "$DATA/platen.sqlite3" "$1"; }
-# rss_threads LABEL: the node's resident memory and threads now.
+# rss_threads LABEL: the node's resident memory now (all; anonymous, i.e. the heap; and pages of files, i.e. the
+# database mapped with mmap_size, which the kernel reclaims under pressure) and its threads.
 rss_threads() {
-  printf '| %-44s | %8s | %7s |\n' "$1" "$(ps -o rss= -p "$NODE_PID" | awk '{printf "%.1f", $1/1024}')" \
+  local kib; kib() { awk -v k="$1:" '$1==k{printf "%.1f", $2/1024}' "/proc/$NODE_PID/status"; }
+  printf '| %-44s | %8s | %8s | %8s | %7s |\n' "$1" "$(kib VmRSS)" "$(kib RssAnon)" "$(kib RssFile)" \
     "$(ps -o nlwp= -p "$NODE_PID" | tr -d ' ')"
 }
 read_pages() { # a user's first job pages and the printer's task list, 20 times each
@@ -33,8 +35,8 @@ curl -sf -o /dev/null -X PUT "$NODE/platen/secure-release/printers/$PRINTER" -H 
   -H 'Content-Type: application/json' -d '{"enabled":true}'
 echo "## Secure release, SQLite, $HELD held jobs ($(nproc) cores)"
 echo
-echo "| server | RSS MiB | threads |"
-echo "|---|---:|---:|"
+echo "| server | RSS MiB | anonymous MiB | file MiB | threads |"
+echo "|---|---:|---:|---:|---:|"
 rss_threads "none held, idle"
 read_pages
 rss_threads "none held, after 40 page reads"
@@ -69,6 +71,7 @@ for _ in $(seq 36000); do
 done
 ended=$(date +%s.%N)
 rss_threads "after the expiry"
+echo "database file: $(du -m "$DATA/platen.sqlite3" | cut -f1) MiB"
 echo
 awk -v n="$HELD" -v s="$started" -v e="$ended" -v p="$peak" 'BEGIN{
   printf "%d held jobs expired (aborted with a reason through the job door) in %.1f s: %.0f jobs/s; peak RSS %.1f MiB\n",
