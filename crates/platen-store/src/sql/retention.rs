@@ -11,15 +11,50 @@ use async_trait::async_trait;
 use platen_domain::time::{Micros, now_micros};
 use sqlx::Row;
 
-/// Finished jobs of `scope`, `(tenant, id)`, oldest first, picked through one of the partial indexes (by printer
-/// for one printer's jobs).
+/// The partial indexes a batch is picked through: finished jobs whose bytes are still stored, or all finished jobs.
+#[derive(Clone, Copy)]
+enum Finished {
+    WithBytes,
+    All,
+}
+
+impl Finished {
+    fn condition(self) -> &'static str {
+        match self {
+            Finished::WithBytes => " AND document_bytes_purged_at IS NULL",
+            Finished::All => "",
+        }
+    }
+
+    /// The index for `scope` (by printer for one printer's jobs).
+    fn index(self, scope: &PurgeScope) -> &'static str {
+        match (self, scope) {
+            (Finished::WithBytes, PurgeScope::Printer(_)) => "jobs_finished_with_bytes_by_printer",
+            (Finished::WithBytes, _) => "jobs_finished_with_bytes",
+            (Finished::All, PurgeScope::Printer(_)) => "jobs_finished_by_printer",
+            (Finished::All, _) => "jobs_finished",
+        }
+    }
+}
+
+/// Finished jobs of `scope`, `(tenant, id)`, oldest first, picked through one of the partial indexes.
+///
+/// SQLite is told which (`INDEXED BY`): both indexes match the query and have the same columns, and with
+/// statistics taken before a purge (or none) its planner may walk `jobs_finished`, skipping every job whose bytes
+/// are already gone: each batch then costs the whole purge so far (20 ms per batch after 150,000 purged, and
+/// growing, instead of well under a millisecond). PostgreSQL's planner weighs the partial indexes' sizes itself.
 async fn finished_jobs(
     store: &SqlStore,
-    extra: &str,
+    which: Finished,
     scope: &PurgeScope,
     before: Micros,
     limit: u32,
 ) -> Result<Vec<(String, i64)>> {
+    let extra = which.condition();
+    let hint = match store.dialect {
+        platen_odata::Dialect::Sqlite => format!(" INDEXED BY {}", which.index(scope)),
+        platen_odata::Dialect::Postgres => String::new(),
+    };
     let printers: &[String] = match scope {
         PurgeScope::All => &[],
         PurgeScope::Printer(p) => std::slice::from_ref(p),
@@ -32,7 +67,7 @@ async fn finished_jobs(
         PurgeScope::Except(ps) => format!(" AND printer_id NOT IN ({})", placeholders(2, ps.len())),
     };
     let sql = format!(
-        "SELECT tenant_id, id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < $1{extra}{in_scope} \
+        "SELECT tenant_id, id FROM jobs{hint} WHERE completed_at IS NOT NULL AND completed_at < $1{extra}{in_scope} \
          ORDER BY completed_at, tenant_id, id LIMIT {}",
         limit.max(1)
     );
@@ -94,14 +129,7 @@ impl RetentionStore for SqlStore {
         ended_before: Micros,
         limit: u32,
     ) -> Result<u64> {
-        let batch = finished_jobs(
-            self,
-            " AND document_bytes_purged_at IS NULL",
-            scope,
-            ended_before,
-            limit,
-        )
-        .await?;
+        let batch = finished_jobs(self, Finished::WithBytes, scope, ended_before, limit).await?;
         let now = now_micros();
         let mut tx = self.write.begin().await?;
         for (tenant, ids) in by_tenant(&batch) {
@@ -125,7 +153,7 @@ impl RetentionStore for SqlStore {
     }
 
     async fn purge_job_records(&self, scope: &PurgeScope, ended_before: Micros, limit: u32) -> Result<u64> {
-        let batch = finished_jobs(self, "", scope, ended_before, limit).await?;
+        let batch = finished_jobs(self, Finished::All, scope, ended_before, limit).await?;
         let now = now_micros();
         let mut tx = self.write.begin().await?;
         for (tenant, ids) in by_tenant(&batch) {
