@@ -472,6 +472,75 @@ async fn secure_release_holds_jobs_until_released_by_the_owner_or_at_the_station
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_job_released_to_another_printer_prints_there_through_its_connector() {
+    let Some(w) = World::new(&["-c", "/bin/true"]).await else {
+        return;
+    };
+    // A second printer upstairs, behind a connector of its own.
+    let upstairs = Ippeve::start(w.root.path(), "upstairs", &["-c", "/bin/true"]);
+    let state2 = w.root.path().join("connector-state-upstairs");
+    let reg = device::register(
+        &w.server.base,
+        &w.admin,
+        &state2,
+        "Upstairs",
+        &[("Upstairs".into(), upstairs.uri.clone())],
+    );
+    let upstairs_id = reg[0].1.clone();
+    let upstairs_share = w.graph.share(&w.admin, &upstairs_id, "Upstairs").await;
+    let http = reqwest::Client::new();
+    let on = http
+        .put(format!(
+            "{}/platen/secure-release/printers/{}",
+            w.server.base, w.printer_id
+        ))
+        .bearer_auth(&w.admin)
+        .json(&json!({"enabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on.status(), 200);
+    let lobby = device::run(&w.state, "main");
+    let upstairs_conn = device::run(&state2, "upstairs");
+    let doc = pdf("secure release: redirected upstairs");
+    let held = w.graph.submit(&w.user, &w.share, "Minutes.pdf", &doc).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(w.graph.state(&w.user, &held).await, "paused");
+
+    let released = http
+        .post(format!(
+            "{}/platen/secure-release/jobs/{}/release",
+            w.server.base, held.id
+        ))
+        .bearer_auth(&w.user)
+        .json(&json!({"shareId": upstairs_share}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(released.status(), 200);
+    let released: serde_json::Value = released.json().await.unwrap();
+    assert_eq!(released["printerId"], upstairs_id.as_str(), "{released}");
+    let new_id = released["id"].as_str().unwrap().to_string();
+    let path = format!("/print/printers/{upstairs_id}/jobs/{new_id}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let job = w.graph.get(&path, &w.admin).await;
+        if job["status"]["state"] == "completed" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the redirected job did not complete: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(upstairs.count_spooled(&doc), 1, "printed upstairs once");
+    assert_eq!(w.printer.count_spooled(&doc), 0, "never in the lobby");
+    lobby.term();
+    upstairs_conn.term();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_killed_in_the_middle_of_a_job_neither_loses_nor_duplicates_it() {
     let Some(w) = World::new(&[]).await else { return };
     let conn = device::run(&w.state, "first");
