@@ -300,11 +300,16 @@ impl App {
         // The printer's capabilities may have changed since the job was created.
         let printer = self.job_printer(&job).await?;
         ensure_configuration_fits(&job.configuration, &printer)?;
-        let mut pages = crate::quotas::JobPages::default();
-        let policy = self.policy_change(&job, &printer, &mut pages).await?;
+        let mut documents = crate::quotas::JobDocuments::default();
+        let policy = self.policy_change(&job, &printer, &mut documents).await?;
         let configuration = policy.as_ref().map_or(&job.configuration, |p| &p.configuration);
         let quota = self
-            .quota_reservation(&job, configuration, &mut pages, platen_domain::time::now_micros())
+            .quota_reservation(
+                &job,
+                configuration,
+                &mut documents,
+                platen_domain::time::now_micros(),
+            )
             .await?;
         self.start_with_trigger(caller, job, &printer, policy, quota)
             .await

@@ -2,7 +2,7 @@
 //! applied when a job starts. What a policy changes rides on the start through the job door (the job's
 //! configuration and status reason change with its phase, in one version); a refusal leaves the job as it was.
 
-use crate::quotas::JobPages;
+use crate::quotas::JobDocuments;
 use crate::{App, AppError, Result};
 use platen_domain::Caller;
 use platen_domain::JobPhase;
@@ -101,7 +101,7 @@ impl App {
         &self,
         job: &Job,
         printer: &Printer,
-        pages: &mut JobPages,
+        pages: &mut JobDocuments,
     ) -> Result<Option<PolicyChange>> {
         if job.phase != JobPhase::Ready {
             return Ok(None);
@@ -114,12 +114,7 @@ impl App {
             return Ok(None);
         }
         let document_bytes = if policies.iter().any(|p| p.max_document_bytes.is_some()) {
-            self.store
-                .list_documents(&job.tenant_id, job.id)
-                .await?
-                .iter()
-                .map(|d| d.size)
-                .sum()
+            self.job_documents(job, pages).await?.iter().map(|d| d.size).sum()
         } else {
             0
         };

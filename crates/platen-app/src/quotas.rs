@@ -11,7 +11,7 @@ use platen_domain::quota::{
     Balance, QuotaAccount, QuotaHold, QuotaPeriod, QuotaReservation, QuotaRule, QuotaSubject, estimate_pages,
     governing_rule,
 };
-use platen_domain::records::Job;
+use platen_domain::records::{Document, Job};
 use platen_domain::time::{Micros, now_micros};
 use serde_json::Value;
 
@@ -36,9 +36,13 @@ pub struct UserQuota {
     pub accounts: Vec<QuotaAccount>,
 }
 
-/// The pages of a job's documents, counted once per start however many rules ask.
+/// A starting job's documents, read once per start however many policies and rules ask, and their pages,
+/// counted on first use.
 #[derive(Default)]
-pub(crate) struct JobPages(Option<Vec<Option<i64>>>);
+pub(crate) struct JobDocuments {
+    documents: Option<Vec<Document>>,
+    pages: Option<Vec<Option<i64>>>,
+}
 
 impl App {
     pub async fn list_quota_rules(&self, caller: &Caller) -> Result<Vec<QuotaRule>> {
@@ -164,7 +168,7 @@ impl App {
         &self,
         job: &Job,
         configuration: &Value,
-        pages: &mut JobPages,
+        pages: &mut JobDocuments,
         now: Micros,
     ) -> Result<Option<QuotaReservation>> {
         if job.phase != JobPhase::Ready {
@@ -193,20 +197,32 @@ impl App {
         }))
     }
 
+    /// The job's documents, read on first use.
+    pub(crate) async fn job_documents<'a>(
+        &self,
+        job: &Job,
+        cache: &'a mut JobDocuments,
+    ) -> Result<&'a [Document]> {
+        if cache.documents.is_none() {
+            cache.documents = Some(self.store.list_documents(&job.tenant_id, job.id).await?);
+        }
+        Ok(cache.documents.as_deref().unwrap_or_default())
+    }
+
     /// Each of the job's documents' pages, counted on first use.
     pub(crate) async fn job_pages<'a>(
         &self,
         job: &Job,
-        pages: &'a mut JobPages,
+        cache: &'a mut JobDocuments,
     ) -> Result<&'a [Option<i64>]> {
-        if pages.0.is_none() {
+        if cache.pages.is_none() {
             let mut counted = vec![];
-            for doc in self.store.list_documents(&job.tenant_id, job.id).await? {
-                counted.push(document_pages(self.blobs.as_ref(), &doc).await?);
+            for doc in self.job_documents(job, cache).await? {
+                counted.push(document_pages(self.blobs.as_ref(), doc).await?);
             }
-            pages.0 = Some(counted);
+            cache.pages = Some(counted);
         }
-        Ok(pages.0.as_deref().unwrap_or_default())
+        Ok(cache.pages.as_deref().unwrap_or_default())
     }
 }
 

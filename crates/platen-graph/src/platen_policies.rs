@@ -97,8 +97,25 @@ pub(crate) fn routes() -> Router<Arc<GraphState>> {
     served::router(ROWS, crate::print_passwords::not_allowed)
 }
 
-fn switch_schema() -> Value {
+/// The body of Platen's on/off switches: `{"enabled": true|false}`.
+pub(crate) fn switch_schema() -> Value {
     json!({"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}})
+}
+
+/// Reads a switch's body (`read_only`: members a client may echo back from the answer).
+pub(crate) async fn read_switch(
+    state: &GraphState,
+    body: axum::body::Body,
+    read_only: &[&str],
+) -> GraphResult<bool> {
+    let value = object_body(&limited_body(state, body).await?)?;
+    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
+    let enabled = r
+        .opt_bool("enabled")
+        .map_err(schema_error)?
+        .ok_or_else(|| GraphError::bad_request("enabled is required."))?;
+    r.finish(read_only).map_err(schema_error)?;
+    Ok(enabled)
 }
 
 fn list_schema(items: Value) -> Value {
@@ -170,13 +187,7 @@ async fn app_printing(State(state): State<Arc<GraphState>>, req: Request) -> Gra
 
 async fn switch_app_printing(State(state): State<Arc<GraphState>>, req: Request) -> GraphResult<Response> {
     let (caller, body) = authorized(&state, req, Operation::ManageAppPrinting).await?;
-    let value = object_body(&limited_body(&state, body).await?)?;
-    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
-    let enabled = r
-        .opt_bool("enabled")
-        .map_err(schema_error)?
-        .ok_or_else(|| GraphError::bad_request("enabled is required."))?;
-    r.finish(&[]).map_err(schema_error)?;
+    let enabled = read_switch(&state, body, &[]).await?;
     state.app.set_app_printing(&caller, enabled).await?;
     Ok(ok(&json!({"enabled": enabled})))
 }

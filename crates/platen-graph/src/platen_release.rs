@@ -13,6 +13,7 @@
 use crate::ctx::GraphState;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{object_body, schema_error};
+use crate::platen_policies::{read_switch, switch_schema};
 use crate::print_passwords::{authorized, limited_body};
 use crate::response::{no_content, ok};
 use crate::schema::ObjectReader;
@@ -37,9 +38,7 @@ pub(crate) const ROWS: &[Row<Arc<GraphState>>] = &[
     },
     Row {
         endpoint: Endpoint::new(Method::Put, PRINTER, "Switch secure release on or off for a printer.")
-            .request(Payload::Json(|| {
-                json!({"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}})
-            }))
+            .request(Payload::Json(switch_schema))
             .responds(&[(200, Payload::Json(setting_schema))]),
         handler: || put(switch),
     },
@@ -105,13 +104,7 @@ async fn switch(
     req: Request,
 ) -> GraphResult<Response> {
     let (caller, body) = authorized(&state, req, Operation::ManagePrintPolicies).await?;
-    let value = object_body(&limited_body(&state, body).await?)?;
-    let mut r = ObjectReader::new(&value, "body").map_err(schema_error)?;
-    let enabled = r
-        .opt_bool("enabled")
-        .map_err(schema_error)?
-        .ok_or_else(|| GraphError::bad_request("enabled is required."))?;
-    r.finish(&["printerId"]).map_err(schema_error)?;
+    let enabled = read_switch(&state, body, &["printerId"]).await?;
     let printer_id = printer_id.to_ascii_lowercase();
     state
         .app
