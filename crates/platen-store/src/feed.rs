@@ -101,15 +101,20 @@ impl ChangeFeed {
 
     /// After the change committed: PostgreSQL tells every node (a hint: when this fails, or the process dies
     /// first, waiters fall back to their timers); SQLite tells this process's subscribers.
+    /// Tells this node's waiters about committed changes (SQLite: this node is the only writer).
+    pub(crate) fn announce(&self, events: Vec<ChangeEvent>) {
+        for e in events {
+            // No subscribers is not an error.
+            let _ = self.inner.sender.send(e);
+        }
+    }
+
     pub(crate) async fn after_commit(&self, pool: &sqlx::Pool<Any>, events: Vec<ChangeEvent>) {
         if events.is_empty() {
             return;
         }
         if self.inner.postgres_url.is_none() {
-            for e in events {
-                // No subscribers is not an error.
-                let _ = self.inner.sender.send(e);
-            }
+            self.announce(events);
             return;
         }
         // One statement, so one implicit transaction: set_config(…, true) makes its commit skip the WAL

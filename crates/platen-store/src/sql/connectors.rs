@@ -41,7 +41,7 @@ impl ConnectorStore for SqlStore {
             params: vec![SqlValue::Text(tenant.into())],
             fields: &fields::CONNECTORS,
         };
-        self.list_page(coll, q, rows::connector).await
+        self.list_page(coll, q, |row| rows::connector(row)).await
     }
 
     async fn get_connector(&self, tenant: &str, id: &str) -> Result<Option<Connector>> {

@@ -2,6 +2,7 @@
 
 use super::SqlStore;
 use super::bind::audited;
+use super::exec::{Exec, params};
 use super::rows;
 use crate::{DeviceStore, Result, StoreError};
 use async_trait::async_trait;
@@ -9,7 +10,6 @@ use platen_domain::JobId;
 use platen_domain::job::effects::DeviceNotice;
 use platen_domain::records::{DeviceEvent, IppSubscription, Job};
 use platen_domain::time::{Micros, now_micros};
-use sqlx::Any;
 
 #[async_trait]
 impl DeviceStore for SqlStore {
@@ -179,22 +179,20 @@ impl DeviceStore for SqlStore {
 }
 
 /// Writes a job change's device events (decided in `platen_domain::job::effects`) inside its transaction.
-pub(crate) async fn insert_events(
-    tx: &mut sqlx::Transaction<'_, Any>,
-    job: &Job,
-    events: &[DeviceNotice],
-) -> Result<()> {
+pub(crate) async fn insert_events<E: Exec>(tx: &mut E, job: &Job, events: &[DeviceNotice]) -> Result<()> {
     for e in events {
-        sqlx::query(
-            "INSERT INTO device_events (tenant_id, printer_id, event, job_id, job_state, created_at) VALUES ($1,$2,$3,$4,$5,$6)",
+        tx.execute(
+            "INSERT INTO device_events (tenant_id, printer_id, event, job_id, job_state, created_at) \
+             VALUES ($1,$2,$3,$4,$5,$6)",
+            params![
+                job.tenant_id.as_str(),
+                job.printer_id.as_str(),
+                e.event,
+                job.id.get(),
+                i64::from(e.job_state),
+                now_micros(),
+            ],
         )
-        .bind(job.tenant_id.as_str())
-        .bind(job.printer_id.as_str())
-        .bind(e.event)
-        .bind(job.id.get())
-        .bind(i64::from(e.job_state))
-        .bind(now_micros())
-        .execute(&mut **tx)
         .await?;
     }
     Ok(())

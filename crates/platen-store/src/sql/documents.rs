@@ -3,6 +3,7 @@
 
 use super::SqlStore;
 use super::bind::{audited, placeholders};
+use super::exec::{Exec, params};
 use super::rows::{self, DOCUMENT_COLUMNS, to_json};
 use crate::{AddRange, DocumentStore, Result};
 use async_trait::async_trait;
@@ -13,64 +14,60 @@ use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
 use sqlx::Any;
 
-pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, d: &Document) -> Result<()> {
-    sqlx::query(
+pub(crate) async fn insert<E: Exec>(tx: &mut E, d: &Document) -> Result<()> {
+    tx.execute(
         "INSERT INTO documents (tenant_id, id, job_id, display_name, content_type, size, sha256, uploaded_at, \
          downloaded_at, blob_key, configuration, converted_content_type, converted_size, converted_sha256, \
          converted_blob_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
+        params![
+            d.tenant_id.as_str(),
+            d.id,
+            d.job_id.get(),
+            d.display_name,
+            d.content_type,
+            d.size,
+            d.sha256,
+            d.uploaded_at,
+            d.downloaded_at,
+            d.blob_key,
+            d.configuration.as_ref().map(to_json),
+            d.converted.as_ref().map(|c| c.content_type.clone()),
+            d.converted.as_ref().map(|c| c.size),
+            d.converted.as_ref().map(|c| c.sha256.clone()),
+            d.converted.as_ref().map(|c| c.blob_key.clone()),
+        ],
     )
-    .bind(d.tenant_id.as_str())
-    .bind(&d.id)
-    .bind(d.job_id.get())
-    .bind(&d.display_name)
-    .bind(&d.content_type)
-    .bind(d.size)
-    .bind(&d.sha256)
-    .bind(d.uploaded_at)
-    .bind(d.downloaded_at)
-    .bind(&d.blob_key)
-    .bind(d.configuration.as_ref().map(to_json))
-    .bind(d.converted.as_ref().map(|c| c.content_type.clone()))
-    .bind(d.converted.as_ref().map(|c| c.size))
-    .bind(d.converted.as_ref().map(|c| c.sha256.clone()))
-    .bind(d.converted.as_ref().map(|c| c.blob_key.clone()))
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Gives a document its converted payload inside a job change's transaction (the change that makes the job
 /// fetchable). A payload it had before (a conversion run twice after a restart) becomes an orphan.
-pub(crate) async fn convert_in(
-    tx: &mut sqlx::Transaction<'_, Any>,
-    tenant: &TenantId,
-    c: &DocumentConversion,
-) -> Result<()> {
-    sqlx::query(
+pub(crate) async fn convert_in<E: Exec>(tx: &mut E, tenant: &TenantId, c: &DocumentConversion) -> Result<()> {
+    tx.execute(
         "INSERT INTO orphan_blobs (blob_key, since) SELECT converted_blob_key, $3 FROM documents \
          WHERE tenant_id = $1 AND id = $2 AND converted_blob_key IS NOT NULL ON CONFLICT DO NOTHING",
+        params![tenant.as_str(), c.document_id, now_micros()],
     )
-    .bind(tenant.as_str())
-    .bind(&c.document_id)
-    .bind(now_micros())
-    .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    tx.execute(
         "UPDATE documents SET converted_content_type=$3, converted_size=$4, converted_sha256=$5, \
          converted_blob_key=$6 WHERE tenant_id=$1 AND id=$2",
+        params![
+            tenant.as_str(),
+            c.document_id,
+            c.payload.content_type,
+            c.payload.size,
+            c.payload.sha256,
+            c.payload.blob_key,
+        ],
     )
-    .bind(tenant.as_str())
-    .bind(&c.document_id)
-    .bind(&c.payload.content_type)
-    .bind(c.payload.size)
-    .bind(&c.payload.sha256)
-    .bind(&c.payload.blob_key)
-    .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM orphan_blobs WHERE blob_key = $1")
-        .bind(&c.payload.blob_key)
-        .execute(&mut **tx)
-        .await?;
+    tx.execute(
+        "DELETE FROM orphan_blobs WHERE blob_key = $1",
+        params![c.payload.blob_key],
+    )
+    .await?;
     Ok(())
 }
 
@@ -189,7 +186,7 @@ impl DocumentStore for SqlStore {
                 .fetch_all(&mut *tx)
                 .await?;
         for id in previous {
-            drop_session(&mut tx, &id).await?;
+            drop_session(&mut *tx, &id).await?;
         }
         sqlx::query(
             "INSERT INTO upload_sessions (id, tenant_id, job_id, document_id, token_sha256, document_name, \
@@ -353,7 +350,7 @@ impl DocumentStore for SqlStore {
 
     async fn delete_upload_session(&self, id: &str) -> Result<bool> {
         let mut tx = self.write.begin().await?;
-        let gone = drop_session(&mut tx, id).await?;
+        let gone = drop_session(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(gone)
     }
@@ -470,24 +467,24 @@ impl DocumentStore for SqlStore {
 
 /// Moves a session's blobs (the one its ranges are written into, and any range held apart) to the orphan list
 /// and deletes the session's rows.
-async fn drop_session(tx: &mut sqlx::Transaction<'_, Any>, session_id: &str) -> Result<bool> {
-    sqlx::query(audited(&format!(
-        "INSERT INTO orphan_blobs (blob_key, since) SELECT {SESSION_BLOB_KEY}, $2 FROM upload_sessions \
-         WHERE id = $1 UNION SELECT blob_key, $2 FROM upload_ranges WHERE session_id = $1 ON CONFLICT DO NOTHING"
-    )))
-    .bind(session_id)
-    .bind(now_micros())
-    .execute(&mut **tx)
+async fn drop_session<E: Exec>(tx: &mut E, session_id: &str) -> Result<bool> {
+    tx.execute(
+        &format!(
+            "INSERT INTO orphan_blobs (blob_key, since) SELECT {SESSION_BLOB_KEY}, $2 FROM upload_sessions \
+             WHERE id = $1 UNION SELECT blob_key, $2 FROM upload_ranges WHERE session_id = $1 ON CONFLICT DO NOTHING"
+        ),
+        params![session_id, now_micros()],
+    )
     .await?;
-    sqlx::query("DELETE FROM upload_ranges WHERE session_id = $1")
-        .bind(session_id)
-        .execute(&mut **tx)
+    tx.execute(
+        "DELETE FROM upload_ranges WHERE session_id = $1",
+        params![session_id],
+    )
+    .await?;
+    let done = tx
+        .execute("DELETE FROM upload_sessions WHERE id = $1", params![session_id])
         .await?;
-    let done = sqlx::query("DELETE FROM upload_sessions WHERE id = $1")
-        .bind(session_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(done.rows_affected() > 0)
+    Ok(done > 0)
 }
 
 const SESSION_COLUMNS: &str = "id, tenant_id, job_id, document_id, token_sha256, document_name, content_type, size, created_at, expires_at";
@@ -518,44 +515,36 @@ where
 /// written) when the session is gone: the session's row decides who finishes it, so a request that raced
 /// another one to the last range (on PostgreSQL, possibly on another node) writes nothing and the document and
 /// the job's history record the upload once.
-pub(crate) async fn finish_in(
-    tx: &mut sqlx::Transaction<'_, Any>,
-    session_id: Option<&str>,
-    d: &Document,
-) -> Result<bool> {
+pub(crate) async fn finish_in<E: Exec>(tx: &mut E, session_id: Option<&str>, d: &Document) -> Result<bool> {
     if let Some(session_id) = session_id
         && !drop_session(tx, session_id).await?
     {
         return Ok(false);
     }
     // The document's previous payload (an app replacing a held job's payload) becomes an orphan.
-    sqlx::query(
+    tx.execute(
         "INSERT INTO orphan_blobs (blob_key, since) SELECT blob_key, $3 FROM documents \
          WHERE tenant_id = $1 AND id = $2 AND blob_key IS NOT NULL ON CONFLICT DO NOTHING",
+        params![d.tenant_id.as_str(), d.id, now_micros()],
     )
-    .bind(d.tenant_id.as_str())
-    .bind(&d.id)
-    .bind(now_micros())
-    .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    tx.execute(
         "UPDATE documents SET display_name=$3, content_type=$4, size=$5, sha256=$6, uploaded_at=$7, blob_key=$8 \
          WHERE tenant_id=$1 AND id=$2",
+        params![
+            d.tenant_id.as_str(),
+            d.id,
+            d.display_name,
+            d.content_type,
+            d.size,
+            d.sha256,
+            d.uploaded_at,
+            d.blob_key,
+        ],
     )
-    .bind(d.tenant_id.as_str())
-    .bind(&d.id)
-    .bind(&d.display_name)
-    .bind(&d.content_type)
-    .bind(d.size)
-    .bind(&d.sha256)
-    .bind(d.uploaded_at)
-    .bind(&d.blob_key)
-    .execute(&mut **tx)
     .await?;
     if let Some(key) = &d.blob_key {
-        sqlx::query("DELETE FROM orphan_blobs WHERE blob_key = $1")
-            .bind(key)
-            .execute(&mut **tx)
+        tx.execute("DELETE FROM orphan_blobs WHERE blob_key = $1", params![key])
             .await?;
     }
     Ok(true)

@@ -5,14 +5,14 @@
 //! transaction-scoped advisory lock on the printer before inserting, held until it commits, so that printer's
 //! ids become visible in increasing order. SQLite has a single writer and needs nothing.
 
+use super::exec::{Exec, params};
 use crate::Result;
 use platen_odata::Dialect;
-use sqlx::Any;
 
 /// Takes the event-writer lock of each `(tenant, printer)` (sorted, so that two transactions never wait on
 /// each other in opposite orders).
-pub(crate) async fn lock_printers(
-    tx: &mut sqlx::Transaction<'_, Any>,
+pub(crate) async fn lock_printers<E: Exec>(
+    tx: &mut E,
     dialect: Dialect,
     printers: &[(&str, &str)],
 ) -> Result<()> {
@@ -23,10 +23,11 @@ pub(crate) async fn lock_printers(
     keys.sort();
     keys.dedup();
     for key in keys {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
-            .bind(key)
-            .execute(&mut **tx)
-            .await?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))",
+            params![key],
+        )
+        .await?;
     }
     Ok(())
 }

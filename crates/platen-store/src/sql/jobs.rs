@@ -4,7 +4,7 @@
 
 use super::SqlStore;
 use super::bind::audited;
-use super::bind::b;
+use super::exec::{Exec, params};
 use super::list::Collection;
 use super::rows::{self, JOB_COLUMNS, to_json};
 use crate::{Commit, Committed, JobScope, JobStore, ListQuery, Page, Result, fields};
@@ -12,7 +12,6 @@ use async_trait::async_trait;
 use platen_domain::JobId;
 use platen_domain::records::{Document, Job, JobChange, JobEventRecord, PrintTask, job_path};
 use platen_odata::SqlValue;
-use sqlx::Any;
 
 #[async_trait]
 impl JobStore for SqlStore {
@@ -25,12 +24,8 @@ impl JobStore for SqlStore {
 
     async fn get_job(&self, tenant: &str, id: JobId) -> Result<Option<Job>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.tenant_id = $1 AND j.id = $2");
-        let row = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(id.get())
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(rows::job).transpose()
+        self.lookup(&sql, params![tenant, id.get()], |row| rows::job(row))
+            .await
     }
 
     async fn transforming_jobs(&self, limit: u32) -> Result<Vec<Job>> {
@@ -62,7 +57,7 @@ impl JobStore for SqlStore {
             params,
             fields: &fields::JOBS,
         };
-        self.list_page(coll, q, rows::job).await
+        self.list_page(coll, q, |row| rows::job(row)).await
     }
 
     // What the change means was decided by the use cases; this only writes it, in one transaction, in an order
@@ -106,7 +101,7 @@ impl SqlStore {
         event: &JobEventRecord,
     ) -> Result<(Job, Document)> {
         let mut tx = self.write.begin().await?;
-        let created = create_in(&mut tx, job, doc, event).await?;
+        let created = create_in(&mut *tx, job, doc, event).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -114,7 +109,7 @@ impl SqlStore {
     /// One change in a transaction of its own.
     pub(crate) async fn commit_alone(&self, c: &JobChange) -> Result<Commit> {
         let mut tx = self.write.begin().await?;
-        match write_change(&mut tx, self.dialect, c).await? {
+        match write_change(&mut *tx, self.dialect, c).await? {
             Written::Done(committed, events) => {
                 tx.commit().await?;
                 self.feed.after_commit(&self.write, events).await;
@@ -129,8 +124,8 @@ impl SqlStore {
 }
 
 /// Writes a new job, its document and its first history entry inside `tx`, without committing.
-pub(crate) async fn create_in(
-    tx: &mut sqlx::Transaction<'_, Any>,
+pub(crate) async fn create_in<E: Exec>(
+    tx: &mut E,
     job: &Job,
     doc: &Document,
     event: &JobEventRecord,
@@ -156,8 +151,8 @@ pub(crate) enum Written {
 
 /// Writes one change inside `tx`, without committing: what the change means was decided by the use cases; this
 /// only writes it, in an order that keeps the per-printer device event cursor monotonic.
-pub(crate) async fn write_change(
-    tx: &mut sqlx::Transaction<'_, Any>,
+pub(crate) async fn write_change<E: Exec>(
+    tx: &mut E,
     dialect: platen_odata::Dialect,
     c: &JobChange,
 ) -> Result<Written> {
@@ -246,82 +241,86 @@ pub(crate) async fn write_change(
     Ok(Written::Done(Box::new(Committed { job, redirected }), events))
 }
 
-async fn insert_job(tx: &mut sqlx::Transaction<'_, Any>, job: &Job) -> Result<JobId> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO jobs (tenant_id, printer_id, share_id, phase, state, completion, status_reason, is_fetchable, \
-         created_at, created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, display_name, \
-         redirected_from, redirected_to, error_code, acknowledged_at, completed_at, updated_at, version, counts, \
-         creator_groups, quota_hold) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
-         RETURNING id",
-    )
-    .bind(job.tenant_id.as_str())
-    .bind(job.printer_id.as_str())
-    .bind(job.share_id.as_deref())
-    .bind(job.phase.as_str())
-    .bind(job.phase.graph_state())
-    .bind(job.completion.map(|c| c.as_str()))
-    .bind(&job.status_reason)
-    .bind(b(job.phase.is_fetchable()))
-    .bind(job.created_at)
-    .bind(&job.created_by.id)
-    .bind(&job.created_by.display_name)
-    .bind(&job.created_by.user_principal_name)
-    .bind(&job.created_by.ip_address)
-    .bind(to_json(&job.configuration))
-    .bind(&job.display_name)
-    .bind(&job.redirected_from)
-    .bind(&job.redirected_to)
-    .bind(job.error_code.map(i64::from))
-    .bind(job.acknowledged_at)
-    .bind(job.completed_at)
-    .bind(job.updated_at)
-    .bind(job.version)
-    .bind(rows::counts_json(&job.counts))
-    .bind(rows::list_json(&job.creator_groups))
-    .bind(rows::opt_json(job.quota_hold.as_ref()))
-    .fetch_one(&mut **tx)
-    .await?;
+async fn insert_job<E: Exec>(tx: &mut E, job: &Job) -> Result<JobId> {
+    let id = tx
+        .fetch_i64(
+            "INSERT INTO jobs (tenant_id, printer_id, share_id, phase, state, completion, status_reason, \
+             is_fetchable, created_at, created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, \
+             display_name, redirected_from, redirected_to, error_code, acknowledged_at, completed_at, updated_at, \
+             version, counts, creator_groups, quota_hold) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
+             RETURNING id",
+            params![
+                job.tenant_id.as_str(),
+                job.printer_id.as_str(),
+                job.share_id.as_deref(),
+                job.phase.as_str(),
+                job.phase.graph_state(),
+                job.completion.map(|c| c.as_str()),
+                job.status_reason,
+                job.phase.is_fetchable(),
+                job.created_at,
+                job.created_by.id,
+                job.created_by.display_name,
+                job.created_by.user_principal_name,
+                job.created_by.ip_address,
+                to_json(&job.configuration),
+                job.display_name,
+                job.redirected_from,
+                job.redirected_to,
+                job.error_code.map(i64::from),
+                job.acknowledged_at,
+                job.completed_at,
+                job.updated_at,
+                job.version,
+                rows::counts_json(&job.counts),
+                rows::list_json(&job.creator_groups),
+                rows::opt_json(job.quota_hold.as_ref()),
+            ],
+        )
+        .await?;
     Ok(id.into())
 }
 
-async fn save_in(
-    tx: &mut sqlx::Transaction<'_, Any>,
+async fn save_in<E: Exec>(
+    tx: &mut E,
     job: &Job,
     expected: i64,
     event: Option<&JobEventRecord>,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE jobs SET printer_id=$4, share_id=$5, phase=$6, state=$7, completion=$8, status_reason=$9, \
-         is_fetchable=$10, configuration=$11, display_name=$12, redirected_from=$13, redirected_to=$14, \
-         error_code=$15, acknowledged_at=$16, completed_at=$17, updated_at=$18, acquired_by=$19, counts=$20, \
-         quota_hold=$21, version = version + 1 \
-         WHERE tenant_id=$1 AND id=$2 AND version=$3",
-    )
-    .bind(job.tenant_id.as_str())
-    .bind(job.id.get())
-    .bind(expected)
-    .bind(job.printer_id.as_str())
-    .bind(job.share_id.as_deref())
-    .bind(job.phase.as_str())
-    .bind(job.phase.graph_state())
-    .bind(job.completion.map(|c| c.as_str()))
-    .bind(&job.status_reason)
-    .bind(b(job.phase.is_fetchable()))
-    .bind(to_json(&job.configuration))
-    .bind(&job.display_name)
-    .bind(&job.redirected_from)
-    .bind(&job.redirected_to)
-    .bind(job.error_code.map(i64::from))
-    .bind(job.acknowledged_at)
-    .bind(job.completed_at)
-    .bind(job.updated_at)
-    .bind(&job.acquired_by)
-    .bind(rows::counts_json(&job.counts))
-    .bind(rows::opt_json(job.quota_hold.as_ref()))
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
+    let done = tx
+        .execute(
+            "UPDATE jobs SET printer_id=$4, share_id=$5, phase=$6, state=$7, completion=$8, status_reason=$9, \
+             is_fetchable=$10, configuration=$11, display_name=$12, redirected_from=$13, redirected_to=$14, \
+             error_code=$15, acknowledged_at=$16, completed_at=$17, updated_at=$18, acquired_by=$19, counts=$20, \
+             quota_hold=$21, version = version + 1 \
+             WHERE tenant_id=$1 AND id=$2 AND version=$3",
+            params![
+                job.tenant_id.as_str(),
+                job.id.get(),
+                expected,
+                job.printer_id.as_str(),
+                job.share_id.as_deref(),
+                job.phase.as_str(),
+                job.phase.graph_state(),
+                job.completion.map(|c| c.as_str()),
+                job.status_reason,
+                job.phase.is_fetchable(),
+                to_json(&job.configuration),
+                job.display_name,
+                job.redirected_from,
+                job.redirected_to,
+                job.error_code.map(i64::from),
+                job.acknowledged_at,
+                job.completed_at,
+                job.updated_at,
+                job.acquired_by,
+                rows::counts_json(&job.counts),
+                rows::opt_json(job.quota_hold.as_ref()),
+            ],
+        )
+        .await?;
+    if done == 0 {
         return Ok(false);
     }
     if let Some(e) = event {
@@ -330,22 +329,11 @@ async fn save_in(
     Ok(true)
 }
 
-async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, Any>,
-    tenant: &str,
-    job_id: JobId,
-    e: &JobEventRecord,
-) -> Result<()> {
-    sqlx::query(
+async fn insert_event<E: Exec>(tx: &mut E, tenant: &str, job_id: JobId, e: &JobEventRecord) -> Result<()> {
+    tx.execute(
         "INSERT INTO job_events (tenant_id, job_id, at, phase, actor, reason) VALUES ($1,$2,$3,$4,$5,$6)",
+        params![tenant, job_id.get(), e.at, e.phase.as_str(), e.actor, e.reason],
     )
-    .bind(tenant)
-    .bind(job_id.get())
-    .bind(e.at)
-    .bind(e.phase.as_str())
-    .bind(&e.actor)
-    .bind(&e.reason)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

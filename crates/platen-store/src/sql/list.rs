@@ -4,12 +4,12 @@
 use super::SqlStore;
 use super::bind::audited;
 use super::bind::{bind_scalar, bind_values};
+use super::exec::{Param, bind_sqlite};
+use super::rows::{self, Columns};
 use crate::{ListQuery, Page, Result};
 use platen_odata::{
     Dialect, FieldKind, FieldMap, SqlValue, render_filter, render_keyset, render_order_by, sort_keys,
 };
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// The fixed part of a collection query: selected columns, FROM clause, and scope conditions with their values
 /// (numbered from `$1`).
@@ -22,11 +22,11 @@ pub(crate) struct Collection<'a> {
 }
 
 impl SqlStore {
-    pub(crate) async fn list_page<T>(
+    pub(crate) async fn list_page<T: Send + 'static>(
         &self,
         coll: Collection<'_>,
         query: &ListQuery,
-        decode: impl Fn(&AnyRow) -> Result<T>,
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send + 'static,
     ) -> Result<Page<T>> {
         let Collection {
             columns,
@@ -54,7 +54,7 @@ impl SqlStore {
             .enumerate()
             .map(|(i, k)| format!(", {} AS sort_key_{i}", k.field.sql))
             .collect();
-        let limit = i64::from(query.limit.max(1));
+        let limit = query.limit.max(1) as usize;
         let offset = if query.after.is_some() {
             0
         } else {
@@ -66,45 +66,142 @@ impl SqlStore {
             render_order_by(&keys),
             limit + 1,
         );
-        let rows = if query.limit == 0 && query.count {
-            Vec::new() // only the count was asked for
-        } else {
-            bind_values(
-                sqlx::query(audited(&sql)).persistent(self.reuses_page_statements()),
-                &params,
+        let count_sql = match query.count_cap {
+            Some(cap) => format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {count_where} LIMIT {}) capped",
+                cap.max(1)
+            ),
+            None => format!("SELECT COUNT(*) FROM {from} WHERE {count_where}"),
+        };
+        let plan = PagePlan {
+            // Only the count was asked for: no rows.
+            rows: (query.limit > 0 || !query.count).then_some((sql, params)),
+            count: query.count.then_some((count_sql, count_params)),
+            limit,
+            keys: keys.iter().map(|k| k.field.kind).collect(),
+        };
+        match &self.sqlite_reads {
+            Some(reader) => reader.clone().page(plan, decode).await,
+            None => self.page_through_sqlx(plan, decode).await,
+        }
+    }
+
+    async fn page_through_sqlx<T>(
+        &self,
+        plan: PagePlan,
+        decode: impl Fn(&dyn Columns) -> Result<T>,
+    ) -> Result<Page<T>> {
+        let mut page = PageBuilder::new(&plan);
+        if let Some((sql, params)) = &plan.rows {
+            let rows = bind_values(
+                sqlx::query(audited(sql)).persistent(self.reuses_page_statements()),
+                params,
             )
             .fetch_all(&self.read)
-            .await?
-        };
-        let more = rows.len() as i64 > limit;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut next = None;
-        for (i, row) in rows.iter().take(limit as usize).enumerate() {
-            items.push(decode(row)?);
-            if more && i as i64 == limit - 1 {
-                next = Some(sort_values(row, &keys)?);
+            .await?;
+            for row in &rows {
+                if !page.push(row, &decode)? {
+                    break;
+                }
             }
         }
-        let count = if query.count {
-            let sql = match query.count_cap {
-                Some(cap) => format!(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {count_where} LIMIT {}) capped",
-                    cap.max(1)
-                ),
-                None => format!("SELECT COUNT(*) FROM {from} WHERE {count_where}"),
-            };
-            Some(
+        let count = match &plan.count {
+            Some((sql, params)) => Some(
                 bind_scalar(
-                    sqlx::query_scalar::<_, i64>(audited(&sql)).persistent(self.reuses_page_statements()),
-                    &count_params,
+                    sqlx::query_scalar::<_, i64>(audited(sql)).persistent(self.reuses_page_statements()),
+                    params,
                 )
                 .fetch_one(&self.read)
                 .await?,
-            )
-        } else {
-            None
+            ),
+            None => None,
         };
-        Ok(Page { items, next, count })
+        Ok(page.finish(count))
+    }
+}
+
+/// A page's statements, ready to run on either executor.
+pub(crate) struct PagePlan {
+    /// The page's rows: one more than the page, to learn whether another follows.
+    pub rows: Option<(String, Vec<SqlValue>)>,
+    /// `$count`'s statement.
+    pub count: Option<(String, Vec<SqlValue>)>,
+    pub limit: usize,
+    /// The kinds of the `sort_key_N` columns, for the next page's keyset.
+    pub keys: Vec<FieldKind>,
+}
+
+impl PagePlan {
+    /// Runs the plan on a SQLite connection of [`super::sqlite_reader`]: every row decoded where it is read.
+    pub(crate) fn run_sqlite<T>(
+        &self,
+        conn: &rusqlite::Connection,
+        decode: &impl Fn(&dyn Columns) -> Result<T>,
+    ) -> Result<Page<T>> {
+        let mut page = PageBuilder::new(self);
+        if let Some((sql, params)) = &self.rows {
+            let mut stmt = conn.prepare_cached(sql)?;
+            bind_sqlite(&mut stmt, params.iter().map(Param::from).collect())?;
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next()? {
+                if !page.push(row, decode)? {
+                    break;
+                }
+            }
+        }
+        let count = match &self.count {
+            Some((sql, params)) => {
+                let mut stmt = conn.prepare_cached(sql)?;
+                bind_sqlite(&mut stmt, params.iter().map(Param::from).collect())?;
+                let mut rows = stmt.raw_query();
+                Some(match rows.next()? {
+                    Some(row) => row.get::<_, i64>(0)?,
+                    None => 0,
+                })
+            }
+            None => None,
+        };
+        Ok(page.finish(count))
+    }
+}
+
+/// Collects a page's items as its rows arrive.
+struct PageBuilder<'p, T> {
+    plan: &'p PagePlan,
+    items: Vec<T>,
+    last_keys: Option<Vec<SqlValue>>,
+    more: bool,
+}
+
+impl<'p, T> PageBuilder<'p, T> {
+    fn new(plan: &'p PagePlan) -> Self {
+        Self {
+            plan,
+            items: Vec::with_capacity(plan.limit.min(1000)),
+            last_keys: None,
+            more: false,
+        }
+    }
+
+    /// Takes one row; `false` once the row past the page has been seen (another page follows).
+    fn push(&mut self, row: &dyn Columns, decode: &impl Fn(&dyn Columns) -> Result<T>) -> Result<bool> {
+        if self.items.len() == self.plan.limit {
+            self.more = true;
+            return Ok(false);
+        }
+        self.items.push(decode(row)?);
+        if self.items.len() == self.plan.limit {
+            self.last_keys = Some(sort_values(row, &self.plan.keys)?);
+        }
+        Ok(true)
+    }
+
+    fn finish(self, count: Option<i64>) -> Page<T> {
+        Page {
+            items: self.items,
+            next: if self.more { self.last_keys } else { None },
+            count,
+        }
     }
 }
 
@@ -120,17 +217,16 @@ impl SqlStore {
     }
 }
 
-fn sort_values(row: &AnyRow, keys: &[platen_odata::SortKey]) -> Result<Vec<SqlValue>> {
-    keys.iter()
+fn sort_values(row: &dyn Columns, kinds: &[FieldKind]) -> Result<Vec<SqlValue>> {
+    kinds
+        .iter()
         .enumerate()
-        .map(|(i, k)| {
+        .map(|(i, kind)| {
             let col = format!("sort_key_{i}");
-            Ok(match k.field.kind {
-                FieldKind::Text | FieldKind::Enum(_) => {
-                    SqlValue::Text(row.try_get::<String, _>(col.as_str())?)
-                }
+            Ok(match kind {
+                FieldKind::Text | FieldKind::Enum(_) => SqlValue::Text(rows::text(row, &col)?),
                 FieldKind::Int | FieldKind::DateTime | FieldKind::Bool => {
-                    SqlValue::Int(row.try_get::<i64, _>(col.as_str())?)
+                    SqlValue::Int(rows::int(row, &col)?)
                 }
             })
         })

@@ -14,6 +14,7 @@ pub(crate) mod devices;
 pub(crate) mod directory;
 pub(crate) mod documents;
 mod event_order;
+pub(crate) mod exec;
 mod group_commit;
 pub(crate) mod health;
 pub(crate) mod jobs;
@@ -28,6 +29,8 @@ pub(crate) mod reports;
 pub(crate) mod retention;
 mod rows;
 pub(crate) mod shares;
+mod sqlite_reader;
+mod sqlite_writer;
 mod subscription_cache;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;
@@ -52,6 +55,8 @@ pub struct SqlStore {
     group_commit: Option<group_commit::GroupCommit>,
     /// SQLite: who watches which resource, kept in memory (see [`subscription_cache`]).
     subscription_cache: Option<std::sync::Arc<subscription_cache::SubscriptionCache>>,
+    /// SQLite: lookups by key on the calling thread, pages in one hand-off (see [`sqlite_reader`]).
+    sqlite_reads: Option<std::sync::Arc<sqlite_reader::SqliteReader>>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -103,8 +108,21 @@ impl SqlStore {
                 feed: crate::feed::ChangeFeed::new(Dialect::Sqlite, &url),
                 group_commit: None,
                 subscription_cache: Some(Default::default()),
+                sqlite_reads: None,
             };
-            store.group_commit = Some(group_commit::GroupCommit::start(store.clone()));
+            let file = url
+                .parse::<sqlx::sqlite::SqliteConnectOptions>()?
+                .get_filename()
+                .to_path_buf();
+            if file.as_os_str() == ":memory:" {
+                // The writer's own connection would open a second, empty database.
+                return Err(StoreError::UnsupportedUrl(
+                    "sqlite::memory: (SQLite needs a file)".into(),
+                ));
+            }
+            let writer = sqlite_writer::SqliteWriter::open(&file)?;
+            store.sqlite_reads = Some(std::sync::Arc::new(sqlite_reader::SqliteReader::new(file)));
+            store.group_commit = Some(group_commit::GroupCommit::start(store.clone(), writer));
             Ok(store)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // A connection is pinged before use only after it sat idle (as pgx does): a busy pool's connections are
@@ -135,6 +153,7 @@ impl SqlStore {
                 feed: crate::feed::ChangeFeed::new(Dialect::Postgres, url),
                 group_commit: None,
                 subscription_cache: None,
+                sqlite_reads: None,
             })
         } else {
             Err(StoreError::UnsupportedUrl(

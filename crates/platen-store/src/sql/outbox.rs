@@ -3,6 +3,7 @@
 
 use super::SqlStore;
 use super::bind::audited;
+use super::exec::{Exec, params};
 use super::rows;
 use crate::{OutboxStore, Result};
 use async_trait::async_trait;
@@ -11,7 +12,6 @@ use platen_domain::records::{NewNotification, NotificationResource, OutboxItem, 
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
 use serde_json::json;
-use sqlx::Any;
 
 /// The change-specific part of a notification: `changeType`, `resource`, `resourceData`.
 fn change_payload(n: &NewNotification, redirected_job: Option<JobId>) -> Option<String> {
@@ -43,8 +43,8 @@ fn change_payload(n: &NewNotification, redirected_job: Option<JobId>) -> Option<
     )
 }
 
-pub(crate) async fn insert_change(
-    tx: &mut sqlx::Transaction<'_, Any>,
+pub(crate) async fn insert_change<E: Exec>(
+    tx: &mut E,
     n: &NewNotification,
     redirected_job: Option<JobId>,
 ) -> Result<()> {
@@ -62,24 +62,19 @@ pub(crate) async fn insert_change(
     .await
 }
 
-async fn insert(
-    tx: &mut sqlx::Transaction<'_, Any>,
+async fn insert<E: Exec>(
+    tx: &mut E,
     tenant: &str,
     subscription: &str,
     kind: &str,
     payload: &str,
     now: Micros,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox (tenant_id, subscription_id, kind, payload, created_at, next_attempt_at, attempts, lease_until) \
-         VALUES ($1,$2,$3,$4,$5,$5,0,0)",
+    tx.execute(
+        "INSERT INTO outbox (tenant_id, subscription_id, kind, payload, created_at, next_attempt_at, attempts, \
+         lease_until) VALUES ($1,$2,$3,$4,$5,$5,0,0)",
+        params![tenant, subscription, kind, payload, now],
     )
-    .bind(tenant)
-    .bind(subscription)
-    .bind(kind)
-    .bind(payload)
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -94,7 +89,7 @@ impl OutboxStore for SqlStore {
         now: Micros,
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        insert(&mut tx, tenant, subscription, "lifecycle", payload, now).await?;
+        insert(&mut *tx, tenant, subscription, "lifecycle", payload, now).await?;
         tx.commit().await?;
         Ok(())
     }

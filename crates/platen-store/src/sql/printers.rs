@@ -2,6 +2,7 @@
 
 use super::bind::b;
 use super::bind::{audited, placeholders};
+use super::exec::params;
 use super::list::Collection;
 use super::rows::{self, PRINTER_COLUMNS, to_json};
 use super::{SqlStore, conflict_on_unique};
@@ -91,12 +92,8 @@ impl PrinterStore for SqlStore {
 
     async fn get_printer(&self, tenant: &str, id: &str) -> Result<Option<Printer>> {
         let sql = format!("SELECT {PRINTER_COLUMNS} FROM printers p WHERE p.tenant_id = $1 AND p.id = $2");
-        let row = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(rows::printer).transpose()
+        self.lookup(&sql, params![tenant, id], |row| rows::printer(row))
+            .await
     }
 
     async fn list_printers(&self, tenant: &str, q: &ListQuery) -> Result<Page<Printer>> {
@@ -107,7 +104,7 @@ impl PrinterStore for SqlStore {
             params: vec![SqlValue::Text(tenant.into())],
             fields: fields::printers(self.dialect),
         };
-        self.list_page(coll, q, rows::printer).await
+        self.list_page(coll, q, |row| rows::printer(row)).await
     }
 
     async fn update_printer(&self, p: &Printer) -> Result<()> {

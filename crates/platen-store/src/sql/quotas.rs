@@ -2,7 +2,8 @@
 //! change writes inside its own transaction (`hold_in`, `settle_in`, called by `jobs::write_change`).
 
 use super::bind::audited;
-use super::rows;
+use super::exec::{Exec, params};
+use super::rows::{self, Columns};
 use super::{SqlStore, conflict_on_unique};
 use crate::{QuotaStore, Result, StoreError};
 use async_trait::async_trait;
@@ -10,7 +11,6 @@ use platen_domain::quota::{
     QuotaAccount, QuotaPeriod, QuotaReservation, QuotaRule, QuotaSettlement, QuotaSubject,
 };
 use platen_domain::time::Micros;
-use sqlx::Any;
 use sqlx::any::AnyRow;
 
 const RULE_COLUMNS: &str = "tenant_id, id, user_id, group_id, period, pages, overdraft, created_at";
@@ -18,7 +18,7 @@ const ACCOUNT_COLUMNS: &str = "user_id, period, period_start, charged, held, cre
 /// How many of a user's accounts an administrator's view lists (newest first).
 const ACCOUNTS_SHOWN: i64 = 24;
 
-fn period(r: &AnyRow) -> Result<QuotaPeriod> {
+fn period<R: Columns + ?Sized>(r: &R) -> Result<QuotaPeriod> {
     let text = rows::text(r, "period")?;
     QuotaPeriod::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("quota period {text}")))
 }
@@ -44,7 +44,7 @@ fn rule(r: &AnyRow) -> Result<QuotaRule> {
     })
 }
 
-fn account(r: &AnyRow) -> Result<QuotaAccount> {
+fn account<R: Columns + ?Sized>(r: &R) -> Result<QuotaAccount> {
     Ok(QuotaAccount {
         user_id: rows::text(r, "user_id")?,
         period: period(r)?,
@@ -56,22 +56,18 @@ fn account(r: &AnyRow) -> Result<QuotaAccount> {
 }
 
 /// Makes sure the account row exists, so that the conditional update below has a row to lock.
-async fn ensure_account(
-    conn: &mut sqlx::AnyConnection,
+async fn ensure_account<E: Exec>(
+    conn: &mut E,
     tenant: &str,
     user_id: &str,
     period: QuotaPeriod,
     start: Micros,
 ) -> Result<()> {
-    sqlx::query(
+    conn.execute(
         "INSERT INTO quota_accounts (tenant_id, user_id, period, period_start, charged, held, credited) \
          VALUES ($1,$2,$3,$4,0,0,0) ON CONFLICT (tenant_id, user_id, period, period_start) DO NOTHING",
+        params![tenant, user_id, period.as_str(), start],
     )
-    .bind(tenant)
-    .bind(user_id)
-    .bind(period.as_str())
-    .bind(start)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -80,61 +76,56 @@ async fn ensure_account(
 /// then pass its allowance: then nothing is held and the account as it stands is returned (the caller rolls the
 /// transaction back). One conditional `UPDATE`: on PostgreSQL a second start racing for the same row waits for
 /// the first's commit and re-checks the condition against the row the first wrote; SQLite has one writer.
-pub(crate) async fn hold_in(
-    tx: &mut sqlx::Transaction<'_, Any>,
+pub(crate) async fn hold_in<E: Exec>(
+    tx: &mut E,
     tenant: &str,
     r: &QuotaReservation,
 ) -> Result<Option<QuotaAccount>> {
     let h = &r.hold;
     ensure_account(tx, tenant, &h.user_id, h.period, h.period_start).await?;
-    let done = sqlx::query(
-        "UPDATE quota_accounts SET held = held + $5 \
-         WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4 \
-         AND charged + held + $5 <= $6 + credited",
-    )
-    .bind(tenant)
-    .bind(&h.user_id)
-    .bind(h.period.as_str())
-    .bind(h.period_start)
-    .bind(h.pages)
-    .bind(r.allowance)
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() > 0 {
+    let key = params![tenant, h.user_id, h.period.as_str(), h.period_start];
+    let mut hold = key.clone();
+    hold.extend(params![h.pages, r.allowance]);
+    let done = tx
+        .execute(
+            "UPDATE quota_accounts SET held = held + $5 \
+             WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4 \
+             AND charged + held + $5 <= $6 + credited",
+            hold,
+        )
+        .await?;
+    if done > 0 {
         return Ok(None);
     }
-    let row = sqlx::query(audited(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM quota_accounts \
-         WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4"
-    )))
-    .bind(tenant)
-    .bind(&h.user_id)
-    .bind(h.period.as_str())
-    .bind(h.period_start)
-    .fetch_one(&mut **tx)
-    .await?;
+    let row = tx
+        .fetch_row(
+            &format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM quota_accounts \
+                 WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4"
+            ),
+            key,
+        )
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("a quota account vanished inside its transaction".into()))?;
     Ok(Some(account(&row)?))
 }
 
 /// Releases a job's hold and charges what it printed, on the account the hold was taken from (a job started
 /// late in a period is charged to that period, whenever it ends).
-pub(crate) async fn settle_in(
-    tx: &mut sqlx::Transaction<'_, Any>,
-    tenant: &str,
-    s: &QuotaSettlement,
-) -> Result<()> {
+pub(crate) async fn settle_in<E: Exec>(tx: &mut E, tenant: &str, s: &QuotaSettlement) -> Result<()> {
     let h = &s.hold;
-    sqlx::query(
+    tx.execute(
         "UPDATE quota_accounts SET held = held - $5, charged = charged + $6 \
          WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4",
+        params![
+            tenant,
+            h.user_id,
+            h.period.as_str(),
+            h.period_start,
+            h.pages,
+            s.charge
+        ],
     )
-    .bind(tenant)
-    .bind(&h.user_id)
-    .bind(h.period.as_str())
-    .bind(h.period_start)
-    .bind(h.pages)
-    .bind(s.charge)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -261,7 +252,7 @@ impl QuotaStore for SqlStore {
         pages: i64,
     ) -> Result<QuotaAccount> {
         let mut tx = self.write.begin().await?;
-        ensure_account(&mut tx, tenant, user_id, period, start).await?;
+        ensure_account(&mut *tx, tenant, user_id, period, start).await?;
         let row = sqlx::query(audited(&format!(
             "UPDATE quota_accounts SET credited = credited + $5 \
              WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4 \

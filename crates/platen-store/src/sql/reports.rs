@@ -3,17 +3,16 @@
 //! report reads, filtered, sorted and paged in SQL like every other collection.
 
 use super::SqlStore;
-use super::bind::{audited, b};
+use super::bind::audited;
+use super::exec::{Exec, ToParam, params};
 use super::list::Collection;
-use super::rows::{self, flag, int, opt_int, opt_text, text};
+use super::rows::{self, Columns, flag, int, opt_int, opt_text, text};
 use crate::{ArchiveScope, ArchivedBy, ListQuery, Page, ReportStore, Result, StoreError, fields};
 use async_trait::async_trait;
 use platen_domain::JobPhase;
 use platen_domain::records::UserIdentity;
 use platen_domain::usage::{ArchivedJob, Dimension, Period, UsageCounts, UsageRow};
 use platen_odata::{FieldMap, SqlValue};
-use sqlx::Any;
-use sqlx::any::AnyRow;
 
 const USAGE_COLUMNS: &str = "u.period, u.dimension, u.id, u.subject_id, u.subject_name, u.usage_date, \
     u.completed_jobs, u.completed_color_jobs, u.completed_black_and_white_jobs, u.incomplete_jobs, u.pages, \
@@ -26,37 +25,38 @@ const ARCHIVED_COLUMNS: &str = "a.tenant_id, a.job_id, a.printer_id, a.printer_n
 /// Writes `a` and adds it to its four rollup rows. Called once per job: only the change that first moves a job
 /// into an ended phase carries an archive, and that change commits under the job's version. Without a printer
 /// name in `a`, the printer's current name is read here, in the same statement.
-pub(crate) async fn archive_in(tx: &mut sqlx::Transaction<'_, Any>, a: &ArchivedJob) -> Result<()> {
-    sqlx::query(
+pub(crate) async fn archive_in<E: Exec>(tx: &mut E, a: &ArchivedJob) -> Result<()> {
+    tx.execute(
         "INSERT INTO archived_jobs (tenant_id, job_id, printer_id, printer_name, user_id, user_name, user_upn, phase, \
          state, created_at, acquired_at, completed_at, copies_printed, is_color, is_duplex, counts, groups_json, \
          user_ip) \
          VALUES ($1,$2,$3,COALESCE($4, (SELECT display_name FROM printers WHERE tenant_id = $1 AND id = $3)), \
          $5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
+        params![
+            a.tenant_id.as_str(),
+            a.job_id.get(),
+            a.printer_id.as_str(),
+            a.printer_name,
+            a.created_by.id,
+            a.created_by.display_name,
+            a.created_by.user_principal_name,
+            a.phase.as_str(),
+            a.processing_state(),
+            a.created_at,
+            a.acquired_at,
+            a.completed_at,
+            a.copies_printed,
+            a.color,
+            a.duplex,
+            serde_json::to_string(&a.counts).unwrap_or_default(),
+            rows::list_json(&a.groups),
+            a.created_by.ip_address,
+        ],
     )
-    .bind(a.tenant_id.as_str())
-    .bind(a.job_id.get())
-    .bind(a.printer_id.as_str())
-    .bind(&a.printer_name)
-    .bind(&a.created_by.id)
-    .bind(&a.created_by.display_name)
-    .bind(&a.created_by.user_principal_name)
-    .bind(a.phase.as_str())
-    .bind(a.processing_state())
-    .bind(a.created_at)
-    .bind(a.acquired_at)
-    .bind(a.completed_at)
-    .bind(a.copies_printed)
-    .bind(b(a.color))
-    .bind(b(a.duplex))
-    .bind(serde_json::to_string(&a.counts).unwrap_or_default())
-    .bind(rows::list_json(&a.groups))
-    .bind(&a.created_by.ip_address)
-    .execute(&mut **tx)
     .await?;
     if !a.groups.is_empty() {
         // One statement for all of the creator's groups: every statement is a round trip inside the writer's
-        // transaction.
+        // transaction on PostgreSQL.
         let values: Vec<String> = (0..a.groups.len())
             .map(|i| format!("($1, ${}, $2, $3)", i + 4))
             .collect();
@@ -65,14 +65,9 @@ pub(crate) async fn archive_in(tx: &mut sqlx::Transaction<'_, Any>, a: &Archived
              ON CONFLICT DO NOTHING",
             values.join(", ")
         );
-        let mut q = sqlx::query(audited(&sql))
-            .bind(a.tenant_id.as_str())
-            .bind(a.completed_at)
-            .bind(a.job_id.get());
-        for group in &a.groups {
-            q = q.bind(group);
-        }
-        q.execute(&mut **tx).await?;
+        let mut values = params![a.tenant_id.as_str(), a.completed_at, a.job_id.get()];
+        values.extend(a.groups.iter().map(|g| g.to_param()));
+        tx.execute(&sql, values).await?;
     }
     add_usage(tx, a.tenant_id.as_str(), &a.usage_rows()).await
 }
@@ -82,7 +77,7 @@ const USAGE_PARAMS: usize = 16;
 
 /// Adds each row's counters to its stored row (created at zero if missing; the subject's name is the latest), in
 /// one statement: the rows of one job have distinct keys (day and month, by user and by printer).
-async fn add_usage(tx: &mut sqlx::Transaction<'_, Any>, tenant: &str, rows: &[UsageRow]) -> Result<()> {
+async fn add_usage<E: Exec>(tx: &mut E, tenant: &str, rows: &[UsageRow]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -124,30 +119,31 @@ async fn add_usage(tx: &mut sqlx::Transaction<'_, Any>, tenant: &str, rows: &[Us
          single_sided_sheets = usage_rollups.single_sided_sheets + excluded.single_sided_sheets",
         values.join(", ")
     );
-    let mut q = sqlx::query(audited(&sql)).bind(tenant);
+    let mut values = params![tenant];
     for row in rows {
         let c = &row.counts;
-        q = q
-            .bind(row.period.as_str())
-            .bind(row.dimension.as_str())
-            .bind(&row.id)
-            .bind(&row.subject_id)
+        values.extend(params![
+            row.period.as_str(),
+            row.dimension.as_str(),
+            row.id,
+            row.subject_id,
             // Always a name (the printer's current one, else the subject's id), so the `userPrincipalName` /
             // `printerName` sort key is never null.
-            .bind(&row.subject_name)
-            .bind(row.usage_date)
-            .bind(c.completed_jobs)
-            .bind(c.completed_color_jobs)
-            .bind(c.completed_black_and_white_jobs)
-            .bind(c.incomplete_jobs)
-            .bind(c.pages)
-            .bind(c.black_and_white_pages)
-            .bind(c.color_pages)
-            .bind(c.media_sheets)
-            .bind(c.double_sided_sheets)
-            .bind(c.single_sided_sheets);
+            row.subject_name,
+            row.usage_date,
+            c.completed_jobs,
+            c.completed_color_jobs,
+            c.completed_black_and_white_jobs,
+            c.incomplete_jobs,
+            c.pages,
+            c.black_and_white_pages,
+            c.color_pages,
+            c.media_sheets,
+            c.double_sided_sheets,
+            c.single_sided_sheets,
+        ]);
     }
-    q.execute(&mut **tx).await?;
+    tx.execute(&sql, values).await?;
     Ok(())
 }
 
@@ -174,7 +170,7 @@ fn dimension_of(text: &str) -> Result<Dimension> {
     }
 }
 
-fn usage_row(row: &AnyRow) -> Result<UsageRow> {
+fn usage_row<R: Columns + ?Sized>(row: &R) -> Result<UsageRow> {
     Ok(UsageRow {
         id: text(row, "id")?,
         period: period_of(&text(row, "period")?)?,
@@ -197,7 +193,7 @@ fn usage_row(row: &AnyRow) -> Result<UsageRow> {
     })
 }
 
-fn archived_job(row: &AnyRow) -> Result<ArchivedJob> {
+fn archived_job<R: Columns + ?Sized>(row: &R) -> Result<ArchivedJob> {
     let phase_text = text(row, "phase")?;
     let phase = JobPhase::parse(&phase_text)
         .ok_or_else(|| StoreError::Corrupt(format!("archived phase {phase_text}")))?;
@@ -248,7 +244,7 @@ impl ReportStore for SqlStore {
             ],
             fields: usage_fields(dimension),
         };
-        self.list_page(coll, q, usage_row).await
+        self.list_page(coll, q, |row| usage_row(row)).await
     }
 
     async fn get_usage(
@@ -322,6 +318,6 @@ impl ReportStore for SqlStore {
             params,
             fields: &fields::ARCHIVED_JOBS,
         };
-        self.list_page(coll, q, archived_job).await
+        self.list_page(coll, q, |row| archived_job(row)).await
     }
 }

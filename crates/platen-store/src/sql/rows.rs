@@ -1,5 +1,6 @@
 //! Decoding rows into records.
 
+use super::exec::{Param, ValueRow};
 use crate::{Result, StoreError};
 use platen_domain::JobId;
 use platen_domain::job::{CompletionDetail, JobPhase};
@@ -8,35 +9,83 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-pub(crate) fn text(row: &AnyRow, col: &str) -> Result<String> {
-    Ok(row.try_get::<String, _>(col)?)
+/// A row of either executor: sqlx's (`AnyRow`) or the write path's [`ValueRow`].
+pub(crate) trait Columns {
+    fn opt_text_at(&self, col: &str) -> Result<Option<String>>;
+    fn opt_int_at(&self, col: &str) -> Result<Option<i64>>;
 }
-pub(crate) fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>> {
-    Ok(row.try_get::<Option<String>, _>(col)?)
+
+impl Columns for AnyRow {
+    fn opt_text_at(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.try_get::<Option<String>, _>(col)?)
+    }
+    fn opt_int_at(&self, col: &str) -> Result<Option<i64>> {
+        Ok(self.try_get::<Option<i64>, _>(col)?)
+    }
+}
+
+impl Columns for ValueRow {
+    fn opt_text_at(&self, col: &str) -> Result<Option<String>> {
+        match self.value(col)? {
+            Param::Text(v) => Ok(v.clone()),
+            Param::Int(v) => Ok(v.map(|v| v.to_string())),
+            Param::Float(v) => Ok(v.map(|v| v.to_string())),
+        }
+    }
+    fn opt_int_at(&self, col: &str) -> Result<Option<i64>> {
+        match self.value(col)? {
+            Param::Int(v) => Ok(*v),
+            Param::Text(None) => Ok(None),
+            Param::Text(Some(v)) => Err(StoreError::Corrupt(format!("{col}: {v:?} is not an integer"))),
+            Param::Float(Some(v)) => Err(StoreError::Corrupt(format!("{col}: {v} is not an integer"))),
+            Param::Float(None) => Ok(None),
+        }
+    }
+}
+
+impl ValueRow {
+    fn value(&self, col: &str) -> Result<&Param> {
+        self.columns
+            .iter()
+            .position(|c| c == col)
+            .and_then(|i| self.values.get(i))
+            .ok_or_else(|| StoreError::Corrupt(format!("no column {col}")))
+    }
+}
+
+fn required<T>(v: Option<T>, col: &str) -> Result<T> {
+    v.ok_or_else(|| StoreError::Corrupt(format!("{col} is null")))
+}
+
+pub(crate) fn text<R: Columns + ?Sized>(row: &R, col: &str) -> Result<String> {
+    required(row.opt_text_at(col)?, col)
+}
+pub(crate) fn opt_text<R: Columns + ?Sized>(row: &R, col: &str) -> Result<Option<String>> {
+    row.opt_text_at(col)
 }
 /// A typed string id ([`platen_domain::TenantId`], [`platen_domain::PrinterId`], …) from a text column.
-pub(crate) fn id<T: From<String>>(row: &AnyRow, col: &str) -> Result<T> {
+pub(crate) fn id<T: From<String>, R: Columns + ?Sized>(row: &R, col: &str) -> Result<T> {
     Ok(text(row, col)?.into())
 }
-pub(crate) fn opt_id<T: From<String>>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+pub(crate) fn opt_id<T: From<String>, R: Columns + ?Sized>(row: &R, col: &str) -> Result<Option<T>> {
     Ok(opt_text(row, col)?.map(T::from))
 }
-pub(crate) fn job_id(row: &AnyRow, col: &str) -> Result<JobId> {
+pub(crate) fn job_id<R: Columns + ?Sized>(row: &R, col: &str) -> Result<JobId> {
     Ok(int(row, col)?.into())
 }
-pub(crate) fn int(row: &AnyRow, col: &str) -> Result<i64> {
-    Ok(row.try_get::<i64, _>(col)?)
+pub(crate) fn int<R: Columns + ?Sized>(row: &R, col: &str) -> Result<i64> {
+    required(row.opt_int_at(col)?, col)
 }
-pub(crate) fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?)
+pub(crate) fn opt_int<R: Columns + ?Sized>(row: &R, col: &str) -> Result<Option<i64>> {
+    row.opt_int_at(col)
 }
-pub(crate) fn flag(row: &AnyRow, col: &str) -> Result<bool> {
+pub(crate) fn flag<R: Columns + ?Sized>(row: &R, col: &str) -> Result<bool> {
     Ok(int(row, col)? != 0)
 }
-pub(crate) fn opt_flag(row: &AnyRow, col: &str) -> Result<Option<bool>> {
+pub(crate) fn opt_flag<R: Columns + ?Sized>(row: &R, col: &str) -> Result<Option<bool>> {
     Ok(opt_int(row, col)?.map(|v| v != 0))
 }
-pub(crate) fn json(row: &AnyRow, col: &str) -> Result<Value> {
+pub(crate) fn json<R: Columns + ?Sized>(row: &R, col: &str) -> Result<Value> {
     let raw = text(row, col)?;
     serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
@@ -44,7 +93,10 @@ pub(crate) fn to_json(v: &Value) -> String {
     v.to_string()
 }
 /// A JSON text column decoded into a type (`None` for SQL NULL).
-pub(crate) fn opt_serde<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+pub(crate) fn opt_serde<T: serde::de::DeserializeOwned, R: Columns + ?Sized>(
+    row: &R,
+    col: &str,
+) -> Result<Option<T>> {
     opt_text(row, col)?
         .map(|raw| serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}"))))
         .transpose()
@@ -68,7 +120,7 @@ pub(crate) const PRINTER_COLUMNS: &str = "p.tenant_id, p.id, p.display_name, p.m
     p.last_seen_at, p.connector_id, p.registered_by_app, p.certificate, p.device_attributes, \
     CASE WHEN EXISTS (SELECT 1 FROM shares x WHERE x.tenant_id = p.tenant_id AND x.printer_id = p.id) THEN 1 ELSE 0 END AS is_shared";
 
-pub(crate) fn printer(row: &AnyRow) -> Result<Printer> {
+pub(crate) fn printer<R: Columns + ?Sized>(row: &R) -> Result<Printer> {
     let details: Vec<String> = serde_json::from_value(json(row, "status_details")?)
         .map_err(|e| StoreError::Corrupt(format!("status_details: {e}")))?;
     Ok(Printer {
@@ -104,7 +156,7 @@ pub(crate) fn printer(row: &AnyRow) -> Result<Printer> {
 pub(crate) const SHARE_COLUMNS: &str =
     "s.tenant_id, s.id, s.printer_id, s.display_name, s.allow_all_users, s.created_at";
 
-pub(crate) fn share(row: &AnyRow) -> Result<Share> {
+pub(crate) fn share<R: Columns + ?Sized>(row: &R) -> Result<Share> {
     Ok(Share {
         tenant_id: id(row, "tenant_id")?,
         id: id(row, "id")?,
@@ -120,7 +172,7 @@ pub(crate) const JOB_COLUMNS: &str = "j.tenant_id, j.id, j.printer_id, j.share_i
     j.configuration, j.display_name, j.redirected_from, j.redirected_to, j.error_code, j.acknowledged_at, \
     j.acquired_by, j.completed_at, j.counts, j.creator_groups, j.quota_hold, j.updated_at, j.version";
 
-pub(crate) fn job(row: &AnyRow) -> Result<Job> {
+pub(crate) fn job<R: Columns + ?Sized>(row: &R) -> Result<Job> {
     let phase_text = text(row, "phase")?;
     let phase =
         JobPhase::parse(&phase_text).ok_or_else(|| StoreError::Corrupt(format!("job phase {phase_text}")))?;
@@ -162,7 +214,7 @@ pub(crate) const DOCUMENT_COLUMNS: &str = "d.tenant_id, d.id, d.job_id, d.displa
     d.sha256, d.uploaded_at, d.downloaded_at, d.blob_key, d.configuration, d.converted_content_type, \
     d.converted_size, d.converted_sha256, d.converted_blob_key, d.purged_at";
 
-pub(crate) fn document(row: &AnyRow) -> Result<Document> {
+pub(crate) fn document<R: Columns + ?Sized>(row: &R) -> Result<Document> {
     Ok(Document {
         tenant_id: id(row, "tenant_id")?,
         id: text(row, "id")?,
@@ -181,7 +233,7 @@ pub(crate) fn document(row: &AnyRow) -> Result<Document> {
 }
 
 /// The four `converted_*` columns are written together (`documents::convert_in`): all or none.
-fn converted_payload(row: &AnyRow) -> Result<Option<ConvertedPayload>> {
+fn converted_payload<R: Columns + ?Sized>(row: &R) -> Result<Option<ConvertedPayload>> {
     let Some(blob_key) = opt_text(row, "converted_blob_key")? else {
         return Ok(None);
     };
@@ -193,7 +245,7 @@ fn converted_payload(row: &AnyRow) -> Result<Option<ConvertedPayload>> {
     }))
 }
 
-pub(crate) fn upload_session(row: &AnyRow) -> Result<UploadSession> {
+pub(crate) fn upload_session<R: Columns + ?Sized>(row: &R) -> Result<UploadSession> {
     Ok(UploadSession {
         id: text(row, "id")?,
         tenant_id: id(row, "tenant_id")?,
@@ -208,7 +260,7 @@ pub(crate) fn upload_session(row: &AnyRow) -> Result<UploadSession> {
     })
 }
 
-pub(crate) fn connector(row: &AnyRow) -> Result<Connector> {
+pub(crate) fn connector<R: Columns + ?Sized>(row: &R) -> Result<Connector> {
     Ok(Connector {
         tenant_id: id(row, "tenant_id")?,
         id: text(row, "id")?,
@@ -222,7 +274,7 @@ pub(crate) fn connector(row: &AnyRow) -> Result<Connector> {
     })
 }
 
-pub(crate) fn operation(row: &AnyRow) -> Result<PrinterOperation> {
+pub(crate) fn operation<R: Columns + ?Sized>(row: &R) -> Result<PrinterOperation> {
     Ok(PrinterOperation {
         tenant_id: id(row, "tenant_id")?,
         id: text(row, "id")?,

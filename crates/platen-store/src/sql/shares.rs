@@ -2,6 +2,7 @@
 
 use super::bind::b;
 use super::bind::{audited, placeholders};
+use super::exec::{Exec, Param, params};
 use super::list::Collection;
 use super::rows::{self, PRINTER_COLUMNS, SHARE_COLUMNS};
 use super::{SqlStore, conflict_on_unique};
@@ -36,12 +37,8 @@ impl ShareStore for SqlStore {
 
     async fn get_share(&self, tenant: &str, id: &str) -> Result<Option<Share>> {
         let sql = format!("SELECT {SHARE_COLUMNS} FROM shares s WHERE s.tenant_id = $1 AND s.id = $2");
-        let row = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(rows::share).transpose()
+        self.lookup(&sql, params![tenant, id], |row| rows::share(row))
+            .await
     }
 
     async fn find_share(&self, id: &str) -> Result<Option<Share>> {
@@ -106,7 +103,7 @@ impl ShareStore for SqlStore {
             params,
             fields: fields::shares(self.dialect),
         };
-        self.list_page(coll, q, rows::share).await
+        self.list_page(coll, q, |row| rows::share(row)).await
     }
 
     async fn share_visible_to(&self, tenant: &str, share_id: &str, viewer: &Viewer) -> Result<bool> {
@@ -247,17 +244,16 @@ impl ShareStore for SqlStore {
     }
 
     async fn record_share_use(&self, tenant: &str, share_id: &str, user_id: &str, at: Micros) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO share_usage (tenant_id, user_id, share_id, last_used_at) VALUES ($1,$2,$3,$4) \
-             ON CONFLICT (tenant_id, user_id, share_id) DO UPDATE SET last_used_at = excluded.last_used_at",
-        )
-        .bind(tenant)
-        .bind(user_id.to_ascii_lowercase())
-        .bind(share_id)
-        .bind(at)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        let values = params![tenant, user_id.to_ascii_lowercase(), share_id, at];
+        match &self.group_commit {
+            // With the job it follows (a new job), in the writer's next batch rather than a commit of its own.
+            Some(group) => {
+                group
+                    .write(move |conn| Box::pin(record_use(conn, values.clone())))
+                    .await
+            }
+            None => record_use(&mut *self.write.acquire().await?, values).await,
+        }
     }
 
     async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>> {
@@ -423,4 +419,14 @@ async fn remove_member(
         .execute(&s.write)
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+async fn record_use<E: Exec>(conn: &mut E, values: Vec<Param>) -> Result<()> {
+    conn.execute(
+        "INSERT INTO share_usage (tenant_id, user_id, share_id, last_used_at) VALUES ($1,$2,$3,$4) \
+         ON CONFLICT (tenant_id, user_id, share_id) DO UPDATE SET last_used_at = excluded.last_used_at",
+        values,
+    )
+    .await?;
+    Ok(())
 }

@@ -1,8 +1,9 @@
 //! Task definitions, triggers and print tasks.
 
 use super::bind::{audited, placeholders};
+use super::exec::{Exec, params};
 use super::list::Collection;
-use super::rows;
+use super::rows::{self, Columns};
 use super::{SqlStore, conflict_on_unique};
 use crate::{ListQuery, Page, Result, StoreError, TaskStore, fields};
 use async_trait::async_trait;
@@ -11,7 +12,6 @@ use platen_domain::records::{PrintTask, TaskDefinition, TaskTrigger};
 use platen_domain::task::TaskState;
 use platen_domain::time::Micros;
 use platen_odata::{OrderBy, SqlValue};
-use sqlx::Any;
 use sqlx::any::AnyRow;
 
 const DEFINITION_COLUMNS: &str = "tenant_id, id, display_name, app_id, app_display_name, \
@@ -180,7 +180,7 @@ impl TaskStore for SqlStore {
             params: vec![SqlValue::Text(tenant.into()), SqlValue::Text(definition.into())],
             fields: &fields::TASKS,
         };
-        self.list_page(coll, &query, task).await
+        self.list_page(coll, &query, |row| task(row)).await
     }
 
     async fn processing_tasks_of_app(
@@ -239,7 +239,7 @@ fn trigger(r: &AnyRow) -> Result<TaskTrigger> {
 
 const TASK_COLUMNS: &str = "tenant_id, id, definition_id, trigger_id, app_id, job_id, printer_id, state, description, created_at, updated_at";
 
-fn task(r: &AnyRow) -> Result<PrintTask> {
+fn task<R: Columns + ?Sized>(r: &R) -> Result<PrintTask> {
     let state = rows::text(r, "state")?;
     Ok(PrintTask {
         tenant_id: rows::id(r, "tenant_id")?,
@@ -256,40 +256,43 @@ fn task(r: &AnyRow) -> Result<PrintTask> {
     })
 }
 
-pub(crate) async fn insert(tx: &mut sqlx::Transaction<'_, Any>, t: &PrintTask) -> Result<()> {
-    sqlx::query(
+pub(crate) async fn insert<E: Exec>(tx: &mut E, t: &PrintTask) -> Result<()> {
+    tx.execute(
         "INSERT INTO tasks (tenant_id, id, definition_id, trigger_id, app_id, job_id, printer_id, state, description, \
          created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        params![
+            t.tenant_id.as_str(),
+            t.id,
+            t.definition_id,
+            t.trigger_id,
+            t.app_id,
+            t.job_id.get(),
+            t.printer_id.as_str(),
+            t.state.as_str(),
+            t.description,
+            t.created_at,
+            t.updated_at,
+        ],
     )
-    .bind(t.tenant_id.as_str())
-    .bind(&t.id)
-    .bind(&t.definition_id)
-    .bind(&t.trigger_id)
-    .bind(&t.app_id)
-    .bind(t.job_id.get())
-    .bind(t.printer_id.as_str())
-    .bind(t.state.as_str())
-    .bind(&t.description)
-    .bind(t.created_at)
-    .bind(t.updated_at)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Updates a task unless it already ended: ended tasks never change (the task state machine), so a writer that
 /// decided from a stale read finds nothing to update (false) and must decide again.
-pub(crate) async fn update(tx: &mut sqlx::Transaction<'_, Any>, t: &PrintTask) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE tasks SET state = $3, description = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
-         AND state NOT IN ('completed', 'aborted')",
-    )
-    .bind(t.tenant_id.as_str())
-    .bind(&t.id)
-    .bind(t.state.as_str())
-    .bind(&t.description)
-    .bind(t.updated_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() > 0)
+pub(crate) async fn update<E: Exec>(tx: &mut E, t: &PrintTask) -> Result<bool> {
+    let done = tx
+        .execute(
+            "UPDATE tasks SET state = $3, description = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 \
+             AND state NOT IN ('completed', 'aborted')",
+            params![
+                t.tenant_id.as_str(),
+                t.id,
+                t.state.as_str(),
+                t.description,
+                t.updated_at
+            ],
+        )
+        .await?;
+    Ok(done > 0)
 }
