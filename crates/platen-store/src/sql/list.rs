@@ -6,6 +6,7 @@ use super::bind::audited;
 use super::bind::{bind_scalar, bind_values};
 use super::exec::{Param, bind_sqlite};
 use super::rows::{self, Columns};
+use super::sqlite_reader::{ColumnNames, NamedRow};
 use crate::{ListQuery, Page, Result};
 use platen_odata::{
     Dialect, FieldKind, FieldMap, SqlValue, render_filter, render_keyset, render_order_by, sort_keys,
@@ -142,9 +143,10 @@ impl PagePlan {
         if let Some((sql, params)) = &self.rows {
             let mut stmt = conn.prepare_cached(sql)?;
             bind_sqlite(&mut stmt, params.iter().map(Param::from).collect())?;
+            let names = ColumnNames::of(&stmt);
             let mut rows = stmt.raw_query();
             while let Some(row) = rows.next()? {
-                if !page.push(row, decode)? {
+                if !page.push(&NamedRow { row, names: &names }, decode)? {
                     break;
                 }
             }

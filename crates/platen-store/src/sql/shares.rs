@@ -257,14 +257,12 @@ impl ShareStore for SqlStore {
     }
 
     async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>> {
-        Ok(sqlx::query_scalar(
+        self.lookup(
             "SELECT last_used_at FROM share_usage WHERE tenant_id = $1 AND user_id = $2 AND share_id = $3",
+            params![tenant, user_id.to_ascii_lowercase(), share_id],
+            |row| rows::int(row, "last_used_at"),
         )
-        .bind(tenant)
-        .bind(user_id.to_ascii_lowercase())
-        .bind(share_id)
-        .fetch_optional(&self.read)
-        .await?)
+        .await
     }
 
     async fn shares_last_used(
