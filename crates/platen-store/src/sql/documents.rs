@@ -149,12 +149,8 @@ impl DocumentStore for SqlStore {
 
     async fn get_document(&self, tenant: &str, id: &str) -> Result<Option<Document>> {
         let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.tenant_id = $1 AND d.id = $2");
-        let row = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(rows::document).transpose()
+        self.lookup(&sql, params![tenant, id], |row| rows::document(row))
+            .await
     }
 
     async fn mark_document_downloaded(&self, tenant: &str, id: &str, at: Micros) -> Result<()> {
@@ -210,11 +206,8 @@ impl DocumentStore for SqlStore {
 
     async fn get_upload_session(&self, id: &str) -> Result<Option<UploadSession>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM upload_sessions WHERE id = $1");
-        let row = sqlx::query(audited(&sql))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(rows::upload_session).transpose()
+        self.lookup(&sql, params![id], |row| rows::upload_session(row))
+            .await
     }
 
     async fn upload_ranges(&self, session_id: &str) -> Result<Vec<UploadRange>> {

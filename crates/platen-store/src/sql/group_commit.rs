@@ -281,12 +281,12 @@ async fn run(store: SqlStore, writer: SqliteWriter, mut receiver: mpsc::Receiver
 
 /// Writes `batch` together when it can, else each write alone; answers every caller.
 fn write_batch(conn: &mut Connection, feed: &ChangeFeed, mut batch: Vec<Pending>) {
-    if batch.len() > 1 {
-        if let Ok(Some(events)) = write_together(conn, &mut batch) {
-            feed.announce(events);
-            batch.into_iter().for_each(Pending::answer);
-            return;
-        }
+    if batch.len() > 1
+        && let Ok(Some(events)) = write_together(conn, &mut batch)
+    {
+        feed.announce(events);
+        batch.into_iter().for_each(Pending::answer);
+        return;
     }
     for pending in batch {
         pending.write_alone(conn, feed);

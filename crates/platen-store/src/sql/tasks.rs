@@ -159,12 +159,7 @@ impl TaskStore for SqlStore {
 
     async fn get_task(&self, tenant: &str, id: &str) -> Result<Option<PrintTask>> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2");
-        let row = sqlx::query(audited(&sql))
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(task).transpose()
+        self.lookup(&sql, params![tenant, id], |row| task(row)).await
     }
 
     async fn list_tasks(&self, tenant: &str, definition: &str, query: &ListQuery) -> Result<Page<PrintTask>> {
