@@ -4,7 +4,8 @@
 
 use super::SqlStore;
 use super::bind::audited;
-use super::exec::{Exec, params};
+use super::bind::placeholders;
+use super::exec::{Exec, Param, params};
 use super::list::Collection;
 use super::rows::{self, JOB_COLUMNS, to_json};
 use crate::{Commit, Committed, JobScope, JobStore, ListQuery, Page, Result, fields};
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 use platen_domain::JobId;
 use platen_domain::records::{Document, Job, JobChange, JobEventRecord, PrintTask, job_path};
 use platen_odata::SqlValue;
+use std::sync::LazyLock;
 
 #[async_trait]
 impl JobStore for SqlStore {
@@ -241,45 +243,87 @@ pub(crate) async fn write_change<E: Exec>(
     Ok(Written::Done(Box::new(Committed { job, redirected }), events))
 }
 
+/// The columns a job change sets, bound in this order by [`state_params`].
+const STATE_COLUMNS: [&str; 18] = [
+    "printer_id",
+    "share_id",
+    "phase",
+    "state",
+    "completion",
+    "status_reason",
+    "is_fetchable",
+    "configuration",
+    "display_name",
+    "redirected_from",
+    "redirected_to",
+    "error_code",
+    "acknowledged_at",
+    "acquired_by",
+    "completed_at",
+    "updated_at",
+    "counts",
+    "quota_hold",
+];
+
+fn state_params(job: &Job) -> Vec<Param> {
+    params![
+        job.printer_id.as_str(),
+        job.share_id.as_deref(),
+        job.phase.as_str(),
+        job.phase.graph_state(),
+        job.completion.map(|c| c.as_str()),
+        job.status_reason,
+        job.phase.is_fetchable(),
+        to_json(&job.configuration),
+        job.display_name,
+        job.redirected_from,
+        job.redirected_to,
+        job.error_code.map(i64::from),
+        job.acknowledged_at,
+        job.acquired_by,
+        job.completed_at,
+        job.updated_at,
+        rows::counts_json(&job.counts),
+        rows::opt_json(job.quota_hold.as_ref()),
+    ]
+}
+
+/// A new job: who created it and when ($1–$8), then its state.
+static INSERT_JOB: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO jobs (tenant_id, created_at, created_by_id, created_by_name, created_by_upn, created_by_ip, \
+         creator_groups, version, {}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8, {}) RETURNING id",
+        STATE_COLUMNS.join(", "),
+        placeholders(9, STATE_COLUMNS.len())
+    )
+});
+
+/// A change: the job's state, written only over the version it was read at ($1–$3).
+static UPDATE_JOB: LazyLock<String> = LazyLock::new(|| {
+    let set: Vec<String> = STATE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, col)| format!("{col} = ${}", i + 4))
+        .collect();
+    format!(
+        "UPDATE jobs SET {}, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $3",
+        set.join(", ")
+    )
+});
+
 async fn insert_job<E: Exec>(tx: &mut E, job: &Job) -> Result<JobId> {
-    let id = tx
-        .fetch_i64(
-            "INSERT INTO jobs (tenant_id, printer_id, share_id, phase, state, completion, status_reason, \
-             is_fetchable, created_at, created_by_id, created_by_name, created_by_upn, created_by_ip, configuration, \
-             display_name, redirected_from, redirected_to, error_code, acknowledged_at, completed_at, updated_at, \
-             version, counts, creator_groups, quota_hold) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
-             RETURNING id",
-            params![
-                job.tenant_id.as_str(),
-                job.printer_id.as_str(),
-                job.share_id.as_deref(),
-                job.phase.as_str(),
-                job.phase.graph_state(),
-                job.completion.map(|c| c.as_str()),
-                job.status_reason,
-                job.phase.is_fetchable(),
-                job.created_at,
-                job.created_by.id,
-                job.created_by.display_name,
-                job.created_by.user_principal_name,
-                job.created_by.ip_address,
-                to_json(&job.configuration),
-                job.display_name,
-                job.redirected_from,
-                job.redirected_to,
-                job.error_code.map(i64::from),
-                job.acknowledged_at,
-                job.completed_at,
-                job.updated_at,
-                job.version,
-                rows::counts_json(&job.counts),
-                rows::list_json(&job.creator_groups),
-                rows::opt_json(job.quota_hold.as_ref()),
-            ],
-        )
-        .await?;
-    Ok(id.into())
+    let mut values = params![
+        job.tenant_id.as_str(),
+        job.created_at,
+        job.created_by.id,
+        job.created_by.display_name,
+        job.created_by.user_principal_name,
+        job.created_by.ip_address,
+        rows::list_json(&job.creator_groups),
+        job.version,
+    ];
+    values.extend(state_params(job));
+    Ok(tx.fetch_i64(&INSERT_JOB, values).await?.into())
 }
 
 async fn save_in<E: Exec>(
@@ -288,38 +332,9 @@ async fn save_in<E: Exec>(
     expected: i64,
     event: Option<&JobEventRecord>,
 ) -> Result<bool> {
-    let done = tx
-        .execute(
-            "UPDATE jobs SET printer_id=$4, share_id=$5, phase=$6, state=$7, completion=$8, status_reason=$9, \
-             is_fetchable=$10, configuration=$11, display_name=$12, redirected_from=$13, redirected_to=$14, \
-             error_code=$15, acknowledged_at=$16, completed_at=$17, updated_at=$18, acquired_by=$19, counts=$20, \
-             quota_hold=$21, version = version + 1 \
-             WHERE tenant_id=$1 AND id=$2 AND version=$3",
-            params![
-                job.tenant_id.as_str(),
-                job.id.get(),
-                expected,
-                job.printer_id.as_str(),
-                job.share_id.as_deref(),
-                job.phase.as_str(),
-                job.phase.graph_state(),
-                job.completion.map(|c| c.as_str()),
-                job.status_reason,
-                job.phase.is_fetchable(),
-                to_json(&job.configuration),
-                job.display_name,
-                job.redirected_from,
-                job.redirected_to,
-                job.error_code.map(i64::from),
-                job.acknowledged_at,
-                job.completed_at,
-                job.updated_at,
-                job.acquired_by,
-                rows::counts_json(&job.counts),
-                rows::opt_json(job.quota_hold.as_ref()),
-            ],
-        )
-        .await?;
+    let mut values = params![job.tenant_id.as_str(), job.id.get(), expected];
+    values.extend(state_params(job));
+    let done = tx.execute(&UPDATE_JOB, values).await?;
     if done == 0 {
         return Ok(false);
     }
