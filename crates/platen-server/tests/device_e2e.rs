@@ -23,7 +23,7 @@ mod procs;
 
 use device::{DeviceJob, device_jobs};
 use graph::{ADMIN_SCOPES, APP_ROLES, Graph, Job, USER_SCOPES};
-use platen_testkit::ippeve;
+use platen_testkit::{Http, ippeve};
 use procs::{Ippeve, Server};
 use serde_json::json;
 use std::path::PathBuf;
@@ -116,6 +116,17 @@ impl World {
             printer_id,
             share,
         })
+    }
+
+    /// Holds this world's printer's jobs until released (Platen's built-in secure release), as its administrator.
+    pub async fn secure_release_on(&self, api: &Http) {
+        api.put(
+            &format!("/platen/secure-release/printers/{}", self.printer_id),
+            &self.admin,
+            &json!({"enabled": true}),
+        )
+        .await
+        .expect(200);
     }
 
     pub fn device_jobs(&self) -> Vec<DeviceJob> {
@@ -387,27 +398,11 @@ async fn secure_release_holds_jobs_until_released_by_the_owner_or_at_the_station
     let Some(w) = World::new(&["-c", "/bin/true"]).await else {
         return;
     };
-    let http = reqwest::Client::new();
-    let platen = |path: &str| format!("{}{path}", w.server.base);
-    let on = http
-        .put(platen(&format!(
-            "/platen/secure-release/printers/{}",
-            w.printer_id
-        )))
-        .bearer_auth(&w.admin)
-        .json(&json!({"enabled": true}))
-        .send()
+    let api = Http::new(&w.server.base);
+    w.secure_release_on(&api).await;
+    api.put("/platen/release-pin", &w.user, &json!({"pin": "1357"}))
         .await
-        .unwrap();
-    assert_eq!(on.status(), 200, "{:?}", on.text().await);
-    let pin = http
-        .put(platen("/platen/release-pin"))
-        .bearer_auth(&w.user)
-        .json(&json!({"pin": "1357"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pin.status(), 204, "{:?}", pin.text().await);
+        .expect(204);
     let conn = device::run(&w.state, "main");
     let by_owner_doc = pdf("secure release: by its owner");
     let at_station_doc = pdf("secure release: at the station");
@@ -430,16 +425,12 @@ async fn secure_release_holds_jobs_until_released_by_the_owner_or_at_the_station
     );
 
     // Released by its owner through Platen's endpoint: it reaches ippeveprinter through the connector.
-    let released = http
-        .post(platen(&format!(
-            "/platen/secure-release/jobs/{}/release",
-            by_owner.id
-        )))
-        .bearer_auth(&w.user)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(released.status(), 200, "{:?}", released.text().await);
+    api.post_empty(
+        &format!("/platen/secure-release/jobs/{}/release", by_owner.id),
+        &w.user,
+    )
+    .await
+    .expect(200);
     let done = w
         .graph
         .wait_state(&w.user, &by_owner, &["completed", "aborted", "canceled"], 60)
@@ -453,8 +444,8 @@ async fn secure_release_holds_jobs_until_released_by_the_owner_or_at_the_station
     );
 
     // At the station beside the printer: UPN and PIN.
-    let station = http
-        .post(platen(&format!("/console/release/{}", w.printer_id)))
+    let station = reqwest::Client::new()
+        .post(format!("{}/console/release/{}", w.server.base, w.printer_id))
         .form(&[("upn", "alice@contoso.com"), ("pin", "1357")])
         .send()
         .await
@@ -488,18 +479,8 @@ async fn a_held_job_released_to_another_printer_prints_there_through_its_connect
     );
     let upstairs_id = reg[0].1.clone();
     let upstairs_share = w.graph.share(&w.admin, &upstairs_id, "Upstairs").await;
-    let http = reqwest::Client::new();
-    let on = http
-        .put(format!(
-            "{}/platen/secure-release/printers/{}",
-            w.server.base, w.printer_id
-        ))
-        .bearer_auth(&w.admin)
-        .json(&json!({"enabled": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on.status(), 200);
+    let api = Http::new(&w.server.base);
+    w.secure_release_on(&api).await;
     let lobby = device::run(&w.state, "main");
     let upstairs_conn = device::run(&state2, "upstairs");
     let doc = pdf("secure release: redirected upstairs");
@@ -507,18 +488,14 @@ async fn a_held_job_released_to_another_printer_prints_there_through_its_connect
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(w.graph.state(&w.user, &held).await, "paused");
 
-    let released = http
-        .post(format!(
-            "{}/platen/secure-release/jobs/{}/release",
-            w.server.base, held.id
-        ))
-        .bearer_auth(&w.user)
-        .json(&json!({"shareId": upstairs_share}))
-        .send()
+    let released = api
+        .post(
+            &format!("/platen/secure-release/jobs/{}/release", held.id),
+            &w.user,
+            &json!({"shareId": upstairs_share}),
+        )
         .await
-        .unwrap();
-    assert_eq!(released.status(), 200);
-    let released: serde_json::Value = released.json().await.unwrap();
+        .expect_json(200);
     assert_eq!(released["printerId"], upstairs_id.as_str(), "{released}");
     let new_id = released["id"].as_str().unwrap().to_string();
     let path = format!("/print/printers/{upstairs_id}/jobs/{new_id}");

@@ -6,11 +6,13 @@
 //! The rusqlite executor never waits: its futures are ready when first polled, so the writer thread drives a whole
 //! batch with one `block_on` and no runtime.
 
+use super::rows::Columns;
 use crate::Result;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection};
 use std::future::Future;
+use std::sync::LazyLock;
 
 /// A value bound to a `$N` placeholder. Nulls keep their type: PostgreSQL refuses a text NULL for a BIGINT.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,25 +89,17 @@ macro_rules! params {
 }
 pub(crate) use params;
 
-/// A row read by [`Exec::fetch_row`]: column names and values (only the write path's rare reads use it).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ValueRow {
-    pub columns: Vec<String>,
-    pub values: Vec<Param>,
-}
-
 /// A connection inside a write transaction.
 pub(crate) trait Exec: Send {
     /// Runs one statement; the number of rows it changed.
     fn execute(&mut self, sql: &str, params: Vec<Param>) -> impl Future<Output = Result<u64>> + Send;
-    /// The first column of the one row a statement returns (`INSERT … RETURNING id`).
-    fn fetch_i64(&mut self, sql: &str, params: Vec<Param>) -> impl Future<Output = Result<i64>> + Send;
-    /// The first row a statement returns, if any.
-    fn fetch_row(
+    /// The first row a statement returns (`INSERT … RETURNING id`, a row read inside the transaction), decoded.
+    fn fetch_optional<T: Send>(
         &mut self,
         sql: &str,
         params: Vec<Param>,
-    ) -> impl Future<Output = Result<Option<ValueRow>>> + Send;
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send,
+    ) -> impl Future<Output = Result<Option<T>>> + Send;
 }
 
 pub(crate) fn bind_all<'q>(
@@ -128,43 +122,30 @@ impl Exec for AnyConnection {
         Ok(q.execute(&mut *self).await?.rows_affected())
     }
 
-    async fn fetch_i64(&mut self, sql: &str, params: Vec<Param>) -> Result<i64> {
-        use sqlx::Row;
+    async fn fetch_optional<T: Send>(
+        &mut self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send,
+    ) -> Result<Option<T>> {
         let q = bind_all(sqlx::query(super::bind::audited(sql)), params);
-        let row = q.fetch_one(&mut *self).await?;
-        Ok(row.try_get::<i64, _>(0)?)
-    }
-
-    async fn fetch_row(&mut self, sql: &str, params: Vec<Param>) -> Result<Option<ValueRow>> {
-        use sqlx::{Column, Row, TypeInfo, ValueRef};
-        let q = bind_all(sqlx::query(super::bind::audited(sql)), params);
-        let Some(row) = q.fetch_optional(&mut *self).await? else {
-            return Ok(None);
-        };
-        let mut out = ValueRow::default();
-        for (i, column) in row.columns().iter().enumerate() {
-            out.columns.push(column.name().to_string());
-            let raw = row.try_get_raw(i)?;
-            let value = if raw.is_null() {
-                Param::Text(None)
-            } else if raw.type_info().name().eq_ignore_ascii_case("TEXT") {
-                Param::Text(row.try_get::<Option<String>, _>(i)?)
-            } else if raw.type_info().name().eq_ignore_ascii_case("REAL") {
-                Param::Float(row.try_get::<Option<f64>, _>(i)?)
-            } else {
-                Param::Int(row.try_get::<Option<i64>, _>(i)?)
-            };
-            out.values.push(value);
-        }
-        Ok(Some(out))
+        let row = q.fetch_optional(&mut *self).await?;
+        row.as_ref().map(|row| decode(row)).transpose()
     }
 }
+
+/// `$1` … `$128`: the names bound on every statement, made once.
+static PLACEHOLDERS: LazyLock<Vec<String>> = LazyLock::new(|| (1..=128).map(|i| format!("${i}")).collect());
 
 /// Binds `params` to the statement's `$N` parameters by name (SQLite numbers named parameters in order of first
 /// appearance, so `$4` may well be its first).
 pub(crate) fn bind_sqlite(stmt: &mut rusqlite::CachedStatement<'_>, params: Vec<Param>) -> Result<()> {
     for (i, p) in params.into_iter().enumerate() {
-        let Some(index) = stmt.parameter_index(&format!("${}", i + 1))? else {
+        let name = match PLACEHOLDERS.get(i) {
+            Some(name) => std::borrow::Cow::Borrowed(name.as_str()),
+            None => std::borrow::Cow::Owned(format!("${}", i + 1)),
+        };
+        let Some(index) = stmt.parameter_index(&name)? else {
             continue;
         };
         match p {
@@ -183,34 +164,12 @@ impl Exec for rusqlite::Connection {
         Ok(stmt.raw_execute()? as u64)
     }
 
-    async fn fetch_i64(&mut self, sql: &str, params: Vec<Param>) -> Result<i64> {
-        let mut stmt = self.prepare_cached(sql)?;
-        bind_sqlite(&mut stmt, params)?;
-        let mut rows = stmt.raw_query();
-        let row = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        Ok(row.get::<_, i64>(0)?)
-    }
-
-    async fn fetch_row(&mut self, sql: &str, params: Vec<Param>) -> Result<Option<ValueRow>> {
-        use rusqlite::types::ValueRef;
-        let mut stmt = self.prepare_cached(sql)?;
-        bind_sqlite(&mut stmt, params)?;
-        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
-        let mut rows = stmt.raw_query();
-        let Some(row) = rows.next()? else {
-            return Ok(None);
-        };
-        let mut values = Vec::with_capacity(columns.len());
-        for i in 0..columns.len() {
-            values.push(match row.get_ref(i)? {
-                ValueRef::Null => Param::Text(None),
-                ValueRef::Integer(v) => Param::Int(Some(v)),
-                ValueRef::Real(v) => Param::Float(Some(v)),
-                ValueRef::Text(v) | ValueRef::Blob(v) => {
-                    Param::Text(Some(String::from_utf8_lossy(v).into_owned()))
-                }
-            });
-        }
-        Ok(Some(ValueRow { columns, values }))
+    async fn fetch_optional<T: Send>(
+        &mut self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send,
+    ) -> Result<Option<T>> {
+        super::sqlite_reader::first_row(self, sql, params, decode)
     }
 }

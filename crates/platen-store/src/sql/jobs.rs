@@ -323,7 +323,11 @@ async fn insert_job<E: Exec>(tx: &mut E, job: &Job) -> Result<JobId> {
         job.version,
     ];
     values.extend(state_params(job));
-    Ok(tx.fetch_i64(&INSERT_JOB, values).await?.into())
+    let id = tx
+        .fetch_optional(&INSERT_JOB, values, |row| rows::int(row, "id"))
+        .await?
+        .ok_or_else(|| crate::StoreError::Corrupt("INSERT … RETURNING id returned no row".into()))?;
+    Ok(id.into())
 }
 
 async fn save_in<E: Exec>(

@@ -97,17 +97,19 @@ pub(crate) async fn hold_in<E: Exec>(
     if done > 0 {
         return Ok(None);
     }
-    let row = tx
-        .fetch_row(
+    let found = tx
+        .fetch_optional(
             &format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM quota_accounts \
                  WHERE tenant_id = $1 AND user_id = $2 AND period = $3 AND period_start = $4"
             ),
             key,
+            |row| account(row),
         )
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("a quota account vanished inside its transaction".into()))?;
-    Ok(Some(account(&row)?))
+        .await?;
+    found
+        .map(Some)
+        .ok_or_else(|| StoreError::Corrupt("a quota account vanished inside its transaction".into()))
 }
 
 /// Releases a job's hold and charges what it printed, on the account the hold was taken from (a job started

@@ -1,6 +1,5 @@
 //! Decoding rows into records.
 
-use super::exec::{Param, ValueRow};
 use crate::{Result, StoreError};
 use platen_domain::JobId;
 use platen_domain::job::{CompletionDetail, JobPhase};
@@ -9,7 +8,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// A row of either executor: sqlx's (`AnyRow`) or the write path's [`ValueRow`].
+/// A row of either driver: sqlx's (`AnyRow`) or rusqlite's (`sqlite_reader::NamedRow`).
 pub(crate) trait Columns {
     fn opt_text_at(&self, col: &str) -> Result<Option<String>>;
     fn opt_int_at(&self, col: &str) -> Result<Option<i64>>;
@@ -21,35 +20,6 @@ impl Columns for AnyRow {
     }
     fn opt_int_at(&self, col: &str) -> Result<Option<i64>> {
         Ok(self.try_get::<Option<i64>, _>(col)?)
-    }
-}
-
-impl Columns for ValueRow {
-    fn opt_text_at(&self, col: &str) -> Result<Option<String>> {
-        match self.value(col)? {
-            Param::Text(v) => Ok(v.clone()),
-            Param::Int(v) => Ok(v.map(|v| v.to_string())),
-            Param::Float(v) => Ok(v.map(|v| v.to_string())),
-        }
-    }
-    fn opt_int_at(&self, col: &str) -> Result<Option<i64>> {
-        match self.value(col)? {
-            Param::Int(v) => Ok(*v),
-            Param::Text(None) => Ok(None),
-            Param::Text(Some(v)) => Err(StoreError::Corrupt(format!("{col}: {v:?} is not an integer"))),
-            Param::Float(Some(v)) => Err(StoreError::Corrupt(format!("{col}: {v} is not an integer"))),
-            Param::Float(None) => Ok(None),
-        }
-    }
-}
-
-impl ValueRow {
-    fn value(&self, col: &str) -> Result<&Param> {
-        self.columns
-            .iter()
-            .position(|c| c == col)
-            .and_then(|i| self.values.get(i))
-            .ok_or_else(|| StoreError::Corrupt(format!("no column {col}")))
     }
 }
 

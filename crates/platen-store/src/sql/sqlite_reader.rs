@@ -80,7 +80,8 @@ impl SqliteReader {
     }
 }
 
-fn first_row<T>(
+/// The first row `sql` returns on `conn`, decoded (also the writer's `Exec::fetch_optional`).
+pub(crate) fn first_row<T>(
     conn: &Connection,
     sql: &str,
     params: Vec<Param>,
