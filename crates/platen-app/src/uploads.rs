@@ -749,10 +749,12 @@ mod tests {
             got.extend_from_slice(&c.unwrap());
         }
         assert_eq!(got, b"0123456789");
-        // The piece and the session's own blob go right after the commit (in the background).
+        // The piece and the session's own blob go right after the commit (in the background): first the files,
+        // then their orphan rows, so wait for both.
         for _ in 0..100 {
             if !dir.path().join("blobs/uploads").exists()
                 && !dir.path().join("blobs").join(session_blob_key(&session)).exists()
+                && app.store.orphan_blobs(10).await.unwrap().is_empty()
             {
                 break;
             }
