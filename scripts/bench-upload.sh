@@ -80,8 +80,15 @@ def sample():
         time.sleep(0.02)
 t = threading.Thread(target=sample); t.start()
 
+def cpu_secs(p):
+    # utime + stime of a process (all its threads), in seconds.
+    with open(f"/proc/{p}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 conn = http.client.HTTPConnection(host, timeout=600)
 times = []
+server_cpu_before, client_cpu_before = cpu_secs(pid), sum(os.times()[:2])
 with open(path, "rb") as f:
     start = time.monotonic()
     at = 0
@@ -97,6 +104,8 @@ with open(path, "rb") as f:
         assert st == want, (at, st, b[:300])
         at = end
     total = time.monotonic() - start
+server_cpu = cpu_secs(pid) - server_cpu_before
+client_cpu = sum(os.times()[:2]) - client_cpu_before
 sampling[0] = False; t.join()
 peak_rss = max(peak[0], rss_kib())
 hwm = rss_kib("VmHWM")
@@ -122,6 +131,13 @@ for root, dirs, files in os.walk(blobs):
             continue
         left.append(p)
 
+# SHA-256 on this CPU (the server must hash every byte it stores), measured on the same bytes.
+with open(path, "rb") as f:
+    chunk = f.read(step)
+t0 = time.monotonic()
+hashlib.sha256(chunk).digest()
+hash_secs = (time.monotonic() - t0) * size / len(chunk)
+
 m = re.search(r"copied, ([0-9.,]+) s", dd_out)
 dd_secs = float(m.group(1).replace(",", ".")) if m else float("nan")
 dd_mbs = 100 * 10 * 1048576 / dd_secs / 1e6
@@ -130,6 +146,12 @@ median = statistics.median(times)
 print(f"upload: {size} bytes in {len(times)} PUTs of {step} bytes: {total:.2f} s, {mbs:.0f} MB/s")
 print(f"PUT: median {median * 1000:.0f} ms, last (completes the document) {times[-1] * 1000:.0f} ms, "
       f"last/median {times[-1] / median:.2f}, max {max(times) * 1000:.0f} ms")
+# On a machine with few cores the client's CPU competes with the server's: both are shown, and what the two
+# together leave as the floor on this machine's cores.
+cores = os.cpu_count() or 1
+print(f"CPU: server {server_cpu:.2f} s ({server_cpu / total * 100:.0f}% of one core), client {client_cpu:.2f} s; "
+      f"floor at {cores} cores {(server_cpu + client_cpu) / cores:.2f} s, hashing alone "
+      f"{hash_secs:.2f} s (SHA-256 of the whole document here: {size / hash_secs / 1e6:.0f} MB/s)")
 print(f"server RSS: {rss_before / 1024:.1f} MiB before, peak {peak_rss / 1024:.1f} MiB during "
       f"(growth {(peak_rss - rss_before) / 1024:.1f} MiB); VmHWM {hwm_before / 1024:.1f} -> {hwm / 1024:.1f} MiB")
 print(f"dd bs=10M count=100 oflag=direct conv=fsync: {dd_mbs:.0f} MB/s; upload/dd {mbs / dd_mbs:.2f}")

@@ -11,6 +11,7 @@ mod dispatch;
 mod error;
 mod handlers;
 mod in_memory;
+mod job_json;
 pub mod metadata;
 pub mod openapi;
 mod paging;

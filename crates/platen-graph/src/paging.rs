@@ -3,12 +3,15 @@
 
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
-use crate::response::collection;
+use crate::response::{collection, json_bytes};
+use axum::http::StatusCode;
+use axum::response::Response;
 use platen_odata::QueryOption::{self, Count, Expand, OrderBy, Search, Select, Skip, SkipToken, Top};
 use platen_odata::{
-    QueryOptions, decode_skiptoken, encode_skiptoken, evaluate, next_link_query, query_fingerprint,
+    QueryOptions, SqlValue, decode_skiptoken, encode_skiptoken, evaluate, next_link_query, query_fingerprint,
 };
 use platen_store::{ListQuery, Page};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Graph's Universal Print pages are at most 100 items (the printers list is documented as capped at 100).
@@ -96,7 +99,13 @@ pub fn page_json<T>(
         .into_iter()
         .map(|m| select(m, &ctx.query).map(Value::Object))
         .collect::<GraphResult<Vec<_>>>()?;
-    let next = page.next.map(|values| {
+    let next = next_link(ctx, page.next);
+    Ok(collection(ctx.context(context), items, page.count, next))
+}
+
+/// The absolute `@odata.nextLink` of a page that has more after it.
+fn next_link(ctx: &Ctx, next: Option<Vec<SqlValue>>) -> Option<String> {
+    next.map(|values| {
         let token = encode_skiptoken(&values, &fingerprint(ctx));
         format!(
             "{}/{}?{}",
@@ -104,8 +113,82 @@ pub fn page_json<T>(
             ctx.path,
             next_link_query(&ctx.raw_query, &token)
         )
-    });
-    Ok(collection(ctx.context(context), items, page.count, next))
+    })
+}
+
+/// How each item of a page is written (for a page serialised straight into its body).
+pub trait ItemJson<T> {
+    fn serialize_item<S: serde::Serializer>(&self, item: &T, s: S) -> Result<S::Ok, S::Error>;
+}
+
+/// A page without `$select` or `$expand`, serialised straight into its body, each item written by `item` (the same
+/// keys, in the same order, as [`page_json`] gives; evolvable members hidden by `item`).
+pub fn page_response<T>(
+    ctx: &Ctx,
+    context: &str,
+    page: Page<T>,
+    item: impl ItemJson<T>,
+) -> GraphResult<Response> {
+    let body = PageBody {
+        context: ctx.context(context),
+        count: page.count,
+        next: next_link(ctx, page.next),
+        items: &page.items,
+        item,
+    };
+    // About what a job renders to, so the buffer rarely grows.
+    let mut bytes = Vec::with_capacity(512 + 768 * page.items.len());
+    serde_json::to_writer(&mut bytes, &body).map_err(|e| {
+        tracing::error!(error = %e, "a page did not serialise");
+        GraphError::internal()
+    })?;
+    Ok(json_bytes(StatusCode::OK, bytes))
+}
+
+struct PageBody<'a, T, R> {
+    context: String,
+    count: Option<i64>,
+    next: Option<String>,
+    items: &'a [T],
+    item: R,
+}
+
+impl<T, R: ItemJson<T>> Serialize for PageBody<'_, T, R> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        // Byte order of the keys, as a rendered collection object has them.
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("@odata.context", &self.context)?;
+        if let Some(c) = self.count {
+            m.serialize_entry("@odata.count", &c)?;
+        }
+        if let Some(n) = &self.next {
+            m.serialize_entry("@odata.nextLink", n)?;
+        }
+        m.serialize_entry("value", &Items(self))?;
+        m.end()
+    }
+}
+
+struct Items<'p, 'a, T, R>(&'p PageBody<'a, T, R>);
+
+impl<T, R: ItemJson<T>> Serialize for Items<'_, '_, T, R> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.items.len()))?;
+        for t in self.0.items {
+            seq.serialize_element(&Item(&self.0.item, t))?;
+        }
+        seq.end()
+    }
+}
+
+struct Item<'r, 't, R, T>(&'r R, &'t T);
+
+impl<T, R: ItemJson<T>> Serialize for Item<'_, '_, R, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_item(self.1, s)
+    }
 }
 
 /// Applies `$select` to a rendered entity: only the named properties (annotations stay). Unknown names are a 400.

@@ -39,7 +39,7 @@ fn evolvable(key: &str, parent: &Map<String, Value>) -> Option<&'static [&'stati
 }
 
 /// Whether `v` holds an evolvable member a client must not see unasked (checked before copying anything).
-fn hides_any(v: &Value) -> bool {
+pub(crate) fn hides_any(v: &Value) -> bool {
     match v {
         Value::Object(m) => m.iter().any(|(k, x)| match (evolvable(k, m), x) {
             (Some(members), Value::Array(items)) => items.iter().any(|i| {
@@ -54,7 +54,7 @@ fn hides_any(v: &Value) -> bool {
 }
 
 /// Replaces every evolvable member in `v` by `unknownFutureValue`.
-fn hide_evolvable(v: &mut Value) {
+pub(crate) fn hide_evolvable(v: &mut Value) {
     match v {
         Value::Object(m) => {
             let keys: Vec<(String, Option<&'static [&'static str]>)> =
@@ -76,6 +76,30 @@ fn hide_evolvable(v: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(hide_evolvable),
         _ => {}
     }
+}
+
+/// A JSON body already serialised, whose evolvable members were hidden as it was written.
+pub fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut resp = (status, Body::from(bytes)).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    resp
+}
+
+/// Whether this request's evolvable enum members are answered as `unknownFutureValue` (no `Prefer:
+/// include-unknown-enum-members`).
+pub fn hides_evolvable() -> bool {
+    !crate::request_ids::RequestIds::current().include_unknown_enum_members
+}
+
+/// An entity serialised straight into its body (200).
+pub fn entity_response(v: &impl serde::Serialize) -> crate::error::GraphResult<Response> {
+    let mut bytes = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut bytes, v).map_err(|e| {
+        tracing::error!(error = %e, "an entity did not serialise");
+        crate::error::GraphError::internal()
+    })?;
+    Ok(json_bytes(StatusCode::OK, bytes))
 }
 
 pub fn ok(v: &Value) -> Response {

@@ -120,57 +120,22 @@ pub fn share_basic(s: &Share, p: &Printer, version: Version) -> Obj {
 }
 
 pub fn job_status(j: &Job, version: Version) -> Obj {
-    let status = j.phase.graph_status(j.completion);
-    let description = match &j.status_reason {
-        Some(reason) if !reason.is_empty() => format!("{} Reason: {reason}", status.description),
-        _ => status.description.to_string(),
-    };
-    let mut m = obj(json!({
-        "state": status.state,
-        "description": description,
-        "details": status.details,
-        "isAcquiredByPrinter": j.is_acquired_by_printer(),
-    }));
-    if version == Version::Beta {
-        m.insert("processingState".into(), json!(status.state));
-        m.insert("processingStateDescription".into(), json!(description));
-        m.insert("acquiredByPrinter".into(), json!(j.is_acquired_by_printer()));
-    }
-    m
+    crate::job_json::to_object(&crate::job_json::JobStatusJson {
+        job: j,
+        version,
+        hide_evolvable: false,
+    })
 }
 
-/// A stored job link (`print/printers/{p}/jobs/{j}`) as the absolute URL Graph returns.
-fn link(root: &str, stored: &Option<String>) -> Value {
-    match stored {
-        Some(s) if s.starts_with("http://") || s.starts_with("https://") => json!(s),
-        Some(s) => json!(format!("{root}/{s}")),
-        None => Value::Null,
-    }
-}
-
+/// A job as an object to reshape (`$select`, `$expand`); [`crate::job_json::JobJson`] defines it.
 pub fn job(j: &Job, version: Version, root: &str) -> Obj {
-    let mut m = obj(json!({
-        "id": j.id.to_string(),
-        "createdDateTime": to_graph(j.created_at),
-        "createdBy": {
-            "id": j.created_by.id,
-            "displayName": j.created_by.display_name,
-            "userPrincipalName": j.created_by.user_principal_name,
-            "ipAddress": j.created_by.ip_address,
-        },
-        "status": Value::Object(job_status(j, version)),
-        "configuration": object_or_empty(&j.configuration),
-        "isFetchable": j.phase.is_fetchable(),
-        "redirectedFrom": link(root, &j.redirected_from),
-        "redirectedTo": link(root, &j.redirected_to),
-        "errorCode": j.error_code,
-        "acknowledgedDateTime": time(j.acknowledged_at),
-    }));
-    if version == Version::Beta {
-        m.insert("displayName".into(), json!(j.display_name));
-        m.insert("completedDateTime".into(), time(j.completed_at));
-    }
-    m
+    crate::job_json::to_object(&crate::job_json::JobJson {
+        job: j,
+        version,
+        root,
+        hide_evolvable: false,
+        context: None,
+    })
 }
 
 pub fn document(d: &Document, version: Version) -> Obj {

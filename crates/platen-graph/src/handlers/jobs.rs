@@ -4,8 +4,9 @@ use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
 use crate::handlers::{action_body, expect_no_parameters, json_body, object_body, schema_error};
 use crate::in_memory::{Expansion, small_collection};
-use crate::paging::{count_items, count_query, counted, list_query, page_json, select};
-use crate::response::{entity, json, no_content, ok};
+use crate::job_json::{JobJson, JobsJson};
+use crate::paging::{count_items, count_query, counted, list_query, page_json, page_response, select};
+use crate::response::{entity, entity_response, hides_evolvable, json, no_content, ok};
 use crate::route::{JobAction, Version};
 use crate::schema::{self, ObjectReader};
 use crate::wire::{self, Obj};
@@ -106,6 +107,15 @@ pub async fn list(ctx: &Ctx, t: &JobTarget) -> GraphResult<Response> {
         .app()
         .list_jobs(&ctx.caller, &access, t, &list_query(ctx)?)
         .await?;
+    if ctx.query.select.is_none() && ctx.query.expand.is_empty() {
+        let root = ctx.root();
+        let jobs = JobsJson {
+            version: ctx.version,
+            root: &root,
+            hide_evolvable: hides_evolvable(),
+        };
+        return page_response(ctx, &collection_path(t), page, jobs);
+    }
     let mut expanded = expanded(ctx, &page.items).await?;
     let mut rendered = Vec::with_capacity(page.items.len());
     for j in &page.items {
@@ -167,6 +177,20 @@ pub async fn get(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
     let access = ctx.authorize_job(Operation::GetJob, t).await?;
     ctx.entity_options_only()?;
     let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
+    if ctx.query.select.is_none() && ctx.query.expand.is_empty() {
+        let (root, context) = (
+            ctx.root(),
+            ctx.context(&format!("{}/$entity", collection_path(t))),
+        );
+        let job = JobJson {
+            job: &job,
+            version: ctx.version,
+            root: &root,
+            hide_evolvable: hides_evolvable(),
+            context: Some(&context),
+        };
+        return entity_response(&job);
+    }
     Ok(ok(&entity(
         ctx.context(&format!("{}/$entity", collection_path(t))),
         render_one(ctx, &job).await?,

@@ -81,7 +81,11 @@ impl SqlStore {
             limit,
             keys: keys.iter().map(|k| k.field.kind).collect(),
         };
+        // A page in the collection's own order without a filter, a count or an offset is a range of its index
+        // (the page and one row more): bounded work, read on the calling thread without a hand-off.
+        let bounded = query.filter.is_none() && query.orderby.is_empty() && offset == 0 && !query.count;
         match &self.sqlite_reads {
+            Some(reader) if bounded => reader.page_here(plan, &decode),
             Some(reader) => reader.clone().page(plan, decode).await,
             None => self.page_through_sqlx(plan, decode).await,
         }
@@ -146,7 +150,7 @@ impl PagePlan {
             let names = ColumnNames::of(&stmt);
             let mut rows = stmt.raw_query();
             while let Some(row) = rows.next()? {
-                if !page.push(&NamedRow { row, names: &names }, decode)? {
+                if !page.push(&NamedRow::new(row, &names), decode)? {
                     break;
                 }
             }
