@@ -29,6 +29,7 @@ pub(crate) mod reports;
 pub(crate) mod retention;
 mod rows;
 pub(crate) mod shares;
+mod sqlite_checkpointer;
 mod sqlite_reader;
 mod sqlite_writer;
 mod subscription_cache;
@@ -206,11 +207,12 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
+/// (Checkpoints are [`sqlite_checkpointer`]'s, off every connection's commits.)
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> std::result::Result<(), sqlx::Error> {
     conn.execute(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
          PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; \
-         PRAGMA temp_store = MEMORY;",
+         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;",
     )
     .await?;
     Ok(())

@@ -40,7 +40,9 @@ impl SqliteWriter {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.execute_batch(PRAGMAS)?;
+        conn.execute_batch(super::sqlite_checkpointer::NO_AUTOCHECKPOINT)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let checkpointer = super::sqlite_checkpointer::Checkpointer::start(path)?;
         let (work, queue) = std::sync::mpsc::channel::<Work>();
         std::thread::Builder::new()
             .name("platen-sqlite-writer".into())
@@ -53,6 +55,7 @@ impl SqliteWriter {
                         tracing::error!("a batch of the SQLite writer panicked; its writes were not made");
                         let _ = conn.execute_batch("ROLLBACK");
                     }
+                    checkpointer.committed();
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("cannot start the SQLite writer thread: {e}")))?;
