@@ -23,8 +23,18 @@ const PRAGMAS: &str =
 
 pub(crate) struct SqliteReader {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<ReadConnection>>,
 }
+
+/// A pooled read connection and the column names of the lookups it has prepared (a lookup then finds its
+/// columns without asking SQLite for their names or building a map each time).
+struct ReadConnection {
+    conn: Connection,
+    names: std::collections::HashMap<String, ColumnNames>,
+}
+
+/// Lookups kept per connection: the lookups by key are a few dozen fixed statements.
+const NAMES_KEPT: usize = 256;
 
 impl SqliteReader {
     pub(crate) fn new(path: PathBuf) -> Self {
@@ -34,13 +44,16 @@ impl SqliteReader {
         }
     }
 
-    fn open(&self) -> Result<Connection> {
+    fn open(&self) -> Result<ReadConnection> {
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.execute_batch(PRAGMAS)?;
-        Ok(conn)
+        Ok(ReadConnection {
+            conn,
+            names: Default::default(),
+        })
     }
 
     /// The first row `sql` returns with `params`, decoded, on the calling thread.
@@ -50,7 +63,17 @@ impl SqliteReader {
         params: Vec<Param>,
         decode: impl FnOnce(&dyn Columns) -> Result<T>,
     ) -> Result<Option<T>> {
-        self.with_connection(|conn| first_row(conn, sql, params, decode))
+        self.with_connection(|read| {
+            if read.names.len() >= NAMES_KEPT && !read.names.contains_key(sql) {
+                read.names.clear();
+            }
+            let mut stmt = read.conn.prepare_cached(sql)?;
+            let names = read
+                .names
+                .entry(sql.to_string())
+                .or_insert_with(|| ColumnNames::of(&stmt));
+            first_of(&mut stmt, names, params, decode)
+        })
     }
 
     /// A page of a collection, on a blocking thread: a page's cost depends on its filter, and a slow one must
@@ -60,7 +83,7 @@ impl SqliteReader {
         plan: PagePlan,
         decode: impl Fn(&dyn Columns) -> Result<T> + Send + 'static,
     ) -> Result<Page<T>> {
-        tokio::task::spawn_blocking(move || self.with_connection(|conn| plan.run_sqlite(conn, &decode)))
+        tokio::task::spawn_blocking(move || self.with_connection(|read| plan.run_sqlite(&read.conn, &decode)))
             .await
             .map_err(|e| StoreError::Corrupt(format!("a page read did not finish: {e}")))?
     }
@@ -71,16 +94,16 @@ impl SqliteReader {
         plan: PagePlan,
         decode: &impl Fn(&dyn Columns) -> Result<T>,
     ) -> Result<Page<T>> {
-        self.with_connection(|conn| plan.run_sqlite(conn, decode))
+        self.with_connection(|read| plan.run_sqlite(&read.conn, decode))
     }
 
-    fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    fn with_connection<T>(&self, f: impl FnOnce(&mut ReadConnection) -> Result<T>) -> Result<T> {
         let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let conn = match taken {
+        let mut conn = match taken {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let out = f(&conn);
+        let out = f(&mut conn);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < KEPT {
             idle.push(conn);
@@ -97,11 +120,20 @@ pub(crate) fn first_row<T>(
     decode: impl FnOnce(&dyn Columns) -> Result<T>,
 ) -> Result<Option<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    super::exec::bind_sqlite(&mut stmt, params)?;
     let names = ColumnNames::of(&stmt);
+    first_of(&mut stmt, &names, params, decode)
+}
+
+fn first_of<T>(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    names: &ColumnNames,
+    params: Vec<Param>,
+    decode: impl FnOnce(&dyn Columns) -> Result<T>,
+) -> Result<Option<T>> {
+    super::exec::bind_sqlite(stmt, params)?;
     let mut rows = stmt.raw_query();
     match rows.next()? {
-        Some(row) => decode(&NamedRow::new(row, &names)).map(Some),
+        Some(row) => decode(&NamedRow::new(row, names)).map(Some),
         None => Ok(None),
     }
 }
