@@ -23,6 +23,18 @@ const IDLE: Duration = Duration::from_secs(1);
 /// Turns SQLite's own automatic checkpoints off on a connection (every connection of the process that writes).
 pub(crate) const NO_AUTOCHECKPOINT: &str = "PRAGMA wal_autocheckpoint = 0;";
 
+/// A read-write connection of this process to the database at `path` (created and migrated through sqlx), with
+/// `pragmas` applied and SQLite's automatic checkpoints off.
+pub(crate) fn open_writing(path: &Path, pragmas: &str) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(pragmas)?;
+    conn.execute_batch(NO_AUTOCHECKPOINT)?;
+    Ok(conn)
+}
+
 /// The writer's handle: [`Self::committed`] after each commit. The thread ends when the handle is dropped.
 pub(crate) struct Checkpointer {
     nudge: SyncSender<()>,
@@ -30,11 +42,7 @@ pub(crate) struct Checkpointer {
 
 impl Checkpointer {
     pub(crate) fn start(path: &Path) -> Result<Self> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.execute_batch(&format!("PRAGMA busy_timeout = 10000; {NO_AUTOCHECKPOINT}"))?;
+        let conn = open_writing(path, &format!("PRAGMA busy_timeout = 10000; {NO_AUTOCHECKPOINT}"))?;
         let (nudge, nudged) = sync_channel(1);
         std::thread::Builder::new()
             .name("platen-sqlite-checkpointer".into())

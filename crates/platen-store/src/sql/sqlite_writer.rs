@@ -11,7 +11,7 @@
 //! here, so inside this process writes take turns without SQLite ever seeing them collide.
 
 use crate::{Result, StoreError};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::path::Path;
 use tokio::sync::oneshot;
 
@@ -35,12 +35,7 @@ impl SqliteWriter {
     /// Opens the database file at `path` (already created and migrated through sqlx) and starts the thread; the
     /// thread ends when every handle is dropped.
     pub(crate) fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.execute_batch(PRAGMAS)?;
-        conn.execute_batch(super::sqlite_checkpointer::NO_AUTOCHECKPOINT)?;
+        let conn = super::sqlite_checkpointer::open_writing(path, PRAGMAS)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let checkpointer = super::sqlite_checkpointer::Checkpointer::start(path)?;
         let (work, queue) = std::sync::mpsc::channel::<Work>();
