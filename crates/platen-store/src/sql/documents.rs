@@ -164,44 +164,28 @@ impl DocumentStore for SqlStore {
     }
 
     async fn create_upload_session(&self, u: &UploadSession) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        // PostgreSQL: sessions of one document are created one at a time (the document row's lock), so a racing
-        // createUploadSession replaces the other's session instead of failing on the one-per-document index.
-        // SQLite has a single writer already.
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT id FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-                .bind(u.tenant_id.as_str())
-                .bind(&u.document_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        match &self.group_commit {
+            // SQLite: in the writer's next batch (with the job changes of the moment) rather than a commit of its
+            // own; SQLite has a single writer, so no other session of the document can be created meanwhile.
+            Some(group) => {
+                let u = u.clone();
+                group
+                    .write(move |conn| {
+                        let u = u.clone();
+                        Box::pin(async move { create_session_in(conn, &u, false).await })
+                    })
+                    .await
+            }
+            // PostgreSQL: sessions of one document are created one at a time (the document row's lock), so a
+            // racing createUploadSession replaces the other's session instead of failing on the one-per-document
+            // index.
+            None => {
+                let mut tx = self.write.begin().await?;
+                create_session_in(&mut *tx, u, self.dialect == Dialect::Postgres).await?;
+                tx.commit().await?;
+                Ok(())
+            }
         }
-        let previous: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM upload_sessions WHERE tenant_id = $1 AND document_id = $2")
-                .bind(u.tenant_id.as_str())
-                .bind(&u.document_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        for id in previous {
-            drop_session(&mut *tx, &id).await?;
-        }
-        sqlx::query(
-            "INSERT INTO upload_sessions (id, tenant_id, job_id, document_id, token_sha256, document_name, \
-             content_type, size, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-        )
-        .bind(&u.id)
-        .bind(u.tenant_id.as_str())
-        .bind(u.job_id.get())
-        .bind(&u.document_id)
-        .bind(&u.token_sha256)
-        .bind(&u.document_name)
-        .bind(&u.content_type)
-        .bind(u.size)
-        .bind(u.created_at)
-        .bind(u.expires_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn get_upload_session(&self, id: &str) -> Result<Option<UploadSession>> {
@@ -456,6 +440,51 @@ impl DocumentStore for SqlStore {
         .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// Replaces the document's upload session (if any) by `u`, in the caller's transaction; `lock_document` takes the
+/// document row's lock first (PostgreSQL).
+async fn create_session_in<E: Exec>(conn: &mut E, u: &UploadSession, lock_document: bool) -> Result<()> {
+    let document = params![u.tenant_id.as_str(), u.document_id];
+    if lock_document {
+        conn.fetch_optional(
+            "SELECT id FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+            document.clone(),
+            |_| Ok(()),
+        )
+        .await?;
+    }
+    // At most one session per document exists (a unique index); each one dropped is read again until none is left.
+    while let Some(previous) = conn
+        .fetch_optional(
+            "SELECT id FROM upload_sessions WHERE tenant_id = $1 AND document_id = $2 LIMIT 1",
+            document.clone(),
+            |row| rows::text(row, "id"),
+        )
+        .await?
+    {
+        if !drop_session(conn, &previous).await? {
+            break;
+        }
+    }
+    conn.execute(
+        "INSERT INTO upload_sessions (id, tenant_id, job_id, document_id, token_sha256, document_name, \
+         content_type, size, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+        params![
+            u.id,
+            u.tenant_id.as_str(),
+            u.job_id.get(),
+            u.document_id,
+            u.token_sha256,
+            u.document_name,
+            u.content_type,
+            u.size,
+            u.created_at,
+            u.expires_at
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Moves a session's blobs (the one its ranges are written into, and any range held apart) to the orphan list
