@@ -12,7 +12,6 @@ use platen_domain::TenantId;
 use platen_domain::records::{Document, DocumentConversion, DownloadTicket, UploadRange, UploadSession};
 use platen_domain::time::{Micros, now_micros};
 use platen_odata::Dialect;
-use sqlx::Any;
 
 pub(crate) async fn insert<E: Exec>(tx: &mut E, d: &Document) -> Result<()> {
     tx.execute(
@@ -75,46 +74,165 @@ impl SqlStore {
     /// Whether the session exists; on PostgreSQL its row is locked until the transaction ends, so that
     /// concurrent PUTs of one session (on any node) check overlaps one at a time. SQLite has a single writer,
     /// which serialises them already.
-    async fn lock_session(&self, tx: &mut sqlx::Transaction<'_, Any>, session_id: &str) -> Result<bool> {
-        let lock = match self.dialect {
-            Dialect::Postgres => " FOR UPDATE",
-            Dialect::Sqlite => "",
-        };
-        let exists: Option<String> = sqlx::query_scalar(audited(&format!(
-            "SELECT id FROM upload_sessions WHERE id = $1{lock}"
-        )))
-        .bind(session_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        Ok(exists.is_some())
+    /// A write of an upload session's ranges: on SQLite in the writer's next batch (no commit and fsync of its
+    /// own, no round trips to sqlx's connection thread), on PostgreSQL in a transaction that locks the session's row.
+    async fn write_range(&self, session_id: &str, write: RangeWrite) -> Result<AddRange> {
+        match &self.group_commit {
+            Some(group) => {
+                let session_id = session_id.to_string();
+                group
+                    .write(move |conn| {
+                        let (session_id, write) = (session_id.clone(), write.clone());
+                        Box::pin(async move { write_range_in(conn, &session_id, &write, "").await })
+                    })
+                    .await
+            }
+            None => {
+                let lock = match self.dialect {
+                    Dialect::Postgres => " FOR UPDATE",
+                    Dialect::Sqlite => "",
+                };
+                let mut tx = self.write.begin().await?;
+                let out = write_range_in(&mut *tx, session_id, &write, lock).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+        }
     }
 }
 
-/// Whether `range` overlaps a range received, or reserved under a lease still running.
-async fn overlaps(
-    tx: &mut sqlx::Transaction<'_, Any>,
-    session_id: &str,
-    range: &UploadRange,
-) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2 \
-         AND (pending_until IS NULL OR pending_until > $4)",
-    )
-    .bind(session_id)
-    .bind(range.first)
-    .bind(range.last)
-    .bind(now_micros())
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(n > 0)
+/// What a write of an upload session's ranges does.
+#[derive(Clone)]
+enum RangeWrite {
+    /// A range received whole (stored apart).
+    Add { range: UploadRange },
+    /// A range about to be written in place, under a lease.
+    Reserve {
+        range: UploadRange,
+        reservation: String,
+        lease_until: Micros,
+    },
+    /// The reserved range was written: it counts as received.
+    Confirm { reservation: String, part_key: String },
+    /// The reserved range was not written: the reservation goes.
+    Release { reservation: String, part_key: String },
 }
 
-async fn orphan(tx: &mut sqlx::Transaction<'_, Any>, key: &str) -> Result<()> {
-    sqlx::query("INSERT INTO orphan_blobs (blob_key, since) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(key)
-        .bind(now_micros())
-        .execute(&mut **tx)
+/// Writes `write` for the session in the caller's transaction, the session's row read first (with `lock`, e.g.
+/// ` FOR UPDATE`); the session's ranges after it (a release answers with none).
+async fn write_range_in<E: Exec>(
+    conn: &mut E,
+    session_id: &str,
+    write: &RangeWrite,
+    lock: &str,
+) -> Result<AddRange> {
+    let exists = conn
+        .fetch_optional(
+            &format!("SELECT id FROM upload_sessions WHERE id = $1{lock}"),
+            params![session_id],
+            |_| Ok(()),
+        )
+        .await?
+        .is_some();
+    match write {
+        RangeWrite::Add { range } | RangeWrite::Reserve { range, .. } => {
+            if !exists {
+                return Ok(AddRange::SessionGone);
+            }
+            if overlaps(conn, session_id, range).await? {
+                return Ok(AddRange::Overlap);
+            }
+            if let RangeWrite::Reserve {
+                reservation,
+                lease_until,
+                ..
+            } = write
+            {
+                // Reservations whose lease ran out and that this one overlaps are taken over.
+                conn.execute(
+                    "DELETE FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2 \
+                     AND pending_until IS NOT NULL AND pending_until <= $4",
+                    params![session_id, range.first, range.last, now_micros()],
+                )
+                .await?;
+                conn.execute(
+                    "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key, pending_until, \
+                     reservation) VALUES ($1,$2,$3,$4,$5,$6)",
+                    params![
+                        session_id,
+                        range.first,
+                        range.last,
+                        range.blob_key,
+                        *lease_until,
+                        reservation
+                    ],
+                )
+                .await?;
+            } else {
+                conn.execute(
+                    "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key) VALUES ($1,$2,$3,$4)",
+                    params![session_id, range.first, range.last, range.blob_key],
+                )
+                .await?;
+            }
+        }
+        RangeWrite::Confirm {
+            reservation,
+            part_key,
+        } => {
+            if !exists {
+                orphan(conn, part_key).await?;
+                return Ok(AddRange::SessionGone);
+            }
+            let done = conn
+                .execute(
+                    "UPDATE upload_ranges SET pending_until = NULL WHERE session_id = $1 AND reservation = $2 \
+                     AND pending_until IS NOT NULL",
+                    params![session_id, reservation],
+                )
+                .await?;
+            if done == 0 {
+                // Taken over by another write after this one's lease ran out.
+                return Ok(AddRange::Overlap);
+            }
+        }
+        RangeWrite::Release {
+            reservation,
+            part_key,
+        } => {
+            if !exists {
+                orphan(conn, part_key).await?;
+            }
+            conn.execute(
+                "DELETE FROM upload_ranges WHERE session_id = $1 AND reservation = $2 AND pending_until IS NOT NULL",
+                params![session_id, reservation],
+            )
+            .await?;
+            return Ok(AddRange::Added(Vec::new()));
+        }
+    }
+    Ok(AddRange::Added(ranges_in(conn, session_id).await?))
+}
+
+/// Whether `range` overlaps a range received, or reserved under a lease still running.
+async fn overlaps<E: Exec>(conn: &mut E, session_id: &str, range: &UploadRange) -> Result<bool> {
+    let n = conn
+        .fetch_optional(
+            "SELECT COUNT(*) AS n FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 \
+             AND last_byte >= $2 AND (pending_until IS NULL OR pending_until > $4)",
+            params![session_id, range.first, range.last, now_micros()],
+            |row| rows::int(row, "n"),
+        )
         .await?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
+async fn orphan<E: Exec>(conn: &mut E, key: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO orphan_blobs (blob_key, since) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        params![key, now_micros()],
+    )
+    .await?;
     Ok(())
 }
 
@@ -195,29 +313,12 @@ impl DocumentStore for SqlStore {
     }
 
     async fn upload_ranges(&self, session_id: &str) -> Result<Vec<UploadRange>> {
-        ranges_in(&self.read, session_id).await
+        ranges_in(&mut *self.read.acquire().await?, session_id).await
     }
 
     async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange> {
-        let mut tx = self.write.begin().await?;
-        if !self.lock_session(&mut tx, session_id).await? {
-            return Ok(AddRange::SessionGone);
-        }
-        if overlaps(&mut tx, session_id, range).await? {
-            return Ok(AddRange::Overlap);
-        }
-        sqlx::query(
-            "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key) VALUES ($1,$2,$3,$4)",
-        )
-        .bind(session_id)
-        .bind(range.first)
-        .bind(range.last)
-        .bind(&range.blob_key)
-        .execute(&mut *tx)
-        .await?;
-        let all = ranges_in(&mut *tx, session_id).await?;
-        tx.commit().await?;
-        Ok(AddRange::Added(all))
+        let write = RangeWrite::Add { range: range.clone() };
+        self.write_range(session_id, write).await
     }
 
     async fn reserve_upload_range(
@@ -227,39 +328,12 @@ impl DocumentStore for SqlStore {
         reservation: &str,
         lease_until: Micros,
     ) -> Result<AddRange> {
-        let mut tx = self.write.begin().await?;
-        if !self.lock_session(&mut tx, session_id).await? {
-            return Ok(AddRange::SessionGone);
-        }
-        if overlaps(&mut tx, session_id, range).await? {
-            return Ok(AddRange::Overlap);
-        }
-        // Reservations whose lease ran out and that this one overlaps are taken over.
-        sqlx::query(
-            "DELETE FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2 \
-             AND pending_until IS NOT NULL AND pending_until <= $4",
-        )
-        .bind(session_id)
-        .bind(range.first)
-        .bind(range.last)
-        .bind(now_micros())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key, pending_until, reservation) \
-             VALUES ($1,$2,$3,$4,$5,$6)",
-        )
-        .bind(session_id)
-        .bind(range.first)
-        .bind(range.last)
-        .bind(&range.blob_key)
-        .bind(lease_until)
-        .bind(reservation)
-        .execute(&mut *tx)
-        .await?;
-        let all = ranges_in(&mut *tx, session_id).await?;
-        tx.commit().await?;
-        Ok(AddRange::Added(all))
+        let write = RangeWrite::Reserve {
+            range: range.clone(),
+            reservation: reservation.to_string(),
+            lease_until,
+        };
+        self.write_range(session_id, write).await
     }
 
     async fn renew_upload_range(
@@ -286,43 +360,19 @@ impl DocumentStore for SqlStore {
         reservation: &str,
         part_key: &str,
     ) -> Result<AddRange> {
-        let mut tx = self.write.begin().await?;
-        if !self.lock_session(&mut tx, session_id).await? {
-            orphan(&mut tx, part_key).await?;
-            tx.commit().await?;
-            return Ok(AddRange::SessionGone);
-        }
-        let done = sqlx::query(
-            "UPDATE upload_ranges SET pending_until = NULL WHERE session_id = $1 AND reservation = $2 \
-             AND pending_until IS NOT NULL",
-        )
-        .bind(session_id)
-        .bind(reservation)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            // Taken over by another write after this one's lease ran out.
-            return Ok(AddRange::Overlap);
-        }
-        let all = ranges_in(&mut *tx, session_id).await?;
-        tx.commit().await?;
-        Ok(AddRange::Added(all))
+        let write = RangeWrite::Confirm {
+            reservation: reservation.to_string(),
+            part_key: part_key.to_string(),
+        };
+        self.write_range(session_id, write).await
     }
 
     async fn release_upload_range(&self, session_id: &str, reservation: &str, part_key: &str) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        if !self.lock_session(&mut tx, session_id).await? {
-            orphan(&mut tx, part_key).await?;
-        }
-        sqlx::query(
-            "DELETE FROM upload_ranges WHERE session_id = $1 AND reservation = $2 AND pending_until IS NOT NULL",
-        )
-        .bind(session_id)
-        .bind(reservation)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let write = RangeWrite::Release {
+            reservation: reservation.to_string(),
+            part_key: part_key.to_string(),
+        };
+        self.write_range(session_id, write).await.map(|_| ())
     }
 
     async fn delete_upload_session(&self, id: &str) -> Result<bool> {
@@ -511,26 +561,20 @@ async fn drop_session<E: Exec>(tx: &mut E, session_id: &str) -> Result<bool> {
 
 const SESSION_COLUMNS: &str = "id, tenant_id, job_id, document_id, token_sha256, document_name, content_type, size, created_at, expires_at";
 
-async fn ranges_in<'e, E>(exec: E, session_id: &str) -> Result<Vec<UploadRange>>
-where
-    E: sqlx::Executor<'e, Database = Any>,
-{
-    let rows = sqlx::query(
+async fn ranges_in<E: Exec>(conn: &mut E, session_id: &str) -> Result<Vec<UploadRange>> {
+    conn.fetch_all(
         "SELECT first_byte, last_byte, blob_key FROM upload_ranges WHERE session_id = $1 \
          AND pending_until IS NULL ORDER BY first_byte",
-    )
-    .bind(session_id)
-    .fetch_all(exec)
-    .await?;
-    rows.iter()
-        .map(|r| {
+        params![session_id],
+        |r| {
             Ok(UploadRange {
                 first: rows::int(r, "first_byte")?,
                 last: rows::int(r, "last_byte")?,
                 blob_key: rows::text(r, "blob_key")?,
             })
-        })
-        .collect()
+        },
+    )
+    .await
 }
 
 /// Ends an upload session inside a job change's transaction and gives the document its bytes. False (nothing

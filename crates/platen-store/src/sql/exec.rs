@@ -100,6 +100,13 @@ pub(crate) trait Exec: Send {
         params: Vec<Param>,
         decode: impl Fn(&dyn Columns) -> Result<T> + Send,
     ) -> impl Future<Output = Result<Option<T>>> + Send;
+    /// Every row a statement returns, decoded (a handful: an upload session's ranges).
+    fn fetch_all<T: Send>(
+        &mut self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send,
+    ) -> impl Future<Output = Result<Vec<T>>> + Send;
 }
 
 pub(crate) fn bind_all<'q>(
@@ -131,6 +138,17 @@ impl Exec for AnyConnection {
         let q = bind_all(sqlx::query(super::bind::audited(sql)), params);
         let row = q.fetch_optional(&mut *self).await?;
         row.as_ref().map(|row| decode(row)).transpose()
+    }
+
+    async fn fetch_all<T: Send>(
+        &mut self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send,
+    ) -> Result<Vec<T>> {
+        let q = bind_all(sqlx::query(super::bind::audited(sql)), params);
+        let rows = q.fetch_all(&mut *self).await?;
+        rows.iter().map(|row| decode(row)).collect()
     }
 }
 
@@ -171,5 +189,14 @@ impl Exec for rusqlite::Connection {
         decode: impl Fn(&dyn Columns) -> Result<T> + Send,
     ) -> Result<Option<T>> {
         super::sqlite_reader::first_row(self, sql, params, decode)
+    }
+
+    async fn fetch_all<T: Send>(
+        &mut self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send,
+    ) -> Result<Vec<T>> {
+        super::sqlite_reader::all_rows(self, sql, params, decode)
     }
 }

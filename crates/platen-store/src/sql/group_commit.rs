@@ -233,20 +233,41 @@ impl GroupCommit {
         answer.await.map_err(|_| closed())?
     }
 
-    /// Writes what `write` writes in the next batch. `write` runs again if its batch is rolled back, so it must
-    /// only write (no effects outside the transaction).
-    pub(crate) async fn write(
+    /// Writes what `write` writes in the next batch, and answers what it returned in the committed run. `write`
+    /// runs again if its batch is rolled back, so it must only write (no effects outside the transaction).
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
-        write: impl for<'c> Fn(&'c mut Connection) -> BoxFuture<'c, Result<()>> + Send + 'static,
-    ) -> Result<()> {
+        write: impl for<'c> Fn(&'c mut Connection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        let result = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let kept = std::sync::Arc::clone(&result);
+        let write = for_any_connection(move |conn| {
+            let run = write(conn);
+            let kept = std::sync::Arc::clone(&kept);
+            Box::pin(async move {
+                let value = run.await?;
+                *kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+                Ok(())
+            })
+        });
         let (reply, answer) = oneshot::channel();
         let pending = Pending::Write {
             write: Box::new(write),
             reply,
         };
         self.queue.send(pending).await.map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
+        answer.await.map_err(|_| closed())??;
+        let value = result.lock().unwrap_or_else(|e| e.into_inner()).take();
+        value.ok_or_else(unanswered)
     }
+}
+
+/// `write` as a write for a connection of any lifetime (closures' lifetimes are not inferred higher-ranked).
+fn for_any_connection<F>(write: F) -> F
+where
+    F: for<'c> Fn(&'c mut Connection) -> BoxFuture<'c, Result<()>>,
+{
+    write
 }
 
 /// The batching task is gone: only when the store is being dropped.

@@ -124,6 +124,24 @@ pub(crate) fn first_row<T>(
     first_of(&mut stmt, &names, params, decode)
 }
 
+/// Every row `sql` returns on `conn`, decoded (the writer's `Exec::fetch_all`).
+pub(crate) fn all_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<Param>,
+    decode: impl Fn(&dyn Columns) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let names = ColumnNames::of(&stmt);
+    super::exec::bind_sqlite(&mut stmt, params)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(decode(&NamedRow::new(row, &names))?);
+    }
+    Ok(out)
+}
+
 fn first_of<T>(
     stmt: &mut rusqlite::CachedStatement<'_>,
     names: &ColumnNames,
