@@ -4,6 +4,7 @@
 use super::SqlStore;
 use super::bind::{audited, placeholders};
 use super::exec::{Exec, params};
+use super::group_commit::BatchedWrite;
 use super::rows::{self, DOCUMENT_COLUMNS, to_json};
 use crate::{AddRange, DocumentStore, Result};
 use async_trait::async_trait;
@@ -70,37 +71,6 @@ pub(crate) async fn convert_in<E: Exec>(tx: &mut E, tenant: &TenantId, c: &Docum
     Ok(())
 }
 
-impl SqlStore {
-    /// Whether the session exists; on PostgreSQL its row is locked until the transaction ends, so that
-    /// concurrent PUTs of one session (on any node) check overlaps one at a time. SQLite has a single writer,
-    /// which serialises them already.
-    /// A write of an upload session's ranges: on SQLite in the writer's next batch (no commit and fsync of its
-    /// own, no round trips to sqlx's connection thread), on PostgreSQL in a transaction that locks the session's row.
-    async fn write_range(&self, session_id: &str, write: RangeWrite) -> Result<AddRange> {
-        match &self.group_commit {
-            Some(group) => {
-                let session_id = session_id.to_string();
-                group
-                    .write(move |conn| {
-                        let (session_id, write) = (session_id.clone(), write.clone());
-                        Box::pin(async move { write_range_in(conn, &session_id, &write, "").await })
-                    })
-                    .await
-            }
-            None => {
-                let lock = match self.dialect {
-                    Dialect::Postgres => " FOR UPDATE",
-                    Dialect::Sqlite => "",
-                };
-                let mut tx = self.write.begin().await?;
-                let out = write_range_in(&mut *tx, session_id, &write, lock).await?;
-                tx.commit().await?;
-                Ok(out)
-            }
-        }
-    }
-}
-
 /// What a write of an upload session's ranges does.
 #[derive(Clone)]
 enum RangeWrite {
@@ -114,67 +84,81 @@ enum RangeWrite {
     },
     /// The reserved range was written: it counts as received.
     Confirm { reservation: String, part_key: String },
-    /// The reserved range was not written: the reservation goes.
-    Release { reservation: String, part_key: String },
 }
 
-/// Writes `write` for the session in the caller's transaction, the session's row read first (with `lock`, e.g.
-/// ` FOR UPDATE`); the session's ranges after it (a release answers with none).
+/// A write of one session's ranges.
+#[derive(Clone)]
+struct SessionRanges<W> {
+    session_id: String,
+    write: W,
+}
+
+/// Whether the session exists; on PostgreSQL its row is locked until the transaction ends, so that concurrent PUTs
+/// of one session (on any node) check overlaps one at a time. SQLite has a single writer, which serialises them.
+async fn session_exists<E: Exec>(conn: &mut E, session_id: &str, dialect: Dialect) -> Result<bool> {
+    let sql = match dialect {
+        Dialect::Postgres => "SELECT id FROM upload_sessions WHERE id = $1 FOR UPDATE",
+        Dialect::Sqlite => "SELECT id FROM upload_sessions WHERE id = $1",
+    };
+    let found = conn.fetch_optional(sql, params![session_id], |_| Ok(())).await?;
+    Ok(found.is_some())
+}
+
+impl BatchedWrite for SessionRanges<RangeWrite> {
+    /// The session's ranges after the write.
+    type Out = AddRange;
+    async fn run<E: Exec>(&self, conn: &mut E, dialect: Dialect) -> Result<AddRange> {
+        let session_id = self.session_id.as_str();
+        let exists = session_exists(conn, session_id, dialect).await?;
+        write_range_in(conn, session_id, &self.write, exists).await
+    }
+}
+
 async fn write_range_in<E: Exec>(
     conn: &mut E,
     session_id: &str,
     write: &RangeWrite,
-    lock: &str,
+    exists: bool,
 ) -> Result<AddRange> {
-    let exists = conn
-        .fetch_optional(
-            &format!("SELECT id FROM upload_sessions WHERE id = $1{lock}"),
-            params![session_id],
-            |_| Ok(()),
-        )
-        .await?
-        .is_some();
     match write {
-        RangeWrite::Add { range } | RangeWrite::Reserve { range, .. } => {
-            if !exists {
-                return Ok(AddRange::SessionGone);
+        RangeWrite::Add { range } => {
+            if let Some(refused) = refusal(conn, exists, session_id, range).await? {
+                return Ok(refused);
             }
-            if overlaps(conn, session_id, range).await? {
-                return Ok(AddRange::Overlap);
+            conn.execute(
+                "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key) VALUES ($1,$2,$3,$4)",
+                params![session_id, range.first, range.last, range.blob_key],
+            )
+            .await?;
+        }
+        RangeWrite::Reserve {
+            range,
+            reservation,
+            lease_until,
+        } => {
+            if let Some(refused) = refusal(conn, exists, session_id, range).await? {
+                return Ok(refused);
             }
-            if let RangeWrite::Reserve {
-                reservation,
-                lease_until,
-                ..
-            } = write
-            {
-                // Reservations whose lease ran out and that this one overlaps are taken over.
-                conn.execute(
-                    "DELETE FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2 \
-                     AND pending_until IS NOT NULL AND pending_until <= $4",
-                    params![session_id, range.first, range.last, now_micros()],
-                )
-                .await?;
-                conn.execute(
-                    "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key, pending_until, \
-                     reservation) VALUES ($1,$2,$3,$4,$5,$6)",
-                    params![
-                        session_id,
-                        range.first,
-                        range.last,
-                        range.blob_key,
-                        *lease_until,
-                        reservation
-                    ],
-                )
-                .await?;
-            } else {
-                conn.execute(
-                    "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key) VALUES ($1,$2,$3,$4)",
-                    params![session_id, range.first, range.last, range.blob_key],
-                )
-                .await?;
-            }
+            // Reservations whose lease ran out and that this one overlaps are taken over.
+            conn.execute(
+                "DELETE FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 AND last_byte >= $2 \
+                 AND pending_until IS NOT NULL AND pending_until <= $4",
+                params![session_id, range.first, range.last, now_micros()],
+            )
+            .await?;
+            conn.execute(
+                "INSERT INTO upload_ranges (session_id, first_byte, last_byte, blob_key, pending_until, \
+                 reservation) VALUES ($1,$2,$3,$4,$5,$6)",
+                params![
+                    session_id,
+                    range.first,
+                    range.last,
+                    range.blob_key,
+                    *lease_until,
+                    reservation
+                ],
+            )
+            .await?;
         }
         RangeWrite::Confirm {
             reservation,
@@ -196,27 +180,22 @@ async fn write_range_in<E: Exec>(
                 return Ok(AddRange::Overlap);
             }
         }
-        RangeWrite::Release {
-            reservation,
-            part_key,
-        } => {
-            if !exists {
-                orphan(conn, part_key).await?;
-            }
-            conn.execute(
-                "DELETE FROM upload_ranges WHERE session_id = $1 AND reservation = $2 AND pending_until IS NOT NULL",
-                params![session_id, reservation],
-            )
-            .await?;
-            return Ok(AddRange::Added(Vec::new()));
-        }
     }
     Ok(AddRange::Added(ranges_in(conn, session_id).await?))
 }
 
-/// Whether `range` overlaps a range received, or reserved under a lease still running.
-async fn overlaps<E: Exec>(conn: &mut E, session_id: &str, range: &UploadRange) -> Result<bool> {
-    let n = conn
+/// Why a new range is not taken, if it is not: its session is gone, or it overlaps a range received or reserved
+/// under a lease still running.
+async fn refusal<E: Exec>(
+    conn: &mut E,
+    exists: bool,
+    session_id: &str,
+    range: &UploadRange,
+) -> Result<Option<AddRange>> {
+    if !exists {
+        return Ok(Some(AddRange::SessionGone));
+    }
+    let overlapping = conn
         .fetch_optional(
             "SELECT COUNT(*) AS n FROM upload_ranges WHERE session_id = $1 AND first_byte <= $3 \
              AND last_byte >= $2 AND (pending_until IS NULL OR pending_until > $4)",
@@ -224,7 +203,30 @@ async fn overlaps<E: Exec>(conn: &mut E, session_id: &str, range: &UploadRange) 
             |row| rows::int(row, "n"),
         )
         .await?;
-    Ok(n.unwrap_or(0) > 0)
+    Ok((overlapping.unwrap_or(0) > 0).then_some(AddRange::Overlap))
+}
+
+/// A reserved range that was not written: the reservation goes (its blob too, if the session went meanwhile).
+#[derive(Clone)]
+struct ReleaseRange {
+    reservation: String,
+    part_key: String,
+}
+
+impl BatchedWrite for SessionRanges<ReleaseRange> {
+    type Out = ();
+    async fn run<E: Exec>(&self, conn: &mut E, dialect: Dialect) -> Result<()> {
+        let session_id = self.session_id.as_str();
+        if !session_exists(conn, session_id, dialect).await? {
+            orphan(conn, &self.write.part_key).await?;
+        }
+        conn.execute(
+            "DELETE FROM upload_ranges WHERE session_id = $1 AND reservation = $2 AND pending_until IS NOT NULL",
+            params![session_id, self.write.reservation],
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 async fn orphan<E: Exec>(conn: &mut E, key: &str) -> Result<()> {
@@ -282,28 +284,7 @@ impl DocumentStore for SqlStore {
     }
 
     async fn create_upload_session(&self, u: &UploadSession) -> Result<()> {
-        match &self.group_commit {
-            // SQLite: in the writer's next batch (with the job changes of the moment) rather than a commit of its
-            // own; SQLite has a single writer, so no other session of the document can be created meanwhile.
-            Some(group) => {
-                let u = u.clone();
-                group
-                    .write(move |conn| {
-                        let u = u.clone();
-                        Box::pin(async move { create_session_in(conn, &u, false).await })
-                    })
-                    .await
-            }
-            // PostgreSQL: sessions of one document are created one at a time (the document row's lock), so a
-            // racing createUploadSession replaces the other's session instead of failing on the one-per-document
-            // index.
-            None => {
-                let mut tx = self.write.begin().await?;
-                create_session_in(&mut *tx, u, self.dialect == Dialect::Postgres).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-        }
+        self.batched_write(NewSession(u.clone())).await
     }
 
     async fn get_upload_session(&self, id: &str) -> Result<Option<UploadSession>> {
@@ -318,7 +299,7 @@ impl DocumentStore for SqlStore {
 
     async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange> {
         let write = RangeWrite::Add { range: range.clone() };
-        self.write_range(session_id, write).await
+        self.batched_write(ranges_of(session_id, write)).await
     }
 
     async fn reserve_upload_range(
@@ -333,7 +314,7 @@ impl DocumentStore for SqlStore {
             reservation: reservation.to_string(),
             lease_until,
         };
-        self.write_range(session_id, write).await
+        self.batched_write(ranges_of(session_id, write)).await
     }
 
     async fn renew_upload_range(
@@ -364,15 +345,15 @@ impl DocumentStore for SqlStore {
             reservation: reservation.to_string(),
             part_key: part_key.to_string(),
         };
-        self.write_range(session_id, write).await
+        self.batched_write(ranges_of(session_id, write)).await
     }
 
     async fn release_upload_range(&self, session_id: &str, reservation: &str, part_key: &str) -> Result<()> {
-        let write = RangeWrite::Release {
+        let write = ReleaseRange {
             reservation: reservation.to_string(),
             part_key: part_key.to_string(),
         };
-        self.write_range(session_id, write).await.map(|_| ())
+        self.batched_write(ranges_of(session_id, write)).await
     }
 
     async fn delete_upload_session(&self, id: &str) -> Result<bool> {
@@ -492,11 +473,30 @@ impl DocumentStore for SqlStore {
     }
 }
 
-/// Replaces the document's upload session (if any) by `u`, in the caller's transaction; `lock_document` takes the
-/// document row's lock first (PostgreSQL).
-async fn create_session_in<E: Exec>(conn: &mut E, u: &UploadSession, lock_document: bool) -> Result<()> {
+fn ranges_of<W>(session_id: &str, write: W) -> SessionRanges<W> {
+    SessionRanges {
+        session_id: session_id.to_string(),
+        write,
+    }
+}
+
+/// A new upload session, replacing the document's session if it has one.
+#[derive(Clone)]
+struct NewSession(UploadSession);
+
+impl BatchedWrite for NewSession {
+    type Out = ();
+    async fn run<E: Exec>(&self, conn: &mut E, dialect: Dialect) -> Result<()> {
+        create_session_in(conn, &self.0, dialect).await
+    }
+}
+
+/// Replaces the document's upload session (if any) by `u`. On PostgreSQL sessions of one document are created one
+/// at a time (the document row's lock), so a racing createUploadSession replaces the other's session instead of
+/// failing on the one-per-document index; SQLite's single writer serialises them already.
+async fn create_session_in<E: Exec>(conn: &mut E, u: &UploadSession, dialect: Dialect) -> Result<()> {
     let document = params![u.tenant_id.as_str(), u.document_id];
-    if lock_document {
+    if dialect == Dialect::Postgres {
         conn.fetch_optional(
             "SELECT id FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
             document.clone(),

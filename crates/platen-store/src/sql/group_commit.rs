@@ -20,6 +20,7 @@
 //! therefore costs one extra pass over its batch, and never a wrong answer.
 
 use super::SqlStore;
+use super::exec::Exec;
 use super::jobs::{Written, create_in, write_change};
 use super::sqlite_writer::{SqliteWriter, control, finish};
 use crate::feed::ChangeFeed;
@@ -259,6 +260,38 @@ impl GroupCommit {
         answer.await.map_err(|_| closed())??;
         let value = result.lock().unwrap_or_else(|e| e.into_inner()).take();
         value.ok_or_else(unanswered)
+    }
+}
+
+/// A small write that rides in the SQLite writer's next batch (no commit and fsync of its own), or is a
+/// transaction of its own on PostgreSQL: written once against [`Exec`]. On SQLite `run` runs again if its batch is
+/// rolled back, so it must only write (no effects outside the transaction).
+pub(crate) trait BatchedWrite: Clone + Send + 'static {
+    type Out: Send + 'static;
+    /// Writes on `conn`; `dialect` says which database (PostgreSQL takes row locks that SQLite's single writer does
+    /// not need).
+    fn run<E: Exec>(&self, conn: &mut E, dialect: Dialect) -> impl Future<Output = Result<Self::Out>> + Send;
+}
+
+impl SqlStore {
+    /// Writes `write`: in the writer's next batch on SQLite, in a transaction of its own on PostgreSQL.
+    pub(crate) async fn batched_write<W: BatchedWrite>(&self, write: W) -> Result<W::Out> {
+        match &self.group_commit {
+            Some(group) => {
+                group
+                    .write(move |conn| {
+                        let write = write.clone();
+                        Box::pin(async move { write.run(conn, Dialect::Sqlite).await })
+                    })
+                    .await
+            }
+            None => {
+                let mut tx = self.write.begin().await?;
+                let out = write.run(&mut *tx, self.dialect).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use super::bind::b;
 use super::bind::{audited, placeholders};
 use super::exec::{Exec, Param, params};
+use super::group_commit::BatchedWrite;
 use super::list::Collection;
 use super::rows::{self, PRINTER_COLUMNS, SHARE_COLUMNS};
 use super::{SqlStore, conflict_on_unique};
@@ -10,7 +11,7 @@ use crate::{ListQuery, Page, Result, ShareList, ShareStore, StoreError, Viewer, 
 use async_trait::async_trait;
 use platen_domain::records::{DirectoryGroup, DirectoryUser, Printer, Share};
 use platen_domain::time::Micros;
-use platen_odata::SqlValue;
+use platen_odata::{Dialect, SqlValue};
 use sqlx::Any;
 
 const ONE_SHARE: &str = "the printer already has a share; Universal Print allows one share per printer";
@@ -244,16 +245,9 @@ impl ShareStore for SqlStore {
     }
 
     async fn record_share_use(&self, tenant: &str, share_id: &str, user_id: &str, at: Micros) -> Result<()> {
+        // With the job it follows (a new job), in the writer's next batch rather than a commit of its own.
         let values = params![tenant, user_id.to_ascii_lowercase(), share_id, at];
-        match &self.group_commit {
-            // With the job it follows (a new job), in the writer's next batch rather than a commit of its own.
-            Some(group) => {
-                group
-                    .write(move |conn| Box::pin(record_use(conn, values.clone())))
-                    .await
-            }
-            None => record_use(&mut *self.write.acquire().await?, values).await,
-        }
+        self.batched_write(ShareUse(values)).await
     }
 
     async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>> {
@@ -419,12 +413,19 @@ async fn remove_member(
     Ok(done.rows_affected() > 0)
 }
 
-async fn record_use<E: Exec>(conn: &mut E, values: Vec<Param>) -> Result<()> {
-    conn.execute(
-        "INSERT INTO share_usage (tenant_id, user_id, share_id, last_used_at) VALUES ($1,$2,$3,$4) \
-         ON CONFLICT (tenant_id, user_id, share_id) DO UPDATE SET last_used_at = excluded.last_used_at",
-        values,
-    )
-    .await?;
-    Ok(())
+/// A user's last use of a share: (tenant, user, share, at).
+#[derive(Clone)]
+struct ShareUse(Vec<Param>);
+
+impl BatchedWrite for ShareUse {
+    type Out = ();
+    async fn run<E: Exec>(&self, conn: &mut E, _: Dialect) -> Result<()> {
+        conn.execute(
+            "INSERT INTO share_usage (tenant_id, user_id, share_id, last_used_at) VALUES ($1,$2,$3,$4) \
+             ON CONFLICT (tenant_id, user_id, share_id) DO UPDATE SET last_used_at = excluded.last_used_at",
+            self.0.clone(),
+        )
+        .await?;
+        Ok(())
+    }
 }
