@@ -3,8 +3,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{GraphError, GraphResult};
-use crate::response::{collection, json_bytes};
-use axum::http::StatusCode;
+use crate::response::{collection, serialised};
 use axum::response::Response;
 use platen_odata::QueryOption::{self, Count, Expand, OrderBy, Search, Select, Skip, SkipToken, Top};
 use platen_odata::{
@@ -137,12 +136,7 @@ pub fn page_response<T>(
         item,
     };
     // About what a job renders to, so the buffer rarely grows.
-    let mut bytes = Vec::with_capacity(512 + 768 * page.items.len());
-    serde_json::to_writer(&mut bytes, &body).map_err(|e| {
-        tracing::error!(error = %e, "a page did not serialise");
-        GraphError::internal()
-    })?;
-    Ok(json_bytes(StatusCode::OK, bytes))
+    serialised(&body, 512 + 768 * body.items.len())
 }
 
 struct PageBody<'a, T, R> {

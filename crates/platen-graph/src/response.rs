@@ -94,9 +94,15 @@ pub fn hides_evolvable() -> bool {
 
 /// An entity serialised straight into its body (200).
 pub fn entity_response(v: &impl serde::Serialize) -> crate::error::GraphResult<Response> {
-    let mut bytes = Vec::with_capacity(1024);
+    serialised(v, 1024)
+}
+
+/// `v` serialised straight into a 200 body of about `capacity` bytes (a `Serialize` that hides evolvable members
+/// itself: nothing is checked after).
+pub fn serialised(v: &impl serde::Serialize, capacity: usize) -> crate::error::GraphResult<Response> {
+    let mut bytes = Vec::with_capacity(capacity);
     serde_json::to_writer(&mut bytes, v).map_err(|e| {
-        tracing::error!(error = %e, "an entity did not serialise");
+        tracing::error!(error = %e, "a response did not serialise");
         crate::error::GraphError::internal()
     })?;
     Ok(json_bytes(StatusCode::OK, bytes))

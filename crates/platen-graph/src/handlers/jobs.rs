@@ -177,11 +177,9 @@ pub async fn get(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
     let access = ctx.authorize_job(Operation::GetJob, t).await?;
     ctx.entity_options_only()?;
     let job = ctx.app().find_job(&ctx.caller, &access, t, id).await?;
+    let context = ctx.context(&format!("{}/$entity", collection_path(t)));
     if ctx.query.select.is_none() && ctx.query.expand.is_empty() {
-        let (root, context) = (
-            ctx.root(),
-            ctx.context(&format!("{}/$entity", collection_path(t))),
-        );
+        let root = ctx.root();
         let job = JobJson {
             job: &job,
             version: ctx.version,
@@ -191,10 +189,7 @@ pub async fn get(ctx: &Ctx, t: &JobTarget, id: &str) -> GraphResult<Response> {
         };
         return entity_response(&job);
     }
-    Ok(ok(&entity(
-        ctx.context(&format!("{}/$entity", collection_path(t))),
-        render_one(ctx, &job).await?,
-    )))
+    Ok(ok(&entity(context, render_one(ctx, &job).await?)))
 }
 
 pub async fn action(

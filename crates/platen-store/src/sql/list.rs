@@ -81,8 +81,9 @@ impl SqlStore {
             limit,
             keys: keys.iter().map(|k| k.field.kind).collect(),
         };
-        // A page in the collection's own order without a filter, a count or an offset is a range of its index
-        // (the page and one row more): bounded work, read on the calling thread without a hand-off.
+        // A page in the collection's own order without a filter, a count or an offset walks the index of its scope
+        // for the page and one row more: work bounded by the page, read on the calling thread without a hand-off
+        // (a filter may make a page scan, and that must not hold a runtime worker).
         let bounded = query.filter.is_none() && query.orderby.is_empty() && offset == 0 && !query.count;
         match &self.sqlite_reads {
             Some(reader) if bounded => reader.page_here(plan, &decode),
