@@ -70,13 +70,8 @@ impl App {
                 Ok((printer, None))
             }
             JobTarget::Share(id) => {
-                let share = self.get_share(caller, access, id).await?;
-                let printer = self
-                    .store
-                    .get_printer(tenant, &share.printer_id)
-                    .await?
-                    .ok_or_else(|| AppError::not_found("printer"))?;
-                Ok((printer, Some(share)))
+                let view = self.get_share_view(caller, access, id).await?;
+                Ok((view.printer, Some(view.share)))
             }
         }
     }
@@ -128,9 +123,7 @@ impl App {
         {
             Ok(())
         } else {
-            Err(AppError::Forbidden(
-                "The signed-in user is not allowed to use this printer share.".into(),
-            ))
+            Err(share_forbidden())
         }
     }
 
@@ -371,4 +364,8 @@ pub fn describe_refusal(r: Refusal) -> String {
         Refusal::NotStarted => "The job has not been started.".into(),
         Refusal::NotTransforming => "The job's document is not being converted.".into(),
     }
+}
+
+pub(crate) fn share_forbidden() -> AppError {
+    AppError::Forbidden("The signed-in user is not allowed to use this printer share.".into())
 }

@@ -1,12 +1,12 @@
 //! Printer shares and their access lists.
 
-use crate::jobs::viewer_of;
+use crate::jobs::{share_forbidden, viewer_of};
 use crate::{App, AppError, Result};
 use platen_domain::Caller;
 use platen_domain::permissions::Access;
 use platen_domain::records::{DirectoryGroup, DirectoryUser, Printer, Share};
 use platen_domain::time::now_micros;
-use platen_store::{ListQuery, Page, ShareList};
+use platen_store::{ListQuery, Page, ShareList, ShareView};
 
 #[derive(Default)]
 pub struct ShareUpdate {
@@ -55,6 +55,25 @@ impl App {
             .ok_or_else(|| AppError::not_found("printer share"))?;
         self.ensure_share_usable(caller, access, &share).await?;
         Ok(share)
+    }
+
+    /// A share the caller may see (as [`App::get_share`] decides), with its printer and the caller's last use of
+    /// it, in one read for administrators and users.
+    pub async fn get_share_view(&self, caller: &Caller, access: &Access, id: &str) -> Result<ShareView> {
+        let viewer = (caller.is_delegated() && !access.admin).then(|| viewer_of(caller));
+        let view = self
+            .store
+            .share_view(&caller.tenant_id, id, &caller.object_id, viewer.as_ref())
+            .await?
+            .ok_or_else(|| AppError::not_found("printer share"))?;
+        if !access.admin && !caller.is_delegated() {
+            self.ensure_app_granted(caller, &view.share).await?;
+        }
+        if view.visible {
+            Ok(view)
+        } else {
+            Err(share_forbidden())
+        }
     }
 
     pub async fn list_shares(

@@ -240,6 +240,89 @@ pub async fn printers_and_operations(s: &dyn Store) {
     ));
 }
 
+/// [`ShareStore::share_view`] answers what the separate reads answer, in one: the share, its printer, the user's
+/// last use and the viewer's visibility ("closed" lists group g-admins and user bob; "open" allows all users).
+async fn share_views(s: &dyn Store, t: &str, alice: &Viewer, bob: &Viewer) {
+    let carol = Viewer {
+        user_id: "carol".into(),
+        groups: vec!["g-other".into(), "g-more".into()],
+    };
+    for (viewer, share, expected) in [
+        (Some(alice), "closed", true),
+        (Some(bob), "closed", true),
+        (Some(&carol), "closed", false),
+        (Some(&carol), "open", true),
+        (None, "closed", true),
+    ] {
+        let user = viewer.map_or("admin", |v| v.user_id.as_str());
+        let view = s.share_view(t, share, user, viewer).await.unwrap().unwrap();
+        assert_eq!(view.visible, expected, "{user} on {share}");
+        assert_eq!(view.share.id, share);
+        assert_eq!(Some(view.share.clone()), s.get_share(t, share).await.unwrap());
+        let printer = s.get_printer(t, &view.share.printer_id).await.unwrap().unwrap();
+        assert_eq!(view.printer, printer);
+        assert_eq!(view.last_used, None);
+    }
+    s.record_share_use(t, "closed", "ERIN", 42).await.unwrap();
+    let view = s.share_view(t, "closed", "erin", None).await.unwrap().unwrap();
+    assert_eq!(view.last_used, Some(42));
+    let view = s
+        .share_view(t, "closed", "alice", Some(alice))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.last_used, None, "another user's use is not mine");
+    // Asked again after each write, a view shows the write (SQLite keeps views in memory).
+    let view =
+        |user: &'static str| async move { s.share_view(t, "closed", user, None).await.unwrap().unwrap() };
+    assert_eq!(view("erin").await.last_used, Some(42));
+    s.record_share_use(t, "closed", "erin", 43).await.unwrap();
+    assert_eq!(view("erin").await.last_used, Some(43));
+    let mut printer = view("erin").await.printer;
+    printer.display_name = "Renamed printer".into();
+    s.update_printer(&printer).await.unwrap();
+    assert_eq!(view("erin").await.printer.display_name, "Renamed printer");
+    let mut share = view("erin").await.share;
+    share.display_name = "Renamed share".into();
+    s.update_share(&share).await.unwrap();
+    assert_eq!(view("erin").await.share.display_name, "Renamed share");
+    assert!(
+        !s.share_view(t, "closed", "carol", Some(&carol))
+            .await
+            .unwrap()
+            .unwrap()
+            .visible
+    );
+    let carol_user = DirectoryUser {
+        id: "carol".into(),
+        display_name: None,
+        user_principal_name: None,
+    };
+    s.add_allowed_user(t, "closed", &carol_user).await.unwrap();
+    assert!(
+        s.share_view(t, "closed", "carol", Some(&carol))
+            .await
+            .unwrap()
+            .unwrap()
+            .visible
+    );
+    s.remove_allowed_user(t, "closed", "carol").await.unwrap();
+    assert!(
+        !s.share_view(t, "closed", "carol", Some(&carol))
+            .await
+            .unwrap()
+            .unwrap()
+            .visible
+    );
+    assert!(s.share_view(t, "nope", "bob", Some(bob)).await.unwrap().is_none());
+    assert!(
+        s.share_view("other-tenant", "closed", "bob", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 pub async fn shares_and_visibility(s: &dyn Store) {
     let t = "tenant-shares";
     for i in 0..3 {
@@ -297,6 +380,7 @@ pub async fn shares_and_visibility(s: &dyn Store) {
     s.add_allowed_user(t, "closed", &bob_user).await.unwrap();
     s.add_allowed_user(t, "closed", &bob_user).await.unwrap(); // idempotent
     assert!(s.share_visible_to(t, "closed", &bob).await.unwrap());
+    share_views(s, t, &alice, &bob).await;
     // One member of one list, by id (any case); a list holds only what was added to it.
     use crate::ShareList::{AllowedGroups, AllowedUsers};
     assert!(

@@ -3,7 +3,8 @@
 //! [`crate::sql::SqlStore`] in the `sql` module of the same name.
 
 use crate::{
-    AddRange, ArchiveScope, ChangeEvent, Commit, JobScope, ListQuery, Page, Result, ShareList, Viewer,
+    AddRange, ArchiveScope, ChangeEvent, Commit, JobScope, ListQuery, Page, Result, ShareList, ShareView,
+    Viewer,
 };
 use async_trait::async_trait;
 use platen_domain::JobId;
@@ -119,6 +120,15 @@ pub trait ShareStore {
         query: &ListQuery,
     ) -> Result<Page<Share>>;
     async fn share_visible_to(&self, tenant: &str, share_id: &str, viewer: &Viewer) -> Result<bool>;
+    /// The share with its printer, `user_id`'s last use of it and whether `viewer` may use it, in one statement
+    /// (a `GET` of a share pays one read, not four).
+    async fn share_view(
+        &self,
+        tenant: &str,
+        id: &str,
+        user_id: &str,
+        viewer: Option<&Viewer>,
+    ) -> Result<Option<ShareView>>;
     /// Conflict if re-pointed to a printer that already has another share; NotFound if the share is gone.
     async fn update_share(&self, share: &Share) -> Result<()>;
     async fn delete_share(&self, tenant: &str, id: &str) -> Result<bool>;

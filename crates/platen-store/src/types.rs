@@ -72,6 +72,16 @@ pub struct Page<T> {
     pub count: Option<i64>,
 }
 
+/// A share as a request about it needs it, read in one statement: the share, its printer, when the caller last
+/// printed to it, and whether the viewer asked about may use it (true when none was asked about).
+#[derive(Debug, Clone)]
+pub struct ShareView {
+    pub share: platen_domain::records::Share,
+    pub printer: platen_domain::records::Printer,
+    pub last_used: Option<platen_domain::time::Micros>,
+    pub visible: bool,
+}
+
 /// A user looking at shares: they see a share if it allows all users, lists them, or lists one of their groups.
 #[derive(Debug, Clone)]
 pub struct Viewer {

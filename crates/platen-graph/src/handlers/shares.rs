@@ -15,6 +15,7 @@ use platen_app::ShareUpdate;
 use platen_domain::records::{Printer, Share};
 use platen_domain::{Operation, permissions};
 use platen_odata::QueryOption::{Count, Expand, Search};
+use platen_store::ShareView;
 use serde_json::Value;
 
 const SHARE_READ_ONLY: &[&str] = &[
@@ -35,9 +36,9 @@ async fn printer_of(ctx: &Ctx, s: &Share) -> GraphResult<Printer> {
     Ok(ctx.app().printer_of_share(&ctx.caller, s).await?)
 }
 
-async fn render(ctx: &Ctx, s: &Share, p: &Printer) -> GraphResult<Obj> {
-    let last = ctx.app().share_last_used_by(&ctx.caller, &s.id).await?;
-    let mut m = wire::share(s, p, ctx.version, last);
+fn render(ctx: &Ctx, view: &ShareView) -> GraphResult<Obj> {
+    let p = &view.printer;
+    let mut m = wire::share(&view.share, p, ctx.version, view.last_used);
     m.insert("defaults".into(), wire::defaults(p, ctx.version));
     if selects(&ctx.query, "capabilities") {
         m.insert("capabilities".into(), wire::capabilities(p, ctx.version));
@@ -111,11 +112,10 @@ pub async fn count(ctx: &Ctx) -> GraphResult<Response> {
 pub async fn get(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     let access = ctx.authorize(Operation::GetShare)?;
     ctx.entity_options_only()?;
-    let s = ctx.app().get_share(&ctx.caller, &access, id).await?;
-    let p = printer_of(ctx, &s).await?;
+    let view = ctx.app().get_share_view(&ctx.caller, &access, id).await?;
     Ok(ok(&entity(
         ctx.context("print/shares/$entity"),
-        render(ctx, &s, &p).await?,
+        render(ctx, &view)?,
     )))
 }
 
@@ -205,11 +205,10 @@ pub async fn delete(ctx: &Ctx, id: &str) -> GraphResult<Response> {
 pub async fn printer(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     let (_, access) = ctx.authorize_first(permissions::READ_SHARE_PRINTER)?;
     ctx.entity_options_only()?;
-    let s = ctx.app().get_share(&ctx.caller, &access, id).await?;
-    let p = printer_of(ctx, &s).await?;
+    let view = ctx.app().get_share_view(&ctx.caller, &access, id).await?;
     Ok(ok(&entity(
         ctx.context("print/printers/$entity"),
-        crate::handlers::printers::render(ctx, &p).await?,
+        crate::handlers::printers::render(ctx, &view.printer).await?,
     )))
 }
 
@@ -217,11 +216,10 @@ pub async fn printer(ctx: &Ctx, id: &str) -> GraphResult<Response> {
 pub async fn printer_ref(ctx: &Ctx, id: &str) -> GraphResult<Response> {
     let (_, access) = ctx.authorize_first(permissions::READ_SHARE_PRINTER)?;
     ctx.no_options()?;
-    let s = ctx.app().get_share(&ctx.caller, &access, id).await?;
-    let p = printer_of(ctx, &s).await?;
+    let view = ctx.app().get_share_view(&ctx.caller, &access, id).await?;
     Ok(ok(&serde_json::json!({
         "@odata.context": ctx.context("$ref"),
-        "@odata.id": format!("{}/print/printers/{}", ctx.root(), p.id),
+        "@odata.id": format!("{}/print/printers/{}", ctx.root(), view.printer.id),
     })))
 }
 

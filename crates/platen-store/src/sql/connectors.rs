@@ -90,6 +90,7 @@ impl ConnectorStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.shares_written(); // its printers' connector
         Ok(done.rows_affected() > 0)
     }
 }

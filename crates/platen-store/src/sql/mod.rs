@@ -28,6 +28,7 @@ pub(crate) mod release_pins;
 pub(crate) mod reports;
 pub(crate) mod retention;
 mod rows;
+mod share_cache;
 pub(crate) mod shares;
 mod sqlite_checkpointer;
 mod sqlite_reader;
@@ -56,6 +57,8 @@ pub struct SqlStore {
     group_commit: Option<group_commit::GroupCommit>,
     /// SQLite: who watches which resource, kept in memory (see [`subscription_cache`]).
     subscription_cache: Option<std::sync::Arc<subscription_cache::SubscriptionCache>>,
+    /// SQLite: shares with their printers, and users' last use of them, kept in memory (see [`share_cache`]).
+    share_cache: Option<std::sync::Arc<share_cache::ShareCache>>,
     /// SQLite: lookups by key on the calling thread, pages in one hand-off (see [`sqlite_reader`]).
     sqlite_reads: Option<std::sync::Arc<sqlite_reader::SqliteReader>>,
 }
@@ -109,6 +112,7 @@ impl SqlStore {
                 feed: crate::feed::ChangeFeed::new(Dialect::Sqlite, &url),
                 group_commit: None,
                 subscription_cache: Some(Default::default()),
+                share_cache: Some(Default::default()),
                 sqlite_reads: None,
             };
             let file = url
@@ -154,6 +158,7 @@ impl SqlStore {
                 feed: crate::feed::ChangeFeed::new(Dialect::Postgres, url),
                 group_commit: None,
                 subscription_cache: None,
+                share_cache: None,
                 sqlite_reads: None,
             })
         } else {

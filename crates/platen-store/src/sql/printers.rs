@@ -58,6 +58,7 @@ impl PrinterStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.shares_written();
         Ok(())
     }
 
@@ -131,6 +132,7 @@ impl PrinterStore for SqlStore {
         .bind((!p.device_attributes.is_null()).then(|| to_json(&p.device_attributes)))
         .execute(&self.write)
         .await?;
+        self.shares_written();
         if done.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -170,6 +172,7 @@ impl PrinterStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.shares_written();
         Ok(done.rows_affected() > 0)
     }
 }

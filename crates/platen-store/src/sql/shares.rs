@@ -7,7 +7,7 @@ use super::group_commit::BatchedWrite;
 use super::list::Collection;
 use super::rows::{self, PRINTER_COLUMNS, SHARE_COLUMNS};
 use super::{SqlStore, conflict_on_unique};
-use crate::{ListQuery, Page, Result, ShareList, ShareStore, StoreError, Viewer, fields};
+use crate::{ListQuery, Page, Result, ShareList, ShareStore, ShareView, StoreError, Viewer, fields};
 use async_trait::async_trait;
 use platen_domain::records::{DirectoryGroup, DirectoryUser, Printer, Share};
 use platen_domain::time::Micros;
@@ -16,6 +16,23 @@ use sqlx::Any;
 
 const ONE_SHARE: &str = "the printer already has a share; Universal Print allows one share per printer";
 const FROM_SHARES: &str = "shares s JOIN printers p ON p.tenant_id = s.tenant_id AND p.id = s.printer_id";
+/// A share with its printer in one row: the share's columns under names of their own, the printer's under the
+/// plain ones (decoded by [`share_with_printer`]).
+const SHARE_WITH_PRINTER_COLUMNS: &str = "s.id AS share_id, s.display_name AS share_name, s.allow_all_users, \
+    s.created_at AS share_created_at";
+
+fn share_with_printer(row: &dyn rows::Columns) -> Result<(Share, Printer)> {
+    let printer = rows::printer(row)?;
+    let share = Share {
+        tenant_id: printer.tenant_id.clone(),
+        id: rows::id(row, "share_id")?,
+        printer_id: printer.id.clone(),
+        display_name: rows::text(row, "share_name")?,
+        allow_all_users: rows::flag(row, "allow_all_users")?,
+        created_at: rows::int(row, "share_created_at")?,
+    };
+    Ok((share, printer))
+}
 
 #[async_trait]
 impl ShareStore for SqlStore {
@@ -33,6 +50,7 @@ impl ShareStore for SqlStore {
         .execute(&self.write)
         .await
         .map_err(|e| conflict_on_unique(e, ONE_SHARE))?;
+        self.shares_written();
         Ok(())
     }
 
@@ -129,6 +147,7 @@ impl ShareStore for SqlStore {
         .execute(&self.write)
         .await
         .map_err(|e| conflict_on_unique(e, ONE_SHARE))?;
+        self.shares_written();
         if done.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -140,6 +159,7 @@ impl ShareStore for SqlStore {
         let mut tx = self.write.begin().await?;
         let gone = delete_share_rows(&mut tx, tenant, id).await?;
         tx.commit().await?;
+        self.shares_written();
         Ok(gone)
     }
 
@@ -247,7 +267,11 @@ impl ShareStore for SqlStore {
     async fn record_share_use(&self, tenant: &str, share_id: &str, user_id: &str, at: Micros) -> Result<()> {
         // With the job it follows (a new job), in the writer's next batch rather than a commit of its own.
         let values = params![tenant, user_id.to_ascii_lowercase(), share_id, at];
-        self.batched_write(ShareUse(values)).await
+        self.batched_write(ShareUse(values)).await?;
+        if let Some(cache) = &self.share_cache {
+            cache.forget_use(tenant, user_id, share_id);
+        }
+        Ok(())
     }
 
     async fn share_last_used(&self, tenant: &str, share_id: &str, user_id: &str) -> Result<Option<Micros>> {
@@ -304,28 +328,68 @@ impl ShareStore for SqlStore {
     }
 
     async fn all_shares_with_printers(&self, limit: u32) -> Result<Vec<(Share, Printer)>> {
-        // The share's columns under names of their own: the printer's columns use the plain ones.
         let sql = format!(
-            "SELECT s.id AS share_id, s.display_name AS share_name, s.allow_all_users, \
-             s.created_at AS share_created_at, {PRINTER_COLUMNS} FROM {FROM_SHARES} \
+            "SELECT {SHARE_WITH_PRINTER_COLUMNS}, {PRINTER_COLUMNS} FROM {FROM_SHARES} \
              ORDER BY s.created_at, s.tenant_id, s.id LIMIT {}",
             limit.max(1)
         );
         let rows = sqlx::query(audited(&sql)).fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|r| {
-                let printer = rows::printer(r)?;
-                let share = Share {
-                    tenant_id: printer.tenant_id.clone(),
-                    id: rows::id(r, "share_id")?,
-                    printer_id: printer.id.clone(),
-                    display_name: rows::text(r, "share_name")?,
-                    allow_all_users: rows::flag(r, "allow_all_users")?,
-                    created_at: rows::int(r, "share_created_at")?,
-                };
-                Ok((share, printer))
+        rows.iter().map(|r| share_with_printer(r)).collect()
+    }
+
+    async fn share_view(
+        &self,
+        tenant: &str,
+        id: &str,
+        user_id: &str,
+        viewer: Option<&Viewer>,
+    ) -> Result<Option<ShareView>> {
+        let ticket = match &self.share_cache {
+            Some(cache) => match cache.view(tenant, id, user_id, viewer.is_some()) {
+                Ok(known) => return Ok(Some(known)),
+                Err(ticket) => Some(ticket),
+            },
+            None => None,
+        };
+        let mut params = vec![
+            SqlValue::Text(tenant.into()),
+            SqlValue::Text(id.into()),
+            SqlValue::Text(user_id.to_ascii_lowercase()),
+        ];
+        let visible = match viewer {
+            Some(v) => visible_condition(v, &mut params),
+            None => "1 = 1".into(),
+        };
+        let sql = format!(
+            "SELECT {SHARE_WITH_PRINTER_COLUMNS}, {PRINTER_COLUMNS}, \
+             (SELECT u.last_used_at FROM share_usage u WHERE u.tenant_id = s.tenant_id AND u.user_id = $3 \
+             AND u.share_id = s.id) AS last_used_at, CASE WHEN {visible} THEN 1 ELSE 0 END AS visible \
+             FROM {FROM_SHARES} WHERE s.tenant_id = $1 AND s.id = $2"
+        );
+        let view = self
+            .lookup(&sql, params.iter().map(Param::from).collect(), |row| {
+                let (share, printer) = share_with_printer(row)?;
+                Ok(ShareView {
+                    share,
+                    printer,
+                    last_used: rows::opt_int(row, "last_used_at")?,
+                    visible: rows::flag(row, "visible")?,
+                })
             })
-            .collect()
+            .await?;
+        if let (Some(cache), Some(ticket), Some(view)) = (&self.share_cache, ticket, &view) {
+            cache.keep(ticket, user_id, view);
+        }
+        Ok(view)
+    }
+}
+
+impl SqlStore {
+    /// A share or a printer was written, and the write has committed: the share cache forgets what it kept.
+    pub(crate) fn shares_written(&self) {
+        if let Some(cache) = &self.share_cache {
+            cache.forget_shares();
+        }
     }
 }
 
