@@ -121,7 +121,9 @@ bench_backend() {
   run_wrk "create job" create.lua BENCH_PATH="$shares/jobs" BENCH_TOKEN="$USER"
   cycle_run
   local first=$(( $(max_id) + 1 ))
-  seed $(( JOBS - $(jobs_stored) ))
+  # Up to BENCH_JOBS stored, and at least enough fresh jobs for the cancel runs whatever BENCH_JOBS is.
+  local missing=$(( JOBS - $(jobs_stored) ))
+  seed $(( missing > 150000 ? missing : 150000 ))
   run_wrk "jobs list, first page, $(jobs_stored) stored" get.lua BENCH_PATH="$shares/jobs" BENCH_TOKEN="$USER"
   run_wrk "durable cancel, distinct jobs, $(jobs_stored) stored" cancel.lua \
     BENCH_PATH_PREFIX="$shares/jobs/" BENCH_FIRST_ID=$first BENCH_TOKEN="$USER"

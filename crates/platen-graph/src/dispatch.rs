@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// The route a Graph request was parsed to, on its response (failures included), for metrics labels: the
 /// version and the route's name (`v1.0 Job`, `beta Printers`), never an id.
 #[derive(Debug, Clone)]
-pub struct RouteTemplate(pub String);
+pub struct RouteTemplate(pub &'static str);
 
 /// What `serve` answers before the Graph route table: the upload and download URLs and health. Described here,
 /// beside the match that routes them, for the OpenAPI document.
@@ -200,9 +200,7 @@ async fn serve(
             ),
         )
     })?;
-    let name = format!("{route:?}");
-    let name = name.split(['(', ' ', '{']).next().unwrap_or_default();
-    *template = Some(RouteTemplate(format!("{} {name}", version.as_str())));
+    *template = Some(RouteTemplate(row.label(version, &route)));
     // Graph serves its CSDL to anyone: OData tools and code generators read it before they hold a token.
     if route == Route::Metadata {
         return match row.answers(&parts.method) {

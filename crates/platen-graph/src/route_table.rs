@@ -64,9 +64,21 @@ pub struct GraphRoute {
     allow: String,
     segments: Vec<Segment>,
     build: Build,
+    /// The metrics label of each version (`v1.0 Job`), made on first use: one row builds one kind of route.
+    labels: [std::sync::OnceLock<String>; 2],
 }
 
 impl GraphRoute {
+    /// The version and the name of the route this row built (`v1.0 Job`, `beta Printers`), never an id.
+    pub fn label(&self, version: crate::route::Version, route: &Route) -> &str {
+        let slot = &self.labels[usize::from(version == crate::route::Version::Beta)];
+        slot.get_or_init(|| {
+            let name = format!("{route:?}");
+            let name = name.split(['(', ' ', '{']).next().unwrap_or_default();
+            format!("{} {name}", version.as_str())
+        })
+    }
+
     /// The documented path: the first spelling of every literal segment.
     pub fn documented_path(&self) -> String {
         self.template
@@ -183,6 +195,7 @@ fn row(template: String, methods: &'static [Verb], versions: Versions, build: Bu
         methods,
         versions,
         build,
+        labels: Default::default(),
     }
 }
 

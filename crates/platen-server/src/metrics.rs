@@ -77,15 +77,15 @@ pub async fn track(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     // The Graph dispatcher parsed the route already: its template rides on the response.
     let route = match response.extensions().get::<platen_graph::RouteTemplate>() {
-        Some(t) => t.0.clone(),
-        None => family.to_string(),
+        Some(t) => t.0,
+        None => family,
     };
     let status = response.status().as_u16().to_string();
     let elapsed = started.elapsed();
     // The access log: off at the default level; `PLATEN_LOG=info,platen::access=debug` turns it on. Route
     // templates, never paths (a path can carry an upload or download URL's credential).
     tracing::debug!(target: "platen::access", %method, %route, %status, micros = elapsed.as_micros() as u64, "request");
-    metrics::counter!("platen_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+    metrics::counter!("platen_http_requests_total", "route" => route, "method" => method, "status" => status)
         .increment(1);
     metrics::histogram!("platen_http_request_duration_seconds", "route" => route)
         .record(elapsed.as_secs_f64());

@@ -3,7 +3,7 @@
 
 use super::SqlStore;
 use super::bind::{audited, placeholders};
-use super::exec::{Exec, params};
+use super::exec::{Exec, ToParam, params};
 use super::group_commit::BatchedWrite;
 use super::rows::{self, DOCUMENT_COLUMNS, to_json};
 use crate::{AddRange, DocumentStore, Result};
@@ -259,12 +259,9 @@ impl DocumentStore for SqlStore {
              ORDER BY d.job_id, d.id",
             placeholders
         );
-        let mut q = sqlx::query(audited(&sql)).bind(tenant);
-        for id in job_ids {
-            q = q.bind(id.get());
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        rows.iter().map(rows::document).collect()
+        let mut values = params![tenant];
+        values.extend(job_ids.iter().map(|id| id.get().to_param()));
+        self.lookup_all(&sql, values, |row| rows::document(row)).await
     }
 
     async fn get_document(&self, tenant: &str, id: &str) -> Result<Option<Document>> {

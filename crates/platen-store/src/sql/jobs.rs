@@ -25,8 +25,10 @@ impl JobStore for SqlStore {
     }
 
     async fn get_job(&self, tenant: &str, id: JobId) -> Result<Option<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.tenant_id = $1 AND j.id = $2");
-        self.lookup(&sql, params![tenant, id.get()], |row| rows::job(row))
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!("SELECT {JOB_COLUMNS} FROM jobs j WHERE j.tenant_id = $1 AND j.id = $2")
+        });
+        self.lookup(&SQL, params![tenant, id.get()], |row| rows::job(row))
             .await
     }
 

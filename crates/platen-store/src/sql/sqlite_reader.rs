@@ -76,6 +76,17 @@ impl SqliteReader {
         })
     }
 
+    /// Every row `sql` returns with `params`, decoded, on the calling thread: for reads bounded by a page (the
+    /// rows of a page's ids through an index).
+    pub(crate) fn all<T>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(&dyn Columns) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.with_connection(|read| all_rows(&read.conn, sql, params, decode))
+    }
+
     /// A page of a collection, on a blocking thread: a page's cost depends on its filter, and a slow one must
     /// not hold up the runtime's workers. One hand-off for the whole page, each row decoded where it is read.
     pub(crate) async fn page<T: Send + 'static>(
@@ -234,6 +245,21 @@ impl Columns for NamedRow<'_, '_> {
 }
 
 impl super::SqlStore {
+    /// The rows of a page's ids by key (a page's documents): on SQLite on the calling thread, else through sqlx.
+    pub(crate) async fn lookup_all<T>(
+        &self,
+        sql: &str,
+        values: Vec<Param>,
+        decode: impl Fn(&dyn Columns) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        if let Some(reader) = &self.sqlite_reads {
+            return reader.all(sql, values, |row| decode(row));
+        }
+        let query = super::exec::bind_all(sqlx::query(super::bind::audited(sql)), values);
+        let rows = query.fetch_all(&self.read).await?;
+        rows.iter().map(|row| decode(row)).collect()
+    }
+
     /// A lookup by key (a job, a share, a printer): on SQLite on the calling thread, else through sqlx's readers.
     pub(crate) async fn lookup<T>(
         &self,
