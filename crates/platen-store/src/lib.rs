@@ -9,7 +9,7 @@ pub mod sql;
 mod store;
 mod types;
 
-#[cfg(feature = "testsuite")]
+#[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
 #[cfg(feature = "testsuite")]
 pub mod testing;

@@ -119,30 +119,7 @@ mod tests {
     use super::*;
 
     fn view(allow_all_users: bool, last_used: Option<Micros>) -> ShareView {
-        let printer = Printer {
-            tenant_id: "t".into(),
-            id: "p".into(),
-            display_name: "P".into(),
-            manufacturer: None,
-            model: None,
-            is_accepting_jobs: None,
-            status_state: "unknown".into(),
-            status_details: vec![],
-            status_description: None,
-            location: serde_json::json!({}),
-            defaults: serde_json::json!({}),
-            factory_defaults: serde_json::json!({}),
-            capabilities: serde_json::json!({}),
-            registered_at: 1,
-            is_shared: true,
-            has_physical_device: true,
-            physical_device_id: None,
-            last_seen_at: None,
-            connector_id: None,
-            registered_by_app: None,
-            certificate: None,
-            device_attributes: serde_json::Value::Null,
-        };
+        let printer = crate::conformance::printer("t", "p", "P");
         ShareView {
             share: Share {
                 tenant_id: "t".into(),
