@@ -38,14 +38,6 @@ impl App {
             .ok_or_else(|| crate::AppError::Internal("a share whose printer is gone".into()))
     }
 
-    /// When the caller last printed to the share.
-    pub async fn share_last_used_by(&self, caller: &Caller, share_id: &str) -> Result<Option<i64>> {
-        Ok(self
-            .store
-            .share_last_used(&caller.tenant_id, share_id, &caller.object_id)
-            .await?)
-    }
-
     /// When the caller last printed to each of `shares` (a page of a list), in one query.
     pub async fn shares_last_used_by(
         &self,

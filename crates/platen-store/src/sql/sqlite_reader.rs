@@ -7,7 +7,7 @@
 //! the caller's thread; a page of a collection (whose filter may make it slow) runs on a blocking thread, still
 //! in one hand-off for the whole page instead of sqlx's one per statement and one per row.
 
-use super::exec::Param;
+use super::exec::{Exec, Param};
 use super::list::PagePlan;
 use super::rows::Columns;
 use crate::{Page, Result, StoreError};
@@ -246,32 +246,31 @@ impl Columns for NamedRow<'_, '_> {
 
 impl super::SqlStore {
     /// The rows of a page's ids by key (a page's documents): on SQLite on the calling thread, else through sqlx.
-    pub(crate) async fn lookup_all<T>(
+    pub(crate) async fn lookup_all<T: Send>(
         &self,
         sql: &str,
         values: Vec<Param>,
-        decode: impl Fn(&dyn Columns) -> Result<T>,
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send,
     ) -> Result<Vec<T>> {
         if let Some(reader) = &self.sqlite_reads {
             return reader.all(sql, values, |row| decode(row));
         }
-        let query = super::exec::bind_all(sqlx::query(super::bind::audited(sql)), values);
-        let rows = query.fetch_all(&self.read).await?;
-        rows.iter().map(|row| decode(row)).collect()
+        let mut conn = self.read.acquire().await?;
+        Exec::fetch_all(&mut *conn, sql, values, decode).await
     }
 
-    /// A lookup by key (a job, a share, a printer): on SQLite on the calling thread, else through sqlx's readers.
-    pub(crate) async fn lookup<T>(
+    /// A lookup by key (a job, a share, a printer): on SQLite on the calling thread, else through [`Exec`] on a
+    /// read connection (the statements a write transaction runs).
+    pub(crate) async fn lookup<T: Send>(
         &self,
         sql: &str,
         values: Vec<Param>,
-        decode: impl Fn(&dyn Columns) -> Result<T>,
+        decode: impl Fn(&dyn Columns) -> Result<T> + Send,
     ) -> Result<Option<T>> {
         if let Some(reader) = &self.sqlite_reads {
             return reader.optional(sql, values, |row| decode(row));
         }
-        let query = super::exec::bind_all(sqlx::query(super::bind::audited(sql)), values);
-        let row = query.fetch_optional(&self.read).await?;
-        row.as_ref().map(|row| decode(row)).transpose()
+        let mut conn = self.read.acquire().await?;
+        Exec::fetch_optional(&mut *conn, sql, values, decode).await
     }
 }
