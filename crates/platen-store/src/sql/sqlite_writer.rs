@@ -25,8 +25,7 @@ pub(crate) struct SqliteWriter {
 /// The same settings as sqlx's connections (`super::sqlite_pragmas`): above all `synchronous = FULL`, so that a
 /// committed write, and therefore every answer given after it, survives power loss; and foreign keys enforced.
 const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
-    PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; \
-    PRAGMA journal_size_limit = 67108864;";
+    PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;";
 
 /// Prepared statements kept per connection: the write path has a few dozen distinct statements (a rollup's
 /// statement differs by its number of rows).
@@ -51,7 +50,7 @@ impl SqliteWriter {
                         tracing::error!("a batch of the SQLite writer panicked; its writes were not made");
                         let _ = conn.execute_batch("ROLLBACK");
                     }
-                    checkpointer.committed(&conn);
+                    checkpointer.committed();
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("cannot start the SQLite writer thread: {e}")))?;
