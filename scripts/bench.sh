@@ -138,6 +138,8 @@ bench_backend() {
   echo "jobs canceled and durable after the cancel run: $canceled"
   fsyncs_per_cancel $(( first + canceled + CONNS * 4 ))
   echo "server RSS: $(ps -o rss= -p "$NODE_PID" | awk '{printf "%.1f MiB", $1/1024}')"
+  # How far the log's file grew: under steady writes SQLite never starts the log over (ARCHITECTURE.md, checkpoints).
+  [[ $BACKEND == sqlite ]] && echo "SQLite log file (-wal) after the runs: $(stat -c %s "$DATA/platen.sqlite3-wal" | awk '{printf "%.1f MiB", $1/1048576}')"
   echo
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
 }
