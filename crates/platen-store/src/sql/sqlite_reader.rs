@@ -253,7 +253,7 @@ impl super::SqlStore {
         decode: impl Fn(&dyn Columns) -> Result<T> + Send,
     ) -> Result<Vec<T>> {
         if let Some(reader) = &self.sqlite_reads {
-            return reader.all(sql, values, |row| decode(row));
+            return reader.all(sql, values, decode);
         }
         let mut conn = self.read.acquire().await?;
         Exec::fetch_all(&mut *conn, sql, values, decode).await
@@ -268,7 +268,7 @@ impl super::SqlStore {
         decode: impl Fn(&dyn Columns) -> Result<T> + Send,
     ) -> Result<Option<T>> {
         if let Some(reader) = &self.sqlite_reads {
-            return reader.optional(sql, values, |row| decode(row));
+            return reader.optional(sql, values, decode);
         }
         let mut conn = self.read.acquire().await?;
         Exec::fetch_optional(&mut *conn, sql, values, decode).await
