@@ -24,11 +24,8 @@ pub(crate) struct SqliteWriter {
 
 /// The same settings as sqlx's connections (`super::sqlite_pragmas`): above all `synchronous = FULL`, so that a
 /// committed write, and therefore every answer given after it, survives power loss; and foreign keys enforced.
-/// `journal_size_limit`: when the log is next written from its start, its file is cut back to 64 MiB (a burst of
-/// steady writes grows it by every frame written, see ARCHITECTURE.md, and SQLite otherwise keeps the file's size).
 const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
-    PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; \
-    PRAGMA journal_size_limit = 67108864;";
+    PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;";
 
 /// Prepared statements kept per connection: the write path has a few dozen distinct statements (a rollup's
 /// statement differs by its number of rows).
@@ -53,7 +50,7 @@ impl SqliteWriter {
                         tracing::error!("a batch of the SQLite writer panicked; its writes were not made");
                         let _ = conn.execute_batch("ROLLBACK");
                     }
-                    checkpointer.committed();
+                    checkpointer.committed(&conn);
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("cannot start the SQLite writer thread: {e}")))?;
@@ -89,45 +86,4 @@ pub(crate) fn control(conn: &Connection, statement: &str) -> Result<()> {
 /// run when polled and never wait, so this returns after the first poll.
 pub(crate) fn finish<F: std::future::Future>(future: F) -> F::Output {
     futures::executor::block_on(future)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// After a burst grew the log's file, the next time the log is written from its start the file is cut back to
-    /// `journal_size_limit` instead of keeping the burst's size on disk.
-    #[test]
-    fn a_grown_log_is_cut_back_when_it_starts_over() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite3");
-        Connection::open(&path).unwrap(); // made by migrations in the service
-        let conn = super::super::sqlite_checkpointer::open_writing(&path, PRAGMAS).unwrap();
-        let log_size = || {
-            std::fs::metadata(dir.path().join("db.sqlite3-wal"))
-                .unwrap()
-                .len()
-        };
-        conn.execute_batch("CREATE TABLE t (x BLOB);").unwrap();
-        // About 96 MiB of log, more than the limit, written without a checkpoint (as under steady writes).
-        for _ in 0..24 {
-            conn.execute_batch(
-                "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) \
-                 INSERT INTO t SELECT randomblob(4000) FROM n; COMMIT;",
-            )
-            .unwrap();
-        }
-        let grown = log_size();
-        assert!(grown > 80 << 20, "the log grew to {grown} bytes only");
-        // The checkpointer catches up while writes pause; the next write starts the log over.
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-            .unwrap();
-        conn.execute_batch("INSERT INTO t VALUES (x'00')").unwrap();
-        let cut = log_size();
-        assert!(cut <= 64 << 20, "the log's file kept {cut} bytes");
-        let rows: i64 = conn
-            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, 24_001);
-    }
 }
