@@ -46,7 +46,12 @@ pub async fn migrate(cfg: Config) -> anyhow::Result<()> {
 /// with the directory's name rather than later with a database or key error.
 fn usable_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
-    let probe = dir.join(".platen-write-check");
+    // A name of this call's own: with one shared name, two `platen` processes starting on the same directory
+    // (a service restarting while an administrator runs `platen print-password create`) could remove each
+    // other's probe, and the second removal failed as "not writable".
+    static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let probe = dir.join(format!(".platen-write-check-{}-{n}", std::process::id()));
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
         .with_context(|| format!("the data directory {} is not writable", dir.display()))
@@ -463,4 +468,25 @@ async fn shutdown() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usable_data_dir;
+
+    /// Probes made at the same moment on one directory (as two `platen` processes starting together) never take
+    /// each other's file away: every check passes and no probe is left behind.
+    #[test]
+    fn concurrent_write_checks_on_one_directory_all_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        std::thread::scope(|s| {
+            let checks: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| (0..200).all(|_| usable_data_dir(dir.path()).is_ok())))
+                .collect();
+            for check in checks {
+                assert!(check.join().unwrap(), "a write check failed");
+            }
+        });
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }
