@@ -47,8 +47,7 @@ seed_spread() { # seed_spread COUNT: adds COUNT jobs, job x on printer/share num
     sql "UPDATE jobs SET printer_id = '${ps[$i]}', share_id = '${ss[$i]}' WHERE id >= $first AND id % $SPREAD = $i" >/dev/null
   done
   sql "ANALYZE" >/dev/null
-  # These updates are one large transaction each: the log's file is emptied after them too (see seed_sqlite).
-  [[ $BACKEND == sqlite ]] && sqlite3 "$DATA/platen.sqlite3" "PRAGMA busy_timeout = 60000; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+  [[ $BACKEND == sqlite ]] && empty_sqlite_log "$DATA/platen.sqlite3"
   PRINTER=$saved_printer SHARE=$saved_share
 }
 

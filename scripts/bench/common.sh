@@ -89,11 +89,14 @@ INSERT INTO documents ($DOC_COLUMNS) SELECT $DOC_VALUES FROM jobs j
   WHERE j.id > (SELECT COALESCE(MAX(job_id), 0) FROM documents);
 COMMIT;
 ANALYZE;
--- The seed is one transaction of up to ~1 GB of log: copied into the database and the log's file emptied now, so
--- that the log's size printed after the runs is theirs (the server's writer waits for this, no request does).
-.output /dev/null
-PRAGMA wal_checkpoint(TRUNCATE);
 SQL
+  empty_sqlite_log "$1"
+}
+
+# The seeding's transactions write up to ~1 GB of log: copied into the database and the log's file emptied after
+# them, so that the log's size printed after the runs is theirs (the server's writer waits, no request does).
+empty_sqlite_log() { # empty_sqlite_log FILE
+  sqlite3 "$1" "PRAGMA busy_timeout = 60000; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 }
 
 seed_postgres() { # seed_postgres URL COUNT: adds COUNT jobs

@@ -86,7 +86,8 @@ impl Checkpointer {
 }
 
 fn run(conn: Connection, nudged: Receiver<()>, caught_up: &AtomicBool) {
-    let mut copied = 0;
+    // How far into the log the last pass had copied.
+    let mut copied_so_far = 0;
     loop {
         match nudged.recv_timeout(IDLE) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}
@@ -94,8 +95,8 @@ fn run(conn: Connection, nudged: Receiver<()>, caught_up: &AtomicBool) {
         }
         // Passes until one finds little to copy: each copies what was committed during the one before.
         for _ in 0..MAX_PASSES {
-            match checkpoint(&conn, &mut copied) {
-                Ok(Some(copied)) if copied < CAUGHT_UP => {
+            match checkpoint(&conn, &mut copied_so_far) {
+                Ok(Some(this_pass)) if this_pass < CAUGHT_UP => {
                     caught_up.store(true, Ordering::Relaxed);
                     break;
                 }
@@ -144,17 +145,24 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
+    /// A new database `db.sqlite3` in a directory of its own: `pragmas` (a page size must come before WAL mode),
+    /// then WAL mode without automatic checkpoints (as every connection of the process), then `setup`.
+    fn database(pragmas: &str, setup: &str) -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("db.sqlite3")).unwrap();
+        conn.execute_batch(&format!(
+            "{pragmas} PRAGMA journal_mode = WAL; {NO_AUTOCHECKPOINT} {setup}"
+        ))
+        .unwrap();
+        (dir, conn)
+    }
+
     /// A commit leaves the log as it is (no automatic checkpoint on the writer); the checkpointer, nudged, copies
     /// it into the database file.
     #[test]
     fn commits_do_not_checkpoint_and_the_checkpointer_does() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, conn) = database("", "CREATE TABLE t (x BLOB);");
         let path = dir.path().join("db.sqlite3");
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL; {NO_AUTOCHECKPOINT} CREATE TABLE t (x BLOB);"
-        ))
-        .unwrap();
         let db_size = || std::fs::metadata(&path).unwrap().len();
         let before = db_size();
         // About 1,500 pages: past SQLite's automatic threshold (1,000) had it been on.
@@ -186,18 +194,14 @@ mod tests {
     /// and again, so its file stays a small part of what was written (it grew by every frame before).
     #[test]
     fn under_steady_commits_the_log_starts_over() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite3");
-        let conn = Connection::open(&path).unwrap();
         // Small pages keep the disk this test writes small; `synchronous = FULL` as the writer has it.
-        conn.execute_batch(&format!(
-            "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; {NO_AUTOCHECKPOINT} \
-             CREATE TABLE t (id INTEGER PRIMARY KEY, x BLOB); \
+        let (dir, conn) = database(
+            "PRAGMA page_size = 1024; PRAGMA synchronous = FULL;",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, x BLOB); \
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) \
-             INSERT INTO t SELECT i, randomblob(900) FROM n;"
-        ))
-        .unwrap();
-        let checkpointer = Checkpointer::start(&path).unwrap();
+             INSERT INTO t SELECT i, randomblob(900) FROM n;",
+        );
+        let checkpointer = Checkpointer::start(&dir.path().join("db.sqlite3")).unwrap();
         let start = Instant::now();
         let mut commits = 0u64;
         while start.elapsed() < Duration::from_millis(1500) {
