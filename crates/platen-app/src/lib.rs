@@ -38,6 +38,7 @@ mod sweeper;
 mod throttle;
 mod upload_hash;
 mod uploads;
+mod usage_folder;
 pub mod webhooks;
 
 pub use app_printing::AppPrinting;
@@ -58,6 +59,7 @@ pub use shares::ShareUpdate;
 pub use submissions::{IncomingDocument, ShareIppSettings, WhichJobs};
 pub use sweeper::spawn_sweeper;
 pub use uploads::{ContentRange, RangeOutcome, UploadStatus, missing_ranges};
+pub use usage_folder::spawn_usage_folder;
 
 use platen_blob::BlobStore;
 use platen_pki::CertificateAuthority;

@@ -228,6 +228,22 @@ pub struct UsageCounts {
     pub single_sided_sheets: i64,
 }
 
+impl std::ops::AddAssign for UsageCounts {
+    /// Counts of several jobs in one row (the folding of many ended jobs at once).
+    fn add_assign(&mut self, other: UsageCounts) {
+        self.completed_jobs += other.completed_jobs;
+        self.completed_color_jobs += other.completed_color_jobs;
+        self.completed_black_and_white_jobs += other.completed_black_and_white_jobs;
+        self.incomplete_jobs += other.incomplete_jobs;
+        self.pages += other.pages;
+        self.black_and_white_pages += other.black_and_white_pages;
+        self.color_pages += other.color_pages;
+        self.media_sheets += other.media_sheets;
+        self.double_sided_sheets += other.double_sided_sheets;
+        self.single_sided_sheets += other.single_sided_sheets;
+    }
+}
+
 /// A report's granularity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Period {

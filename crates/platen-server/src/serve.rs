@@ -164,6 +164,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let tls_local = tls.as_ref().map(|t| t.listener.local_addr()).transpose()?;
 
     let sweeper = spawn_sweeper(app.clone(), Duration::from_secs(60));
+    let usage_folder = platen_app::spawn_usage_folder(app.clone(), Duration::from_secs(1));
     let retention = platen_app::spawn_retention(app.clone(), cfg.retention.policy()?.1);
     let (hold_for, check_every) = cfg.secure_release.durations()?;
     let release_expiry = platen_app::spawn_release_expiry(app.clone(), hold_for, check_every);
@@ -227,6 +228,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
     }
     sweeper.abort();
+    usage_folder.abort();
     retention.abort();
     release_expiry.abort();
     delivery.abort();

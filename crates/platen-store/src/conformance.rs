@@ -30,7 +30,7 @@ pub use policies::policies;
 pub use print_passwords::print_passwords;
 pub use quotas::quotas;
 pub use release_pins::release_pins;
-pub use reports::reports;
+pub use reports::{reports, usage_folding};
 pub use retention::{retention, retention_by_printer};
 pub use throttle::throttle_windows;
 
@@ -53,6 +53,7 @@ macro_rules! conformance_sections {
             notifications,
             print_passwords,
             reports,
+            usage_folding,
             throttle_windows,
             download_tickets,
             document_conversions,

@@ -488,9 +488,14 @@ pub trait PrintPasswordStore {
 }
 
 /// Print usage for Graph's reports. The records are written by [`JobStore::commit_job_change`] when a change
-/// carries an archive (a job's first ended phase); these are the reads.
+/// carries an archive (a job's first ended phase); the rollups are added to later, in bulk ([`fold_usage`]);
+/// usage reads fold what is pending first, so they count every job that ended before they were made.
+///
+/// [`fold_usage`]: ReportStore::fold_usage
 #[async_trait]
 pub trait ReportStore {
+    /// Adds at most `limit` archived jobs not yet counted to the usage rollups, in one transaction: how many.
+    async fn fold_usage(&self, limit: u32) -> Result<u64>;
     /// Rollup rows of one granularity and dimension, filtered, sorted and paged like every collection.
     async fn list_usage(
         &self,

@@ -167,3 +167,76 @@ pub async fn reports(s: &dyn Store) {
             .is_none()
     );
 }
+
+/// Job ends are counted in bulk, later: a fold counts at most its limit, never a job twice; a read counts every
+/// job that ended before it (folding what is pending itself); folds running beside job ends and each other (two
+/// nodes' folders) lose nothing and add nothing.
+pub async fn usage_folding(s: &dyn Store) {
+    let t = "tenant-folding";
+    s.create_printer(&printer(t, "p", "Lobby"), &operation(t, "op", "p"))
+        .await
+        .unwrap();
+    let day = 1_796_551_200_000_000;
+    for pages in 1..=5 {
+        ended(s, t, "alice", JobPhase::Completed, pages, day + pages).await;
+    }
+    assert_eq!(s.fold_usage(2).await.unwrap(), 2);
+    assert_eq!(s.fold_usage(2).await.unwrap(), 2);
+    let month = || async {
+        s.get_usage(t, Period::Month, Dimension::Printer, "p_2026-12-01")
+            .await
+            .unwrap()
+            .map(|u| (u.counts.completed_jobs, u.counts.pages))
+    };
+    // The fifth is still pending: the read counts it.
+    assert_eq!(month().await, Some((5, 15)));
+    assert_eq!(s.fold_usage(10).await.unwrap(), 0, "nothing is left to count");
+    assert_eq!(month().await, Some((5, 15)));
+
+    // Job ends, and folds of small batches, side by side.
+    let ends = async {
+        for pages in 1..=40 {
+            ended(
+                s,
+                t,
+                &format!("user{}", pages % 4),
+                JobPhase::Completed,
+                pages,
+                day + pages,
+            )
+            .await;
+        }
+    };
+    let folds = || async {
+        let mut folded = 0;
+        for _ in 0..60 {
+            folded += s.fold_usage(3).await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        folded
+    };
+    let ((), first, second) = tokio::join!(ends, folds(), folds());
+    let rest = s.fold_usage(1000).await.unwrap();
+    assert_eq!(first + second + rest, 40, "every job counted once");
+    assert_eq!(month().await, Some((45, 15 + 820)));
+    let users = s
+        .list_usage(t, Period::Month, Dimension::User, &page(10))
+        .await
+        .unwrap();
+    let mut jobs: Vec<_> = users
+        .items
+        .iter()
+        .map(|u| (u.id.as_str(), u.counts.completed_jobs))
+        .collect();
+    jobs.sort();
+    assert_eq!(
+        jobs,
+        [
+            ("alice_2026-12-01", 5),
+            ("user0_2026-12-01", 10),
+            ("user1_2026-12-01", 10),
+            ("user2_2026-12-01", 10),
+            ("user3_2026-12-01", 10)
+        ]
+    );
+}

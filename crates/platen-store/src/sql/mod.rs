@@ -37,6 +37,7 @@ mod subscription_cache;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;
 pub(crate) mod throttle;
+mod usage_fold;
 
 use crate::{ChangeEvent, ChangeFeedStore, Result, StoreError};
 use async_trait::async_trait;

@@ -1,6 +1,7 @@
-//! Print usage for Graph's reports: the archived record a finished job leaves and the rollups it adds to, both
-//! written inside the transaction that ends the job (`archive_in`, called by `commit_job_change`), and the
-//! report reads, filtered, sorted and paged in SQL like every other collection.
+//! Print usage for Graph's reports: the archived record a finished job leaves, written inside the transaction
+//! that ends the job (`archive_in`, called by `commit_job_change`) with its place in the queue of jobs the usage
+//! rollups have yet to count ([`super::usage_fold`]), and the report reads, filtered, sorted and paged in SQL like
+//! every other collection.
 
 use super::SqlStore;
 use super::bind::audited;
@@ -18,11 +19,11 @@ const USAGE_COLUMNS: &str = "u.period, u.dimension, u.id, u.subject_id, u.subjec
     u.completed_jobs, u.completed_color_jobs, u.completed_black_and_white_jobs, u.incomplete_jobs, u.pages, \
     u.black_and_white_pages, u.color_pages, u.media_sheets, u.double_sided_sheets, u.single_sided_sheets";
 
-const ARCHIVED_COLUMNS: &str = "a.tenant_id, a.job_id, a.printer_id, a.printer_name, a.user_id, a.user_name, \
+pub(crate) const ARCHIVED_COLUMNS: &str = "a.tenant_id, a.job_id, a.printer_id, a.printer_name, a.user_id, a.user_name, \
     a.user_upn, a.phase, a.created_at, a.acquired_at, a.completed_at, a.copies_printed, a.is_color, a.is_duplex, \
     a.counts, a.groups_json, a.user_ip";
 
-/// Writes `a` and adds it to its four rollup rows. Called once per job: only the change that first moves a job
+/// Writes `a` and queues it for the usage rollups. Called once per job: only the change that first moves a job
 /// into an ended phase carries an archive, and that change commits under the job's version. Without a printer
 /// name in `a`, the printer's current name is read here, in the same statement.
 pub(crate) async fn archive_in<E: Exec>(tx: &mut E, a: &ArchivedJob) -> Result<()> {
@@ -69,15 +70,15 @@ pub(crate) async fn archive_in<E: Exec>(tx: &mut E, a: &ArchivedJob) -> Result<(
         values.extend(a.groups.iter().map(|g| g.to_param()));
         tx.execute(&sql, values).await?;
     }
-    add_usage(tx, a.tenant_id.as_str(), &a.usage_rows()).await
+    super::usage_fold::queue_in(tx, a).await
 }
 
 /// Columns bound per rollup row by [`add_usage`].
 const USAGE_PARAMS: usize = 16;
 
 /// Adds each row's counters to its stored row (created at zero if missing; the subject's name is the latest), in
-/// one statement: the rows of one job have distinct keys (day and month, by user and by printer).
-async fn add_usage<E: Exec>(tx: &mut E, tenant: &str, rows: &[UsageRow]) -> Result<()> {
+/// one statement: `rows` have distinct keys (PostgreSQL refuses to update one row twice in a statement).
+pub(crate) async fn add_usage<E: Exec>(tx: &mut E, tenant: &str, rows: &[UsageRow]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -193,7 +194,7 @@ fn usage_row<R: Columns + ?Sized>(row: &R) -> Result<UsageRow> {
     })
 }
 
-fn archived_job<R: Columns + ?Sized>(row: &R) -> Result<ArchivedJob> {
+pub(crate) fn archived_job<R: Columns + ?Sized>(row: &R) -> Result<ArchivedJob> {
     let phase_text = text(row, "phase")?;
     let phase = JobPhase::parse(&phase_text)
         .ok_or_else(|| StoreError::Corrupt(format!("archived phase {phase_text}")))?;
@@ -222,6 +223,10 @@ fn archived_job<R: Columns + ?Sized>(row: &R) -> Result<ArchivedJob> {
 
 #[async_trait]
 impl ReportStore for SqlStore {
+    async fn fold_usage(&self, limit: u32) -> Result<u64> {
+        self.fold_usage_batch(limit).await
+    }
+
     async fn list_usage(
         &self,
         tenant: &str,
@@ -229,6 +234,7 @@ impl ReportStore for SqlStore {
         dimension: Dimension,
         q: &ListQuery,
     ) -> Result<Page<UsageRow>> {
+        self.fold_pending_usage().await?;
         let coll = Collection {
             columns: USAGE_COLUMNS,
             from: "usage_rollups u",
@@ -254,6 +260,7 @@ impl ReportStore for SqlStore {
         dimension: Dimension,
         id: &str,
     ) -> Result<Option<UsageRow>> {
+        self.fold_pending_usage().await?;
         let sql = format!(
             "SELECT {USAGE_COLUMNS} FROM usage_rollups u \
              WHERE u.tenant_id = $1 AND u.period = $2 AND u.dimension = $3 AND u.id = $4"
