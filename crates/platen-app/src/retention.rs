@@ -137,17 +137,32 @@ impl App {
         Fut: std::future::Future<Output = platen_store::Result<u64>>,
     {
         let policy = &self.config.retention;
-        let mut total = 0;
-        loop {
-            let started = std::time::Instant::now();
-            let done = step(policy.batch).await?;
-            total += done;
-            purge_progress(what, done);
-            if done < u64::from(policy.batch) {
-                return Ok(total);
-            }
-            tokio::time::sleep(yield_after(started.elapsed(), policy.pause)).await;
+        until_short(policy.batch, policy.pause, step, |done| purge_progress(what, done)).await
+    }
+}
+
+/// Runs `step(batch)` until a batch comes back short, pausing after each full one as [`yield_after`] says and
+/// telling `progress` each batch's count: the total.
+pub(crate) async fn until_short<F, Fut>(
+    batch: u32,
+    least_pause: Duration,
+    step: F,
+    mut progress: impl FnMut(u64),
+) -> Result<u64>
+where
+    F: Fn(u32) -> Fut,
+    Fut: std::future::Future<Output = platen_store::Result<u64>>,
+{
+    let mut total = 0;
+    loop {
+        let started = std::time::Instant::now();
+        let done = step(batch).await?;
+        total += done;
+        progress(done);
+        if done < u64::from(batch) {
+            return Ok(total);
         }
+        tokio::time::sleep(yield_after(started.elapsed(), least_pause)).await;
     }
 }
 

@@ -14,17 +14,8 @@ impl App {
     /// Counts every job pending, batch after batch until one comes back short, pausing between batches so
     /// requests get the writer; returns how many.
     pub async fn fold_usage(&self) -> crate::Result<u64> {
-        let mut folded = 0;
-        loop {
-            let started = std::time::Instant::now();
-            let done = self.store.fold_usage(FOLD_BATCH).await?;
-            folded += done;
-            if done < u64::from(FOLD_BATCH) {
-                return Ok(folded);
-            }
-            let pause = crate::retention::yield_after(started.elapsed(), Duration::from_millis(10));
-            tokio::time::sleep(pause).await;
-        }
+        let step = |limit| self.store.fold_usage(limit);
+        crate::retention::until_short(FOLD_BATCH, Duration::from_millis(10), step, |_| {}).await
     }
 }
 

@@ -208,23 +208,6 @@ pub(crate) async fn write_change<E: Exec>(
     if let Some(s) = &c.quota_settle {
         super::quotas::settle_in(tx, &job.tenant_id, s).await?;
     }
-    // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`). Taken
-    // before the usage rollups: written last instead, changes of one printer queued twice (for the rollup rows,
-    // then for the lock) and cancel's p99 on PostgreSQL tripled (scripts/bench.sh).
-    let mut printers = vec![];
-    if !c.device_events.is_empty() {
-        printers.push((job.tenant_id.as_str(), job.printer_id.as_str()));
-    }
-    if let (Some(j), Some(r)) = (&redirected, &c.redirect)
-        && !r.device_events.is_empty()
-    {
-        printers.push((j.tenant_id.as_str(), j.printer_id.as_str()));
-    }
-    super::event_order::lock_printers(tx, dialect, &printers).await?;
-    super::devices::insert_events(tx, &job, &c.device_events).await?;
-    if let (Some(new_job), Some(r)) = (&redirected, &c.redirect) {
-        super::devices::insert_events(tx, new_job, &r.device_events).await?;
-    }
     if let Some(t) = &c.new_task {
         super::tasks::insert(tx, t).await?;
     }
@@ -239,6 +222,23 @@ pub(crate) async fn write_change<E: Exec>(
     let redirected_id = redirected.as_ref().map(|j: &Job| j.id);
     for n in &c.notifications {
         super::outbox::insert_change(tx, n, redirected_id).await?;
+    }
+    // Device events are read by id as a cursor: one writer per printer at a time (see `event_order`), holding
+    // the printer's lock until its COMMIT. Written last, so that what the lock serialises is this insert and the
+    // commit, not the whole change.
+    let mut printers = vec![];
+    if !c.device_events.is_empty() {
+        printers.push((job.tenant_id.as_str(), job.printer_id.as_str()));
+    }
+    if let (Some(j), Some(r)) = (&redirected, &c.redirect)
+        && !r.device_events.is_empty()
+    {
+        printers.push((j.tenant_id.as_str(), j.printer_id.as_str()));
+    }
+    super::event_order::lock_printers(tx, dialect, &printers).await?;
+    super::devices::insert_events(tx, &job, &c.device_events).await?;
+    if let (Some(new_job), Some(r)) = (&redirected, &c.redirect) {
+        super::devices::insert_events(tx, new_job, &r.device_events).await?;
     }
     let events = crate::feed::changes_of(&job, redirected.as_ref());
     job.version = c.expected_version + 1;
