@@ -137,7 +137,10 @@ impl App {
         Fut: std::future::Future<Output = platen_store::Result<u64>>,
     {
         let policy = &self.config.retention;
-        until_short(policy.batch, policy.pause, step, |done| purge_progress(what, done)).await
+        until_short(policy.batch, policy.pause, step, |done| {
+            purge_progress(what, done)
+        })
+        .await
     }
 }
 

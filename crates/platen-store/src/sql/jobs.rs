@@ -245,7 +245,8 @@ pub(crate) async fn write_change<E: Exec>(
     Ok(Written::Done(Box::new(Committed { job, redirected }), events))
 }
 
-/// The columns a job change sets, bound in this order by [`state_params`].
+/// The columns a new job is written with, bound in this order by [`state_params`]; a change writes all but the
+/// first [`PLACEMENT`].
 const STATE_COLUMNS: [&str; 18] = [
     "printer_id",
     "share_id",
@@ -300,15 +301,24 @@ static INSERT_JOB: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// A change: the job's state, written only over the version it was read at ($1–$3).
+/// The first columns of [`STATE_COLUMNS`], `printer_id` and `share_id`: where a job is, fixed when it is created
+/// (a redirect creates a job on the other printer). A change does not set them, so SQLite leaves the indexes that
+/// hold only them and the job's creator and id (by printer, by share, by printer and owner) alone: three fewer
+/// b-tree pages written per job change. It checks them instead: a change that moved a job would not apply (and
+/// the door would report the job as changing under it) rather than be half written.
+const PLACEMENT: usize = 2;
+
+/// A change: the job's state, written only over the version it was read at ($1–$3), at its place ($4, $5).
 static UPDATE_JOB: LazyLock<String> = LazyLock::new(|| {
     let set: Vec<String> = STATE_COLUMNS
         .iter()
         .enumerate()
+        .skip(PLACEMENT)
         .map(|(i, col)| format!("{col} = ${}", i + 4))
         .collect();
     format!(
-        "UPDATE jobs SET {}, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $3",
+        "UPDATE jobs SET {}, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $3 \
+         AND printer_id = $4 AND COALESCE(share_id, '') = COALESCE($5, '')",
         set.join(", ")
     )
 });
