@@ -12,10 +12,15 @@ const FOLD_BATCH: u32 = 500;
 
 impl App {
     /// Counts every job pending, batch after batch until one comes back short, pausing between batches so
-    /// requests get the writer; returns how many.
+    /// requests get the writer; returns how many (and adds them to `platen_usage_folded_jobs_total`).
     pub async fn fold_usage(&self) -> crate::Result<u64> {
         let step = |limit| self.store.fold_usage(limit);
-        crate::retention::until_short(FOLD_BATCH, Duration::from_millis(10), step, |_| {}).await
+        crate::retention::until_short(FOLD_BATCH, Duration::from_millis(10), step, |done| {
+            if done > 0 {
+                metrics::counter!("platen_usage_folded_jobs_total").increment(done);
+            }
+        })
+        .await
     }
 }
 
