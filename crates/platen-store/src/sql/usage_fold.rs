@@ -140,9 +140,13 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Whether any job waits to be folded: a lookup like every other (on SQLite on the calling thread, no
+    /// hand-off to a connection's thread), since every usage read and the folder's every tick ask it.
     async fn usage_pending(&self) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT seq FROM usage_pending LIMIT 1")
-            .fetch_optional(&self.read)
+        let found = self
+            .lookup("SELECT seq FROM usage_pending LIMIT 1", vec![], |row| {
+                int(row, "seq")
+            })
             .await?;
         Ok(found.is_some())
     }
