@@ -5,6 +5,9 @@
 //! completion instead. The recorded SHA-256 is right either way: a hasher only ever saw the bytes of ranges
 //! that were written and confirmed, contiguously from byte 0.
 
+use bytes::Bytes;
+use futures::StreamExt;
+use platen_blob::ByteStream;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -83,6 +86,54 @@ impl Hashers {
     }
 }
 
+/// Chunks queued for a range's hashing thread: the receiver waits (and so the network does) beyond them.
+const CHUNKS_QUEUED_FOR_HASHING: usize = 32;
+
+/// Hashes one range's bytes on a thread of its own, beside the request task that receives them and the thread
+/// that writes them. SHA-256 is the costliest step of an upload (about 0.7 ms per MiB on this machine's SHA
+/// extensions, five times the receiving); done on the request task it came between receiving a chunk and asking
+/// for the next, and the upload went no faster than the two added together.
+pub(crate) struct RangeHashing {
+    done: tokio::task::JoinHandle<Option<Sha256>>,
+}
+
+impl RangeHashing {
+    /// Starts hashing the `len` bytes of a range, continuing `hasher`; `body` is the range's body, which gives
+    /// the hashing thread each chunk (shared, not copied) as it passes.
+    pub(crate) fn start(hasher: Sha256, len: u64, body: ByteStream) -> (Self, ByteStream) {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(CHUNKS_QUEUED_FOR_HASHING);
+        let done = tokio::task::spawn_blocking(move || {
+            let (mut hasher, mut seen) = (hasher, 0u64);
+            while seen < len {
+                let chunk = rx.blocking_recv()?;
+                seen += chunk.len() as u64;
+                hasher.update(&chunk);
+            }
+            // Exactly the range's bytes, no more: what the blob store refuses beyond them is not hashed.
+            (seen == len).then_some(hasher)
+        });
+        let body = body
+            .then(move |chunk| {
+                let tx = tx.clone();
+                async move {
+                    if let Ok(bytes) = &chunk {
+                        // A closed channel means the thread has its `len` bytes (or stopped): nothing to add.
+                        let _ = tx.send(bytes.clone()).await;
+                    }
+                    chunk
+                }
+            })
+            .boxed();
+        (Self { done }, body)
+    }
+
+    /// The hasher after all of the range's bytes; `None` if it did not see exactly them (the body ended early,
+    /// or the thread failed).
+    pub(crate) async fn finish(self) -> Option<Sha256> {
+        self.done.await.ok().flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +158,30 @@ mod tests {
             "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
         );
         assert!(h.take("t", 5).is_none(), "a hash starts at byte 0");
+    }
+
+    #[tokio::test]
+    async fn a_range_is_hashed_beside_its_body_and_only_whole() {
+        let chunks = || {
+            futures::stream::iter([&b"hello "[..], b"wor", b"ld"].map(|c| Ok(Bytes::from_static(c)))).boxed()
+        };
+        let (hashing, body) = RangeHashing::start(Sha256::new(), 11, chunks());
+        let passed: Vec<Bytes> = body.map(|c| c.unwrap()).collect().await;
+        assert_eq!(passed.concat(), b"hello world", "the body passes unchanged");
+        let h = hashing.finish().await.unwrap();
+        assert_eq!(
+            hex::encode(h.finalize()),
+            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        );
+
+        // A body that ends short (its writer stopped reading, or the client went away) leaves no hasher.
+        let (hashing, body) = RangeHashing::start(Sha256::new(), 12, chunks());
+        drop(body.collect::<Vec<_>>().await);
+        assert!(hashing.finish().await.is_none());
+        // Nor does one that goes on past the range.
+        let (hashing, body) = RangeHashing::start(Sha256::new(), 7, chunks());
+        drop(body.collect::<Vec<_>>().await);
+        assert!(hashing.finish().await.is_none());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 use crate::conversions::printer_content_types;
 use crate::job_door::{Intent, Otherwise, Passage, Rides};
+use crate::upload_hash::RangeHashing;
 use crate::{App, AppError, JobTarget, Result, UploadFailure};
 use base64::Engine;
 use futures::{StreamExt, TryStreamExt};
@@ -29,8 +30,8 @@ use platen_domain::{Caller, JobId};
 use platen_store::AddRange;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A parsed `Content-Range: bytes first-last/total` (inclusive bounds). `bytes=first-last/total` is accepted too.
@@ -357,18 +358,18 @@ impl App {
                 }
             }
         }));
-        let hasher = self
-            .upload_hashers
-            .take(&session.id, range.first)
-            .map(|h| Arc::new(Mutex::new(h)));
+        let (hashing, body) = match self.upload_hashers.take(&session.id, range.first) {
+            Some(hasher) => {
+                let (hashing, body) = RangeHashing::start(hasher, range.len(), body);
+                (Some(hashing), body)
+            }
+            None => (None, body),
+        };
         let body = {
-            let (hasher, lost) = (hasher.clone(), Arc::clone(&lost));
+            let lost = Arc::clone(&lost);
             body.map(move |chunk| {
                 if lost.load(Ordering::SeqCst) {
                     return Err(std::io::Error::other("the range's reservation was lost"));
-                }
-                if let (Ok(bytes), Some(h)) = (&chunk, &hasher) {
-                    h.lock().unwrap_or_else(|p| p.into_inner()).update(bytes);
                 }
                 chunk
             })
@@ -402,9 +403,8 @@ impl App {
             AddRange::SessionGone => Err(session_gone()),
             AddRange::Added(all) => {
                 metrics::counter!("platen_upload_bytes_total").increment(range.len());
-                if let Some(h) = hasher
-                    .and_then(|h| Arc::try_unwrap(h).ok())
-                    .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+                if let Some(hashing) = hashing
+                    && let Some(h) = hashing.finish().await
                 {
                     self.upload_hashers.put_back(&session.id, range.last + 1, h);
                 }

@@ -7,6 +7,7 @@
 
 mod local;
 mod postgres;
+mod range_writer;
 mod s3;
 
 pub use local::LocalDisk;

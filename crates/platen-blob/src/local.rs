@@ -8,6 +8,7 @@
 //! created the file). Finishing the upload copies nothing: the file already is the document; it is read once to
 //! hash it only when the caller did not hash the ranges as they arrived.
 
+use crate::range_writer::RangeWriter;
 use crate::{BlobError, BlobStore, ByteStream, Stored, validate_key};
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -29,22 +30,6 @@ const ABANDONED_TEMP_AGE: Duration = Duration::from_secs(3600);
 
 /// Chunks of an upload range's body queued for its writer thread (a body's chunks are at most a few hundred KiB).
 const PART_CHUNKS_IN_FLIGHT: usize = 4;
-
-/// How much of a range is written before the kernel is asked to start writing it to disk: the fsync that ends a
-/// range then waits for the last of it rather than all of it (dirty pages otherwise sit until the fsync).
-const WRITEBACK_EVERY: u64 = 2 * 1024 * 1024;
-
-/// Starts writing `len` bytes at `offset` of `file` to disk without waiting: `POSIX_FADV_DONTNEED` on Linux
-/// starts writeback of the range's dirty pages (and drops those already clean: an upload's bytes are read back
-/// only when a printer fetches the document). Advice only: a failure changes nothing but the timing.
-fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
-    let _ = rustix::fs::fadvise(
-        file,
-        offset,
-        std::num::NonZeroU64::new(len),
-        rustix::fs::Advice::DontNeed,
-    );
-}
 
 impl LocalDisk {
     /// The blob's file, opened for reading; a missing file is [`BlobError::NotFound`].
@@ -284,23 +269,16 @@ impl BlobStore for LocalDisk {
                 File::open(parent).await?.sync_all().await?;
             }
         }
-        // The body's chunks go as they are to a blocking thread that writes them at their offset (`pwrite`, no
-        // copy in between) and fsyncs the data, while this task reads (and the caller hashes) the next ones.
+        // The body's chunks go as they are to a blocking thread that writes them at their offset (see
+        // `range_writer`) and fsyncs them, while this task reads (and the caller hashes) the next ones.
         let file = file.into_std().await;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_CHUNKS_IN_FLIGHT);
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            use std::os::unix::fs::FileExt;
-            let mut at = offset;
-            let mut unflushed = offset;
+            let mut range = RangeWriter::new(file, &path, offset);
             while let Some(chunk) = rx.blocking_recv() {
-                file.write_all_at(&chunk, at)?;
-                at += chunk.len() as u64;
-                if at - unflushed >= WRITEBACK_EVERY {
-                    start_writeback(&file, unflushed, at - unflushed);
-                    unflushed = at;
-                }
+                range.write(&chunk)?;
             }
-            file.sync_data()
+            range.finish()
         });
         let mut written = 0u64;
         let mut refused = None;

@@ -5,7 +5,7 @@ use super::SqlStore;
 use super::bind::{audited, placeholders};
 use super::exec::{Exec, ToParam, params};
 use super::group_commit::BatchedWrite;
-use super::rows::{self, DOCUMENT_COLUMNS, to_json};
+use super::rows::{self, Columns, DOCUMENT_COLUMNS, to_json};
 use crate::{AddRange, DocumentStore, Result};
 use async_trait::async_trait;
 use platen_domain::JobId;
@@ -291,7 +291,8 @@ impl DocumentStore for SqlStore {
     }
 
     async fn upload_ranges(&self, session_id: &str) -> Result<Vec<UploadRange>> {
-        ranges_in(&mut *self.read.acquire().await?, session_id).await
+        self.lookup_all(RANGES_SQL, params![session_id], |r| range_row(r))
+            .await
     }
 
     async fn add_upload_range(&self, session_id: &str, range: &UploadRange) -> Result<AddRange> {
@@ -558,20 +559,21 @@ async fn drop_session<E: Exec>(tx: &mut E, session_id: &str) -> Result<bool> {
 
 const SESSION_COLUMNS: &str = "id, tenant_id, job_id, document_id, token_sha256, document_name, content_type, size, created_at, expires_at";
 
+/// A session's received ranges, in order (reservations still streaming are not received).
+const RANGES_SQL: &str = "SELECT first_byte, last_byte, blob_key FROM upload_ranges WHERE session_id = $1 \
+     AND pending_until IS NULL ORDER BY first_byte";
+
+fn range_row<R: Columns + ?Sized>(r: &R) -> Result<UploadRange> {
+    Ok(UploadRange {
+        first: rows::int(r, "first_byte")?,
+        last: rows::int(r, "last_byte")?,
+        blob_key: rows::text(r, "blob_key")?,
+    })
+}
+
 async fn ranges_in<E: Exec>(conn: &mut E, session_id: &str) -> Result<Vec<UploadRange>> {
-    conn.fetch_all(
-        "SELECT first_byte, last_byte, blob_key FROM upload_ranges WHERE session_id = $1 \
-         AND pending_until IS NULL ORDER BY first_byte",
-        params![session_id],
-        |r| {
-            Ok(UploadRange {
-                first: rows::int(r, "first_byte")?,
-                last: rows::int(r, "last_byte")?,
-                blob_key: rows::text(r, "blob_key")?,
-            })
-        },
-    )
-    .await
+    conn.fetch_all(RANGES_SQL, params![session_id], |r| range_row(r))
+        .await
 }
 
 /// Ends an upload session inside a job change's transaction and gives the document its bytes. False (nothing
