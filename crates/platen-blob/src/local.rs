@@ -274,7 +274,7 @@ impl BlobStore for LocalDisk {
         let file = file.into_std().await;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_CHUNKS_IN_FLIGHT);
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            let mut range = RangeWriter::new(file, &path, offset);
+            let mut range = RangeWriter::new(file, &path, offset, len);
             while let Some(chunk) = rx.blocking_recv() {
                 range.write(&chunk)?;
             }

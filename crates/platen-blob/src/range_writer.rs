@@ -34,10 +34,11 @@ pub(crate) struct RangeWriter {
     file: File,
     /// The same file opened for direct I/O, while the file system accepts it.
     direct: Option<File>,
-    /// `DIRECT_BUFFER + DIRECT_ALIGN` bytes, so that an aligned window of `DIRECT_BUFFER` fits in it.
+    /// The window's bytes plus `DIRECT_ALIGN`, so that the window can start at an aligned address.
     storage: Vec<u8>,
-    /// Where the aligned window starts in `storage`.
+    /// Where the aligned window starts in `storage`, and how many bytes it holds.
     window: usize,
+    capacity: usize,
     /// Bytes gathered in the window, which start at file offset `window_at` (a multiple of `DIRECT_ALIGN`).
     filled: usize,
     window_at: u64,
@@ -48,23 +49,32 @@ pub(crate) struct RangeWriter {
 }
 
 impl RangeWriter {
-    /// A writer of the range starting at `offset` of `file`, whose path is `path` (opened a second time for
-    /// direct I/O; if that fails, every byte is written through the page cache).
-    pub(crate) fn new(file: File, path: &Path, offset: u64) -> Self {
-        let direct = std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
-            .open(path)
-            .ok();
-        Self::with_direct(file, direct, offset)
+    /// A writer of the `len` bytes starting at `offset` of `file`, whose path is `path` (opened a second time
+    /// for direct I/O; if that fails, every byte is written through the page cache). A range too short to hold
+    /// whole blocks (most documents are a few hundred KiB sent in one range, but a range can be a few bytes) is
+    /// written through the page cache without the second open or the buffer.
+    pub(crate) fn new(file: File, path: &Path, offset: u64, len: u64) -> Self {
+        let direct = (len >= 2 * DIRECT_ALIGN as u64)
+            .then(|| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
+                    .open(path)
+                    .ok()
+            })
+            .flatten();
+        Self::with_direct(file, direct, offset, len)
     }
 
-    fn with_direct(file: File, direct: Option<File>, offset: u64) -> Self {
+    fn with_direct(file: File, direct: Option<File>, offset: u64, len: u64) -> Self {
         let storage = if direct.is_some() {
-            vec![0; DIRECT_BUFFER + DIRECT_ALIGN]
+            // As large as the range's blocks need, at most `DIRECT_BUFFER`.
+            let blocks = (len as usize).min(DIRECT_BUFFER);
+            vec![0; blocks + DIRECT_ALIGN]
         } else {
             Vec::new()
         };
+        let capacity = storage.len().saturating_sub(DIRECT_ALIGN);
         let window = storage.as_ptr().align_offset(DIRECT_ALIGN);
         let direct = direct.filter(|_| window < DIRECT_ALIGN);
         Self {
@@ -72,6 +82,7 @@ impl RangeWriter {
             direct,
             storage,
             window: window.min(DIRECT_ALIGN),
+            capacity,
             filled: 0,
             window_at: offset,
             at: offset,
@@ -96,14 +107,14 @@ impl RangeWriter {
                 }
                 self.window_at = self.at;
             }
-            let n = chunk.len().min(DIRECT_BUFFER - self.filled);
+            let n = chunk.len().min(self.capacity - self.filled);
             let start = self.window + self.filled;
             self.storage[start..start + n].copy_from_slice(&chunk[..n]);
             self.filled += n;
             self.at += n as u64;
             chunk = &chunk[n..];
-            if self.filled == DIRECT_BUFFER {
-                self.write_window(DIRECT_BUFFER)?;
+            if self.filled == self.capacity {
+                self.write_window(self.capacity - self.capacity % DIRECT_ALIGN)?;
             }
         }
         Ok(())
@@ -196,9 +207,9 @@ mod tests {
     fn write_range(path: &Path, bytes: &[u8], first: usize, last: usize, chunks: &[usize], direct: bool) {
         let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
         let mut w = if direct {
-            RangeWriter::new(file, path, first as u64)
+            RangeWriter::new(file, path, first as u64, (last + 1 - first) as u64)
         } else {
-            RangeWriter::with_direct(file, None, first as u64)
+            RangeWriter::with_direct(file, None, first as u64, (last + 1 - first) as u64)
         };
         let (mut at, mut i) = (first, 0);
         while at <= last {
@@ -210,8 +221,8 @@ mod tests {
         w.finish().unwrap();
     }
 
-    /// Ranges of awkward sizes (unaligned ends, shorter than a block, longer than the buffer, a block shared by
-    /// three ranges), in an order that is not the file's, through direct and buffered writers alike.
+    /// Ranges of awkward sizes (unaligned ends, shorter than a block, shorter than the buffer, longer than the
+    /// buffer, a block shared by three ranges), in an order that is not the file's, through direct and buffered writers alike.
     #[test]
     fn ranges_in_any_order_and_any_alignment_make_the_document() {
         let bounds = [
@@ -221,6 +232,7 @@ mod tests {
             4096,
             4100,
             4101,
+            24_101,
             DIRECT_BUFFER + 3 * 4096 + 17,
             3 * DIRECT_BUFFER + 1,
             3 * DIRECT_BUFFER + 8192,
@@ -233,7 +245,7 @@ mod tests {
             let path = dir.path().join("doc");
             std::fs::File::create(&path).unwrap();
             let ranges: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1] - 1)).collect();
-            for i in [5, 0, 8, 2, 7, 1, 4, 3, 6] {
+            for i in [5, 0, 8, 2, 9, 7, 1, 4, 3, 6] {
                 let (first, last) = ranges[i];
                 write_range(&path, &bytes, first, last, &[1, 4096, 65_536, 7, 300_001], direct);
             }
