@@ -62,7 +62,10 @@ impl RangeWriter {
                     .open(path)
                     .ok()
             })
-            .flatten();
+            .flatten()
+            // The path is opened again: if the file was replaced in between (a canceled session's file deleted
+            // and created anew), the second descriptor is another file, and every byte goes through `file`.
+            .filter(|direct| same_file(&file, direct));
         Self::with_direct(file, direct, offset, len)
     }
 
@@ -174,6 +177,14 @@ impl RangeWriter {
     }
 }
 
+fn same_file(a: &File, b: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (a.metadata(), b.metadata()) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
 /// Starts writing `len` bytes at `offset` of `file` to disk without waiting: `POSIX_FADV_DONTNEED` on Linux
 /// starts writeback of the range's dirty pages (and drops those already clean: an upload's bytes are read back
 /// only when a printer fetches the document). Advice only: a failure changes nothing but the timing.
@@ -270,6 +281,27 @@ mod tests {
             }
         });
         assert!(std::fs::read(&path).unwrap() == bytes);
+    }
+
+    /// A file deleted and created anew at the same path between the two opens is not written through the second.
+    #[test]
+    fn a_file_replaced_between_the_opens_gets_every_byte_through_the_first() {
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("doc");
+        let file = std::fs::File::create(&path).unwrap();
+        let mut old = std::fs::File::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::File::create(&path).unwrap();
+        let bytes = pattern(3 * 4096 + 9, 5);
+        let mut w = RangeWriter::new(file, &path, 0, bytes.len() as u64);
+        assert!(w.direct.is_none());
+        w.write(&bytes).unwrap();
+        w.finish().unwrap();
+        let mut written = vec![];
+        old.read_to_end(&mut written).unwrap();
+        assert!(written == bytes);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
     }
 
     /// Wherever a test's temporary directory is (tmpfs takes direct I/O only on recent kernels), the bytes land.
