@@ -270,7 +270,8 @@ impl BlobStore for LocalDisk {
             }
         }
         // The body's chunks go as they are to a blocking thread that writes them at their offset (see
-        // `range_writer`) and fsyncs them, while this task reads (and the caller hashes) the next ones.
+        // `range_writer`) and fsyncs them, while this task reads the next ones (which the caller may also be
+        // handing to its hashing thread).
         let file = file.into_std().await;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(PART_CHUNKS_IN_FLIGHT);
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {

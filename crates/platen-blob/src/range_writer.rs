@@ -36,9 +36,8 @@ pub(crate) struct RangeWriter {
     direct: Option<File>,
     /// The window's bytes plus `DIRECT_ALIGN`, so that the window can start at an aligned address.
     storage: Vec<u8>,
-    /// Where the aligned window starts in `storage`, and how many bytes it holds.
+    /// Where the aligned window starts in `storage`.
     window: usize,
-    capacity: usize,
     /// Bytes gathered in the window, which start at file offset `window_at` (a multiple of `DIRECT_ALIGN`).
     filled: usize,
     window_at: u64,
@@ -77,7 +76,6 @@ impl RangeWriter {
         } else {
             Vec::new()
         };
-        let capacity = storage.len().saturating_sub(DIRECT_ALIGN);
         let window = storage.as_ptr().align_offset(DIRECT_ALIGN);
         let direct = direct.filter(|_| window < DIRECT_ALIGN);
         Self {
@@ -85,7 +83,6 @@ impl RangeWriter {
             direct,
             storage,
             window: window.min(DIRECT_ALIGN),
-            capacity,
             filled: 0,
             window_at: offset,
             at: offset,
@@ -110,17 +107,23 @@ impl RangeWriter {
                 }
                 self.window_at = self.at;
             }
-            let n = chunk.len().min(self.capacity - self.filled);
+            let n = chunk.len().min(self.capacity() - self.filled);
             let start = self.window + self.filled;
             self.storage[start..start + n].copy_from_slice(&chunk[..n]);
             self.filled += n;
             self.at += n as u64;
             chunk = &chunk[n..];
-            if self.filled == self.capacity {
-                self.write_window(self.capacity - self.capacity % DIRECT_ALIGN)?;
+            if self.filled == self.capacity() {
+                // Its whole blocks; what is left of a block stays gathered and starts the window.
+                self.write_window(self.filled - self.filled % DIRECT_ALIGN)?;
             }
         }
         Ok(())
+    }
+
+    /// How many bytes the window holds.
+    fn capacity(&self) -> usize {
+        self.storage.len().saturating_sub(DIRECT_ALIGN)
     }
 
     /// Writes what is gathered (the last partial block through the page cache) and makes the range durable.
